@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { SabreError } from '../errors.js';
+import { OPTION_SPECS, camel, optionsHelp, type RawOptions } from '../options.js';
+import { runCommand } from './run-command.js';
+import { generateCommand } from './generate-command.js';
+
+const USAGE = `Usage: sabre <command> [options]
+
+Commands:
+  run        run a windowed job (default source: the built-in generator)
+  generate   print generator records as NDJSON (for file:/stdin demos)
+  stats      print the live figures of a running job (--url http://127.0.0.1:8080)
+  help       this text
+
+sabre run [--config job.json] [options]
+${optionsHelp()}
+
+Durations accept 500, 500ms, 2s, 1m. Sizes accept 65536, 64KiB, 4MiB.`;
+
+/** Parse `--name value` / `--name=value` pairs; `--config FILE` merges a JSON file under them. */
+export function parseArgs(args: string[]): RawOptions {
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) throw new SabreError('ERR_INVALID_OPTION', `unexpected argument "${a}"; options look like --name value`);
+    const eq = a.indexOf('=');
+    const name = camel(eq > 0 ? a.slice(2, eq) : a.slice(2));
+    let value: string;
+    if (eq > 0) value = a.slice(eq + 1);
+    else {
+      const next = args[i + 1];
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+        throw new SabreError('ERR_INVALID_OPTION', `--${a.slice(2)} needs a value`);
+      }
+      value = next;
+      i++;
+    }
+    if (name !== 'config' && !(name in OPTION_SPECS)) {
+      throw new SabreError('ERR_INVALID_OPTION', `unknown option --${a.slice(2).split('=')[0]}; see \`sabre help\``);
+    }
+    flags[name] = value;
+  }
+  let fromFile: RawOptions = {};
+  if (flags.config !== undefined) {
+    const path = flags.config;
+    delete flags.config;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new SabreError('ERR_INVALID_OPTION', `--config ${path}: ${(e as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new SabreError('ERR_INVALID_OPTION', `--config ${path} is not valid JSON: ${(e as Error).message}`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new SabreError('ERR_INVALID_OPTION', `--config ${path} must hold a JSON object of options, e.g. {"window": "tumbling:1s"}`);
+    }
+    fromFile = parsed as RawOptions; // resolveOptions validates every key and value
+  }
+  return { ...fromFile, ...flags } as RawOptions;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    case 'run':
+      if (rest.includes('--help')) {
+        process.stdout.write(USAGE + '\n');
+        return 0;
+      }
+      return runCommand(parseArgs(rest));
+    case 'generate':
+      return generateCommand(parseArgs(rest));
+    case 'stats': {
+      const statsModule = './stats-command.js'; // TEMP until the metrics work lands
+      const { statsCommand } = (await import(statsModule)) as { statsCommand(a: { url: string }): Promise<string> };
+      const url = rest[rest.indexOf('--url') + 1] ?? 'http://127.0.0.1:8080';
+      process.stdout.write((await statsCommand({ url: rest.includes('--url') ? url : 'http://127.0.0.1:8080' })) + '\n');
+      return 0;
+    }
+    default:
+      process.stderr.write(`sabre: unknown command "${cmd}"\n\n${USAGE}\n`);
+      return 2;
+  }
+}

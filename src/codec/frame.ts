@@ -1,0 +1,29 @@
+// The fixed frame header every ring slot starts with. Offsets are bytes from
+// the frame start; frames are 8-byte aligned so the float64 fields can be
+// read through a Float64Array at (offset >> 3).
+//
+//   0  i32  size (bytes, written by the ring)
+//   4  i32  kind
+//   8  i32  key hash (records, results) | partition (control frames)
+//  12  i32  body length (bytes following the header)
+//  16  f64  event time (records) | watermark (WATERMARK) | barrier id (BARRIER) | start (results)
+//  24  f64  ingest time (epoch ms, for latency) | end (results)
+//  32  …    body: a flatbuffers Record (records) or a result/late body
+
+export const F_SIZE = 0;
+export const F_KIND = 4;
+export const F_HASH = 8;
+export const F_BODY_LEN = 12;
+export const F_TIME = 16;
+export const F_INGEST = 24;
+export const FRAME_HEADER_BYTES = 32;
+
+/** Frame kinds. Control frames travel in-band so a worker never needs its event loop. */
+export const KIND_RECORD = 1;
+export const KIND_WATERMARK = 2;
+export const KIND_BARRIER = 3;
+export const KIND_END = 4;
+/** Out-ring kinds (worker → main). */
+export const KIND_RESULT = 16;
+export const KIND_LATE = 17;
+export const KIND_WORKER_DONE = 18;

@@ -1,0 +1,31 @@
+// Frames on a worker's out-ring (worker → main). The header is the common
+// frame header (frame.ts); F_TIME/F_INGEST carry the window start/end for
+// results and the event/ingest time for late records.
+
+/** RESULT body, offsets from the body start (frame + FRAME_HEADER_BYTES). */
+export const R_COUNT = 0;
+export const R_SUM = 8;
+export const R_MIN = 16;
+export const R_MAX = 24;
+export const R_FIRED_AT = 32; // worker wall clock (epoch ms) when the firing was decided
+export const R_INGEST = 40; // latest ingest time folded in since the previous firing
+export const R_FIRE = 48; // i32: FIRE_*
+export const R_KEY_LEN = 52; // i32
+export const R_USER_LEN = 56; // i32: bytes of the user aggregate's JSON result (0 = none)
+export const R_PARTITION = 60; // i32
+export const R_KEY = 64; // key bytes, then the user JSON bytes
+export const RESULT_FIXED_BYTES = 64;
+
+export const FIRE_WATERMARK = 0;
+export const FIRE_EARLY = 1;
+export const FIRE_LATE = 2;
+export const FIRE_NAMES = ['watermark', 'early', 'late'] as const;
+export type FireKind = (typeof FIRE_NAMES)[number];
+
+/** LATE body (a record beyond allowed lateness). */
+export const L_VALUE = 0;
+export const L_WATERMARK = 8;
+export const L_KEY_LEN = 16; // i32
+export const L_PARTITION = 20; // i32
+export const L_KEY = 24;
+export const LATE_FIXED_BYTES = 24;

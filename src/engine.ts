@@ -1,0 +1,374 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { resolve as resolvePath } from 'node:path';
+import { resolveOptions, type RawOptions, type ResolvedOptions } from './options.js';
+import { SabreError, type RecordFault } from './errors.js';
+import { Doorbell } from './ring/doorbell.js';
+import { RingBuffer } from './ring/ring-buffer.js';
+import { Partitioner } from './partition/partitioner.js';
+import { PartitionedWriter, WRITE_OK, WRITE_TOO_LARGE } from './partition/partitioned-writer.js';
+import { Counters, P_RECORDS_IN, P_RECORDS_PROCESSED } from './metrics/counters.js';
+import { WorkerPool } from './worker-pool.js';
+import { OutDrain, type WindowResult } from './io/out-drain.js';
+import { openLineSink, needsLines, type LineSink } from './io/line-sink.js';
+import { RecordFields } from './io/record-fields.js';
+import { wallNow, type Source, type SourceContext } from './io/source.js';
+import { GeneratorSource } from './io/generator/generator-source.js';
+import { NdjsonSource } from './io/ndjson-source.js';
+import { loadUserAggregate } from './state/user-aggregate.js';
+import type { WorkerSummary, WorkerTask } from '../workers/worker-loop.js';
+
+/** Options for createEngine: every CLI option (camelCase) plus library-only ones. */
+export interface EngineOptions extends RawOptions {
+  /** Tests only: make every worker busy-wait this long per record. */
+  slowMicrosPerRecord?: number;
+  /** Extra V8 flags for the workers (e.g. GC tuning). */
+  workerExecArgv?: string[];
+}
+
+export interface SourceStats {
+  name: string;
+  records: number;
+  pauses: number;
+  pausedSeconds: number;
+}
+
+export interface RunSummary {
+  recordsIn: number;
+  recordsProcessed: number;
+  results: number;
+  late: number;
+  deadLetter: number;
+  elapsedMs: number;
+  workers: WorkerSummary[];
+  sources: SourceStats[];
+  /** Piscina threads created/destroyed over the run: W and 0 when nothing was recycled. */
+  threadsCreated: number;
+  threadsDestroyed: number;
+}
+
+/** Source of the `write()`/`tryWrite()` library calls. */
+class ApiSource implements Source {
+  readonly name = 'api';
+  records = 0;
+  pauses = 0;
+  pausedMs = 0;
+  async run(): Promise<void> {}
+  stop(): void {}
+}
+
+const PUMP_SLEEP_MS = 50;
+const IDLE_SWEEP_MS = 100;
+
+/**
+ * Lifecycle of one run: sources → partitioned writer → rings → worker pool →
+ * out-rings → sinks. The main thread never blocks: it writes while rings
+ * have room, and one async "pump" drains the out-rings, wakes sources
+ * waiting for space and sends watermarks to idle partitions, sleeping on the
+ * main doorbell (Atomics.waitAsync) when there is nothing to do.
+ */
+export class Engine {
+  readonly options: ResolvedOptions;
+  readonly counters: Counters;
+  private readonly extra: EngineOptions;
+  private state: 'new' | 'running' | 'stopping' | 'stopped' | 'failed' = 'new';
+  private bell = Doorbell.create();
+  private rings: RingBuffer[] = [];
+  private outRings: RingBuffer[] = [];
+  private writer!: PartitionedWriter;
+  private drain!: OutDrain;
+  private pool!: WorkerPool;
+  private sink!: LineSink;
+  private lateSink!: LineSink;
+  private deadSink!: LineSink;
+  private sources: Source[] = [];
+  private readonly api = new ApiSource();
+  private fields!: RecordFields;
+  private callbacks: ((r: WindowResult) => void)[] = [];
+  private workerRuns: Promise<WorkerSummary>[] = [];
+  private pumpDone: Promise<void> = Promise.resolve();
+  private pumpStop = false;
+  private startedAt = 0;
+  private deadLetters = 0;
+  private sentWatermark!: Float64Array;
+  private lastIdleSweep = 0;
+  private failure: unknown;
+  private finishing: Promise<RunSummary> | undefined;
+  private resolveDone!: (s: RunSummary) => void;
+  private rejectDone!: (e: unknown) => void;
+  /** Settles when the run is over: the source ended, stop() was called, or a worker failed. */
+  readonly done: Promise<RunSummary>;
+
+  constructor(options: EngineOptions = {}) {
+    const { slowMicrosPerRecord, workerExecArgv, ...raw } = options;
+    this.extra = { slowMicrosPerRecord, workerExecArgv };
+    this.options = resolveOptions(raw);
+    const o = this.options;
+    this.counters = Counters.create({ partitions: o.partitions, workers: o.workers });
+    this.done = new Promise((res, rej) => { this.resolveDone = res; this.rejectDone = rej; });
+    this.done.catch(() => {}); // observed through start()/stop() too; never an unhandled rejection
+  }
+
+  onResult(cb: (r: WindowResult) => void): void {
+    this.callbacks.push(cb);
+    this.drain?.callbacks.push(cb);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new SabreError('ERR_ENGINE_STATE', `start() called on a ${this.state} engine`);
+    const o = this.options;
+    const aggregateModule = o.aggregateModule ? pathToFileURL(resolvePath(o.aggregateModule)).href : undefined;
+    const userAgg = aggregateModule ? await loadUserAggregate(aggregateModule) : undefined;
+    if (userAgg && !o.aggregates.includes(userAgg.name)) {
+      throw new SabreError('ERR_INVALID_OPTION',
+        `--aggregate-module exports "${userAgg.name}" but --agg (${o.aggregates.join(',')}) does not ask for it`);
+    }
+    for (const a of o.aggregates) {
+      if (a !== 'count' && !['sum', 'min', 'max', 'avg'].includes(a) && a !== userAgg?.name) {
+        throw new SabreError('ERR_INVALID_OPTION', `--agg: unknown aggregate "${a}"`);
+      }
+    }
+    this.sink = openLineSink(o.sink, '--sink');
+    this.lateSink = openLineSink(o.lateOutput, '--late-output');
+    this.deadSink = openLineSink(o.deadLetter, '--dead-letter');
+    const source = this.createSource();
+
+    const partitioner = new Partitioner(o.keyGroups, o.partitions, o.workers);
+    const workerBells = Array.from({ length: o.workers }, () => Doorbell.create());
+    this.rings = Array.from({ length: o.partitions },
+      (_, p) => RingBuffer.create(o.ringSize, workerBells[partitioner.workerOfPartition(p)]!, this.bell));
+    this.outRings = workerBells.map((wb) => RingBuffer.create(o.outRingSize, this.bell, wb));
+    this.writer = new PartitionedWriter(this.rings, partitioner, this.counters, o.maxBatch);
+    this.sentWatermark = new Float64Array(o.partitions).fill(-Infinity);
+    this.drain = new OutDrain(this.outRings, o.aggregates, userAgg?.name, this.sink, this.lateSink, needsLines(this.sink));
+    this.drain.callbacks.push(...this.callbacks);
+    this.fields = new RecordFields(o.key, o.time, o.value, o.aggregates.some((a) => a !== 'count'));
+
+    this.pool = new WorkerPool({ workers: o.workers, execArgv: this.extra.workerExecArgv });
+    const spin = o.spin >= 0 ? o.spin : o.workers + 1 > (await import('node:os')).availableParallelism() ? 0 : 2000;
+    const tickMs = Math.max(1, Math.min(100, o.earlyFire > 0 ? o.earlyFire : 100));
+    this.startedAt = wallNow();
+    this.state = 'running';
+    for (let w = 0; w < o.workers; w++) {
+      const partitions = partitioner.partitionsOfWorker(w);
+      const task: WorkerTask = {
+        worker: w, partitions,
+        rings: partitions.map((p) => this.rings[p]!.handle), out: this.outRings[w]!.handle,
+        bell: workerBells[w]!.sab, counters: this.counters.sab,
+        counterLayout: { partitions: o.partitions, workers: o.workers },
+        window: o.window, outOfOrderness: o.outOfOrderness, allowedLateness: o.allowedLateness,
+        earlyFire: o.earlyFire, spin, maxBatch: o.maxBatch, tickMs, aggregateModule,
+        slowMicrosPerRecord: this.extra.slowMicrosPerRecord,
+      };
+      const run = this.pool.run(task);
+      run.catch((e: unknown) => this.fail(new SabreError('ERR_WORKER_CRASHED',
+        `worker ${w} failed: ${(e as Error)?.message ?? String(e)}`, { cause: e })));
+      this.workerRuns.push(run);
+    }
+    this.pumpDone = this.pump();
+    this.sources.push(this.api);
+    if (source) {
+      this.sources.push(source);
+      source.run(this.sourceContext()).then(
+        () => { if (this.state === 'running') void this.stop(); },
+        (e: unknown) => this.fail(e instanceof SabreError ? e : new SabreError('ERR_SOURCE', `${source.name}: ${(e as Error).message}`, { cause: e })),
+      );
+    }
+  }
+
+  /** Library API: write one record; resolves once it is in a ring (waits while full). Throws ERR_BAD_RECORD for bad input, which is also dead-lettered. */
+  async write(record: unknown): Promise<void> {
+    const p = this.writeOne(record);
+    if (p < 0) return;
+    this.api.pauses++;
+    const t0 = performance.now();
+    let r = p;
+    while (r >= 0) {
+      await this.writer.waitForSpace(r);
+      r = this.writeOne(record);
+    }
+    this.api.pausedMs += performance.now() - t0;
+  }
+
+  /** Library API: false when the record's ring is full (nothing written; retry later). */
+  tryWrite(record: unknown): boolean {
+    return this.writeOne(record) < 0;
+  }
+
+  /** -1 written; ≥ 0 the full partition. */
+  private writeOne(record: unknown): number {
+    if (this.state !== 'running') throw new SabreError('ERR_ENGINE_STATE', `write() on a ${this.state} engine; call start() first`);
+    const f = this.fields;
+    if (!f.extract(record)) {
+      this.deadLetter(safeJson(record), f.fault!, f.detail, 'api');
+      throw Object.assign(new SabreError('ERR_BAD_RECORD', `${f.fault}: ${f.detail}`), { reason: f.fault });
+    }
+    const r = this.writer.writeRecord(f.key, f.time, f.value, wallNow());
+    if (r === WRITE_TOO_LARGE) {
+      this.deadLetter(safeJson(record), 'too-large', 'the record does not fit in a ring frame', 'api');
+      throw Object.assign(new SabreError('ERR_RECORD_TOO_LARGE', 'the record does not fit in a ring frame; raise --ring-size'), { reason: 'too-large' });
+    }
+    if (r === WRITE_OK) {
+      this.api.records++;
+      this.writer.publishAll();
+      return -1;
+    }
+    return r;
+  }
+
+  /** End the input, fire what END fires, flush the sinks, release the threads. */
+  stop(): Promise<RunSummary> {
+    if (this.finishing) return this.finishing;
+    if (this.state === 'new') return Promise.reject(new SabreError('ERR_ENGINE_STATE', 'stop() before start()'));
+    this.finishing = this.finish();
+    this.finishing.then(this.resolveDone, this.rejectDone);
+    return this.finishing;
+  }
+
+  private async finish(): Promise<RunSummary> {
+    if (this.state === 'failed') throw this.failure;
+    this.state = 'stopping';
+    for (const s of this.sources) s.stop();
+    await this.writer.end();
+    const workers = await Promise.all(this.workerRuns);
+    // Every worker returned after writing its DONE frame: drain until all are read.
+    while (this.drain.workersDone < this.options.workers) await yieldToLoop();
+    this.pumpStop = true;
+    this.bell.ring();
+    await this.pumpDone;
+    await Promise.all([this.sink.close(), this.lateSink.close(), this.deadSink.close()]);
+    const created = this.pool.created;
+    const destroyed = this.pool.destroyed;
+    await this.pool.close();
+    this.state = 'stopped';
+    return this.summary(workers, created, destroyed);
+  }
+
+  private fail(e: unknown): void {
+    if (this.state === 'failed' || this.state === 'stopped') return;
+    this.state = 'failed';
+    this.failure = e;
+    for (const s of this.sources) s.stop();
+    this.writer?.fail(e);
+    this.pumpStop = true;
+    this.bell.ring();
+    void this.pool?.close().catch(() => {});
+    this.rejectDone(e);
+  }
+
+  /** Live figures, read from shared counters without messages. */
+  snapshot(): { recordsIn: number; recordsProcessed: number; results: number; late: number; deadLetter: number;
+    sources: SourceStats[]; ringOccupancy: number[]; elapsedMs: number } {
+    return {
+      recordsIn: this.counters.sumPartitions(P_RECORDS_IN),
+      recordsProcessed: this.counters.sumPartitions(P_RECORDS_PROCESSED),
+      results: this.drain?.resultLines ?? 0,
+      late: this.drain?.lateLines ?? 0,
+      deadLetter: this.deadLetters,
+      sources: this.sources.map(sourceStats),
+      ringOccupancy: this.rings.map((r) => r.occupancy()),
+      elapsedMs: wallNow() - this.startedAt,
+    };
+  }
+
+  get pausedSources(): number {
+    return this.writer?.waiting ?? 0;
+  }
+
+  get threadCount(): number {
+    return this.pool?.threadCount ?? 0;
+  }
+
+  private summary(workers: WorkerSummary[], created: number, destroyed: number): RunSummary {
+    const s = this.snapshot();
+    return {
+      recordsIn: s.recordsIn, recordsProcessed: s.recordsProcessed, results: s.results, late: s.late,
+      deadLetter: s.deadLetter, elapsedMs: s.elapsedMs, workers, sources: s.sources,
+      threadsCreated: created, threadsDestroyed: destroyed,
+    };
+  }
+
+  private createSource(): Source | undefined {
+    const o = this.options;
+    const nd = { keyField: o.key, timeField: o.time, valueField: o.value, needsValue: o.aggregates.some((a) => a !== 'count') };
+    if (o.source === 'api') return undefined;
+    if (o.source === 'generator') {
+      return new GeneratorSource({
+        kind: o.generator, seed: o.seed, keys: o.keys, disorder: o.disorder, eventsPerMs: o.eventsPerMs,
+        rate: o.rate, count: o.count, durationMs: o.duration,
+      });
+    }
+    if (o.source === 'stdin') return NdjsonSource.stdin(nd);
+    if (o.source.startsWith('file:') && o.source.length > 5) return NdjsonSource.file(o.source.slice(5), nd);
+    throw new SabreError('ERR_INVALID_OPTION', `--source "${o.source}": use generator, file:PATH, stdin (or api from the library)`);
+  }
+
+  private sourceContext(): SourceContext {
+    return {
+      writer: this.writer,
+      deadLetter: (raw, fault, detail, where) => this.deadLetter(raw, fault, detail, where),
+    };
+  }
+
+  private deadLetter(raw: string, fault: RecordFault, detail: string, where: string): void {
+    this.deadLetters++;
+    this.deadSink.write(`${JSON.stringify({ code: 'ERR_BAD_RECORD', reason: fault, detail, source: where, input: raw })}\n`, 1);
+  }
+
+  /** The main thread's consumer loop (see the class comment). */
+  private async pump(): Promise<void> {
+    while (!this.pumpStop) {
+      const now = wallNow();
+      const { frames, blocked } = this.drain.drain(now);
+      this.writer.wakeWaiters();
+      if (blocked) await Promise.all([this.sink.drained(), this.lateSink.drained()]);
+      if (now - this.lastIdleSweep >= IDLE_SWEEP_MS) this.sendIdleWatermarks(now);
+      if (frames > 0) {
+        await yieldToLoop();
+        continue;
+      }
+      const epoch = this.bell.announce();
+      // Re-check after announcing: frames published or space released before announce() would not ring us.
+      if (this.drain.hasData() || this.pumpStop) {
+        this.bell.withdraw();
+        continue;
+      }
+      this.writer.wakeWaiters();
+      await this.bell.sleepAsync(epoch, PUMP_SLEEP_MS);
+    }
+  }
+
+  /**
+   * Partitions that got no record for idleTimeout receive the source's
+   * watermark (its largest event time minus the bound), so their windows do
+   * not wait forever. Skipped while a source is paused on a full ring: that
+   * silence is backpressure, not idleness.
+   */
+  private sendIdleWatermarks(now: number): void {
+    this.lastIdleSweep = now;
+    const w = this.writer;
+    if (w.waiting > 0 || this.state !== 'running' || w.maxEventTime === -Infinity) return;
+    const wm = w.maxEventTime - this.options.outOfOrderness;
+    for (let p = 0; p < this.rings.length; p++) {
+      if (now - w.lastWrite[p]! >= this.options.idleTimeout && wm > this.sentWatermark[p]!) {
+        if (w.writeWatermark(p, wm)) this.sentWatermark[p] = wm;
+      }
+    }
+  }
+}
+
+function sourceStats(s: Source): SourceStats {
+  return { name: s.name, records: s.records, pauses: s.pauses, pausedSeconds: s.pausedMs / 1000 };
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+export function createEngine(options: EngineOptions = {}): Engine {
+  return new Engine(options);
+}

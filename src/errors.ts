@@ -1,0 +1,57 @@
+// Errors with stable codes. Tests and callers match on `code`, never on text.
+
+export type ErrorCode =
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_BAD_RECORD'
+  | 'ERR_RECORD_TOO_LARGE'
+  | 'ERR_RING_FULL'
+  | 'ERR_LATE_RECORD'
+  | 'ERR_WORKER_CRASHED'
+  | 'ERR_ENGINE_STATE'
+  | 'ERR_USER_AGGREGATE'
+  | 'ERR_SOURCE'
+  | 'ERR_SINK'
+  | 'ERR_INTERNAL';
+
+/** Whose fault an error is: it tells the reader where to look. */
+export type Fault = 'user' | 'external' | 'internal';
+
+const FAULT: Record<ErrorCode, Fault> = {
+  ERR_INVALID_OPTION: 'user',
+  ERR_BAD_RECORD: 'user',
+  ERR_RECORD_TOO_LARGE: 'user',
+  ERR_RING_FULL: 'external',
+  ERR_LATE_RECORD: 'user',
+  ERR_WORKER_CRASHED: 'internal',
+  ERR_ENGINE_STATE: 'user',
+  ERR_USER_AGGREGATE: 'user',
+  ERR_SOURCE: 'external',
+  ERR_SINK: 'external',
+  ERR_INTERNAL: 'internal',
+};
+
+const RETRIABLE: ReadonlySet<ErrorCode> = new Set(['ERR_RING_FULL', 'ERR_SOURCE', 'ERR_SINK']);
+
+export class SabreError extends Error {
+  readonly code: ErrorCode;
+  readonly fault: Fault;
+  readonly retriable: boolean;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SabreError';
+    this.code = code;
+    this.fault = FAULT[code];
+    this.retriable = RETRIABLE.has(code);
+  }
+}
+
+/** Reasons attached to dead-letter and late lines (stable, documented in the README). */
+export type RecordFault =
+  | 'invalid-json'
+  | 'not-an-object'
+  | 'missing-key'
+  | 'bad-time'
+  | 'bad-value'
+  | 'too-large'
+  | 'bad-flatbuffer';

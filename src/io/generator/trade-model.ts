@@ -1,0 +1,57 @@
+import { Xorshift32, uniform } from './xorshift32.js';
+
+/** The simulated clock starts here (docs/SEMANTICS.md). */
+export const SIM_EPOCH_MS = 1_700_000_000_000;
+
+export type GeneratorKind = 'trades' | 'cards';
+
+export interface GeneratorModelOptions {
+  kind: GeneratorKind;
+  seed: number;
+  keys: number;
+  /** Max jitter subtracted from event time, ms. */
+  disorder: number;
+  /** Records per ms of simulated event time (unthrottled runs). */
+  eventsPerMs: number;
+}
+
+export const KEY_PREFIX: Record<GeneratorKind, string> = { trades: 'SYM', cards: 'CARD' };
+
+/**
+ * The deterministic record sequence of docs/SEMANTICS.md, drawn into fields
+ * (no object per record) so hot producers can read them without allocating.
+ */
+export class TradeModel {
+  private readonly rng: Xorshift32;
+  private readonly jitterRange: number;
+  keyIndex = 0;
+  value = 0;
+  jitter = 0;
+  /** Attribute draws (qty or merchant id), derived from the same draws so they cost nothing extra. */
+  attr = 0;
+
+  constructor(readonly opts: GeneratorModelOptions) {
+    this.rng = new Xorshift32(opts.seed);
+    this.jitterRange = opts.disorder + 1;
+  }
+
+  /** Draw record i's key index, value and jitter, in that order. */
+  draw(): void {
+    const r1 = this.rng.next();
+    const r2 = this.rng.next();
+    const r3 = this.rng.next();
+    this.keyIndex = uniform(r1, this.opts.keys);
+    this.value = 100 + (r2 % 10000) / 100;
+    this.jitter = uniform(r3, this.jitterRange);
+    this.attr = r2 >>> 20;
+  }
+
+  /** Event time of record i on the simulated clock. */
+  simulatedTime(i: number): number {
+    return SIM_EPOCH_MS + Math.floor(i / this.opts.eventsPerMs) - this.jitter;
+  }
+
+  keyString(k: number): string {
+    return KEY_PREFIX[this.opts.kind] + k;
+  }
+}

@@ -1,0 +1,168 @@
+import type { RingBuffer } from '../ring/ring-buffer.js';
+import { WRAP_MARKER, align8 } from '../ring/layout.js';
+import { FRAME_HEADER_BYTES, F_INGEST, F_KIND, F_TIME, KIND_LATE, KIND_RESULT, KIND_WORKER_DONE } from '../codec/frame.js';
+import {
+  FIRE_NAMES, L_KEY, L_KEY_LEN, L_PARTITION, L_VALUE, L_WATERMARK,
+  R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_SUM, R_USER_LEN, type FireKind,
+} from '../codec/out-frames.js';
+import type { LineSink } from './line-sink.js';
+
+/** One window firing, as handed to `onResult` callbacks. */
+export interface WindowResult {
+  key: string;
+  start: number;
+  end: number;
+  fire: FireKind;
+  [aggregate: string]: unknown;
+}
+
+/** Per-frame hook for metrics: emit latency = now - firedAt; early latency = now - ingest. */
+export interface DrainObserver {
+  onResult?(worker: number, fire: number, firedAt: number, ingest: number, now: number): void;
+}
+
+const decoder = new TextDecoder();
+/** Key bytes are copied out of shared memory before decoding: TextDecoder refuses shared views. */
+let keyScratch = new Uint8Array(1024);
+
+function decodeKey(u8: Uint8Array, at: number, len: number): string {
+  if (len > keyScratch.length) keyScratch = new Uint8Array(len * 2);
+  let ascii = true;
+  for (let i = 0; i < len; i++) {
+    const b = u8[at + i]!;
+    keyScratch[i] = b;
+    if (b >= 0x80) ascii = false;
+  }
+  if (ascii && len < 64) return String.fromCharCode.apply(null, keyScratch.subarray(0, len) as unknown as number[]);
+  return decoder.decode(keyScratch.subarray(0, len));
+}
+
+/**
+ * The main thread's side of the out-rings: turns result frames into NDJSON
+ * lines (built as strings straight from the frame, no intermediate object
+ * unless someone registered a callback) and late frames into late-output
+ * lines. One write per sink per drain pass.
+ */
+export class OutDrain {
+  resultLines = 0;
+  lateLines = 0;
+  workersDone = 0;
+  readonly callbacks: ((r: WindowResult) => void)[] = [];
+  observer: DrainObserver | undefined;
+  private readonly wantLines: boolean;
+  private readonly tails: Int32Array;
+
+  constructor(private readonly rings: RingBuffer[], private readonly aggregates: readonly string[],
+    private readonly userAggregate: string | undefined, private readonly sink: LineSink, private readonly lateSink: LineSink,
+    wantLines: boolean) {
+    this.wantLines = wantLines;
+    this.tails = new Int32Array(rings.map((r) => r.loadTail()));
+  }
+
+  /** true when some out-ring has unread frames. */
+  hasData(): boolean {
+    for (let w = 0; w < this.rings.length; w++) if (this.rings[w]!.loadHead() !== this.tails[w]) return true;
+    return false;
+  }
+
+  /**
+   * Drain every out-ring once (up to what was published when we looked).
+   * Returns frames read and whether a sink asked to wait (backpressure).
+   */
+  drain(now: number): { frames: number; blocked: boolean } {
+    let frames = 0;
+    let out = '';
+    let outLines = 0;
+    let late = '';
+    let lateLines = 0;
+    for (let w = 0; w < this.rings.length; w++) {
+      const ring = this.rings[w]!;
+      const head = ring.loadHead();
+      let tail = this.tails[w]!;
+      if (tail === head) continue;
+      const { i32, f64, u8, mask, capacity } = ring;
+      while (tail !== head) {
+        const at = tail & mask;
+        const size = i32[at >> 2]!;
+        if (size === WRAP_MARKER) {
+          tail = (tail + capacity - at) | 0;
+          continue;
+        }
+        const kind = i32[(at + F_KIND) >> 2]!;
+        const b = at + FRAME_HEADER_BYTES;
+        if (kind === KIND_RESULT) {
+          const line = this.result(u8, i32, f64, at, b);
+          if (line !== undefined) {
+            out += line;
+            outLines++;
+          }
+          this.resultLines++;
+          this.observer?.onResult?.(w, i32[(b + R_FIRE) >> 2]!, f64[(b + R_FIRED_AT) >> 3]!, f64[(b + R_INGEST) >> 3]!, now);
+        } else if (kind === KIND_LATE) {
+          const keyLen = i32[(b + L_KEY_LEN) >> 2]!;
+          late += `{"reason":"ERR_LATE_RECORD","key":${JSON.stringify(decodeKey(u8, b + L_KEY, keyLen))},"ts":${f64[(at + F_TIME) >> 3]},`
+            + `"value":${f64[(b + L_VALUE) >> 3]},"watermark":${f64[(b + L_WATERMARK) >> 3]},"partition":${i32[(b + L_PARTITION) >> 2]}}\n`;
+          lateLines++;
+          this.lateLines++;
+        } else if (kind === KIND_WORKER_DONE) {
+          this.workersDone++;
+        }
+        frames++;
+        tail = (tail + align8(size)) | 0;
+      }
+      this.tails[w] = tail;
+      ring.release(tail);
+    }
+    let blocked = false;
+    if (outLines > 0 || (frames > 0 && !this.wantLines)) {
+      blocked = !this.sink.write(out, this.wantLines ? outLines : frames - lateLines) || blocked;
+    }
+    if (lateLines > 0) blocked = !this.lateSink.write(late, lateLines) || blocked;
+    return { frames, blocked };
+  }
+
+  private result(u8: Uint8Array, i32: Int32Array, f64: Float64Array, at: number, b: number): string | undefined {
+    if (!this.wantLines && this.callbacks.length === 0) return undefined;
+    const key = decodeKey(u8, b + R_KEY, i32[(b + R_KEY_LEN) >> 2]!);
+    const start = f64[(at + F_TIME) >> 3]!;
+    const end = f64[(at + F_INGEST) >> 3]!;
+    const count = f64[(b + R_COUNT) >> 3]!;
+    const sum = f64[(b + R_SUM) >> 3]!;
+    const fire = FIRE_NAMES[i32[(b + R_FIRE) >> 2]!]!;
+    const userLen = i32[(b + R_USER_LEN) >> 2]!;
+    let user: string | undefined;
+    if (userLen > 0) {
+      const keyLen = i32[(b + R_KEY_LEN) >> 2]!;
+      const s = b + R_KEY + keyLen;
+      if (userLen > keyScratch.length) keyScratch = new Uint8Array(userLen * 2);
+      for (let i = 0; i < userLen; i++) keyScratch[i] = u8[s + i]!;
+      user = decoder.decode(keyScratch.subarray(0, userLen));
+    }
+    let line = `{"key":${JSON.stringify(key)},"start":${start},"end":${end}`;
+    let obj: WindowResult | undefined;
+    if (this.callbacks.length > 0) obj = { key, start, end, fire } as WindowResult;
+    for (const a of this.aggregates) {
+      let v: number | string;
+      switch (a) {
+        case 'count': v = count; break;
+        case 'sum': v = sum; break;
+        case 'min': v = f64[(b + R_MIN) >> 3]!; break;
+        case 'max': v = f64[(b + R_MAX) >> 3]!; break;
+        case 'avg': v = sum / count; break;
+        default: v = a === this.userAggregate && user !== undefined ? user : 'null';
+      }
+      line += `,"${a}":${v}`;
+      if (obj) {
+        // Rebuild the object with aggregates before `fire`, in the requested order.
+        obj[a] = typeof v === 'number' ? v : JSON.parse(v);
+      }
+    }
+    if (obj) {
+      delete (obj as Partial<WindowResult>).fire;
+      obj.fire = fire;
+      for (const cb of this.callbacks) cb(obj);
+    }
+    return `${line},"fire":"${fire}"}\n`;
+  }
+}
+

@@ -1,0 +1,33 @@
+import type { PartitionedWriter } from '../partition/partitioned-writer.js';
+import type { RecordFault } from '../errors.js';
+
+/** What a source may do to the engine. */
+export interface SourceContext {
+  writer: PartitionedWriter;
+  /** Reject one piece of input: it goes to the dead-letter output with its reason and is counted. */
+  deadLetter(raw: string, fault: RecordFault, detail: string, where: string): void;
+}
+
+/**
+ * A source runs until its input ends (finite sources) or stop() is called.
+ * It never drops: when a ring is full it stops reading and awaits
+ * writer.waitForSpace(), counting the pause.
+ */
+export interface Source {
+  readonly name: string;
+  records: number;
+  pauses: number;
+  pausedMs: number;
+  run(ctx: SourceContext): Promise<void>;
+  stop(): void;
+}
+
+export const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/** Await space in a full partition, accounting the pause on the source. */
+export async function pauseFor(src: Source, writer: PartitionedWriter, partition: number): Promise<void> {
+  src.pauses++;
+  const t0 = performance.now();
+  await writer.waitForSpace(partition);
+  src.pausedMs += performance.now() - t0;
+}

@@ -1,0 +1,192 @@
+import { availableParallelism } from 'node:os';
+import { SabreError } from './errors.js';
+import { parseDuration } from './time/duration.js';
+import { parseWindow, type WindowSpec } from './time/window-spec.js';
+import { BUILTIN_AGGREGATES } from './state/user-aggregate.js';
+
+/**
+ * Every engine option, its flag, type, default and help, declared once. The
+ * CLI, `--config` files and `createEngine()` all go through `resolveOptions`,
+ * and the README's option table is generated from this list
+ * (`sabre run --help`).
+ */
+type Kind = 'string' | 'int' | 'number' | 'duration' | 'bytes' | 'bool';
+
+interface Spec {
+  kind: Kind;
+  default: string | number | boolean | undefined;
+  help: string;
+  min?: number;
+  max?: number;
+  choices?: readonly string[];
+}
+
+const CORES = availableParallelism();
+
+export const OPTION_SPECS = {
+  source: { kind: 'string', default: 'generator', help: 'generator | file:PATH | stdin' },
+  sink: { kind: 'string', default: 'stdout', help: 'stdout | file:PATH | null' },
+  key: { kind: 'string', default: 'key', help: 'record field holding the key' },
+  time: { kind: 'string', default: 'ts', help: 'record field holding event time (epoch ms or ISO-8601)' },
+  value: { kind: 'string', default: 'value', help: 'record field holding the numeric value' },
+  window: { kind: 'string', default: 'tumbling:1s', help: 'tumbling:SIZE | sliding:SIZE,SLIDE | session:GAP' },
+  agg: { kind: 'string', default: 'count,sum,min,max,avg', help: 'aggregates, comma-separated (plus a user aggregate\'s name)' },
+  aggregateModule: { kind: 'string', default: undefined, help: 'module exporting { name, init, add, merge, result }' },
+  outOfOrderness: { kind: 'duration', default: '200ms', help: 'watermark bound: a window fires once maxTs - bound >= end' },
+  allowedLateness: { kind: 'duration', default: '0', help: 'late records within this update fired windows ("late" firings)' },
+  idleTimeout: { kind: 'duration', default: '5s', help: 'a partition without records this long stops holding windows back' },
+  earlyFire: { kind: 'duration', default: '0', help: 'fire open windows every D of processing time as "early" (0 = off)' },
+  lateOutput: { kind: 'string', default: 'stderr', help: 'records beyond allowed lateness: stderr | file:PATH | null' },
+  deadLetter: { kind: 'string', default: 'stderr', help: 'rejected input with its reason: stderr | file:PATH | null' },
+  partitions: { kind: 'int', default: 4, min: 1, max: 4096, help: 'rings (P); key groups are spread over them' },
+  workers: { kind: 'int', default: Math.max(1, CORES - 1), min: 1, max: 256, help: 'worker threads (W), default cores - 1' },
+  keyGroups: { kind: 'int', default: 128, min: 1, max: 32768, help: 'key groups (fixed for a job\'s life, >= partitions)' },
+  ringSize: { kind: 'bytes', default: '1MiB', min: 1024, max: 1 << 30, help: 'bytes per input ring (a power of two)' },
+  outRingSize: { kind: 'bytes', default: '1MiB', min: 1024, max: 1 << 30, help: 'bytes per worker output ring (a power of two)' },
+  maxBatch: { kind: 'int', default: 256, min: 1, max: 65536, help: 'frames per ring publish under load' },
+  spin: { kind: 'int', default: -1, min: -1, max: 1_000_000, help: 'worker spin iterations before sleeping (-1 = auto: 0 when threads > cores)' },
+  generator: { kind: 'string', default: 'trades', choices: ['trades', 'cards'], help: 'generator record kind' },
+  keys: { kind: 'int', default: 10000, min: 1, max: 2_000_000, help: 'generator: distinct keys' },
+  rate: { kind: 'number', default: 0, min: 0, help: 'generator: records/s (0 = as fast as possible)' },
+  count: { kind: 'int', default: 0, min: 0, help: 'generator: records to produce (0 = unbounded)' },
+  duration: { kind: 'duration', default: '0', help: 'generator: stop after this long (0 = unbounded)' },
+  disorder: { kind: 'duration', default: '100ms', help: 'generator: max event-time jitter' },
+  eventsPerMs: { kind: 'number', default: 1000, min: 0.001, help: 'generator: records per ms of simulated event time (unthrottled)' },
+  seed: { kind: 'int', default: 42, min: 0, help: 'generator: PRNG seed' },
+  progress: { kind: 'duration', default: '1s', help: 'progress line to stderr every D (0 = off)' },
+  httpPort: { kind: 'int', default: 8080, min: 0, max: 65535, help: 'metrics/dashboard port (0 = off)' },
+  httpHost: { kind: 'string', default: '127.0.0.1', help: 'metrics/dashboard bind address' },
+} as const satisfies Record<string, Spec>;
+
+export type OptionName = keyof typeof OPTION_SPECS;
+export type RawOptions = Partial<Record<OptionName, string | number | boolean>>;
+
+/** Options after validation: every default filled in, durations in ms. Frozen. */
+export interface ResolvedOptions {
+  readonly source: string;
+  readonly sink: string;
+  readonly key: string;
+  readonly time: string;
+  readonly value: string;
+  readonly window: WindowSpec;
+  readonly windowText: string;
+  readonly aggregates: readonly string[];
+  readonly aggregateModule: string | undefined;
+  readonly outOfOrderness: number;
+  readonly allowedLateness: number;
+  readonly idleTimeout: number;
+  readonly earlyFire: number;
+  readonly lateOutput: string;
+  readonly deadLetter: string;
+  readonly partitions: number;
+  readonly workers: number;
+  readonly keyGroups: number;
+  readonly ringSize: number;
+  readonly outRingSize: number;
+  readonly maxBatch: number;
+  readonly spin: number;
+  readonly generator: 'trades' | 'cards';
+  readonly keys: number;
+  readonly rate: number;
+  readonly count: number;
+  readonly duration: number;
+  readonly disorder: number;
+  readonly eventsPerMs: number;
+  readonly seed: number;
+  readonly progress: number;
+  readonly httpPort: number;
+  readonly httpHost: string;
+}
+
+function bad(name: string, msg: string): never {
+  throw new SabreError('ERR_INVALID_OPTION', `--${kebab(name)}: ${msg}`);
+}
+
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+export function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function parseBytes(v: string | number, name: string): number {
+  if (typeof v === 'number') return v;
+  const m = /^\s*(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i.exec(v);
+  if (!m) return bad(name, `"${v}" is not a size; use bytes or a value like 64KiB, 4MiB`);
+  const unit = (m[2] ?? 'b').toLowerCase()[0]!;
+  return Number(m[1]) * ({ b: 1, k: 1024, m: 1 << 20, g: 1 << 30 } as Record<string, number>)[unit]!;
+}
+
+function convert(name: OptionName, spec: Spec, v: string | number | boolean): string | number | boolean {
+  switch (spec.kind) {
+    case 'string':
+      if (typeof v !== 'string' || v === '') return bad(name, 'expects a non-empty string');
+      if (spec.choices && !spec.choices.includes(v)) return bad(name, `expects one of ${spec.choices.join(', ')}, got "${v}"`);
+      return v;
+    case 'bool':
+      if (typeof v === 'boolean') return v;
+      if (v === 'true' || v === 'false') return v === 'true';
+      return bad(name, 'expects true or false');
+    case 'duration':
+      if (typeof v === 'boolean') return bad(name, 'expects a duration');
+      try { return parseDuration(v, `--${kebab(name)}`); } catch (e) { throw e; }
+    case 'bytes': {
+      if (typeof v === 'boolean') return bad(name, 'expects a size');
+      const n = parseBytes(v, name);
+      if ((n & (n - 1)) !== 0) return bad(name, `${n} bytes is not a power of two`);
+      return range(name, spec, n);
+    }
+    case 'int':
+    case 'number': {
+      const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+      if (!Number.isFinite(n)) return bad(name, `expects a number, got "${String(v)}"`);
+      if (spec.kind === 'int' && !Number.isInteger(n)) return bad(name, `expects an integer, got ${n}`);
+      return range(name, spec, n);
+    }
+  }
+}
+
+function range(name: string, spec: Spec, n: number): number {
+  if (spec.min !== undefined && n < spec.min) bad(name, `must be at least ${spec.min}, got ${n}`);
+  if (spec.max !== undefined && n > spec.max) bad(name, `must be at most ${spec.max}, got ${n}`);
+  return n;
+}
+
+/** Validate once, fill defaults, check cross-field rules. */
+export function resolveOptions(raw: RawOptions = {}): ResolvedOptions {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(raw)) {
+    if (!(k in OPTION_SPECS)) {
+      throw new SabreError('ERR_INVALID_OPTION',
+        `unknown option "${k}"; known options: ${Object.keys(OPTION_SPECS).join(', ')}`);
+    }
+  }
+  for (const [name, spec] of Object.entries(OPTION_SPECS) as [OptionName, Spec][]) {
+    const v = raw[name] ?? spec.default;
+    out[name] = v === undefined ? undefined : convert(name, spec, v);
+  }
+  out.windowText = out.window;
+  out.window = parseWindow(out.window as string);
+  const aggs = (out.agg as string).split(',').map((s) => s.trim()).filter(Boolean);
+  if (aggs.length === 0) bad('agg', 'name at least one aggregate');
+  if (new Set(aggs).size !== aggs.length) bad('agg', 'lists an aggregate twice');
+  const unknown = aggs.filter((a) => !(BUILTIN_AGGREGATES as readonly string[]).includes(a));
+  if (unknown.length > 1 || (unknown.length === 1 && !out.aggregateModule)) {
+    bad('agg', `unknown aggregate ${unknown.join(', ')}; built in: ${BUILTIN_AGGREGATES.join(', ')}` +
+      ' (a user aggregate needs --aggregate-module PATH)');
+  }
+  out.aggregates = Object.freeze(aggs);
+  delete out.agg;
+  if ((out.keyGroups as number) < (out.partitions as number)) {
+    bad('keyGroups', `(${out.keyGroups}) must be at least --partitions (${out.partitions}): a partition owns whole key groups`);
+  }
+  return Object.freeze(out) as unknown as ResolvedOptions;
+}
+
+/** `--help` text for `sabre run`, generated from the specs so it never drifts. */
+export function optionsHelp(): string {
+  return (Object.entries(OPTION_SPECS) as [OptionName, Spec][])
+    .map(([name, s]) => `  --${kebab(name).padEnd(20)} ${s.help}${s.default !== undefined ? ` [${String(s.default)}]` : ''}`)
+    .join('\n');
+}

@@ -1,0 +1,158 @@
+import type { RingBuffer } from '../ring/ring-buffer.js';
+import { PRODUCER_WAITING } from '../ring/layout.js';
+import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_END, KIND_RECORD, KIND_WATERMARK } from '../codec/frame.js';
+import { encodeUtf8, recordBodyBytes, utf8Length, writeKeyBytes, writeRecordHead } from '../codec/record-writer.js';
+import { murmur2 } from './murmur2.js';
+import type { Partitioner } from './partitioner.js';
+import { Counters, P_RECORDS_IN } from '../metrics/counters.js';
+
+/** writeX() results other than a full partition's index. */
+export const WRITE_OK = -1;
+export const WRITE_TOO_LARGE = -2;
+
+interface SpaceWaiter {
+  partition: number;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * The main thread's side of the data path: hash a key, pick its partition,
+ * write the frame into that partition's ring. Writes are published per ring
+ * once `maxBatch` frames are pending or when the caller calls publishAll()
+ * at the end of what it has right now — so a lone record goes out at once
+ * and a burst goes out in batches. Never blocks: a full ring is reported and
+ * the caller awaits waitForSpace().
+ */
+export class PartitionedWriter {
+  /** Scratch for encoding a key before its partition (hence its ring) is known. */
+  private scratch = new Uint8Array(4096);
+  private readonly dirty: Int32Array;
+  private dirtyCount = 0;
+  private readonly isDirty: Uint8Array;
+  private waiters: SpaceWaiter[] = [];
+  private failure: unknown = undefined;
+  /** Wall clock (ms) of the last record written per partition (idle detection). */
+  readonly lastWrite: Float64Array;
+  /** Largest event time written (the source's clock, for idle partitions' watermarks). */
+  maxEventTime = -Infinity;
+  private readonly recordsIn: number[];
+
+  constructor(readonly rings: RingBuffer[], readonly partitioner: Partitioner, private readonly counters: Counters,
+    private readonly maxBatch: number) {
+    this.dirty = new Int32Array(rings.length);
+    this.isDirty = new Uint8Array(rings.length);
+    this.lastWrite = new Float64Array(rings.length);
+    this.recordsIn = rings.map((_, p) => counters.p(p, P_RECORDS_IN));
+  }
+
+  /** Write a record whose key is a string. Returns WRITE_OK, WRITE_TOO_LARGE or the full partition. */
+  writeRecord(key: string, eventTime: number, value: number, ingest: number): number {
+    const len = utf8Length(key);
+    if (len > this.scratch.length) {
+      if (len > this.rings[0]!.maxFrameBytes) return WRITE_TOO_LARGE;
+      this.scratch = new Uint8Array(len * 2); // rare: keys over 4 KiB
+    }
+    encodeUtf8(this.scratch, 0, key, len);
+    const hash = murmur2(this.scratch, 0, len);
+    return this.writePrepared(this.partitioner.partitionOf(hash), hash, this.scratch, len, eventTime, value, ingest);
+  }
+
+  /** Write a record whose key bytes, hash and partition are already known (generator, Kafka). */
+  writePrepared(p: number, hash: number, key: Uint8Array, keyLen: number, eventTime: number, value: number,
+    ingest: number, keyStart = 0): number {
+    const ring = this.rings[p]!;
+    const size = FRAME_HEADER_BYTES + recordBodyBytes(keyLen);
+    if (size > ring.maxFrameBytes) return WRITE_TOO_LARGE;
+    const at = ring.reserve(size);
+    if (at < 0) return p;
+    const i32 = ring.i32;
+    const f64 = ring.f64;
+    i32[(at + F_KIND) >> 2] = KIND_RECORD;
+    i32[(at + F_HASH) >> 2] = hash;
+    i32[(at + F_BODY_LEN) >> 2] = size - FRAME_HEADER_BYTES;
+    f64[(at + F_TIME) >> 3] = eventTime;
+    f64[(at + F_INGEST) >> 3] = ingest;
+    const body = at + FRAME_HEADER_BYTES;
+    writeRecordHead(i32, f64, body, keyLen, eventTime, value);
+    writeKeyBytes(ring.u8, body, key, keyStart, keyLen);
+    this.counters.f64[this.recordsIn[p]!]! += 1;
+    this.lastWrite[p] = ingest;
+    if (eventTime > this.maxEventTime) this.maxEventTime = eventTime;
+    if (ring.pending >= this.maxBatch) ring.publish();
+    else if (this.isDirty[p] === 0) {
+      this.isDirty[p] = 1;
+      this.dirty[this.dirtyCount++] = p;
+    }
+    return WRITE_OK;
+  }
+
+  /** A control frame with one time value (WATERMARK). Returns false if the ring is full. */
+  writeWatermark(p: number, t: number): boolean {
+    return this.writeControl(p, KIND_WATERMARK, t);
+  }
+
+  private writeControl(p: number, kind: number, t: number): boolean {
+    const ring = this.rings[p]!;
+    const at = ring.reserve(FRAME_HEADER_BYTES);
+    if (at < 0) return false;
+    ring.i32[(at + F_KIND) >> 2] = kind;
+    ring.i32[(at + F_HASH) >> 2] = p;
+    ring.i32[(at + F_BODY_LEN) >> 2] = 0;
+    ring.f64[(at + F_TIME) >> 3] = t;
+    ring.f64[(at + F_INGEST) >> 3] = 0;
+    ring.publish();
+    return true;
+  }
+
+  /** Publish every ring with pending frames: call when the source has nothing more right now. */
+  publishAll(): void {
+    for (let i = 0; i < this.dirtyCount; i++) {
+      const p = this.dirty[i]!;
+      this.isDirty[p] = 0;
+      this.rings[p]!.publish();
+    }
+    this.dirtyCount = 0;
+  }
+
+  /** Resolves once partition p's ring has drained to its low-water mark. */
+  waitForSpace(p: number, frameBytes = 256): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    this.publishAll();
+    if (!this.rings[p]!.announceWaiting(frameBytes)) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ partition: p, resolve, reject }));
+  }
+
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** Called by the engine's pump whenever it wakes: release waiters whose ring drained. */
+  wakeWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const still: SpaceWaiter[] = [];
+    for (const w of this.waiters) {
+      // The consumer clears PRODUCER_WAITING when it drains below half (RingBuffer.release).
+      if (Atomics.load(this.rings[w.partition]!.header, PRODUCER_WAITING) === 0) w.resolve();
+      else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  /** Fail every waiter (a worker crashed or the engine stopped). */
+  fail(error: unknown): void {
+    this.failure = error;
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w.reject(error);
+  }
+
+  /** END into every ring. Waits (async) where a ring is full. */
+  async end(): Promise<void> {
+    this.publishAll();
+    for (let p = 0; p < this.rings.length; p++) {
+      while (!this.writeControl(p, KIND_END, Infinity)) await this.waitForSpace(p, FRAME_HEADER_BYTES);
+      this.rings[p]!.close();
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { SabreError } from '../errors.js';
+
+/**
+ * A user-defined aggregate, loaded from a module by every worker. `add` and
+ * `merge` may return a new accumulator or mutate and return the old one.
+ */
+export interface UserAggregate<A = unknown> {
+  name: string;
+  init(): A;
+  add(acc: A, value: number): A;
+  merge(a: A, b: A): A;
+  result(acc: A): unknown;
+}
+
+export const BUILTIN_AGGREGATES = ['count', 'sum', 'min', 'max', 'avg'] as const;
+
+/** Import a user aggregate module (default export or named exports) and check its shape. */
+export async function loadUserAggregate(path: string): Promise<UserAggregate> {
+  const url = path.startsWith('file:') ? path : pathToFileURL(resolve(path)).href;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    throw new SabreError('ERR_INVALID_OPTION', `--aggregate-module ${path}: cannot import it: ${(e as Error).message}`, { cause: e });
+  }
+  const agg = (mod.default ?? mod) as Partial<UserAggregate>;
+  for (const fn of ['init', 'add', 'merge', 'result'] as const) {
+    if (typeof agg[fn] !== 'function') {
+      throw new SabreError('ERR_INVALID_OPTION',
+        `--aggregate-module ${path}: it must export ${fn}() (the module exports { name, init, add, merge, result })`);
+    }
+  }
+  if (typeof agg.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(agg.name)
+    || (BUILTIN_AGGREGATES as readonly string[]).includes(agg.name)) {
+    throw new SabreError('ERR_INVALID_OPTION',
+      `--aggregate-module ${path}: export a "name" (an identifier other than ${BUILTIN_AGGREGATES.join(', ')})`);
+  }
+  return agg as UserAggregate;
+}

@@ -1,0 +1,111 @@
+import { RingBuffer } from '../src/ring/ring-buffer.js';
+import { Doorbell } from '../src/ring/doorbell.js';
+import { PRODUCER_WAITING } from '../src/ring/layout.js';
+import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_LATE, KIND_RESULT, KIND_WORKER_DONE } from '../src/codec/frame.js';
+import {
+  L_KEY, L_KEY_LEN, L_PARTITION, L_VALUE, L_WATERMARK, LATE_FIXED_BYTES,
+  R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_PARTITION, R_SUM, R_USER_LEN, RESULT_FIXED_BYTES,
+} from '../src/codec/out-frames.js';
+import type { Emitter, WindowOperator } from '../src/state/window-operator.js';
+
+const encoder = new TextEncoder();
+
+/**
+ * Writes a worker's firings and late records into its out-ring. When the
+ * ring is full the worker waits for the main thread to drain it: a slow sink
+ * slows the workers, which fills the input rings, which pauses the sources.
+ */
+export class OutWriter implements Emitter {
+  fullWaits = 0;
+
+  constructor(private readonly out: RingBuffer, private readonly bell: Doorbell,
+    private readonly partitions: number[], private readonly maxBatch: number, private readonly tickMs: number) {}
+
+  result(op: WindowOperator, s: number, fire: number): void {
+    const slots = op.slots;
+    const keys = op.keys;
+    const keyId = slots.keyId[s]!;
+    const keyLen = keys.keyLengths[keyId]!;
+    const userJson = op.userResultJson(s);
+    const user = userJson === undefined ? undefined : encoder.encode(userJson);
+    const userLen = user ? user.length : 0;
+    const size = FRAME_HEADER_BYTES + RESULT_FIXED_BYTES + keyLen + userLen;
+    const at = this.reserve(size);
+    const out = this.out;
+    const i32 = out.i32;
+    const f64 = out.f64;
+    const u8 = out.u8;
+    i32[(at + F_KIND) >> 2] = KIND_RESULT;
+    i32[(at + F_HASH) >> 2] = keys.hashes[keyId]!;
+    i32[(at + F_BODY_LEN) >> 2] = size - FRAME_HEADER_BYTES;
+    f64[(at + F_TIME) >> 3] = slots.start[s]!;
+    f64[(at + F_INGEST) >> 3] = slots.end[s]!;
+    const b = at + FRAME_HEADER_BYTES;
+    f64[(b + R_COUNT) >> 3] = slots.count[s]!;
+    f64[(b + R_SUM) >> 3] = slots.sum[s]!;
+    f64[(b + R_MIN) >> 3] = slots.min[s]!;
+    f64[(b + R_MAX) >> 3] = slots.max[s]!;
+    f64[(b + R_FIRED_AT) >> 3] = op.now;
+    f64[(b + R_INGEST) >> 3] = slots.ingest[s]!;
+    i32[(b + R_FIRE) >> 2] = fire;
+    i32[(b + R_KEY_LEN) >> 2] = keyLen;
+    i32[(b + R_USER_LEN) >> 2] = userLen;
+    i32[(b + R_PARTITION) >> 2] = this.partitions[slots.partition[s]!]!;
+    const arena = keys.arena;
+    const ko = keys.keyOffsets[keyId]!;
+    const kd = b + R_KEY;
+    for (let i = 0; i < keyLen; i++) u8[kd + i] = arena[ko + i]!;
+    if (user) u8.set(user, kd + keyLen);
+    if (out.pending >= this.maxBatch) out.publish();
+  }
+
+  late(hash: number, src: Uint8Array, keyStart: number, keyLen: number, ts: number, value: number,
+    ingest: number, watermark: number, partition: number): void {
+    const size = FRAME_HEADER_BYTES + LATE_FIXED_BYTES + keyLen;
+    const at = this.reserve(size);
+    const out = this.out;
+    out.i32[(at + F_KIND) >> 2] = KIND_LATE;
+    out.i32[(at + F_HASH) >> 2] = hash;
+    out.i32[(at + F_BODY_LEN) >> 2] = size - FRAME_HEADER_BYTES;
+    out.f64[(at + F_TIME) >> 3] = ts;
+    out.f64[(at + F_INGEST) >> 3] = ingest;
+    const b = at + FRAME_HEADER_BYTES;
+    out.f64[(b + L_VALUE) >> 3] = value;
+    out.f64[(b + L_WATERMARK) >> 3] = watermark;
+    out.i32[(b + L_KEY_LEN) >> 2] = keyLen;
+    out.i32[(b + L_PARTITION) >> 2] = partition;
+    const u8 = out.u8;
+    for (let i = 0; i < keyLen; i++) u8[b + L_KEY + i] = src[keyStart + i]!;
+    if (out.pending >= this.maxBatch) out.publish();
+  }
+
+  /** Final frame: this worker has processed END on every partition. */
+  done(): void {
+    const at = this.reserve(FRAME_HEADER_BYTES);
+    this.out.i32[(at + F_KIND) >> 2] = KIND_WORKER_DONE;
+    this.out.i32[(at + F_BODY_LEN) >> 2] = 0;
+    this.out.publish();
+  }
+
+  flush(): void {
+    this.out.publish();
+  }
+
+  private reserve(size: number): number {
+    const out = this.out;
+    for (;;) {
+      const at = out.reserve(size);
+      if (at >= 0) return at;
+      out.publish();
+      if (!out.announceWaiting(size)) continue;
+      this.fullWaits++;
+      const epoch = this.bell.announce();
+      // The main thread clears PRODUCER_WAITING before ringing us: if it is already clear, space came meanwhile.
+      if (Atomics.load(out.header, PRODUCER_WAITING) === 0) {
+        this.bell.withdraw();
+        continue;
+      }
+      this.bell.sleep(epoch, this.tickMs);
+    }
+  }
+}

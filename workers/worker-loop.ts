@@ -1,0 +1,188 @@
+import { threadId } from 'node:worker_threads';
+import { RingBuffer, type RingHandle } from '../src/ring/ring-buffer.js';
+import { Doorbell } from '../src/ring/doorbell.js';
+import { WRAP_MARKER, align8 } from '../src/ring/layout.js';
+import { RecordView } from '../src/codec/record-view.js';
+import {
+  FRAME_HEADER_BYTES, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER, KIND_END, KIND_RECORD, KIND_WATERMARK,
+} from '../src/codec/frame.js';
+import { WindowOperator } from '../src/state/window-operator.js';
+import type { UserAggregate } from '../src/state/user-aggregate.js';
+import type { WindowSpec } from '../src/time/window-spec.js';
+import {
+  Counters, P_LATE, P_RECORDS_PROCESSED, P_RESULTS, P_WATERMARK, P_MAX_EVENT_TIME,
+  W_BATCHES, W_KEYS, W_LATE, W_LOOP_WALL, W_OPEN_WINDOWS, W_OUT_FULL_WAITS, W_RESULTS_OUT, W_WATERMARK,
+} from '../src/metrics/counters.js';
+import { OutWriter } from './out-writer.js';
+
+/** Everything a worker needs, posted once as its Piscina task. */
+export interface WorkerTask {
+  worker: number;
+  partitions: number[];
+  rings: RingHandle[];
+  out: RingHandle;
+  bell: SharedArrayBuffer;
+  counters: SharedArrayBuffer;
+  counterLayout: { partitions: number; workers: number };
+  window: WindowSpec;
+  outOfOrderness: number;
+  allowedLateness: number;
+  earlyFire: number;
+  spin: number;
+  maxBatch: number;
+  tickMs: number;
+  aggregateModule?: string | undefined;
+  /** Tests only: busy-wait this many µs per record to make a deliberately slow worker. */
+  slowMicrosPerRecord?: number;
+}
+
+export interface WorkerSummary {
+  worker: number;
+  threadId: number;
+  records: number;
+  results: number;
+  late: number;
+  batches: number;
+  outFullWaits: number;
+  keys: number;
+}
+
+const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * The worker's one long task: drain its partitions' rings until END on all
+ * of them. Control frames are in-band, so nothing here depends on the
+ * event loop, which stays blocked for the whole run (Piscina's own messages
+ * wait; see the pool setup in src/worker-pool.ts).
+ */
+export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | undefined): WorkerSummary {
+  const bell = new Doorbell(task.bell);
+  const rings = task.rings.map((h) => new RingBuffer(h));
+  const views = rings.map((r) => new RecordView(r.u8, r.i32, r.f64));
+  const out = new OutWriter(new RingBuffer(task.out), bell, task.partitions, task.maxBatch, task.tickMs);
+  const op = new WindowOperator({
+    window: task.window, outOfOrderness: task.outOfOrderness, allowedLateness: task.allowedLateness,
+    partitions: task.partitions, userAggregate,
+  }, out);
+  const counters = new Counters(task.counters, task.counterLayout);
+  const cf = counters.f64;
+  const n = rings.length;
+  const tails = new Int32Array(n);
+  for (let i = 0; i < n; i++) tails[i] = rings[i]!.loadTail();
+  const ended = new Uint8Array(n);
+  let endedCount = 0;
+  let records = 0;
+  let batches = 0;
+  const slowMicros = task.slowMicrosPerRecord ?? 0;
+  let nextEarly = task.earlyFire > 0 ? wallNow() + task.earlyFire : Infinity;
+  const pIdx = task.partitions.map((p) => counters.p(p, 0));
+  const wIdx = counters.w(task.worker, 0);
+
+  /** Process every frame published in ring i; returns records processed. */
+  const drain = (i: number): number => {
+    const ring = rings[i]!;
+    const head = ring.loadHead();
+    let tail = tails[i]!;
+    if (tail === head) return 0;
+    const i32 = ring.i32;
+    const f64 = ring.f64;
+    const u8 = ring.u8;
+    const mask = ring.mask;
+    const cap = ring.capacity;
+    const view = views[i]!;
+    let count = 0;
+    while (tail !== head) {
+      const at = tail & mask;
+      const size = i32[at >> 2]!;
+      if (size === WRAP_MARKER) {
+        tail = (tail + cap - at) | 0;
+        continue;
+      }
+      const kind = i32[(at + F_KIND) >> 2]!;
+      if (kind === KIND_RECORD) {
+        view.at(at + FRAME_HEADER_BYTES);
+        op.record(i, i32[(at + F_HASH) >> 2]!, u8, view.keyStart, view.keyLength,
+          f64[(at + F_TIME) >> 3]!, view.value, f64[(at + F_INGEST) >> 3]!);
+        count++;
+        if (slowMicros > 0) busyWait(slowMicros);
+      } else if (kind === KIND_WATERMARK) {
+        op.watermark(i, f64[(at + F_TIME) >> 3]!);
+      } else if (kind === KIND_END) {
+        op.watermark(i, Infinity);
+        ended[i] = 1;
+        endedCount++;
+      } else if (kind === KIND_BARRIER) {
+        // Checkpoint barriers arrive with the checkpoint work (issue 6); until then they are ignored in order.
+      }
+      tail = (tail + align8(size)) | 0;
+    }
+    ring.release(tail);
+    tails[i] = tail;
+    const pb = pIdx[i]!;
+    cf[pb + P_RECORDS_PROCESSED]! += count;
+    cf[pb + P_WATERMARK] = op.wm[i]!;
+    cf[pb + P_MAX_EVENT_TIME] = op.maxTs[i]!;
+    return count;
+  };
+
+  const hasWork = (): boolean => {
+    for (let i = 0; i < n; i++) if (ended[i] === 0 && rings[i]!.loadHead() !== tails[i]) return true;
+    return false;
+  };
+
+  while (endedCount < n) {
+    op.now = wallNow();
+    let work = 0;
+    for (let i = 0; i < n; i++) if (ended[i] === 0) work += drain(i);
+    out.flush();
+    if (work > 0) {
+      records += work;
+      batches++;
+    }
+    if (op.now >= nextEarly) {
+      op.fireEarly();
+      out.flush();
+      nextEarly = op.now + task.earlyFire;
+    }
+    publishCounters();
+    if (work > 0 || endedCount === n) continue;
+    let spun = 0;
+    while (spun < task.spin && !hasWork()) spun++;
+    if (spun < task.spin) continue;
+    const epoch = bell.announce();
+    // Re-check after announcing: a publish between the last drain and announce() is seen here, or it rings us.
+    if (hasWork()) {
+      bell.withdraw();
+      continue;
+    }
+    const untilEarly = nextEarly - wallNow();
+    bell.sleep(epoch, Math.max(0, Math.min(task.tickMs, untilEarly)));
+  }
+  publishCounters();
+  out.done();
+  return {
+    worker: task.worker, threadId, records, results: op.firings, late: op.lateRecords, batches,
+    outFullWaits: out.fullWaits, keys: op.keys.size,
+  };
+
+  function publishCounters(): void {
+    for (let i = 0; i < n; i++) {
+      cf[pIdx[i]! + P_WATERMARK] = op.wm[i]!;
+      cf[pIdx[i]! + P_LATE] = op.lateByPartition[i]!;
+      cf[pIdx[i]! + P_RESULTS] = op.firingsByPartition[i]!;
+    }
+    cf[wIdx + W_RESULTS_OUT] = op.firings;
+    cf[wIdx + W_LATE] = op.lateRecords;
+    cf[wIdx + W_WATERMARK] = op.minWatermark();
+    cf[wIdx + W_LOOP_WALL] = op.now;
+    cf[wIdx + W_BATCHES] = batches;
+    cf[wIdx + W_OUT_FULL_WAITS] = out.fullWaits;
+    cf[wIdx + W_OPEN_WINDOWS] = op.slots.live;
+    cf[wIdx + W_KEYS] = op.keys.size;
+  }
+}
+
+function busyWait(micros: number): void {
+  const until = performance.now() + micros / 1000;
+  while (performance.now() < until) { /* deliberately slow (tests) */ }
+}
