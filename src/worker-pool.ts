@@ -36,7 +36,8 @@ export class WorkerPool {
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
       atomics: 'disabled',
-      execArgv: options.execArgv ?? [],
+      // undefined inherits the process's flags, so `node --cpu-prof` profiles every worker too.
+      execArgv: options.execArgv,
     });
     this.piscina.on('workerCreate', () => { this.created++; });
     this.piscina.on('workerDestroy', () => { this.destroyed++; });

@@ -6,7 +6,7 @@ import { RecordView } from '../src/codec/record-view.js';
 import {
   FRAME_HEADER_BYTES, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER, KIND_END, KIND_RECORD, KIND_WATERMARK,
 } from '../src/codec/frame.js';
-import { WindowOperator } from '../src/state/window-operator.js';
+import { IN_INGEST, IN_TS, IN_VALUE, WindowOperator } from '../src/state/window-operator.js';
 import type { UserAggregate } from '../src/state/user-aggregate.js';
 import type { WindowSpec } from '../src/time/window-spec.js';
 import {
@@ -90,6 +90,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     const mask = ring.mask;
     const cap = ring.capacity;
     const view = views[i]!;
+    const io = op.io;
     let count = 0;
     while (tail !== head) {
       const at = tail & mask;
@@ -101,8 +102,10 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
       const kind = i32[(at + F_KIND) >> 2]!;
       if (kind === KIND_RECORD) {
         view.at(at + FRAME_HEADER_BYTES);
-        op.record(i, i32[(at + F_HASH) >> 2]!, u8, view.keyStart, view.keyLength,
-          f64[(at + F_TIME) >> 3]!, view.value, f64[(at + F_INGEST) >> 3]!);
+        io[IN_TS] = f64[(at + F_TIME) >> 3]!;
+        io[IN_VALUE] = view.value;
+        io[IN_INGEST] = f64[(at + F_INGEST) >> 3]!;
+        op.record(i, i32[(at + F_HASH) >> 2]!, u8, view.keyStart, view.keyLength);
         count++;
         if (slowMicros > 0) busyWait(slowMicros);
       } else if (kind === KIND_WATERMARK) {

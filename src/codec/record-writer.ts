@@ -29,11 +29,12 @@ export function recordBodyBytes(keyBytes: number): number {
 }
 
 /**
- * Write the body at byte offset `at` (8-aligned) of the given views, key
- * bytes excluded (call writeKey* next). Returns nothing; cannot fail.
+ * Write the body's layout words at byte offset `at` (8-aligned): root, vtable,
+ * table and key length. The caller stores event time and value at
+ * f64[(at + TIME_AT) >> 3] and f64[(at + VALUE_AT) >> 3] itself (doubles passed
+ * as call arguments would be boxed), then the key bytes with writeKey*.
  */
-export function writeRecordHead(i32: Int32Array, f64: Float64Array, at: number, keyBytes: number,
-  eventTime: number, value: number): void {
+export function writeRecordLayout(i32: Int32Array, at: number, keyBytes: number): void {
   const w = at >> 2;
   i32[w] = ROOT_OFFSET;
   i32[w + 1] = VT_WORD0;
@@ -41,9 +42,15 @@ export function writeRecordHead(i32: Int32Array, f64: Float64Array, at: number, 
   i32[w + 3] = VT_WORD2;
   i32[w + 4] = ROOT_OFFSET - 4;
   i32[w + 5] = KEY_AT - KEY_REF;
+  i32[w + (KEY_AT >> 2)] = keyBytes;
+}
+
+/** Convenience for tests and cold paths: layout plus time and value. */
+export function writeRecordHead(i32: Int32Array, f64: Float64Array, at: number, keyBytes: number,
+  eventTime: number, value: number): void {
+  writeRecordLayout(i32, at, keyBytes);
   f64[(at + TIME_AT) >> 3] = eventTime;
   f64[(at + VALUE_AT) >> 3] = value;
-  i32[w + (KEY_AT >> 2)] = keyBytes;
 }
 
 /** Copy pre-encoded key bytes src[srcStart, srcStart+keyLen) (and the NUL) into the body at `at`. */

@@ -1,7 +1,7 @@
 import type { RingBuffer } from '../ring/ring-buffer.js';
 import { PRODUCER_WAITING } from '../ring/layout.js';
 import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_END, KIND_RECORD, KIND_WATERMARK } from '../codec/frame.js';
-import { encodeUtf8, recordBodyBytes, utf8Length, writeKeyBytes, writeRecordHead } from '../codec/record-writer.js';
+import { TIME_AT, VALUE_AT, encodeUtf8, recordBodyBytes, utf8Length, writeKeyBytes, writeRecordLayout } from '../codec/record-writer.js';
 import { murmur2 } from './murmur2.js';
 import type { Partitioner } from './partitioner.js';
 import { Counters, P_RECORDS_IN } from '../metrics/counters.js';
@@ -9,6 +9,16 @@ import { Counters, P_RECORDS_IN } from '../metrics/counters.js';
 /** writeX() results other than a full partition's index. */
 export const WRITE_OK = -1;
 export const WRITE_TOO_LARGE = -2;
+
+/**
+ * Slots of PartitionedWriter.io: a record's doubles are handed over in this
+ * array, not as arguments, because V8 boxes a double passed to a call it does
+ * not inline — an allocation per record on the hottest path.
+ */
+export const IO_TIME = 0;
+export const IO_VALUE = 1;
+export const IO_INGEST = 2;
+const IO_MAX_TIME = 3;
 
 interface SpaceWaiter {
   partition: number;
@@ -34,9 +44,13 @@ export class PartitionedWriter {
   private failure: unknown = undefined;
   /** Wall clock (ms) of the last record written per partition (idle detection). */
   readonly lastWrite: Float64Array;
-  /** Largest event time written (the source's clock, for idle partitions' watermarks). */
-  maxEventTime = -Infinity;
+  /** io[IO_MAX_TIME]: largest event time written (the source's clock, for idle partitions' watermarks). */
+  get maxEventTime(): number {
+    return this.io[IO_MAX_TIME]!;
+  }
   private readonly recordsIn: number[];
+  /** The next record's event time, value and ingest time (IO_*), for writePrepared. */
+  readonly io = new Float64Array([0, 0, 0, -Infinity]);
 
   constructor(readonly rings: RingBuffer[], readonly partitioner: Partitioner, private readonly counters: Counters,
     private readonly maxBatch: number) {
@@ -55,12 +69,18 @@ export class PartitionedWriter {
     }
     encodeUtf8(this.scratch, 0, key, len);
     const hash = murmur2(this.scratch, 0, len);
-    return this.writePrepared(this.partitioner.partitionOf(hash), hash, this.scratch, len, eventTime, value, ingest);
+    const io = this.io;
+    io[IO_TIME] = eventTime;
+    io[IO_VALUE] = value;
+    io[IO_INGEST] = ingest;
+    return this.writePrepared(this.partitioner.partitionOf(hash), hash, this.scratch, 0, len);
   }
 
-  /** Write a record whose key bytes, hash and partition are already known (generator, Kafka). */
-  writePrepared(p: number, hash: number, key: Uint8Array, keyLen: number, eventTime: number, value: number,
-    ingest: number, keyStart = 0): number {
+  /**
+   * Write a record whose key bytes key[keyStart, keyStart+keyLen), hash and
+   * partition are already known (generator, Kafka); its doubles are in `io`.
+   */
+  writePrepared(p: number, hash: number, key: Uint8Array, keyStart: number, keyLen: number): number {
     const ring = this.rings[p]!;
     const size = FRAME_HEADER_BYTES + recordBodyBytes(keyLen);
     if (size > ring.maxFrameBytes) return WRITE_TOO_LARGE;
@@ -68,17 +88,22 @@ export class PartitionedWriter {
     if (at < 0) return p;
     const i32 = ring.i32;
     const f64 = ring.f64;
+    const io = this.io;
+    const eventTime = io[IO_TIME]!;
+    const ingest = io[IO_INGEST]!;
     i32[(at + F_KIND) >> 2] = KIND_RECORD;
     i32[(at + F_HASH) >> 2] = hash;
     i32[(at + F_BODY_LEN) >> 2] = size - FRAME_HEADER_BYTES;
     f64[(at + F_TIME) >> 3] = eventTime;
     f64[(at + F_INGEST) >> 3] = ingest;
     const body = at + FRAME_HEADER_BYTES;
-    writeRecordHead(i32, f64, body, keyLen, eventTime, value);
+    writeRecordLayout(i32, body, keyLen);
+    f64[(body + TIME_AT) >> 3] = eventTime;
+    f64[(body + VALUE_AT) >> 3] = io[IO_VALUE]!;
     writeKeyBytes(ring.u8, body, key, keyStart, keyLen);
     this.counters.f64[this.recordsIn[p]!]! += 1;
     this.lastWrite[p] = ingest;
-    if (eventTime > this.maxEventTime) this.maxEventTime = eventTime;
+    if (eventTime > io[IO_MAX_TIME]!) io[IO_MAX_TIME] = eventTime;
     if (ring.pending >= this.maxBatch) ring.publish();
     else if (this.isDirty[p] === 0) {
       this.isDirty[p] = 1;

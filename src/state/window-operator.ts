@@ -26,6 +26,18 @@ export interface OperatorConfig {
 const MAX_SESSION_MERGE = 1024;
 
 /**
+ * Slots of WindowOperator.io. Per-record doubles travel through this array,
+ * not as arguments: V8 boxes a double passed to a call it does not inline,
+ * which would be an allocation per record.
+ */
+export const IN_TS = 0;
+export const IN_VALUE = 1;
+export const IN_INGEST = 2;
+const IO_START = 3; // window being looked up
+const IO_END = 4;
+const IO_WM = 5; // watermark to advance to
+
+/**
  * Event-time windows of one worker, for all of its partitions (docs/SEMANTICS.md
  * is the contract). State is shared across partitions (keys never cross
  * partitions); watermarks and timers are per partition. Nothing here
@@ -49,6 +61,8 @@ export class WindowOperator {
   private readonly lateness: number;
   private readonly ua: UserAggregate | undefined;
   private readonly scratch = new Int32Array(MAX_SESSION_MERGE);
+  /** The record being processed: io[IN_TS], io[IN_VALUE], io[IN_INGEST] (see IN_*). */
+  readonly io = new Float64Array(8);
   /** Wall clock of the current batch (set by the worker loop) stamped on firings. */
   now = 0;
   lateRecords = 0;
@@ -75,13 +89,14 @@ export class WindowOperator {
     if (this.ua) this.slots.user = [];
   }
 
-  /** One record of local partition `pi`; the key is src[keyStart, keyStart+keyLen). */
-  record(pi: number, hash: number, src: Uint8Array, keyStart: number, keyLen: number,
-    ts: number, value: number, ingest: number): void {
+  /** One record of local partition `pi`; the key is src[keyStart, keyStart+keyLen); times and value in `io`. */
+  record(pi: number, hash: number, src: Uint8Array, keyStart: number, keyLen: number): void {
+    const io = this.io;
+    const ts = io[IN_TS]!;
     const keyId = this.keys.idOf(hash, src, keyStart, keyLen);
     const wm = this.wm[pi]!;
     let accepted: boolean;
-    if (this.kind === 2) accepted = this.session(pi, keyId, ts, value, ingest, wm);
+    if (this.kind === 2) accepted = this.session(pi, keyId);
     else {
       accepted = false;
       const size = this.size;
@@ -92,26 +107,34 @@ export class WindowOperator {
         // Windows are visited by decreasing end: once one is expired, all the rest are.
         if (end + lateness <= wm) break;
         accepted = true;
-        const s = this.windowOf(keyId, pi, start, end, wm);
-        this.add(s, value, ingest);
+        io[IO_START] = start;
+        io[IO_END] = end;
+        const s = this.windowOf(keyId, pi);
+        this.add(s);
         if (end <= wm) this.fire(s, FIRE_LATE);
       }
     }
     if (!accepted) {
       this.lateRecords++;
       this.lateByPartition[pi]!++;
-      this.emitter.late(hash, src, keyStart, keyLen, ts, value, ingest, wm, this.config.partitions[pi]!);
+      this.emitter.late(hash, src, keyStart, keyLen, ts, io[IN_VALUE]!, io[IN_INGEST]!, wm, this.config.partitions[pi]!);
     }
     if (ts > this.maxTs[pi]!) {
       this.maxTs[pi] = ts;
       const next = ts - this.bound;
-      if (next > wm) this.advance(pi, next);
+      if (next > wm) {
+        io[IO_WM] = next;
+        this.advance(pi);
+      }
     }
   }
 
   /** A WATERMARK frame, or END (+Infinity). Never moves the watermark back. */
   watermark(pi: number, t: number): void {
-    if (t > this.wm[pi]!) this.advance(pi, t);
+    if (t > this.wm[pi]!) {
+      this.io[IO_WM] = t;
+      this.advance(pi);
+    }
   }
 
   /** Early firings: every window updated since its last firing and not yet due. */
@@ -143,23 +166,28 @@ export class WindowOperator {
 
   // ─────────────────────────────────────────────────────────────────────────
 
-  /** The slot of (key, start), created with its timer if new. */
-  private windowOf(keyId: number, pi: number, start: number, end: number, wm: number): number {
+  /** The slot of (key, io[IO_START]), created with its timer if new (end io[IO_END]). */
+  private windowOf(keyId: number, pi: number): number {
     const slots = this.slots;
+    const start = this.io[IO_START]!;
     for (let s = this.keys.firstWindow[keyId]!; s >= 0; s = slots.next[s]!) {
       if (slots.start[s] === start) return s;
     }
+    const end = this.io[IO_END]!;
     const s = slots.alloc(keyId, pi, start, end);
     slots.next[s] = this.keys.firstWindow[keyId]!;
     this.keys.firstWindow[keyId] = s;
     if (this.ua) slots.user[s] = this.ua.init();
     // A window born behind the watermark fires as "late" right away (the caller does it); it only needs its purge timer.
-    this.timers[pi]!.push(end > wm ? end : end + this.lateness, s, slots.gen[s]!);
+    this.timers[pi]!.push(end > this.wm[pi]! ? end : end + this.lateness, s, slots.gen[s]!);
     return s;
   }
 
-  private add(s: number, value: number, ingest: number): void {
+  /** Fold the current record (io) into slot s. */
+  private add(s: number): void {
     const slots = this.slots;
+    const value = this.io[IN_VALUE]!;
+    const ingest = this.io[IN_INGEST]!;
     slots.count[s]! += 1;
     slots.sum[s]! += value;
     if (value < slots.min[s]!) slots.min[s] = value;
@@ -169,8 +197,11 @@ export class WindowOperator {
     if (this.ua) slots.user[s] = this.ua.add(slots.user[s], value);
   }
 
-  private session(pi: number, keyId: number, ts: number, value: number, ingest: number, wm: number): boolean {
+  private session(pi: number, keyId: number): boolean {
     const slots = this.slots;
+    const io = this.io;
+    const ts = io[IN_TS]!;
+    const wm = this.wm[pi]!;
     const pEnd = ts + this.gap;
     const scratch = this.scratch;
     let n = 0;
@@ -179,8 +210,10 @@ export class WindowOperator {
     }
     if (n === 0) {
       if (pEnd + this.lateness <= wm) return false;
-      const s = this.windowOf(keyId, pi, ts, pEnd, wm);
-      this.add(s, value, ingest);
+      io[IO_START] = ts;
+      io[IO_END] = pEnd;
+      const s = this.windowOf(keyId, pi);
+      this.add(s);
       if (pEnd <= wm) this.fire(s, FIRE_LATE);
       return true;
     }
@@ -196,7 +229,7 @@ export class WindowOperator {
     for (let i = 1; i < n; i++) this.mergeInto(first, scratch[i]!, keyId);
     if (ts < slots.start[first]!) slots.start[first] = ts;
     if (pEnd > slots.end[first]!) slots.end[first] = pEnd;
-    this.add(first, value, ingest);
+    this.add(first);
     const end = slots.end[first]!;
     if (end > wm) {
       if (end !== oldEnd) this.timers[pi]!.push(end, first, slots.gen[first]!);
@@ -233,8 +266,9 @@ export class WindowOperator {
     }
   }
 
-  /** Raise partition pi's watermark to `t`, firing and purging what it passes. */
-  private advance(pi: number, t: number): void {
+  /** Raise partition pi's watermark to io[IO_WM], firing and purging what it passes. */
+  private advance(pi: number): void {
+    const t = this.io[IO_WM]!;
     this.wm[pi] = t;
     const q = this.timers[pi]!;
     const slots = this.slots;

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { murmur2 } from '../../partition/murmur2.js';
-import { WRITE_OK } from '../../partition/partitioned-writer.js';
+import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK } from '../../partition/partitioned-writer.js';
 import { SIM_EPOCH_MS, TradeModel, type GeneratorModelOptions } from './trade-model.js';
 import { pauseFor, wallNow, type Source, type SourceContext } from '../source.js';
 
@@ -63,6 +63,7 @@ export class GeneratorSource implements Source {
     const rate = o.rate;
     const msPerRecord = rate > 0 ? 1000 / rate : 0;
     const epm = o.eventsPerMs;
+    const io = writer.io;
     let i = 0;
     let retry = false;
     while (!this.stopped && (o.count === 0 || i < o.count)) {
@@ -84,9 +85,10 @@ export class GeneratorSource implements Source {
         if (!retry) model.draw();
         retry = false;
         const k = model.keyIndex;
-        const ts = rate > 0 ? start + Math.floor(i * msPerRecord) - model.jitter : SIM_EPOCH_MS + Math.floor(i / epm) - model.jitter;
-        const ingest = rate > 0 ? start + i * msPerRecord : now;
-        const r = writer.writePrepared(keyPart[k]!, keyHash[k]!, arena, keyLen[k]!, ts, model.value, ingest, keyAt[k]!);
+        io[IO_TIME] = rate > 0 ? start + Math.floor(i * msPerRecord) - model.jitter : SIM_EPOCH_MS + Math.floor(i / epm) - model.jitter;
+        io[IO_VALUE] = model.value;
+        io[IO_INGEST] = rate > 0 ? start + i * msPerRecord : now;
+        const r = writer.writePrepared(keyPart[k]!, keyHash[k]!, arena, keyAt[k]!, keyLen[k]!);
         if (r !== WRITE_OK) {
           retry = true;
           await pauseFor(this, writer, r);
