@@ -5,20 +5,27 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 // DESIGN.md: "the hot loop allocates nothing per record — check it with
-// --trace-gc, not by belief". 3M generator records through one worker: a
-// single boxed double per record would be 48 MB per thread, i.e. dozens of
-// scavenges; allocation-free loops need only a handful (start-up, results).
+// --trace-gc, not by belief". The generator runs flat out for 3 s through one
+// worker. Scavenges in each thread's first second are JIT warm-up (code runs
+// unoptimised while TurboFan compiles on a busy machine) and are not counted.
+// After that, one boxed double per record (16 B at millions of records/s)
+// would cost dozens of scavenges per second per thread; allocation-free hot
+// loops need only a few (results, progress, timers).
+const WARMUP_MS = 1000;
+
 describe('hot loops allocate nothing per record', () => {
-  it('main thread and worker each need only a few scavenges for 3M records', async () => {
-    const { stdout, stderr } = await run('node', ['--trace-gc', 'bin/sabre.js', 'run', '--count', '3000000', '--keys', '1000',
+  it('main thread and worker scavenge only a few times per second in steady state', async () => {
+    const { stdout, stderr } = await run('node', ['--trace-gc', 'bin/sabre.js', 'run', '--duration', '3s', '--keys', '1000',
       '--sink', 'null', '--workers', '1', '--partitions', '4', '--progress', '0', '--http-port', '0'], { maxBuffer: 1 << 24 });
-    expect(stderr).toMatch(/3,000,000 records/);
+    const m = /done in ([\d.]+)s: ([\d,]+) records/.exec(stderr);
+    expect(m).not.toBeNull();
+    const records = Number(m![2]!.replace(/,/g, ''));
+    expect(records).toBeGreaterThan(1_000_000);
     const perThread = new Map<string, number>();
     for (const line of stdout.split('\n')) {
-      const m = /^\[\d+:(0x[0-9a-f]+)\]\s+\d+ ms: Scavenge/.exec(line);
-      if (m) perThread.set(m[1]!, (perThread.get(m[1]!) ?? 0) + 1);
+      const s = /^\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: Scavenge/.exec(line);
+      if (s && Number(s[2]) > WARMUP_MS) perThread.set(s[1]!, (perThread.get(s[1]!) ?? 0) + 1);
     }
-    expect(perThread.size).toBeGreaterThanOrEqual(1);
-    for (const [, n] of perThread) expect(n).toBeLessThan(20);
+    for (const [, n] of perThread) expect(n).toBeLessThan(12);
   });
 });

@@ -123,22 +123,27 @@ class GeneratorBurst {
     const epm = this.o.eventsPerMs;
     const start = this.clock[CLOCK_START]!;
     const now = this.clock[CLOCK_NOW]!;
+    const drawnValue = model.drawnValue;
+    let pending = this.pending;
+    let full = -1;
     let i = this.i;
     for (; i < target; i++) {
-      if (!this.pending) model.draw();
-      this.pending = false;
+      if (!pending) model.draw();
+      pending = false;
       const k = model.keyIndex;
       io[IO_TIME] = rate > 0 ? start + Math.floor(i * msPerRecord) - model.jitter : SIM_EPOCH_MS + Math.floor(i / epm) - model.jitter;
-      io[IO_VALUE] = model.value;
+      io[IO_VALUE] = drawnValue[0]!;
       io[IO_INGEST] = rate > 0 ? start + i * msPerRecord : now;
       const r = writer.writePrepared(keyPart[k]!, keyHash[k]!, arena, keyAt[k]!, keyLen[k]!);
       if (r !== WRITE_OK) {
-        this.pending = true;
-        this.i = i;
-        return r;
+        full = r;
+        pending = true;
+        break;
       }
     }
+    // State is written back once, on every exit, so no property store sits on a path V8 has never seen.
     this.i = i;
-    return -1;
+    this.pending = pending;
+    return full;
   }
 }

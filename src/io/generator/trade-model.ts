@@ -25,7 +25,8 @@ export class TradeModel {
   private readonly rng: Xorshift32;
   private readonly jitterRange: number;
   keyIndex = 0;
-  value = 0;
+  /** The drawn value lives in a typed array: a double field store may allocate a heap number. */
+  readonly drawnValue = new Float64Array(1);
   jitter = 0;
   /** Attribute draws (qty or merchant id), derived from the same draws so they cost nothing extra. */
   attr = 0;
@@ -37,13 +38,17 @@ export class TradeModel {
 
   /** Draw record i's key index, value and jitter, in that order. */
   draw(): void {
-    const r1 = this.rng.next();
-    const r2 = this.rng.next();
-    const r3 = this.rng.next();
+    const r1 = this.rng.nextInt32();
+    const r2 = this.rng.nextInt32();
+    const r3 = this.rng.nextInt32();
     this.keyIndex = uniform(r1, this.opts.keys);
-    this.value = 100 + (r2 % 10000) / 100;
+    this.drawnValue[0] = 100 + ((r2 >>> 0) % 10000) / 100;
     this.jitter = uniform(r3, this.jitterRange);
     this.attr = r2 >>> 20;
+  }
+
+  get value(): number {
+    return this.drawnValue[0]!;
   }
 
   /** Event time of record i on the simulated clock. */

@@ -13,18 +13,27 @@ export class Xorshift32 {
     this.x = (s === 0 ? GOLDEN : s) | 0;
   }
 
-  /** Next state, an integer in 1 … 2^32-1. */
-  next(): number {
+  /**
+   * Next state as a *signed* int32 (the unsigned draw of the spec is
+   * `r >>> 0`). Signed, so the value is a small integer to V8 even when this
+   * call is not inlined; an unsigned draw above 2^31 would be boxed.
+   */
+  nextInt32(): number {
     let x = this.x;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     this.x = x;
-    return x >>> 0;
+    return x;
+  }
+
+  /** Next state, an integer in 1 … 2^32-1 (cold paths; hot ones use nextInt32). */
+  next(): number {
+    return this.nextInt32() >>> 0;
   }
 }
 
-/** floor(r * n / 2^32): exact in doubles while n < 2^21. */
+/** floor(u * n / 2^32) for the unsigned draw u of the signed int32 `r`: exact in doubles while n < 2^21. */
 export function uniform(r: number, n: number): number {
-  return Math.floor((r * n) / TWO_32);
+  return Math.floor(((r >>> 0) * n) / TWO_32);
 }
