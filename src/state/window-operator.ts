@@ -52,6 +52,8 @@ export class WindowOperator {
   /** Per local partition. */
   readonly maxTs: Float64Array;
   readonly wm: Float64Array;
+  /** Per partition: start of the last window assigned; most records fall into it, which saves a float modulo. */
+  private readonly lastStart: Float64Array;
   private readonly timers: TimerQueue[];
   private readonly kind: 0 | 1 | 2;
   private readonly size: number;
@@ -75,6 +77,7 @@ export class WindowOperator {
     const n = config.partitions.length;
     this.maxTs = new Float64Array(n).fill(-Infinity);
     this.wm = new Float64Array(n).fill(-Infinity);
+    this.lastStart = new Float64Array(n).fill(NaN);
     this.timers = Array.from({ length: n }, () => new TimerQueue());
     this.lateByPartition = new Float64Array(n);
     this.firingsByPartition = new Float64Array(n);
@@ -101,8 +104,14 @@ export class WindowOperator {
       accepted = false;
       const size = this.size;
       const lateness = this.lateness;
+      const slide = this.slide;
+      let last = this.lastStart[pi]!;
+      if (!(ts >= last && ts < last + slide)) {
+        last = alignDown(ts, slide);
+        this.lastStart[pi] = last;
+      }
       // Tumbling is sliding with slide == size: one iteration.
-      for (let start = alignDown(ts, this.slide); start > ts - size; start -= this.slide) {
+      for (let start = last; start > ts - size; start -= slide) {
         const end = start + size;
         // Windows are visited by decreasing end: once one is expired, all the rest are.
         if (end + lateness <= wm) break;
