@@ -27,6 +27,8 @@ export class NdjsonSource implements Source {
   bytesConsumed = 0;
   private stopped = false;
   private readonly fields: RecordFields;
+  private ingest = 0;
+  private pendingLine = '';
 
   constructor(readonly name: string, private readonly open: () => Readable, opts: NdjsonOptions) {
     this.fields = new RecordFields(opts.keyField, opts.timeField, opts.valueField, opts.needsValue);
@@ -56,46 +58,71 @@ export class NdjsonSource implements Source {
         let nl: number;
         const ingest = wallNow();
         while ((nl = text.indexOf('\n', from)) >= 0) {
-          await this.line(ctx, text.slice(from, nl), ingest);
-          this.bytesConsumed += Buffer.byteLength(text.slice(from, nl + 1));
+          const raw = text.slice(from, nl);
+          // Await only when a ring is full: a promise per line would cost more than the parse.
+          const full = this.line(ctx, raw, ingest);
+          if (full >= 0) await this.retry(ctx, full);
+          this.bytesConsumed += Buffer.byteLength(raw) + 1;
           from = nl + 1;
         }
         carry = text.slice(from);
         ctx.writer.publishAll();
       }
       carry += decoder.end();
-      if (carry.length > 0 && !this.stopped) await this.line(ctx, carry, wallNow());
+      if (carry.length > 0 && !this.stopped) {
+        const full = this.line(ctx, carry, wallNow());
+        if (full >= 0) await this.retry(ctx, full);
+        this.bytesConsumed += Buffer.byteLength(carry);
+      }
     } finally {
       ctx.writer.publishAll();
       if (stream !== process.stdin) stream.destroy();
     }
   }
 
-  private async line(ctx: SourceContext, raw: string, ingest: number): Promise<void> {
+  /** Parse and write one line; returns -1 when done with it, or the full partition it waits for. */
+  private line(ctx: SourceContext, raw: string, ingest: number): number {
     this.lines++;
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') return;
+    if (line.trim() === '') return -1;
     let obj: unknown;
     try {
       obj = JSON.parse(line);
     } catch (e) {
       ctx.deadLetter(line, 'invalid-json', (e as Error).message, `${this.name}:${this.lines}`);
-      return;
+      return -1;
     }
     const f = this.fields;
     if (!f.extract(obj)) {
       ctx.deadLetter(line, f.fault!, f.detail, `${this.name}:${this.lines}`);
-      return;
+      return -1;
     }
-    for (;;) {
-      const r = ctx.writer.writeRecord(f.key, f.time, f.value, ingest);
-      if (r === WRITE_OK) break;
-      if (r === WRITE_TOO_LARGE) {
-        ctx.deadLetter(line, 'too-large', 'the key does not fit in a ring frame; raise --ring-size', `${this.name}:${this.lines}`);
-        return;
-      }
-      await pauseFor(this, ctx.writer, r);
+    this.ingest = ingest;
+    return this.write(ctx, line);
+  }
+
+  /** Write the record held in `fields`; -1 when written (or dead-lettered), else the full partition. */
+  private write(ctx: SourceContext, line: string): number {
+    const f = this.fields;
+    const r = ctx.writer.writeRecord(f.key, f.time, f.value, this.ingest);
+    if (r === WRITE_OK) {
+      this.records++;
+      return -1;
     }
-    this.records++;
+    if (r === WRITE_TOO_LARGE) {
+      ctx.deadLetter(line, 'too-large', 'the key does not fit in a ring frame; raise --ring-size', `${this.name}:${this.lines}`);
+      return -1;
+    }
+    this.pendingLine = line;
+    return r;
+  }
+
+  /** The record in `fields` met a full ring: wait for space and write it (the stream is not read meanwhile). */
+  private async retry(ctx: SourceContext, partition: number): Promise<void> {
+    let full = partition;
+    while (full >= 0) {
+      await pauseFor(this, ctx.writer, full);
+      full = this.write(ctx, this.pendingLine);
+    }
   }
 }
