@@ -14,6 +14,8 @@ import { openLineSink, needsLines, type LineSink } from './io/line-sink.js';
 import { RecordFields } from './io/record-fields.js';
 import { wallNow, type Source, type SourceContext } from './io/source.js';
 import { GeneratorSource } from './io/generator/generator-source.js';
+import { IngestPort } from './io/ingest-port.js';
+import { loadSinkModule, loadSourceModule } from './io/plugins.js';
 import { NdjsonSource } from './io/ndjson-source.js';
 import { loadUserAggregate } from './state/user-aggregate.js';
 import type { WorkerSummary, WorkerTask } from '../workers/worker-loop.js';
@@ -128,10 +130,10 @@ export class Engine {
         throw new SabreError('ERR_INVALID_OPTION', `--agg: unknown aggregate "${a}"`);
       }
     }
-    this.sink = openLineSink(o.sink, '--sink');
+    const sinkModule = await loadSinkModule(o.sink);
+    this.sink = sinkModule ? await sinkModule.createSink(o.sink, o) : openLineSink(o.sink, '--sink');
     this.lateSink = openLineSink(o.lateOutput, '--late-output');
     this.deadSink = openLineSink(o.deadLetter, '--dead-letter');
-    const source = this.createSource();
 
     const partitioner = new Partitioner(o.keyGroups, o.partitions, o.workers);
     const workerBells = Array.from({ length: o.workers }, () => Doorbell.create());
@@ -143,6 +145,10 @@ export class Engine {
     this.drain = new OutDrain(this.outRings, o.aggregates, userAgg?.name, this.sink, this.lateSink, needsLines(this.sink));
     this.drain.callbacks.push(...this.callbacks);
     this.fields = new RecordFields(o.key, o.time, o.value, o.aggregates.some((a) => a !== 'count'));
+
+    // The source is created before any thread starts, so a bad spec fails start() cleanly.
+    const sourceModule = await loadSourceModule(o.source);
+    const source = sourceModule ? await sourceModule.createSource(o.source, o, this.openIngest(o.source)) : this.createSource();
 
     this.pool = new WorkerPool({ workers: o.workers, execArgv: this.extra.workerExecArgv });
     const spin = o.spin >= 0 ? o.spin : o.workers + 1 > (await import('node:os')).availableParallelism() ? 0 : 2000;
@@ -174,6 +180,21 @@ export class Engine {
         (e: unknown) => this.fail(e instanceof SabreError ? e : new SabreError('ERR_SOURCE', `${source.name}: ${(e as Error).message}`, { cause: e })),
       );
     }
+  }
+
+  /**
+   * A door for a push source (HTTP, WebSocket, Kafka): records written through
+   * it are counted under `name` in the stats and dead-lettered there when bad.
+   */
+  openIngest(name: string): IngestPort {
+    if (!this.writer || this.state === 'stopped' || this.state === 'failed') {
+      throw new SabreError('ERR_ENGINE_STATE', `openIngest() on a ${this.state} engine; call start() first`);
+    }
+    const o = this.options;
+    const port = new IngestPort(name, this.writer, { key: o.key, time: o.time, value: o.value, needsValue: this.fields.needsValue },
+      (raw, fault, detail, where) => this.deadLetter(raw, fault, detail, where));
+    this.sources.push(port);
+    return port;
   }
 
   /** Library API: write one record; resolves once it is in a ring (waits while full). Throws ERR_BAD_RECORD for bad input, which is also dead-lettered. */
@@ -300,7 +321,7 @@ export class Engine {
     }
     if (o.source === 'stdin') return NdjsonSource.stdin(nd);
     if (o.source.startsWith('file:') && o.source.length > 5) return NdjsonSource.file(o.source.slice(5), nd);
-    throw new SabreError('ERR_INVALID_OPTION', `--source "${o.source}": use generator, file:PATH, stdin (or api from the library)`);
+    throw new SabreError('ERR_INVALID_OPTION', `--source "${o.source}": use generator, file:PATH, stdin, kafka:TOPIC (or api from the library)`);
   }
 
   private sourceContext(): SourceContext {

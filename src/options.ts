@@ -19,6 +19,8 @@ interface Spec {
   min?: number;
   max?: number;
   choices?: readonly string[];
+  /** bytes options are powers of two unless pow2 is false. */
+  pow2?: boolean;
 }
 
 const CORES = availableParallelism();
@@ -54,8 +56,20 @@ export const OPTION_SPECS = {
   eventsPerMs: { kind: 'number', default: 1000, min: 0.001, help: 'generator: records per ms of simulated event time (unthrottled)' },
   seed: { kind: 'int', default: 42, min: 0, help: 'generator: PRNG seed' },
   progress: { kind: 'duration', default: '1s', help: 'progress line to stderr every D (0 = off)' },
-  httpPort: { kind: 'int', default: 8080, min: 0, max: 65535, help: 'metrics/dashboard port (0 = off)' },
-  httpHost: { kind: 'string', default: '127.0.0.1', help: 'metrics/dashboard bind address' },
+  httpPort: { kind: 'int', default: 8080, min: 0, max: 65535, help: 'metrics/dashboard/ingest port (0 = off)' },
+  httpHost: { kind: 'string', default: '127.0.0.1', help: 'metrics/dashboard/ingest bind address' },
+  maxBody: { kind: 'bytes', default: '1MiB', min: 1, max: 1 << 30, pow2: false, help: 'largest POST /ingest body (413 above)' },
+  ingestTimeout: { kind: 'duration', default: '5s', help: 'how long an ingest request waits for ring space before 503' },
+  authToken: { kind: 'string', default: undefined, help: 'bearer token required by POST /ingest and /ws/ingest' },
+  brokers: { kind: 'string', default: '127.0.0.1:9092', help: 'Kafka bootstrap brokers, comma-separated' },
+  group: { kind: 'string', default: 'sabre', help: 'Kafka consumer group' },
+  format: { kind: 'string', default: 'json', choices: ['json', 'flatbuffers'], help: 'Kafka value format (source and sink)' },
+  checkpointDir: { kind: 'string', default: undefined, help: 'directory for checkpoints (unset = no checkpoints)' },
+  checkpointInterval: { kind: 'duration', default: '10s', help: 'time between checkpoints' },
+  checkpointsRetained: { kind: 'int', default: 3, min: 1, max: 1000, help: 'complete checkpoints kept' },
+  restore: { kind: 'string', default: undefined, help: 'latest | PATH of a checkpoint manifest to restore from' },
+  onWorkerError: { kind: 'string', default: 'restore', choices: ['restore', 'fail'], help: 'what a worker failure does' },
+  restartLimit: { kind: 'int', default: 3, min: 0, max: 1000, help: 'restores after worker failures before giving up' },
 } as const satisfies Record<string, Spec>;
 
 export type OptionName = keyof typeof OPTION_SPECS;
@@ -96,6 +110,18 @@ export interface ResolvedOptions {
   readonly progress: number;
   readonly httpPort: number;
   readonly httpHost: string;
+  readonly maxBody: number;
+  readonly ingestTimeout: number;
+  readonly authToken: string | undefined;
+  readonly brokers: string;
+  readonly group: string;
+  readonly format: 'json' | 'flatbuffers';
+  readonly checkpointDir: string | undefined;
+  readonly checkpointInterval: number;
+  readonly checkpointsRetained: number;
+  readonly restore: string | undefined;
+  readonly onWorkerError: 'restore' | 'fail';
+  readonly restartLimit: number;
 }
 
 function bad(name: string, msg: string): never {
@@ -134,7 +160,7 @@ function convert(name: OptionName, spec: Spec, v: string | number | boolean): st
     case 'bytes': {
       if (typeof v === 'boolean') return bad(name, 'expects a size');
       const n = parseBytes(v, name);
-      if ((n & (n - 1)) !== 0) return bad(name, `${n} bytes is not a power of two`);
+      if (spec.pow2 !== false && (n & (n - 1)) !== 0) return bad(name, `${n} bytes is not a power of two`);
       return range(name, spec, n);
     }
     case 'int':

@@ -9,6 +9,7 @@ const USAGE = `Usage: sabre <command> [options]
 Commands:
   run        run a windowed job (default source: the built-in generator)
   generate   print generator records as NDJSON (for file:/stdin demos)
+  produce    write generator records to a Kafka topic: sabre produce TOPIC --rate R --count N --keys K
   stats      print the live figures of a running job (--url http://127.0.0.1:8080)
   help       this text
 
@@ -81,6 +82,13 @@ export async function main(argv: string[]): Promise<number> {
       return runCommand(parseArgs(rest));
     case 'generate':
       return generateCommand(parseArgs(rest));
+    case 'produce': {
+      // Loaded on demand: it brings kafkajs.
+      const produceModule = './produce-command.js';
+      const { produceCommand } = (await import(produceModule)) as { produceCommand(raw: RawOptions, topic: string | undefined): Promise<number> };
+      const topic = rest[0] && !rest[0].startsWith('--') ? rest.shift() : undefined;
+      return produceCommand(parseArgs(rest), topic);
+    }
     case 'stats': {
       const statsModule = './stats-command.js'; // TEMP until the metrics work lands
       const { statsCommand } = (await import(statsModule)) as { statsCommand(a: { url: string }): Promise<string> };

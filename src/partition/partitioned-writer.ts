@@ -77,6 +77,15 @@ export class PartitionedWriter {
   }
 
   /**
+   * Write a record whose key is already UTF-8 bytes, key[keyStart, keyStart+keyLen)
+   * (flatbuffers input, Kafka keys); its doubles are in `io`.
+   */
+  writeKeyBytes(key: Uint8Array, keyStart: number, keyLen: number): number {
+    const hash = murmur2(key, keyStart, keyLen);
+    return this.writePrepared(this.partitioner.partitionOf(hash), hash, key, keyStart, keyLen);
+  }
+
+  /**
    * Write a record whose key bytes key[keyStart, keyStart+keyLen), hash and
    * partition are already known (generator, Kafka); its doubles are in `io`.
    */

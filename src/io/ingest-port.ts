@@ -1,0 +1,103 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { PartitionedWriter } from '../partition/partitioned-writer.js';
+import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK, WRITE_TOO_LARGE } from '../partition/partitioned-writer.js';
+import type { RecordFault } from '../errors.js';
+import { RecordFields } from './record-fields.js';
+import type { FlatInput } from '../codec/flat-input.js';
+import { wallNow, type Source } from './source.js';
+
+/** tryObject/tryFlat results other than a full partition's index (≥ 0). */
+export const INGEST_OK = -1;
+export const INGEST_REJECTED = -3;
+
+/**
+ * The door for push sources that are not loops of their own (HTTP and
+ * WebSocket ingest, Kafka batches): validate a record, write it to its
+ * partition, or report the full partition so the caller can pause its client
+ * and `waitForSpace`. Rejected input is dead-lettered with its reason and
+ * counted here; `fault`/`detail` say why for the caller's response.
+ */
+export class IngestPort implements Source {
+  records = 0;
+  rejected = 0;
+  pauses = 0;
+  pausedMs = 0;
+  fault: RecordFault | undefined;
+  detail = '';
+  private readonly fields: RecordFields;
+
+  constructor(readonly name: string, private readonly writer: PartitionedWriter,
+    fields: { key: string; time: string; value: string; needsValue: boolean },
+    private readonly deadLetterSink: (raw: string, fault: RecordFault, detail: string, where: string) => void) {
+    this.fields = new RecordFields(fields.key, fields.time, fields.value, fields.needsValue);
+  }
+
+  get needsValue(): boolean {
+    return this.fields.needsValue;
+  }
+
+  async run(): Promise<void> {}
+  stop(): void {}
+
+  /** A parsed JSON record. `raw` is what the dead-letter line shows if it is rejected. */
+  tryObject(obj: unknown, raw: () => string, where: string): number {
+    const f = this.fields;
+    if (!f.extract(obj)) return this.reject(raw(), f.fault!, f.detail, where);
+    const r = this.writer.writeRecord(f.key, f.time, f.value, wallNow());
+    return this.outcome(r, raw, where);
+  }
+
+  /** The record FlatInput currently points at (after batchRecord/single returned true). */
+  tryFlat(input: FlatInput, raw: () => string, where: string): number {
+    const io = this.writer.io;
+    io[IO_TIME] = input.eventTime;
+    io[IO_VALUE] = input.value;
+    io[IO_INGEST] = wallNow();
+    const r = this.writer.writeKeyBytes(input.bytes, input.keyStart, input.keyLength);
+    return this.outcome(r, raw, where);
+  }
+
+  /** Dead-letter input that never became a record (bad JSON, bad flatbuffer). */
+  reject(raw: string, fault: RecordFault, detail: string, where: string): number {
+    this.fault = fault;
+    this.detail = detail;
+    this.rejected++;
+    this.deadLetterSink(raw, fault, detail, where);
+    return INGEST_REJECTED;
+  }
+
+  /** Make what was written visible to the workers (call at the end of a request or batch). */
+  publish(): void {
+    this.writer.publishAll();
+  }
+
+  /** Wait until partition p drained; false after `timeoutMs` (0 = no limit). */
+  async waitForSpace(p: number, timeoutMs = 0): Promise<boolean> {
+    this.pauses++;
+    const t0 = performance.now();
+    try {
+      if (timeoutMs <= 0) {
+        await this.writer.waitForSpace(p);
+        return true;
+      }
+      const ac = new AbortController();
+      const ok = await Promise.race([
+        this.writer.waitForSpace(p).then(() => true),
+        delay(timeoutMs, false, { signal: ac.signal }).catch(() => false),
+      ]);
+      ac.abort();
+      return ok;
+    } finally {
+      this.pausedMs += performance.now() - t0;
+    }
+  }
+
+  private outcome(r: number, raw: () => string, where: string): number {
+    if (r === WRITE_OK) {
+      this.records++;
+      return INGEST_OK;
+    }
+    if (r === WRITE_TOO_LARGE) return this.reject(raw(), 'too-large', 'the record does not fit in a ring frame; raise --ring-size', where);
+    return r;
+  }
+}

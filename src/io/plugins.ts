@@ -1,0 +1,39 @@
+import type { ResolvedOptions } from '../options.js';
+import type { Source } from './source.js';
+import type { LineSink } from './line-sink.js';
+import type { IngestPort } from './ingest-port.js';
+
+/**
+ * Sources and sinks that live in their own modules (and bring their own
+ * dependencies, e.g. kafkajs), loaded only when a job names them.
+ * A source module exports `createSource(spec, options, port)`; a sink module
+ * exports `createSink(spec, options)`. The spec is the full `--source`/`--sink`
+ * value, e.g. "kafka:trades".
+ */
+export interface SourceModule {
+  createSource(spec: string, options: ResolvedOptions, port: IngestPort): Promise<Source>;
+}
+
+export interface SinkModule {
+  createSink(spec: string, options: ResolvedOptions): Promise<LineSink>;
+}
+
+const SOURCE_MODULES: Record<string, string> = { 'kafka:': './kafka/kafka-source.js' };
+const SINK_MODULES: Record<string, string> = { 'kafka:': './kafka/kafka-sink.js' };
+
+function moduleFor(table: Record<string, string>, spec: string): string | undefined {
+  for (const [prefix, path] of Object.entries(table)) {
+    if (spec.startsWith(prefix) && spec.length > prefix.length) return new URL(path, import.meta.url).href;
+  }
+  return undefined;
+}
+
+export async function loadSourceModule(spec: string): Promise<SourceModule | undefined> {
+  const url = moduleFor(SOURCE_MODULES, spec);
+  return url ? ((await import(url)) as SourceModule) : undefined;
+}
+
+export async function loadSinkModule(spec: string): Promise<SinkModule | undefined> {
+  const url = moduleFor(SINK_MODULES, spec);
+  return url ? ((await import(url)) as SinkModule) : undefined;
+}
