@@ -19,6 +19,10 @@ import { loadSinkModule, loadSourceModule } from './io/plugins.js';
 import { NdjsonSource } from './io/ndjson-source.js';
 import { loadUserAggregate } from './state/user-aggregate.js';
 import type { WorkerSummary, WorkerTask } from '../workers/worker-loop.js';
+import { Checkpointer, type CheckpointStats } from './checkpoint/checkpointer.js';
+import { findRestorePoint, jobFingerprint, listCheckpoints, type RestorePoint } from './checkpoint/manifest.js';
+import { PartFileSink } from './io/part-file-sink.js';
+import { readdirSync, existsSync } from 'node:fs';
 
 /** Options for createEngine: every CLI option (camelCase) plus library-only ones. */
 export interface EngineOptions extends RawOptions {
@@ -47,6 +51,18 @@ export interface RunSummary {
   /** Piscina threads created/destroyed over the run: W and 0 when nothing was recycled. */
   threadsCreated: number;
   threadsDestroyed: number;
+  /** With --checkpoint-dir: checkpoints completed, and the one this run restored from. */
+  checkpoints?: CheckpointStats & { restoredFrom: number | undefined };
+}
+
+/** How stop() ends the run. */
+export interface StopOptions {
+  /**
+   * true: take a final checkpoint and stop without firing open windows (they
+   * live on in the checkpoint and fire after a restore). false: END — every
+   * open window fires. Default: END.
+   */
+  checkpoint?: boolean;
 }
 
 /** Source of the `write()`/`tryWrite()` library calls. */
@@ -96,6 +112,10 @@ export class Engine {
   private lastIdleSweep = 0;
   private failure: unknown;
   private finishing: Promise<RunSummary> | undefined;
+  private checkpointer: Checkpointer | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private restored: RestorePoint | undefined;
+  private partSink: PartFileSink | undefined;
   private resolveDone!: (s: RunSummary) => void;
   private rejectDone!: (e: unknown) => void;
   /** Settles when the run is over: the source ended, stop() was called, or a worker failed. */
@@ -130,8 +150,20 @@ export class Engine {
         throw new SabreError('ERR_INVALID_OPTION', `--agg: unknown aggregate "${a}"`);
       }
     }
+    // Checkpoints: find what to restore before anything is opened (a corrupt dir fails here, cleanly).
+    this.restored = findRestorePoint(o);
+    const restoredId = this.restored?.manifest.id ?? 0;
+    for (const why of this.restored?.skipped ?? []) process.stderr.write(`[sabre] skipped a corrupt checkpoint: ${why}\n`);
+    const nextId = o.checkpointDir ? Math.max(restoredId, ...listCheckpoints(o.checkpointDir), ...chkDirIds(o.checkpointDir)) + 1 : 1;
     const sinkModule = await loadSinkModule(o.sink);
-    this.sink = sinkModule ? await sinkModule.createSink(o.sink, o) : openLineSink(o.sink, '--sink');
+    if (o.checkpointDir && o.sink.startsWith('file:')) {
+      // Exactly-once file output: per-checkpoint part files, committed with their checkpoint.
+      this.partSink = new PartFileSink(o.sink, o.sink.slice(5));
+      this.partSink.recover(restoredId);
+      this.sink = this.partSink;
+    } else {
+      this.sink = sinkModule ? await sinkModule.createSink(o.sink, o) : openLineSink(o.sink, '--sink');
+    }
     this.lateSink = openLineSink(o.lateOutput, '--late-output');
     this.deadSink = openLineSink(o.deadLetter, '--dead-letter');
 
@@ -144,6 +176,19 @@ export class Engine {
     this.sentWatermark = new Float64Array(o.partitions).fill(-Infinity);
     this.drain = new OutDrain(this.outRings, o.aggregates, userAgg?.name, this.sink, this.lateSink, needsLines(this.sink));
     this.drain.callbacks.push(...this.callbacks);
+    this.drain.startEpoch(nextId);
+    if (o.checkpointDir) {
+      this.checkpointer = new Checkpointer({
+        dir: o.checkpointDir, retained: o.checkpointsRetained, job: jobFingerprint(o), keyGroups: o.keyGroups,
+        partitions: o.partitions, workers: o.workers, nextId,
+      }, this.writer, () => this.sources);
+      const cp = this.checkpointer;
+      this.drain.onBarrierAck = (w, id, bytes) => cp.onAck(w, id, bytes);
+      if (this.partSink) {
+        const ps = this.partSink;
+        cp.onComplete.push((m) => ps.commit(m.id));
+      }
+    }
     this.fields = new RecordFields(o.key, o.time, o.value, o.aggregates.some((a) => a !== 'count'));
 
     // The source is created before any thread starts, so a bad spec fails start() cleanly.
@@ -165,6 +210,8 @@ export class Engine {
         window: o.window, outOfOrderness: o.outOfOrderness, allowedLateness: o.allowedLateness,
         earlyFire: o.earlyFire, spin, maxBatch: o.maxBatch, tickMs, aggregateModule,
         slowMicrosPerRecord: this.extra.slowMicrosPerRecord,
+        keyGroups: o.keyGroups, totalPartitions: o.partitions,
+        checkpointDir: o.checkpointDir, restoreFiles: this.restored?.snapshotFiles,
       };
       const run = this.pool.run(task);
       run.catch((e: unknown) => this.fail(new SabreError('ERR_WORKER_CRASHED',
@@ -172,6 +219,16 @@ export class Engine {
       this.workerRuns.push(run);
     }
     this.pumpDone = this.pump();
+    if (this.checkpointer) {
+      const cp = this.checkpointer;
+      this.checkpointTimer = setInterval(() => {
+        if (cp.busy || this.state !== 'running') return;
+        cp.trigger().catch((e: unknown) => {
+          if (this.state === 'running') process.stderr.write(`[sabre] checkpoint failed: ${(e as Error).message}\n`);
+        });
+      }, o.checkpointInterval);
+      this.checkpointTimer.unref();
+    }
     this.sources.push(this.api);
     if (source) {
       this.sources.push(source);
@@ -237,26 +294,40 @@ export class Engine {
     return r;
   }
 
-  /** End the input, fire what END fires, flush the sinks, release the threads. */
-  stop(): Promise<RunSummary> {
+  /** End the input, fire what END fires (or checkpoint, see StopOptions), flush the sinks, release the threads. */
+  stop(options: StopOptions = {}): Promise<RunSummary> {
     if (this.finishing) return this.finishing;
     if (this.state === 'new') return Promise.reject(new SabreError('ERR_ENGINE_STATE', 'stop() before start()'));
-    this.finishing = this.finish();
+    if (options.checkpoint && !this.checkpointer) {
+      return Promise.reject(new SabreError('ERR_INVALID_OPTION', 'stop({ checkpoint: true }) needs --checkpoint-dir'));
+    }
+    this.finishing = this.finish(options.checkpoint === true);
     this.finishing.then(this.resolveDone, this.rejectDone);
     return this.finishing;
   }
 
-  private async finish(): Promise<RunSummary> {
+  private async finish(savepoint: boolean): Promise<RunSummary> {
     if (this.state === 'failed') throw this.failure;
     this.state = 'stopping';
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     for (const s of this.sources) s.stop();
-    await this.writer.end();
+    const cp = this.checkpointer;
+    if (cp) await cp.idle();
+    if (savepoint) {
+      // Everything written so far goes into the checkpoint; open windows stay open in it.
+      await cp!.trigger();
+      await this.writer.end(false);
+    } else {
+      await this.writer.end(true);
+    }
     const workers = await Promise.all(this.workerRuns);
     // Every worker returned after writing its DONE frame: drain until all are read.
     while (this.drain.workersDone < this.options.workers) await yieldToLoop();
     this.pumpStop = true;
     this.bell.ring();
     await this.pumpDone;
+    // END fired everything: commit that last epoch with a final, stateless checkpoint.
+    if (cp && !savepoint) await cp.finalCheckpoint();
     await Promise.all([this.sink.close(), this.lateSink.close(), this.deadSink.close()]);
     const created = this.pool.created;
     const destroyed = this.pool.destroyed;
@@ -269,6 +340,10 @@ export class Engine {
     if (this.state === 'failed' || this.state === 'stopped') return;
     this.state = 'failed';
     this.failure = e;
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    this.checkpointer?.abort(e);
+    // Uncommitted output stays uncommitted: part files are recovered by the next run.
+    void Promise.allSettled([this.sink?.close(), this.lateSink?.close(), this.deadSink?.close()]);
     for (const s of this.sources) s.stop();
     this.writer?.fail(e);
     this.pumpStop = true;
@@ -292,6 +367,11 @@ export class Engine {
     };
   }
 
+  /** The checkpoint this run restored from, if any. */
+  get restoredFrom(): number | undefined {
+    return this.restored?.manifest.id;
+  }
+
   get pausedSources(): number {
     return this.writer?.waiting ?? 0;
   }
@@ -306,6 +386,7 @@ export class Engine {
       recordsIn: s.recordsIn, recordsProcessed: s.recordsProcessed, results: s.results, late: s.late,
       deadLetter: s.deadLetter, elapsedMs: s.elapsedMs, workers, sources: s.sources,
       threadsCreated: created, threadsDestroyed: destroyed,
+      checkpoints: this.checkpointer ? { ...this.checkpointer.stats, restoredFrom: this.restored?.manifest.id } : undefined,
     };
   }
 
@@ -313,14 +394,18 @@ export class Engine {
     const o = this.options;
     const nd = { keyField: o.key, timeField: o.time, valueField: o.value, needsValue: o.aggregates.some((a) => a !== 'count') };
     if (o.source === 'api') return undefined;
+    const resume = this.restored?.manifest.sources.find((s) => s.name === o.source)?.position as Record<string, number> | undefined;
     if (o.source === 'generator') {
       return new GeneratorSource({
         kind: o.generator, seed: o.seed, keys: o.keys, disorder: o.disorder, eventsPerMs: o.eventsPerMs,
-        rate: o.rate, count: o.count, durationMs: o.duration,
+        rate: o.rate, count: o.count, durationMs: o.duration, startAt: resume?.records ?? 0,
       });
     }
-    if (o.source === 'stdin') return NdjsonSource.stdin(nd);
-    if (o.source.startsWith('file:') && o.source.length > 5) return NdjsonSource.file(o.source.slice(5), nd);
+    if (o.source === 'stdin') {
+      if (resume) throw new SabreError('ERR_INVALID_OPTION', 'stdin cannot be rewound: a job reading stdin cannot restore from a checkpoint');
+      return NdjsonSource.stdin(nd);
+    }
+    if (o.source.startsWith('file:') && o.source.length > 5) return NdjsonSource.file(o.source.slice(5), nd, resume as { bytes: number; lines: number } | undefined);
     throw new SabreError('ERR_INVALID_OPTION', `--source "${o.source}": use generator, file:PATH, stdin, kafka:TOPIC (or api from the library)`);
   }
 
@@ -376,6 +461,12 @@ export class Engine {
       }
     }
   }
+}
+
+/** Ids of every checkpoint directory, complete or not, so new checkpoints never reuse one. */
+function chkDirIds(dir: string): number[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).map((f) => /^chk-(\d+)$/.exec(f)).filter((m) => m !== null).map((m) => Number(m![1]));
 }
 
 function sourceStats(s: Source): SourceStats {

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'ERR_USER_AGGREGATE'
   | 'ERR_SOURCE'
   | 'ERR_SINK'
+  | 'ERR_CHECKPOINT_CORRUPT'
+  | 'ERR_CHECKPOINT'
   | 'ERR_INTERNAL';
 
 /** Whose fault an error is: it tells the reader where to look. */
@@ -27,6 +29,8 @@ const FAULT: Record<ErrorCode, Fault> = {
   ERR_USER_AGGREGATE: 'user',
   ERR_SOURCE: 'external',
   ERR_SINK: 'external',
+  ERR_CHECKPOINT_CORRUPT: 'external',
+  ERR_CHECKPOINT: 'external',
   ERR_INTERNAL: 'internal',
 };
 

@@ -1,7 +1,7 @@
 import { RingBuffer } from '../src/ring/ring-buffer.js';
 import { Doorbell } from '../src/ring/doorbell.js';
 import { PRODUCER_WAITING } from '../src/ring/layout.js';
-import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_LATE, KIND_RESULT, KIND_WORKER_DONE } from '../src/codec/frame.js';
+import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_LATE, KIND_RESULT, KIND_WORKER_DONE } from '../src/codec/frame.js';
 import {
   L_KEY, L_KEY_LEN, L_PARTITION, L_VALUE, L_WATERMARK, LATE_FIXED_BYTES,
   R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_PARTITION, R_SUM, R_USER_LEN, RESULT_FIXED_BYTES,
@@ -77,6 +77,18 @@ export class OutWriter implements Emitter {
     const u8 = out.u8;
     for (let i = 0; i < keyLen; i++) u8[b + L_KEY + i] = src[keyStart + i]!;
     if (out.pending >= this.maxBatch) out.publish();
+  }
+
+  /** The snapshot for BARRIER(id) is on disk: ordered after every result that precedes the barrier. */
+  barrierAck(worker: number, id: number, bytes: number): void {
+    const at = this.reserve(FRAME_HEADER_BYTES);
+    const out = this.out;
+    out.i32[(at + F_KIND) >> 2] = KIND_BARRIER_ACK;
+    out.i32[(at + F_HASH) >> 2] = worker;
+    out.i32[(at + F_BODY_LEN) >> 2] = 0;
+    out.f64[(at + F_TIME) >> 3] = id;
+    out.f64[(at + F_INGEST) >> 3] = bytes;
+    out.publish();
   }
 
   /** Final frame: this worker has processed END on every partition. */

@@ -4,8 +4,12 @@ import { Doorbell } from '../src/ring/doorbell.js';
 import { WRAP_MARKER, align8 } from '../src/ring/layout.js';
 import { RecordView } from '../src/codec/record-view.js';
 import {
-  FRAME_HEADER_BYTES, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER, KIND_END, KIND_RECORD, KIND_WATERMARK,
+  FRAME_HEADER_BYTES, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER, KIND_END, KIND_RECORD, KIND_STOP, KIND_WATERMARK,
 } from '../src/codec/frame.js';
+import { readSnapshotFile, restoreSnapshots, writeSnapshot, type SnapshotLayout } from '../src/checkpoint/snapshot.js';
+import { writeFileDurably } from '../src/checkpoint/durable-file.js';
+import { checkpointPath } from '../src/checkpoint/manifest.js';
+import { join } from 'node:path';
 import { IN_INGEST, IN_TS, IN_VALUE, WindowOperator } from '../src/state/window-operator.js';
 import type { UserAggregate } from '../src/state/user-aggregate.js';
 import type { WindowSpec } from '../src/time/window-spec.js';
@@ -32,6 +36,13 @@ export interface WorkerTask {
   maxBatch: number;
   tickMs: number;
   aggregateModule?: string | undefined;
+  keyGroups: number;
+  /** Total partitions of the job (a key group g belongs to partition g % totalPartitions). */
+  totalPartitions: number;
+  /** Where BARRIER(id) snapshots go: checkpointPath(checkpointDir, id)/worker-<worker>.snap. */
+  checkpointDir?: string | undefined;
+  /** Snapshot files of the checkpoint to restore (every worker's; each worker keeps the key groups it owns). */
+  restoreFiles?: string[] | undefined;
   /** Tests only: busy-wait this many µs per record to make a deliberately slow worker. */
   slowMicrosPerRecord?: number;
 }
@@ -77,6 +88,19 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   let nextEarly = task.earlyFire > 0 ? wallNow() + task.earlyFire : Infinity;
   const pIdx = task.partitions.map((p) => counters.p(p, 0));
   const wIdx = counters.w(task.worker, 0);
+  const layout: SnapshotLayout = {
+    keyGroups: task.keyGroups, partitions: task.totalPartitions, worker: task.worker, ownPartitions: task.partitions,
+  };
+  if (task.restoreFiles && task.restoreFiles.length > 0) {
+    restoreSnapshots(op, task.restoreFiles.map(readSnapshotFile), layout);
+  }
+  // Barrier alignment: a ring that delivered BARRIER(id) is not read again
+  // until every ring of this worker has, so the snapshot cuts all of them at
+  // the same point of the input.
+  const atBarrier = new Uint8Array(n);
+  let barriersSeen = 0;
+  let barrierId = 0;
+  let stopped = false;
 
   /** Process every frame published in ring i; returns records processed. */
   const drain = (i: number): number => {
@@ -115,7 +139,15 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
         ended[i] = 1;
         endedCount++;
       } else if (kind === KIND_BARRIER) {
-        // Checkpoint barriers arrive with the checkpoint work (issue 6); until then they are ignored in order.
+        barrierId = f64[(at + F_TIME) >> 3]!;
+        atBarrier[i] = 1;
+        barriersSeen++;
+        tail = (tail + align8(size)) | 0;
+        break; // stop reading this ring until the others reach the barrier
+      } else if (kind === KIND_STOP) {
+        ended[i] = 1;
+        endedCount++;
+        stopped = true;
       }
       tail = (tail + align8(size)) | 0;
     }
@@ -129,15 +161,26 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   };
 
   const hasWork = (): boolean => {
-    for (let i = 0; i < n; i++) if (ended[i] === 0 && rings[i]!.loadHead() !== tails[i]) return true;
+    for (let i = 0; i < n; i++) if (ended[i] === 0 && atBarrier[i] === 0 && rings[i]!.loadHead() !== tails[i]) return true;
     return false;
+  };
+
+  /** All rings reached BARRIER(barrierId): write the snapshot, acknowledge, resume. */
+  const checkpoint = (): void => {
+    out.flush();
+    const bytes = writeSnapshot(op, layout);
+    writeFileDurably(join(checkpointPath(task.checkpointDir!, barrierId), `worker-${task.worker}.snap`), bytes);
+    out.barrierAck(task.worker, barrierId, bytes.length);
+    atBarrier.fill(0);
+    barriersSeen = 0;
   };
 
   while (endedCount < n) {
     op.now = wallNow();
     let work = 0;
-    for (let i = 0; i < n; i++) if (ended[i] === 0) work += drain(i);
+    for (let i = 0; i < n; i++) if (ended[i] === 0 && atBarrier[i] === 0) work += drain(i);
     out.flush();
+    if (barriersSeen > 0 && barriersSeen === n - endedCount) checkpoint();
     if (work > 0) {
       records += work;
       batches++;
@@ -163,6 +206,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   }
   publishCounters();
   out.done();
+  void stopped;
   return {
     worker: task.worker, threadId, records, results: op.firings, late: op.lateRecords, batches,
     outFullWaits: out.fullWaits, keys: op.keys.size,

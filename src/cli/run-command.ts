@@ -1,15 +1,36 @@
 import { createEngine, type RunSummary } from '../engine.js';
 import { formatWindow } from '../time/window-spec.js';
-import type { RawOptions } from '../options.js';
+import { resolveOptions, type RawOptions } from '../options.js';
+import type { SabreError } from '../errors.js';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const rate = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
 
-/** `sabre run`: start, print progress to stderr, stop cleanly on SIGINT/SIGTERM or at the end of input. */
+/**
+ * `sabre run`: start, print progress to stderr, stop cleanly on SIGINT/SIGTERM
+ * or at the end of input. With --checkpoint-dir, a signal takes a final
+ * checkpoint instead of firing open windows, and a worker failure restores
+ * from the last checkpoint (--on-worker-error restore, up to --restart-limit).
+ */
 export async function runCommand(raw: RawOptions): Promise<number> {
+  for (let restarts = 0; ; restarts++) {
+    try {
+      return await runOnce(restarts === 0 ? raw : { ...raw, restore: 'latest' });
+    } catch (e) {
+      const err = e as SabreError;
+      const o = resolveOptions(raw);
+      if (err.code !== 'ERR_WORKER_CRASHED' || !o.checkpointDir || o.onWorkerError !== 'restore' || restarts >= o.restartLimit) throw e;
+      process.stderr.write(`[sabre] ${err.code}: ${err.message}; restoring from the last checkpoint (restart ${restarts + 1} of ${o.restartLimit})\n`);
+    }
+  }
+}
+
+async function runOnce(raw: RawOptions): Promise<number> {
   const engine = createEngine(raw);
   const o = engine.options;
   await engine.start();
+  const restoredFrom = engine.restoredFrom;
+  if (restoredFrom !== undefined) process.stderr.write(`[sabre] restored from checkpoint ${restoredFrom} in ${o.checkpointDir}\n`);
   process.stderr.write(`[sabre] ${o.source} → ${formatWindow(o.window)} [${o.aggregates.join(',')}] → ${o.sink}; `
     + `partitions=${o.partitions} workers=${o.workers} key-groups=${o.keyGroups} ring=${o.ringSize}B\n`);
 
@@ -29,8 +50,8 @@ export async function runCommand(raw: RawOptions): Promise<number> {
   const onSignal = (sig: NodeJS.Signals): void => {
     interrupts++;
     if (interrupts > 1 && sig === 'SIGINT') process.exit(130);
-    process.stderr.write(`[sabre] ${sig}: draining (press Ctrl-C again to exit at once)\n`);
-    void engine.stop();
+    process.stderr.write(`[sabre] ${sig}: ${o.checkpointDir ? 'draining into a final checkpoint' : 'draining'} (press Ctrl-C again to exit at once)\n`);
+    engine.stop({ checkpoint: o.checkpointDir !== undefined }).catch(() => {});
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -46,6 +67,8 @@ export async function runCommand(raw: RawOptions): Promise<number> {
   process.stderr.write(`[sabre] done in ${secs.toFixed(2)}s: ${fmt(summary.recordsIn)} records (${rate(summary.recordsIn / secs)}/s), `
     + `${fmt(summary.results)} results, ${fmt(summary.late)} late, ${fmt(summary.deadLetter)} dead-letter; `
     + `sources paused ${summary.sources.reduce((a, x) => a + x.pauses, 0)} times `
-    + `(${summary.sources.reduce((a, x) => a + x.pausedSeconds, 0).toFixed(2)}s)\n`);
+    + `(${summary.sources.reduce((a, x) => a + x.pausedSeconds, 0).toFixed(2)}s)`
+    + (summary.checkpoints ? `; ${summary.checkpoints.completed} checkpoints (last ${summary.checkpoints.lastId}, `
+      + `max ${summary.checkpoints.maxDurationMs.toFixed(0)} ms)` : '') + '\n');
   return 0;
 }

@@ -23,7 +23,11 @@ export const KIND_RECORD = 1;
 export const KIND_WATERMARK = 2;
 export const KIND_BARRIER = 3;
 export const KIND_END = 4;
+/** Stop without firing (a stop with a final checkpoint: open windows live on in the checkpoint). */
+export const KIND_STOP = 5;
 /** Out-ring kinds (worker → main). */
 export const KIND_RESULT = 16;
 export const KIND_LATE = 17;
 export const KIND_WORKER_DONE = 18;
+/** A worker wrote its snapshot for BARRIER(id): F_HASH = worker, F_TIME = id, F_INGEST = bytes written. */
+export const KIND_BARRIER_ACK = 19;

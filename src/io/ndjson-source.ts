@@ -34,8 +34,19 @@ export class NdjsonSource implements Source {
     this.fields = new RecordFields(opts.keyField, opts.timeField, opts.valueField, opts.needsValue);
   }
 
-  static file(path: string, opts: NdjsonOptions): NdjsonSource {
-    return new NdjsonSource(`file:${path}`, () => createReadStream(path, { highWaterMark: 1 << 16 }), opts);
+  /** `resume`: a checkpoint's position — reading restarts at that byte, line numbers continue. */
+  static file(path: string, opts: NdjsonOptions, resume?: { bytes: number; lines: number }): NdjsonSource {
+    const src = new NdjsonSource(`file:${path}`, () => createReadStream(path, { highWaterMark: 1 << 16, start: resume?.bytes ?? 0 }), opts);
+    if (resume) {
+      src.bytesConsumed = resume.bytes;
+      src.lines = resume.lines;
+    }
+    return src;
+  }
+
+  /** Bytes and lines consumed: every line before that point is in a ring (or dead-lettered). */
+  position(): { bytes: number; lines: number } {
+    return { bytes: this.bytesConsumed, lines: this.lines };
   }
 
   static stdin(opts: NdjsonOptions): NdjsonSource {

@@ -1,6 +1,6 @@
 import type { RingBuffer } from '../ring/ring-buffer.js';
 import { WRAP_MARKER, align8 } from '../ring/layout.js';
-import { FRAME_HEADER_BYTES, F_INGEST, F_KIND, F_TIME, KIND_LATE, KIND_RESULT, KIND_WORKER_DONE } from '../codec/frame.js';
+import { FRAME_HEADER_BYTES, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_LATE, KIND_RESULT, KIND_WORKER_DONE } from '../codec/frame.js';
 import {
   FIRE_NAMES, L_KEY, L_KEY_LEN, L_PARTITION, L_VALUE, L_WATERMARK,
   R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_SUM, R_USER_LEN, type FireKind,
@@ -14,6 +14,15 @@ export interface WindowResult {
   end: number;
   fire: FireKind;
   [aggregate: string]: unknown;
+}
+
+/** A sink that keeps results of different checkpoint epochs apart (exactly-once part files). */
+export interface EpochSink extends LineSink {
+  writeEpoch(epoch: number, chunk: string, lines: number): boolean;
+}
+
+function isEpochSink(s: LineSink): s is EpochSink {
+  return typeof (s as Partial<EpochSink>).writeEpoch === 'function';
 }
 
 /** Per-frame hook for metrics: emit latency = now - firedAt; early latency = now - ingest. */
@@ -51,12 +60,40 @@ export class OutDrain {
   observer: DrainObserver | undefined;
   private readonly wantLines: boolean;
   private readonly tails: Int32Array;
+  /** Per worker: the checkpoint epoch its next results belong to (checkpoint id that will commit them). */
+  readonly epochOf: Float64Array;
+  /** Called after the pass's results were written, once per BARRIER_ACK read. */
+  onBarrierAck: ((worker: number, id: number, bytes: number) => void) | undefined;
+  private readonly chunkEpoch: number[] = [];
+  private readonly chunkText: string[] = [];
+  private readonly chunkLines: number[] = [];
+  private readonly acks: number[] = [];
 
   constructor(private readonly rings: RingBuffer[], private readonly aggregates: readonly string[],
     private readonly userAggregate: string | undefined, private readonly sink: LineSink, private readonly lateSink: LineSink,
     wantLines: boolean) {
     this.wantLines = wantLines;
     this.tails = new Int32Array(rings.map((r) => r.loadTail()));
+    this.epochOf = new Float64Array(rings.length).fill(1);
+  }
+
+  /** Results from now on belong to `epoch` (after a restore from checkpoint epoch - 1). */
+  startEpoch(epoch: number): void {
+    this.epochOf.fill(epoch);
+  }
+
+  private append(epoch: number, line: string): void {
+    const n = this.chunkEpoch.length;
+    for (let i = 0; i < n; i++) {
+      if (this.chunkEpoch[i] === epoch) {
+        this.chunkText[i] += line;
+        this.chunkLines[i]!++;
+        return;
+      }
+    }
+    this.chunkEpoch.push(epoch);
+    this.chunkText.push(line);
+    this.chunkLines.push(1);
   }
 
   /** true when some out-ring has unread frames. */
@@ -71,8 +108,7 @@ export class OutDrain {
    */
   drain(now: number): { frames: number; blocked: boolean } {
     let frames = 0;
-    let out = '';
-    let outLines = 0;
+    let resultFrames = 0;
     let late = '';
     let lateLines = 0;
     for (let w = 0; w < this.rings.length; w++) {
@@ -92,10 +128,8 @@ export class OutDrain {
         const b = at + FRAME_HEADER_BYTES;
         if (kind === KIND_RESULT) {
           const line = this.result(u8, i32, f64, at, b);
-          if (line !== undefined) {
-            out += line;
-            outLines++;
-          }
+          if (line !== undefined) this.append(this.epochOf[w]!, line);
+          resultFrames++;
           this.resultLines++;
           this.observer?.onResult?.(w, i32[(b + R_FIRE) >> 2]!, f64[(b + R_FIRED_AT) >> 3]!, f64[(b + R_INGEST) >> 3]!, now);
         } else if (kind === KIND_LATE) {
@@ -106,6 +140,10 @@ export class OutDrain {
           this.lateLines++;
         } else if (kind === KIND_WORKER_DONE) {
           this.workersDone++;
+        } else if (kind === KIND_BARRIER_ACK) {
+          const id = f64[(at + F_TIME) >> 3]!;
+          this.epochOf[w] = id + 1;
+          this.acks.push(i32[(at + F_HASH) >> 2]!, id, f64[(at + F_INGEST) >> 3]!);
         }
         frames++;
         tail = (tail + align8(size)) | 0;
@@ -114,10 +152,24 @@ export class OutDrain {
       ring.release(tail);
     }
     let blocked = false;
-    if (outLines > 0 || (frames > 0 && !this.wantLines)) {
-      blocked = !this.sink.write(out, this.wantLines ? outLines : frames - lateLines) || blocked;
+    if (!this.wantLines) {
+      if (resultFrames > 0) blocked = !this.sink.write('', resultFrames);
+    } else {
+      const epochSink = isEpochSink(this.sink) ? this.sink : undefined;
+      for (let i = 0; i < this.chunkEpoch.length; i++) {
+        const ok = epochSink
+          ? epochSink.writeEpoch(this.chunkEpoch[i]!, this.chunkText[i]!, this.chunkLines[i]!)
+          : this.sink.write(this.chunkText[i]!, this.chunkLines[i]!);
+        blocked = !ok || blocked;
+      }
+      this.chunkEpoch.length = 0;
+      this.chunkText.length = 0;
+      this.chunkLines.length = 0;
     }
     if (lateLines > 0) blocked = !this.lateSink.write(late, lateLines) || blocked;
+    // Acknowledgements last: a checkpoint completes only after its epoch's results were handed to the sink.
+    for (let i = 0; i < this.acks.length; i += 3) this.onBarrierAck?.(this.acks[i]!, this.acks[i + 1]!, this.acks[i + 2]!);
+    this.acks.length = 0;
     return { frames, blocked };
   }
 

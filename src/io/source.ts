@@ -20,6 +20,8 @@ export interface Source {
   pausedMs: number;
   run(ctx: SourceContext): Promise<void>;
   stop(): void;
+  /** Where the source is: recorded in checkpoints (JSON), handed back to resume after a restore. */
+  position?(): unknown;
 }
 
 export const wallNow = (): number => performance.timeOrigin + performance.now();

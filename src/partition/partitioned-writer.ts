@@ -1,6 +1,6 @@
 import type { RingBuffer } from '../ring/ring-buffer.js';
 import { PRODUCER_WAITING } from '../ring/layout.js';
-import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_END, KIND_RECORD, KIND_WATERMARK } from '../codec/frame.js';
+import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER, KIND_END, KIND_RECORD, KIND_STOP, KIND_WATERMARK } from '../codec/frame.js';
 import { TIME_AT, VALUE_AT, encodeUtf8, recordBodyBytes, utf8Length, writeKeyBytes, writeRecordLayout } from '../codec/record-writer.js';
 import { murmur2 } from './murmur2.js';
 import type { Partitioner } from './partitioner.js';
@@ -22,6 +22,8 @@ const IO_MAX_TIME = 3;
 
 interface SpaceWaiter {
   partition: number;
+  /** Barrier insertion waits for space even while sources are held. */
+  control: boolean;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -41,6 +43,9 @@ export class PartitionedWriter {
   private dirtyCount = 0;
   private readonly isDirty: Uint8Array;
   private waiters: SpaceWaiter[] = [];
+  private heldWaiters: SpaceWaiter[] = [];
+  /** While true every record write reports its partition as full: a checkpoint is recording positions and barriers. */
+  private held = false;
   private failure: unknown = undefined;
   /** Wall clock (ms) of the last record written per partition (idle detection). */
   readonly lastWrite: Float64Array;
@@ -90,6 +95,7 @@ export class PartitionedWriter {
    * partition are already known (generator, Kafka); its doubles are in `io`.
    */
   writePrepared(p: number, hash: number, key: Uint8Array, keyStart: number, keyLen: number): number {
+    if (this.held) return p;
     const ring = this.rings[p]!;
     const size = FRAME_HEADER_BYTES + recordBodyBytes(keyLen);
     if (size > ring.maxFrameBytes) return WRITE_TOO_LARGE;
@@ -149,16 +155,39 @@ export class PartitionedWriter {
     this.dirtyCount = 0;
   }
 
-  /** Resolves once partition p's ring has drained to its low-water mark. */
-  waitForSpace(p: number, frameBytes = 256): Promise<void> {
+  /** Resolves once partition p's ring has drained to its low-water mark (and sources are not held). */
+  waitForSpace(p: number, frameBytes = 256, control = false): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     this.publishAll();
+    // While held, a source waits for release() (which resolves it), not for the ring.
+    if (this.held && !control) return new Promise((resolve, reject) => this.heldWaiters.push({ partition: p, control, resolve, reject }));
     if (!this.rings[p]!.announceWaiting(frameBytes)) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ partition: p, resolve, reject }));
+    return new Promise((resolve, reject) => this.waiters.push({ partition: p, control, resolve, reject }));
+  }
+
+  /** Stop sources from writing (they see full rings) until release(). */
+  hold(): void {
+    this.held = true;
+    this.publishAll();
+  }
+
+  release(): void {
+    this.held = false;
+    const ws = this.heldWaiters;
+    this.heldWaiters = [];
+    for (const w of ws) w.resolve(); // they retry their write; a really full ring makes them wait properly
+    this.wakeWaiters();
+  }
+
+  /** BARRIER(id) into every ring, in partition order, waiting where a ring is full. */
+  async writeBarrierAll(id: number): Promise<void> {
+    for (let p = 0; p < this.rings.length; p++) {
+      while (!this.writeControl(p, KIND_BARRIER, id)) await this.waitForSpace(p, FRAME_HEADER_BYTES, true);
+    }
   }
 
   get waiting(): number {
-    return this.waiters.length;
+    return this.waiters.length + this.heldWaiters.length;
   }
 
   /** Called by the engine's pump whenever it wakes: release waiters whose ring drained. */
@@ -176,16 +205,20 @@ export class PartitionedWriter {
   /** Fail every waiter (a worker crashed or the engine stopped). */
   fail(error: unknown): void {
     this.failure = error;
-    const ws = this.waiters;
+    const ws = [...this.waiters, ...this.heldWaiters];
     this.waiters = [];
+    this.heldWaiters = [];
     for (const w of ws) w.reject(error);
   }
 
-  /** END into every ring. Waits (async) where a ring is full. */
-  async end(): Promise<void> {
+  /**
+   * END into every ring (fire everything), or with `fire` false STOP (keep
+   * windows open: a stop after a final checkpoint). Waits where a ring is full.
+   */
+  async end(fire = true): Promise<void> {
     this.publishAll();
     for (let p = 0; p < this.rings.length; p++) {
-      while (!this.writeControl(p, KIND_END, Infinity)) await this.waitForSpace(p, FRAME_HEADER_BYTES);
+      while (!this.writeControl(p, fire ? KIND_END : KIND_STOP, Infinity)) await this.waitForSpace(p, FRAME_HEADER_BYTES, true);
       this.rings[p]!.close();
     }
   }

@@ -156,6 +156,30 @@ export class WindowOperator {
     }
   }
 
+  /** Restore: set a partition's watermark and max event time without firing anything. */
+  setWatermark(pi: number, wm: number, maxTs: number): void {
+    this.wm[pi] = wm;
+    this.maxTs[pi] = maxTs;
+  }
+
+  /** Restore: add a window from a snapshot at the head of its key's list, with the timer it needs. */
+  adoptWindow(pi: number, keyId: number, w: { start: number; end: number; count: number; sum: number; min: number; max: number;
+    firedEnd: number; flags: number; user: unknown }): void {
+    const slots = this.slots;
+    const s = slots.alloc(keyId, pi, w.start, w.end);
+    slots.count[s] = w.count;
+    slots.sum[s] = w.sum;
+    slots.min[s] = w.min;
+    slots.max[s] = w.max;
+    slots.firedEnd[s] = w.firedEnd;
+    slots.flags[s] = S_ALIVE | (w.flags & (S_FIRED | S_DIRTY));
+    if (this.ua) slots.user[s] = w.user === undefined ? this.ua.init() : w.user;
+    slots.next[s] = this.keys.firstWindow[keyId]!;
+    this.keys.firstWindow[keyId] = s;
+    const due = w.firedEnd !== w.end && w.end > this.wm[pi]!;
+    this.timers[pi]!.push(due ? w.end : w.end + this.lateness, s, slots.gen[s]!);
+  }
+
   /** Local index of the partition a slot belongs to. */
   partitionOfSlot(s: number): number {
     return this.slots.partition[s]!;

@@ -1,0 +1,146 @@
+import { mkdirSync } from 'node:fs';
+import { SabreError } from '../errors.js';
+import type { PartitionedWriter } from '../partition/partitioned-writer.js';
+import type { Source } from '../io/source.js';
+import { checkpointPath, pruneCheckpoints, writeManifest, type Manifest } from './manifest.js';
+
+export interface CheckpointerOptions {
+  dir: string;
+  retained: number;
+  job: string;
+  keyGroups: number;
+  partitions: number;
+  workers: number;
+  /** The first id to use (restored id + 1, or 1). */
+  nextId: number;
+}
+
+export interface CheckpointStats {
+  completed: number;
+  lastId: number;
+  lastDurationMs: number;
+  lastBytes: number;
+  maxDurationMs: number;
+}
+
+interface InFlight {
+  id: number;
+  startedAt: number;
+  positions: { name: string; position: unknown }[];
+  acked: Set<number>;
+  bytes: number[];
+  resolve: (m: Manifest) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * The main thread's half of a checkpoint: hold the sources, record their
+ * positions, put BARRIER(id) into every ring, release the sources; then
+ * collect every worker's acknowledgement (read from the out-rings, after the
+ * results that precede the barrier) and write the manifest atomically. After
+ * that, `onComplete` hooks run: the file sink renames its parts, a Kafka
+ * source would commit its offsets. One checkpoint at a time.
+ */
+export class Checkpointer {
+  private nextId: number;
+  private inFlight: InFlight | undefined;
+  readonly onComplete: ((m: Manifest) => Promise<void> | void)[] = [];
+  readonly stats: CheckpointStats = { completed: 0, lastId: 0, lastDurationMs: 0, lastBytes: 0, maxDurationMs: 0 };
+
+  constructor(private readonly o: CheckpointerOptions, private readonly writer: PartitionedWriter,
+    private readonly sources: () => Source[]) {
+    this.nextId = o.nextId;
+  }
+
+  get busy(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  /** Resolves when no checkpoint is in flight (its outcome is reported elsewhere). */
+  async idle(): Promise<void> {
+    while (this.inFlight) {
+      const f = this.inFlight;
+      await new Promise<void>((resolve) => {
+        const t = setInterval(() => { if (this.inFlight !== f) { clearInterval(t); resolve(); } }, 5);
+      });
+    }
+  }
+
+  /** Start a checkpoint; resolves with its manifest once complete. */
+  async trigger(): Promise<Manifest> {
+    if (this.inFlight) throw new SabreError('ERR_CHECKPOINT', `checkpoint ${this.inFlight.id} is still in progress`);
+    const id = this.nextId++;
+    mkdirSync(checkpointPath(this.o.dir, id), { recursive: true });
+    const done = new Promise<Manifest>((resolve, reject) => {
+      this.inFlight = { id, startedAt: performance.now(), positions: [], acked: new Set(), bytes: [], resolve, reject };
+    });
+    // Nothing may be written between recording positions and the last barrier: hold the sources.
+    this.writer.hold();
+    try {
+      this.inFlight!.positions = this.sources().filter((s) => s.position).map((s) => ({ name: s.name, position: s.position!() }));
+      await this.writer.writeBarrierAll(id);
+    } finally {
+      this.writer.release();
+    }
+    return done;
+  }
+
+  /** A worker's BARRIER_ACK, read by the out-drain after that worker's earlier results. */
+  onAck(worker: number, id: number, bytes: number): void {
+    const f = this.inFlight;
+    if (!f || f.id !== id) return;
+    f.acked.add(worker);
+    f.bytes[worker] = bytes;
+    if (f.acked.size === this.o.workers) void this.complete(f);
+  }
+
+  /** A worker failed: the checkpoint in flight can never complete. */
+  abort(e: unknown): void {
+    const f = this.inFlight;
+    this.inFlight = undefined;
+    f?.reject(e);
+  }
+
+  private async complete(f: InFlight): Promise<void> {
+    try {
+      const durationMs = performance.now() - f.startedAt;
+      const manifest: Manifest = {
+        format: 'sabre-checkpoint', version: 1, id: f.id, completedAt: new Date().toISOString(), durationMs,
+        job: this.o.job, keyGroups: this.o.keyGroups, partitions: this.o.partitions, workers: this.o.workers,
+        sources: f.positions,
+        snapshots: f.bytes.map((bytes, w) => ({ file: `worker-${w}.snap`, bytes })),
+        final: false,
+      };
+      writeManifest(this.o.dir, manifest);
+      this.inFlight = undefined;
+      const st = this.stats;
+      st.completed++;
+      st.lastId = f.id;
+      st.lastDurationMs = durationMs;
+      st.lastBytes = f.bytes.reduce((a, b) => a + b, 0);
+      st.maxDurationMs = Math.max(st.maxDurationMs, durationMs);
+      for (const hook of this.onComplete) await hook(manifest);
+      pruneCheckpoints(this.o.dir, this.o.retained);
+      f.resolve(manifest);
+    } catch (e) {
+      this.inFlight = undefined;
+      f.reject(e);
+    }
+  }
+
+  /** The input ended and END fired everything: a manifest with no state, so a restart has nothing to redo. */
+  async finalCheckpoint(): Promise<Manifest> {
+    const id = this.nextId++;
+    const manifest: Manifest = {
+      format: 'sabre-checkpoint', version: 1, id, completedAt: new Date().toISOString(), durationMs: 0,
+      job: this.o.job, keyGroups: this.o.keyGroups, partitions: this.o.partitions, workers: this.o.workers,
+      sources: this.sources().filter((s) => s.position).map((s) => ({ name: s.name, position: s.position!() })),
+      snapshots: [], final: true,
+    };
+    mkdirSync(checkpointPath(this.o.dir, id), { recursive: true });
+    writeManifest(this.o.dir, manifest);
+    for (const hook of this.onComplete) await hook(manifest);
+    pruneCheckpoints(this.o.dir, this.o.retained);
+    return manifest;
+  }
+}

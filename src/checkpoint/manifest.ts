@@ -1,0 +1,145 @@
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, dirname, basename } from 'node:path';
+import { createHash } from 'node:crypto';
+import { SabreError } from '../errors.js';
+import { readSnapshotFile } from './snapshot.js';
+import { replaceFileAtomically } from './durable-file.js';
+import type { ResolvedOptions } from '../options.js';
+
+/**
+ * A checkpoint is a directory `chk-<id>` holding one snapshot per worker and
+ * a `manifest.json`, written last and atomically: a checkpoint exists once
+ * its manifest does. Source positions live in the manifest.
+ */
+export interface Manifest {
+  format: 'sabre-checkpoint';
+  version: 1;
+  id: number;
+  completedAt: string;
+  durationMs: number;
+  /** Hash of the options that shape state; restore refuses another job's checkpoints unless asked by path. */
+  job: string;
+  keyGroups: number;
+  partitions: number;
+  workers: number;
+  sources: { name: string; position: unknown }[];
+  snapshots: { file: string; bytes: number }[];
+  /** The input ended and END fired every window: nothing is left to restore but the positions. */
+  final: boolean;
+}
+
+export const MANIFEST = 'manifest.json';
+
+export function checkpointPath(dir: string, id: number): string {
+  return join(dir, `chk-${String(id).padStart(8, '0')}`);
+}
+
+/** The options whose change would make old state meaningless. */
+export function jobFingerprint(o: ResolvedOptions): string {
+  const shape = {
+    window: o.window, aggregates: o.aggregates, aggregateModule: o.aggregateModule ?? null,
+    outOfOrderness: o.outOfOrderness, allowedLateness: o.allowedLateness, keyGroups: o.keyGroups,
+    key: o.key, time: o.time, value: o.value, source: o.source,
+  };
+  return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
+}
+
+export function writeManifest(dir: string, m: Manifest): string {
+  const path = join(checkpointPath(dir, m.id), MANIFEST);
+  replaceFileAtomically(path, JSON.stringify(m, null, 2) + '\n');
+  return path;
+}
+
+/** Complete checkpoints in `dir`, newest first (ids only; not yet verified). */
+export function listCheckpoints(dir: string): number[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((f) => /^chk-(\d+)$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(dir, m[0], MANIFEST)))
+    .map((m) => Number(m[1]))
+    .sort((a, b) => b - a);
+}
+
+/** Read a manifest and verify every snapshot it lists (checksums); throws ERR_CHECKPOINT_CORRUPT. */
+export function loadVerified(manifestPath: string): { manifest: Manifest; snapshotFiles: string[] } {
+  let m: Manifest;
+  try {
+    m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  } catch (e) {
+    throw new SabreError('ERR_CHECKPOINT_CORRUPT', `${manifestPath}: ${(e as Error).message}`);
+  }
+  if (m.format !== 'sabre-checkpoint' || m.version !== 1) {
+    throw new SabreError('ERR_CHECKPOINT_CORRUPT', `${manifestPath}: not a version 1 Sabre checkpoint manifest`);
+  }
+  const base = dirname(manifestPath);
+  const files = m.snapshots.map((s) => join(base, s.file));
+  for (const [i, f] of files.entries()) {
+    if (!existsSync(f) || statSync(f).size !== m.snapshots[i]!.bytes) {
+      throw new SabreError('ERR_CHECKPOINT_CORRUPT', `${f}: missing or of the wrong size (manifest says ${m.snapshots[i]!.bytes} bytes)`);
+    }
+    readSnapshotFile(f); // verifies magic, version and checksum
+  }
+  return { manifest: m, snapshotFiles: files };
+}
+
+export interface RestorePoint {
+  manifest: Manifest;
+  snapshotFiles: string[];
+  /** Newer checkpoints skipped because they were corrupt, with why. */
+  skipped: string[];
+}
+
+/**
+ * The checkpoint to restore: `--restore PATH` (a manifest or its directory),
+ * `--restore latest`, or automatically the newest complete checkpoint of the
+ * same job. Corrupt checkpoints are reported and the previous one is used.
+ */
+export function findRestorePoint(o: ResolvedOptions): RestorePoint | undefined {
+  const dir = o.checkpointDir;
+  if (o.restore && o.restore !== 'latest') {
+    const p = basename(o.restore) === MANIFEST ? o.restore : join(o.restore, MANIFEST);
+    return { ...loadVerified(p), skipped: [] };
+  }
+  if (!dir) {
+    if (o.restore === 'latest') throw new SabreError('ERR_INVALID_OPTION', '--restore latest needs --checkpoint-dir');
+    return undefined;
+  }
+  const skipped: string[] = [];
+  const job = jobFingerprint(o);
+  for (const id of listCheckpoints(dir)) {
+    const path = join(checkpointPath(dir, id), MANIFEST);
+    try {
+      const v = loadVerified(path);
+      if (v.manifest.job !== job) {
+        if (o.restore === 'latest') return { ...v, skipped };
+        throw new SabreError('ERR_INVALID_OPTION',
+          `${dir} holds checkpoints of another job (${v.manifest.job}, this one is ${job}): use another --checkpoint-dir, or --restore ${path} to restore it anyway`);
+      }
+      return { ...v, skipped };
+    } catch (e) {
+      if ((e as SabreError).code !== 'ERR_CHECKPOINT_CORRUPT') throw e;
+      skipped.push((e as Error).message);
+    }
+  }
+  if (o.restore === 'latest' && skipped.length > 0) {
+    throw new SabreError('ERR_CHECKPOINT_CORRUPT', `no usable checkpoint in ${dir}: ${skipped.join('; ')}`);
+  }
+  if (skipped.length > 0) {
+    // Every checkpoint was corrupt: start from the beginning, and say so.
+    process.stderr.write(`[sabre] no usable checkpoint in ${dir}, starting from the beginning: ${skipped.join('; ')}\n`);
+  }
+  return undefined;
+}
+
+/** Keep the newest `retained` complete checkpoints; remove older ones and abandoned (manifest-less) ones below the newest. */
+export function pruneCheckpoints(dir: string, retained: number): void {
+  const complete = listCheckpoints(dir);
+  const keep = new Set(complete.slice(0, retained));
+  const newest = complete[0] ?? 0;
+  for (const f of readdirSync(dir)) {
+    const m = /^chk-(\d+)$/.exec(f);
+    if (!m) continue;
+    const id = Number(m[1]);
+    if (!keep.has(id) && id < newest) rmSync(join(dir, f), { recursive: true, force: true });
+  }
+}

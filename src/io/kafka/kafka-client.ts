@@ -1,0 +1,150 @@
+// The one module that imports kafkajs. Everything else in Sabre talks to
+// Kafka through these factories and the types re-exported here, so another
+// client (e.g. a librdkafka binding) could replace kafkajs in this file only.
+//
+// Defaults (stated once, here):
+// - logs: WARN and ERROR only, one line each on stderr, prefixed "[sabre kafka]".
+// - consumer: sessionTimeout 6 s, heartbeatInterval 1 s (a third of the session
+//   timeout or less, as kafkajs asks): a member that died is noticed within 6 s,
+//   so a restarted job or a broker outage costs seconds, not the 30 s default
+//   (measured in scripts/kafka/README.md: ~4 s vs ~28 s to catch up after a
+//   10 s outage). rebalanceTimeout 20 s. maxWaitTimeInMs 100: an idle fetch
+//   returns within 100 ms, so stop() and low-rate latency are not held for
+//   kafkajs's default 5 s.
+// - retries: 100 ms initial backoff, 10 attempts, 5 s cap per wait; the consumer
+//   restarts itself after a crash that kafkajs deems retriable.
+// - producer: idempotent (acks=all, retries unbounded), one request in flight per
+//   broker, so a retry can neither duplicate nor reorder; Kafka's Java-compatible
+//   murmur2 partitioner, so a key's Kafka partition and its Sabre key group agree.
+import kafkajs from 'kafkajs';
+import type { Admin, Consumer, LogEntry, Producer, Kafka as KafkaClient } from 'kafkajs';
+
+export type { Admin, Consumer, Producer, EachBatchPayload, KafkaMessage, Batch, Message } from 'kafkajs';
+
+const { Kafka, Partitioners, logLevel } = kafkajs;
+
+export const KAFKA_DEFAULTS = {
+  clientId: 'sabre',
+  sessionTimeout: 6000,
+  heartbeatInterval: 1000,
+  rebalanceTimeout: 20_000,
+  maxWaitTimeInMs: 100,
+  maxBytesPerPartition: 1 << 20,
+  maxBytes: 10 << 20,
+  retry: { initialRetryTime: 100, retries: 10, maxRetryTime: 5000 },
+} as const;
+
+/** `--brokers "h1:9092,h2:9092"` → ["h1:9092", "h2:9092"]. */
+export function parseBrokers(brokers: string): string[] {
+  return brokers.split(',').map((b) => b.trim()).filter(Boolean);
+}
+
+/** `kafka:TOPIC` → TOPIC. */
+export function topicOf(spec: string): string {
+  return spec.startsWith('kafka:') ? spec.slice('kafka:'.length) : spec;
+}
+
+const LEVEL_NAMES: Record<number, string> = { 1: 'ERROR', 2: 'WARN', 4: 'INFO', 5: 'DEBUG' };
+
+/** kafkajs log lines → one stderr line each, WARN and above. */
+function logCreator(): (entry: LogEntry) => void {
+  return ({ namespace, level, log }) => {
+    const { message, timestamp: _t, logger: _l, stack: _s, ...extra } = log;
+    const detail = Object.keys(extra).length > 0 ? ` ${safeJson(extra)}` : '';
+    process.stderr.write(`[sabre kafka] ${LEVEL_NAMES[level] ?? level} ${namespace}: ${message}${detail}\n`);
+  };
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return String(v);
+  }
+}
+
+export function createKafka(brokers: string, clientId: string = KAFKA_DEFAULTS.clientId): KafkaClient {
+  return new Kafka({
+    clientId,
+    brokers: parseBrokers(brokers),
+    logLevel: logLevel.WARN,
+    logCreator,
+    retry: { ...KAFKA_DEFAULTS.retry },
+  });
+}
+
+export interface ConsumerSettings {
+  groupId: string;
+  sessionTimeout?: number;
+  heartbeatInterval?: number;
+  maxBytesPerPartition?: number;
+}
+
+export function createConsumer(kafka: KafkaClient, s: ConsumerSettings): Consumer {
+  const d = KAFKA_DEFAULTS;
+  return kafka.consumer({
+    groupId: s.groupId,
+    sessionTimeout: s.sessionTimeout ?? d.sessionTimeout,
+    heartbeatInterval: s.heartbeatInterval ?? d.heartbeatInterval,
+    rebalanceTimeout: d.rebalanceTimeout,
+    maxWaitTimeInMs: d.maxWaitTimeInMs,
+    maxBytesPerPartition: s.maxBytesPerPartition ?? d.maxBytesPerPartition,
+    maxBytes: d.maxBytes,
+    retry: { ...d.retry },
+  });
+}
+
+export function createProducer(kafka: KafkaClient): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    // Metadata for a topic the producer has not seen is fetched on first send.
+    allowAutoTopicCreation: true,
+  });
+}
+
+export function createAdmin(kafka: KafkaClient): Admin {
+  return kafka.admin();
+}
+
+/** Create `topic` with `partitions` partitions unless it exists; true if it was created. */
+export async function ensureTopic(admin: Admin, topic: string, partitions: number): Promise<boolean> {
+  const existing = await admin.listTopics();
+  if (existing.includes(topic)) return false;
+  return admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+}
+
+const TRANSIENT_NAMES = new Set([
+  'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError',
+  'KafkaJSNumberOfRetriesExceeded', 'KafkaJSBrokerNotFound', 'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded', 'KafkaJSNoBrokerAvailableError', 'KafkaJSStaleTopicMetadataAssignment',
+  'KafkaJSLockTimeout', 'KafkaJSGroupCoordinatorNotFound',
+]);
+
+/**
+ * Whether trying again later can help: a connection problem, a timeout, or a
+ * protocol error Kafka marks retriable, anywhere in the cause chain. kafkajs
+ * wraps a refused connection in a KafkaJSNonRetriableError once its own
+ * retries are spent (scripts/kafka/README.md), so the chain is what counts.
+ */
+export function isTransient(e: unknown): boolean {
+  for (let c = e as { name?: string; retriable?: boolean; cause?: unknown; code?: string } | undefined, depth = 0;
+    c && depth < 8; c = c.cause as typeof c, depth++) {
+    if (c.retriable === true) return true;
+    if (c.name && TRANSIENT_NAMES.has(c.name)) return true;
+    if (typeof c.code === 'string' && /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH)$/.test(c.code)) return true;
+  }
+  return false;
+}
+
+/** REBALANCE_IN_PROGRESS, NOT_COORDINATOR_FOR_GROUP, ILLEGAL_GENERATION: the group is re-forming. */
+export function isRebalancing(e: unknown): boolean {
+  const t = (e as { type?: string } | undefined)?.type;
+  return t === 'REBALANCE_IN_PROGRESS' || t === 'NOT_COORDINATOR_FOR_GROUP' || t === 'ILLEGAL_GENERATION';
+}
+
+export function errorText(e: unknown): string {
+  const err = e as { name?: string; message?: string } | undefined;
+  return err?.message ? `${err.name ?? 'Error'}: ${err.message}` : String(e);
+}
