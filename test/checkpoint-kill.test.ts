@@ -45,7 +45,7 @@ describe('checkpoints: kill -9 and restart, file source → file sink', () => {
         const e = await exit;
         if (e.stderr.includes('restored from checkpoint')) restores++;
         if (!live || e.code === 0) {
-          expect(e.code).toBe(0);
+          expect(e.code, e.stderr).toBe(0);
           break; // the job finished
         }
         liveKills++;

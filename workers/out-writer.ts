@@ -6,7 +6,7 @@ import {
   L_KEY, L_KEY_LEN, L_PARTITION, L_VALUE, L_WATERMARK, LATE_FIXED_BYTES,
   R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_PARTITION, R_SUM, R_USER_LEN, RESULT_FIXED_BYTES,
 } from '../src/codec/out-frames.js';
-import type { Emitter, WindowOperator } from '../src/state/window-operator.js';
+import { IO_NOW, type Emitter, type WindowOperator } from '../src/state/window-operator.js';
 
 const encoder = new TextEncoder();
 
@@ -45,7 +45,7 @@ export class OutWriter implements Emitter {
     f64[(b + R_SUM) >> 3] = slots.sum[s]!;
     f64[(b + R_MIN) >> 3] = slots.min[s]!;
     f64[(b + R_MAX) >> 3] = slots.max[s]!;
-    f64[(b + R_FIRED_AT) >> 3] = op.now;
+    f64[(b + R_FIRED_AT) >> 3] = op.io[IO_NOW]!;
     f64[(b + R_INGEST) >> 3] = slots.ingest[s]!;
     i32[(b + R_FIRE) >> 2] = fire;
     i32[(b + R_KEY_LEN) >> 2] = keyLen;

@@ -57,6 +57,44 @@ export class IngestPort implements Source {
     return this.outcome(r, raw, where);
   }
 
+  /**
+   * A parsed JSON record whose key arrives as UTF-8 bytes, key[keyStart,
+   * keyStart+keyLength) (a Kafka message key): event time and value come from
+   * the object's fields, its key field is ignored and may be absent. Hashing
+   * the key bytes as they are makes the record's key group agree with Kafka's
+   * partitioner. `raw` and `where` are called only if the record is rejected.
+   */
+  tryObjectKeyBytes(obj: unknown, key: Uint8Array, keyStart: number, keyLength: number,
+    raw: () => string, where: () => string): number {
+    const f = this.fields;
+    // RecordFields.extract insists on a key field; the key is the bytes here, so
+    // give it a stand-in when the value has none (obj is the caller's fresh parse).
+    if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
+      const rec = obj as Record<string, unknown>;
+      const k = rec[f.keyField];
+      if (typeof k !== 'string' && typeof k !== 'number') rec[f.keyField] = '';
+    }
+    if (!f.extract(obj)) return this.reject(raw(), f.fault!, f.detail, where());
+    const io = this.writer.io;
+    io[IO_TIME] = f.time;
+    io[IO_VALUE] = f.value;
+    io[IO_INGEST] = wallNow();
+    return this.keyedOutcome(this.writer.writeKeyBytes(key, keyStart, keyLength), raw, where);
+  }
+
+  /**
+   * The record FlatInput currently points at, keyed by key[keyStart,
+   * keyStart+keyLength) instead of its own key field (a Kafka message key).
+   */
+  tryFlatKeyBytes(input: FlatInput, key: Uint8Array, keyStart: number, keyLength: number,
+    raw: () => string, where: () => string): number {
+    const io = this.writer.io;
+    io[IO_TIME] = input.eventTime;
+    io[IO_VALUE] = input.value;
+    io[IO_INGEST] = wallNow();
+    return this.keyedOutcome(this.writer.writeKeyBytes(key, keyStart, keyLength), raw, where);
+  }
+
   /** Dead-letter input that never became a record (bad JSON, bad flatbuffer). */
   reject(raw: string, fault: RecordFault, detail: string, where: string): number {
     this.fault = fault;
@@ -90,6 +128,10 @@ export class IngestPort implements Source {
     } finally {
       this.pausedMs += performance.now() - t0;
     }
+  }
+
+  private keyedOutcome(r: number, raw: () => string, where: () => string): number {
+    return this.outcome(r, raw, r === WRITE_TOO_LARGE ? where() : '');
   }
 
   private outcome(r: number, raw: () => string, where: string): number {

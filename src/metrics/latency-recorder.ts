@@ -15,7 +15,7 @@ export const wallClock: Clock = () => performance.timeOrigin + performance.now()
  * until the next swap(), so consume (encode or merge) it before swapping again.
  */
 export class IntervalCounts {
-  counts: Float64Array = new Float64Array(0);
+  counts: Float64Array<ArrayBuffer> = new Float64Array(0);
   /** Number of values recorded (sum of counts). */
   total = 0;
   /** Exact sum of the recorded (clamped) values, µs. */

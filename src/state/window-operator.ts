@@ -2,7 +2,7 @@ import { KeyTable } from './key-table.js';
 import { S_ALIVE, S_DIRTY, S_FIRED, WindowSlots } from './window-slots.js';
 import { TimerQueue } from './timer-queue.js';
 import type { UserAggregate } from './user-aggregate.js';
-import { alignDown, type WindowSpec } from '../time/window-spec.js';
+import type { WindowSpec } from '../time/window-spec.js';
 import { FIRE_EARLY, FIRE_LATE, FIRE_WATERMARK } from '../codec/out-frames.js';
 
 /** Where firings and late records go (the worker's out-ring writer; a list in tests). */
@@ -33,6 +33,8 @@ const MAX_SESSION_MERGE = 1024;
 export const IN_TS = 0;
 export const IN_VALUE = 1;
 export const IN_INGEST = 2;
+/** Wall clock (epoch ms) of the current batch, set by the worker loop, stamped on firings. */
+export const IO_NOW = 6;
 const IO_START = 3; // window being looked up
 const IO_END = 4;
 const IO_WM = 5; // watermark to advance to
@@ -65,8 +67,6 @@ export class WindowOperator {
   private readonly scratch = new Int32Array(MAX_SESSION_MERGE);
   /** The record being processed: io[IN_TS], io[IN_VALUE], io[IN_INGEST] (see IN_*). */
   readonly io = new Float64Array(8);
-  /** Wall clock of the current batch (set by the worker loop) stamped on firings. */
-  now = 0;
   lateRecords = 0;
   firings = 0;
   /** Per local partition: late records and firings (for the shared counters). */
@@ -107,7 +107,10 @@ export class WindowOperator {
       const slide = this.slide;
       let last = this.lastStart[pi]!;
       if (!(ts >= last && ts < last + slide)) {
-        last = alignDown(ts, slide);
+        // alignDown, inlined: a double returned from a call V8 does not inline
+        // would make `start` below a tagged value, boxed on every iteration.
+        const r = ts % slide;
+        last = r < 0 ? ts - r - slide : ts - r;
         this.lastStart[pi] = last;
       }
       // Tumbling is sliding with slide == size: one iteration.

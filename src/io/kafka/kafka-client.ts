@@ -34,6 +34,9 @@ export const KAFKA_DEFAULTS = {
   retry: { initialRetryTime: 100, retries: 10, maxRetryTime: 5000 },
 } as const;
 
+/** Partitions of a topic Sabre creates (`sabre produce`, the Kafka sink), like the local broker's num.partitions. */
+export const NEW_TOPIC_PARTITIONS = 8;
+
 /** `--brokers "h1:9092,h2:9092"` → ["h1:9092", "h2:9092"]. */
 export function parseBrokers(brokers: string): string[] {
   return brokers.split(',').map((b) => b.trim()).filter(Boolean);
@@ -46,10 +49,17 @@ export function topicOf(spec: string): string {
 
 const LEVEL_NAMES: Record<number, string> = { 1: 'ERROR', 2: 'WARN', 4: 'INFO', 5: 'DEBUG' };
 
+/**
+ * Errors kafkajs logs at ERROR level although it retries them itself and they
+ * are expected on a fresh broker or group (scripts/kafka/README.md): not shown.
+ */
+const RETRIED_BY_KAFKAJS = /group coordinator is not available|coordinator is loading/i;
+
 /** kafkajs log lines → one stderr line each, WARN and above. */
 function logCreator(): (entry: LogEntry) => void {
   return ({ namespace, level, log }) => {
     const { message, timestamp: _t, logger: _l, stack: _s, ...extra } = log;
+    if (typeof extra.error === 'string' && RETRIED_BY_KAFKAJS.test(extra.error)) return;
     const detail = Object.keys(extra).length > 0 ? ` ${safeJson(extra)}` : '';
     process.stderr.write(`[sabre kafka] ${LEVEL_NAMES[level] ?? level} ${namespace}: ${message}${detail}\n`);
   };
@@ -99,6 +109,9 @@ export function createProducer(kafka: KafkaClient): Producer {
     idempotent: true,
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
+    // Idempotence needs unbounded retries (kafkajs warns otherwise); connection
+    // failures still reject send(), and the caller retries those.
+    retry: { ...KAFKA_DEFAULTS.retry, retries: Number.MAX_SAFE_INTEGER },
     // Metadata for a topic the producer has not seen is fetched on first send.
     allowAutoTopicCreation: true,
   });

@@ -1,0 +1,210 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ResolvedOptions } from '../../options.js';
+import { SabreError } from '../../errors.js';
+import type { LineSink } from '../line-sink.js';
+import {
+  NEW_TOPIC_PARTITIONS, createAdmin, createKafka, createProducer, ensureTopic, errorText, topicOf,
+  type Message, type Producer,
+} from './kafka-client.js';
+import { logRetry, sendUntilAcked } from './send-retry.js';
+import { WindowResultEncoder } from './window-result-codec.js';
+
+export const SINK_DEFAULTS = {
+  /** write() returns false above this many unacknowledged bytes; drained() resolves below half of it. */
+  maxInFlightBytes: 8 << 20,
+  /** A small batch waits this long for company before it is sent. */
+  lingerMs: 5,
+  maxBatchBytes: 1 << 20,
+  // kafkajs groups a send per partition by copying arrays (quadratic): keep sends small.
+  maxBatchMessages: 2000,
+  /** Backoff between retries of a failed send (doubling up to the max). */
+  retryBackoffMs: 100,
+  maxRetryBackoffMs: 2000,
+} as const;
+
+interface Pending {
+  key: string;
+  value: string | Buffer;
+  bytes: number;
+}
+
+/**
+ * `--sink kafka:TOPIC`: one message per window firing, keyed by the result's
+ * key, value = the NDJSON line (`--format json`) or a `sabre.fb.WindowResult`
+ * (`--format flatbuffers`, src/codec/result.fbs).
+ *
+ * One idempotent send in flight at a time, each carrying up to maxBatchBytes
+ * of queued messages (after lingerMs when little is queued): per-key order is
+ * kept and a retry can neither duplicate nor reorder. A send that fails with a
+ * transient error (connection refused, broker restarting, timeouts) is retried
+ * with backoff for as long as it takes; nothing is dropped. Any other error
+ * fails the sink: the next write() throws ERR_SINK, as the file sink does.
+ *
+ * Backpressure: write() returns false once unacknowledged bytes exceed
+ * maxInFlightBytes, and drained() resolves when they fall below half of it. The
+ * engine's pump stops draining the out-rings meanwhile, workers then wait for
+ * out-ring space, the input rings fill and the source pauses: a slow or absent
+ * broker slows the job down instead of growing memory.
+ *
+ * Transactions (later, with checkpoints): `send` below is the one place a batch
+ * goes out; a transactional mode would open a transaction there and commit it,
+ * with the source offsets (sendOffsets), when a checkpoint completes.
+ */
+export class KafkaSink implements LineSink {
+  readonly name: string;
+  lines = 0;
+  /** Messages acknowledged by Kafka, and send attempts that failed and were retried. */
+  sent = 0;
+  retries = 0;
+  private queue: Pending[] = [];
+  private queueBytes = 0;
+  /** Queued plus being sent: what Kafka has not acknowledged yet. */
+  private inFlightBytes = 0;
+  private loop: Promise<void> | undefined;
+  private error: unknown;
+  private closing = false;
+  private drainWaiters: (() => void)[] = [];
+  private readonly encoder: WindowResultEncoder | undefined;
+
+  constructor(readonly topic: string, private readonly producer: Producer, format: 'json' | 'flatbuffers',
+    aggregates: readonly string[], private readonly limits: typeof SINK_DEFAULTS = SINK_DEFAULTS) {
+    this.name = `kafka:${topic}`;
+    this.encoder = format === 'flatbuffers' ? new WindowResultEncoder(aggregates) : undefined;
+  }
+
+  /** Unacknowledged bytes right now (for tests and metrics). */
+  get pendingBytes(): number {
+    return this.inFlightBytes;
+  }
+
+  write(chunk: string, lines: number): boolean {
+    if (this.error) throw this.sinkError();
+    this.lines += lines;
+    let from = 0;
+    while (from < chunk.length) {
+      let nl = chunk.indexOf('\n', from);
+      if (nl < 0) nl = chunk.length;
+      if (nl > from) this.enqueue(chunk.slice(from, nl));
+      from = nl + 1;
+    }
+    this.kick();
+    return this.inFlightBytes < this.limits.maxInFlightBytes;
+  }
+
+  drained(): Promise<void> {
+    if (this.error || this.inFlightBytes < this.limits.maxInFlightBytes) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    try {
+      while (this.loop) await this.loop;
+      if (this.error) throw this.sinkError();
+    } finally {
+      await this.producer.disconnect().catch(() => {});
+    }
+  }
+
+  private enqueue(line: string): void {
+    const key = keyOf(line);
+    const value = this.encoder ? Buffer.from(this.encoder.encode(JSON.parse(line) as Record<string, unknown>)) : line;
+    const bytes = key.length + (typeof value === 'string' ? value.length : value.length);
+    this.queue.push({ key, value, bytes });
+    this.queueBytes += bytes;
+    this.inFlightBytes += bytes;
+  }
+
+  private kick(): void {
+    if (this.loop || this.queue.length === 0 || this.error) return;
+    this.loop = this.sendLoop().finally(() => {
+      this.loop = undefined;
+      this.kick();
+    });
+  }
+
+  private async sendLoop(): Promise<void> {
+    const l = this.limits;
+    while (this.queue.length > 0 && !this.error) {
+      if (!this.closing && this.queueBytes < l.maxBatchBytes && l.lingerMs > 0) await delay(l.lingerMs);
+      let n = 0;
+      let bytes = 0;
+      while (n < this.queue.length && n < l.maxBatchMessages && bytes < l.maxBatchBytes) bytes += this.queue[n++]!.bytes;
+      const batch = this.queue.splice(0, n);
+      this.queueBytes -= bytes;
+      await this.sendWithRetry(batch);
+      this.inFlightBytes -= bytes;
+      if (this.inFlightBytes <= l.maxInFlightBytes / 2 || this.error) this.wakeDrained();
+    }
+  }
+
+  private async sendWithRetry(batch: Pending[]): Promise<void> {
+    const messages: Message[] = batch.map((p) => ({ key: p.key, value: p.value }));
+    try {
+      await this.send(messages);
+      this.sent += messages.length;
+    } catch (e) {
+      this.error = e;
+      process.stderr.write(`[sabre kafka] ERROR ${this.name}: send failed for good: ${errorText(e)}\n`);
+    }
+  }
+
+  /** The one place results leave (see the class comment on transactions). */
+  private send(messages: Message[]): Promise<void> {
+    return sendUntilAcked(this.producer, this.topic, messages, (attempt, e) => {
+      this.retries++;
+      logRetry(this.name, attempt, e, messages.length);
+    }, { backoffMs: this.limits.retryBackoffMs, maxBackoffMs: this.limits.maxRetryBackoffMs });
+  }
+
+  private wakeDrained(): void {
+    const ws = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of ws) w();
+  }
+
+  private sinkError(): SabreError {
+    return new SabreError('ERR_SINK', `${this.name}: ${errorText(this.error)}`, { cause: this.error });
+  }
+}
+
+/**
+ * The key of a result line. Lines start with `{"key":"…"` (the drain writes the
+ * key with JSON.stringify), so the key is sliced out without parsing the line,
+ * unless it holds escapes.
+ */
+export function keyOf(line: string): string {
+  if (line.startsWith('{"key":"')) {
+    let escaped = false;
+    let i = 8;
+    for (; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      if (c === 0x5c) {
+        escaped = true;
+        i++;
+      } else if (c === 0x22) break;
+    }
+    return escaped ? (JSON.parse(line.slice(7, i + 1)) as string) : line.slice(8, i);
+  }
+  return String((JSON.parse(line) as { key?: unknown }).key);
+}
+
+/** Plugin entry (src/io/plugins.ts): `--sink kafka:TOPIC --brokers … --format json|flatbuffers`. */
+export async function createSink(spec: string, options: ResolvedOptions): Promise<KafkaSink> {
+  const topic = topicOf(spec);
+  if (!topic) throw new SabreError('ERR_INVALID_OPTION', `--sink "${spec}": name a topic, e.g. kafka:windows`);
+  const kafka = createKafka(options.brokers);
+  const producer = createProducer(kafka);
+  const admin = createAdmin(kafka);
+  try {
+    await admin.connect();
+    await ensureTopic(admin, topic, NEW_TOPIC_PARTITIONS);
+    await producer.connect();
+  } catch (e) {
+    await producer.disconnect().catch(() => {});
+    throw new SabreError('ERR_SINK', `--sink ${spec}: cannot reach Kafka at ${options.brokers}: ${errorText(e)}`, { cause: e });
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  return new KafkaSink(topic, producer, options.format, options.aggregates);
+}

@@ -1,0 +1,333 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ResolvedOptions } from '../../options.js';
+import { SabreError } from '../../errors.js';
+import type { Source } from '../source.js';
+import type { IngestPort } from '../ingest-port.js';
+import { FlatInput } from '../../codec/flat-input.js';
+import {
+  KAFKA_DEFAULTS, createConsumer, createKafka, errorText, isRebalancing, topicOf,
+  type Consumer, type EachBatchPayload, type KafkaMessage,
+} from './kafka-client.js';
+import { OffsetTracker, type KafkaPosition } from './offset-tracker.js';
+
+export type { KafkaPosition } from './offset-tracker.js';
+
+/** Default interval between offset commits (a checkpoint feature may drive commit() itself instead). */
+export const COMMIT_INTERVAL_MS = 1000;
+/** How long stop() gives the final commit and the group leave before giving up on the broker. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+/**
+ * `--source kafka:TOPIC`: a kafkajs consumer group feeding the engine through
+ * its ingest port, one `eachBatch` at a time.
+ *
+ * - Key: the Kafka message key's bytes, hashed as they are (murmur2), so a
+ *   key's key group agrees with Kafka's default partitioner; a message without
+ *   a key falls back to the value's `--key` field.
+ * - Values: JSON (`--time`/`--value` fields) or a flatbuffers `sabre.fb.Record`
+ *   read in place (`--format flatbuffers`). A value that cannot be used is
+ *   dead-lettered with its reason and `kafka:TOPIC/PARTITION@OFFSET`; its
+ *   offset is accepted like any other, so a bad message never blocks a partition.
+ * - Offsets: auto-commit and auto-resolve are off. An offset is accepted once
+ *   its record is in a ring or dead-lettered; kafkajs's resolved offset and our
+ *   tracker are brought up to the accepted position at the end of each batch
+ *   and before every await inside one (only then can kafkajs look at them),
+ *   which costs one resolve per batch instead of one Long sum per record.
+ *   Commits carry accepted positions only: every COMMIT_INTERVAL_MS, when the
+ *   group starts rebalancing (the REBALANCING event, or a heartbeat that
+ *   fails with a rebalance error inside a batch — kafkajs 2.2.4 has no
+ *   partitions-revoked callback, and drops uncommitted work when it re-joins
+ *   with auto-commit off), and on stop.
+ * - Duplicates: when kafkajs re-reads from the last commit (after a rebalance
+ *   or a restart of its runner, e.g. after a broker outage), records below the
+ *   accepted position of a partition we kept are skipped, not written twice.
+ * - Backpressure: a full ring pauses exactly the Kafka partition of the batch
+ *   being processed, waits for the ring (heartbeating, so a long wait is not a
+ *   lost member), resumes it and retries the same message. Nothing is dropped.
+ *
+ * Unbounded: it runs until the engine stops it. stop() stops accepting at
+ * once; the final commit and the group leave follow (see `closed`).
+ */
+export class KafkaSource implements Source {
+  readonly name: string;
+  // Records, ring waits and paused time are counted on the ingest port (one
+  // source entry in the stats); these stay 0 so the summary does not count them twice.
+  records = 0;
+  pauses = 0;
+  pausedMs = 0;
+  /** Messages seen, duplicates skipped after a re-read, Kafka partition pauses. */
+  messages = 0;
+  duplicates = 0;
+  kafkaPauses = 0;
+  readonly offsets = new OffsetTracker();
+  /** Settles when stop() has committed and left the group. */
+  readonly closed: Promise<void>;
+
+  private stopping = false;
+  private resolveStop!: () => void;
+  private readonly stopSignal = new Promise<void>((r) => { this.resolveStop = r; });
+  private resolveClosed!: () => void;
+  private fatal: ((e: unknown) => void) | undefined;
+  private batchDone: Promise<void> = Promise.resolve();
+  private commitInFlight: Promise<void> | undefined;
+  private commitFailures = 0;
+  private readonly flat: boolean;
+  private readonly flatInput = new FlatInput();
+  // The message being ingested, for the lazily built dead-letter text.
+  private curTopic = '';
+  private curPartition = 0;
+  private curMessage: KafkaMessage | undefined;
+  private readonly rawText = (): string => rawOf(this.curMessage, this.flat);
+  private readonly whereText = (): string => `kafka:${this.curTopic}/${this.curPartition}@${this.curMessage?.offset ?? '?'}`;
+
+  constructor(readonly topic: string, readonly group: string, private readonly consumer: Consumer,
+    private readonly port: IngestPort, format: 'json' | 'flatbuffers') {
+    this.name = `kafka:${topic}`; // = --source, the name checkpoints record positions under
+    this.flat = format === 'flatbuffers';
+    this.closed = new Promise((r) => { this.resolveClosed = r; });
+    const ev = consumer.events;
+    consumer.on(ev.COMMIT_OFFSETS, ({ payload }) => this.offsets.markCommitted(payload.topics));
+    consumer.on(ev.GROUP_JOIN, ({ payload }) => this.offsets.retain(payload.memberAssignment));
+    // The runner is about to re-join: save what we accepted while our generation is still valid.
+    consumer.on(ev.REBALANCING, () => { void this.commit().catch(() => {}); });
+    consumer.on(ev.CRASH, ({ payload }) => {
+      if (!payload.restart) this.fatal?.(payload.error);
+    });
+  }
+
+  /** Next offset accepted per partition (what a checkpoint records). */
+  positions(): KafkaPosition[] {
+    return this.offsets.positions();
+  }
+
+  /** Source.position for checkpoints. */
+  position(): KafkaPosition[] {
+    return this.positions();
+  }
+
+  /** Kafka partitions paused right now by backpressure. */
+  pausedPartitions(): { topic: string; partition: number }[] {
+    try {
+      return this.consumer.paused().flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
+    } catch {
+      return [];
+    }
+  }
+
+  async run(): Promise<void> {
+    const failed = new Promise<never>((_, reject) => { this.fatal = reject; });
+    failed.catch(() => {});
+    const timer = setInterval(() => { void this.commit().catch(() => {}); }, COMMIT_INTERVAL_MS);
+    timer.unref();
+    try {
+      await Promise.race([
+        this.consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: 1,
+          eachBatch: (p) => this.onBatch(p),
+        }),
+        failed,
+      ]);
+      await Promise.race([this.stopSignal, failed]);
+    } catch (e) {
+      throw new SabreError('ERR_SOURCE', `${this.name}: ${errorText(e)}`, { cause: e });
+    } finally {
+      clearInterval(timer);
+      this.stopping = true;
+      await this.close();
+    }
+  }
+
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.resolveStop();
+  }
+
+  /**
+   * Commit the accepted positions not committed yet, or `positions` (e.g. the
+   * ones a checkpoint recorded, once it is complete). Rejects if Kafka refused
+   * (the periodic commit just tries again). Only what the client confirms is
+   * marked committed: kafkajs silently skips commits while its runner is not running.
+   */
+  async commit(positions?: KafkaPosition[]): Promise<void> {
+    while (this.commitInFlight) await this.commitInFlight.catch(() => {});
+    const list = positions ?? this.offsets.uncommitted();
+    if (list.length === 0) return;
+    const p = this.consumer.commitOffsets(list).then(
+      () => { this.commitFailures = 0; },
+      (e: unknown) => {
+        if (this.commitFailures++ % 10 === 0) process.stderr.write(`[sabre kafka] WARN ${this.name}: commit failed (${errorText(e)}); retrying\n`);
+        throw e;
+      },
+    );
+    this.commitInFlight = p;
+    try {
+      await p;
+    } finally {
+      if (this.commitInFlight === p) this.commitInFlight = undefined;
+    }
+  }
+
+  private async close(): Promise<void> {
+    try {
+      await this.batchDone;
+      const finish = (async () => {
+        await this.commit().catch(() => {});
+        await this.consumer.disconnect();
+      })();
+      await Promise.race([finish.catch((e: unknown) => {
+        process.stderr.write(`[sabre kafka] WARN ${this.name}: disconnect: ${errorText(e)}\n`);
+      }), delay(CLOSE_TIMEOUT_MS, undefined, { ref: false })]);
+    } finally {
+      this.resolveClosed();
+    }
+  }
+
+  private onBatch(p: EachBatchPayload): Promise<void> {
+    const run = this.eachBatch(p);
+    this.batchDone = run.catch(() => {});
+    return run;
+  }
+
+  private async eachBatch(p: EachBatchPayload): Promise<void> {
+    if (this.stopping) return;
+    const { batch } = p;
+    const topic = batch.topic;
+    const partition = batch.partition;
+    const msgs = batch.messages;
+    const n = msgs.length;
+    this.curTopic = topic;
+    this.curPartition = partition;
+    let i = 0;
+    let last: string | undefined;
+    // Re-read after a rebalance or runner restart: skip what this run already accepted.
+    const accepted = this.offsets.next(topic, partition);
+    if (accepted !== undefined) {
+      while (i < n && BigInt(msgs[i]!.offset) < accepted) i++;
+      this.duplicates += i;
+      if (i > 0) last = msgs[i - 1]!.offset;
+    }
+    let beat = performance.now();
+    for (; i < n; i++) {
+      if (this.stopping) break;
+      const m = msgs[i]!;
+      this.curMessage = m;
+      this.messages++;
+      let r = this.ingest(m);
+      while (r >= 0) {
+        // Ring r is full. Make what we accepted visible to kafkajs before waiting.
+        if (last !== undefined) this.resolve(p, topic, partition, last);
+        if (!(await this.waitForRing(p, topic, partition, r))) break;
+        this.curTopic = topic;
+        this.curPartition = partition;
+        this.curMessage = m;
+        r = this.ingest(m);
+      }
+      if (r >= 0) break; // stopping: this message was not accepted
+      last = m.offset;
+      if ((i & 4095) === 4095 && performance.now() - beat > KAFKA_DEFAULTS.heartbeatInterval) {
+        this.port.publish();
+        this.resolve(p, topic, partition, last);
+        await this.heartbeat(p);
+        beat = performance.now();
+      }
+    }
+    this.port.publish();
+    if (last !== undefined) this.resolve(p, topic, partition, last);
+  }
+
+  private resolve(p: EachBatchPayload, topic: string, partition: number, last: string): void {
+    p.resolveOffset(last);
+    this.offsets.accept(topic, partition, last);
+  }
+
+  /** INGEST_OK / INGEST_REJECTED (accepted either way), or the index of a full ring. */
+  private ingest(m: KafkaMessage): number {
+    const v = m.value;
+    const key = m.key;
+    const port = this.port;
+    if (v === null || v === undefined) {
+      return port.reject('', this.flat ? 'bad-flatbuffer' : 'not-an-object', 'the message has no value (a tombstone)', this.whereText());
+    }
+    if (this.flat) {
+      const input = this.flatInput;
+      if (!input.single(v, port.needsValue)) return port.reject(this.rawText(), input.fault!, input.detail, this.whereText());
+      return key ? port.tryFlatKeyBytes(input, key, 0, key.length, this.rawText, this.whereText)
+        : port.tryFlatKeyBytes(input, input.bytes, input.keyStart, input.keyLength, this.rawText, this.whereText);
+    }
+    let obj: unknown;
+    try {
+      obj = JSON.parse(v.toString('utf8'));
+    } catch (e) {
+      return port.reject(this.rawText(), 'invalid-json', (e as Error).message, this.whereText());
+    }
+    return key ? port.tryObjectKeyBytes(obj, key, 0, key.length, this.rawText, this.whereText)
+      : port.tryObject(obj, this.rawText, this.whereText());
+  }
+
+  /**
+   * Pause this Kafka partition until ring `ring` has room; false when the
+   * source is stopping instead. Heartbeats while waiting; a rebalance found
+   * by the heartbeat commits what was accepted and aborts the batch (kafkajs
+   * then re-joins and re-reads the rest).
+   */
+  private async waitForRing(p: EachBatchPayload, topic: string, partition: number, ring: number): Promise<boolean> {
+    const tp = [{ topic, partitions: [partition] }];
+    this.consumer.pause(tp);
+    this.kafkaPauses++;
+    try {
+      let ready = false;
+      const space = this.port.waitForSpace(ring).finally(() => { ready = true; });
+      space.catch(() => {});
+      while (!ready && !this.stopping) {
+        const tick = new AbortController();
+        await Promise.race([space.catch(() => {}), this.stopSignal, delay(KAFKA_DEFAULTS.heartbeatInterval, undefined, { signal: tick.signal }).catch(() => {})]);
+        tick.abort();
+        if (!ready && !this.stopping) await this.heartbeat(p);
+      }
+      if (this.stopping) return false;
+      await space; // rejects if the engine failed
+      return true;
+    } catch (e) {
+      if (this.stopping) return false;
+      throw e;
+    } finally {
+      try {
+        this.consumer.resume(tp);
+      } catch { /* the consumer is restarting: it starts unpaused */ }
+    }
+  }
+
+  private async heartbeat(p: EachBatchPayload): Promise<void> {
+    try {
+      await p.heartbeat();
+    } catch (e) {
+      if (isRebalancing(e)) await this.commit().catch(() => {});
+      throw e;
+    }
+  }
+}
+
+function rawOf(m: KafkaMessage | undefined, flat: boolean): string {
+  const v = m?.value;
+  if (!v) return '';
+  return flat ? `base64:${v.toString('base64')}` : v.toString('utf8');
+}
+
+/** Plugin entry (src/io/plugins.ts): `--source kafka:TOPIC --brokers … --group … --format json|flatbuffers`. */
+export async function createSource(spec: string, options: ResolvedOptions, port: IngestPort): Promise<KafkaSource> {
+  const topic = topicOf(spec);
+  if (!topic) throw new SabreError('ERR_INVALID_OPTION', `--source "${spec}": name a topic, e.g. kafka:trades`);
+  const consumer = createConsumer(createKafka(options.brokers), { groupId: options.group });
+  try {
+    await consumer.connect();
+    // A group without committed offsets starts at the beginning of the topic: a job replays what is there.
+    await consumer.subscribe({ topic, fromBeginning: true });
+  } catch (e) {
+    await consumer.disconnect().catch(() => {});
+    throw new SabreError('ERR_SOURCE', `--source ${spec}: cannot reach Kafka at ${options.brokers}: ${errorText(e)}`, { cause: e });
+  }
+  return new KafkaSource(topic, options.group, consumer, port, options.format);
+}

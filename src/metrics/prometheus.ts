@@ -1,0 +1,134 @@
+// Prometheus text for /metrics, through prom-client with a private Registry.
+// Every family reads the StatsSnapshot being rendered: counters and gauges
+// through prom-client's collect() hook, the two latency/pause families
+// through a Summary whose get() reports the HDR percentiles (prom-client's
+// own Summary would need observe() per value; ours come from merged HDR
+// snapshots). Rendering happens per scrape only and allocates nothing
+// between scrapes.
+import { Counter, Gauge, Registry, Summary } from 'prom-client';
+import { QUANTILES } from './stages.js';
+import { quantileOf, type Quantiles, type StatsSnapshot } from './stats-snapshot.js';
+
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+interface SummaryRow {
+  labels: Record<string, string>;
+  q: Quantiles;
+}
+
+/** A summary-shaped family whose quantiles, _sum and _count come from a snapshot. */
+class SnapshotSummary extends Summary<string> {
+  constructor(private readonly family: string, private readonly text: string, labelNames: string[], registry: Registry,
+    private readonly rows: () => SummaryRow[], private readonly scale: number) {
+    super({ name: family, help: text, labelNames, percentiles: [...QUANTILES], registers: [registry] });
+  }
+
+  override async get(): ReturnType<Summary<string>['get']> {
+    const values: { labels: Record<string, string>; value: number; metricName?: string }[] = [];
+    for (const { labels, q } of this.rows()) {
+      // An empty summary reports NaN quantiles (as prom-client's own Summary does), not a fake 0.
+      for (const p of QUANTILES) {
+        values.push({ labels: { ...labels, quantile: String(p) }, value: q.count > 0 ? quantileOf(q, p) / this.scale : NaN });
+      }
+      values.push({ metricName: `${this.family}_sum`, labels, value: q.sum / this.scale });
+      values.push({ metricName: `${this.family}_count`, labels, value: q.count });
+    }
+    const metric = { name: this.family, help: this.text, type: 'summary', values, aggregator: 'sum' };
+    return metric as unknown as Awaited<ReturnType<Summary<string>['get']>>;
+  }
+}
+
+export class PrometheusExporter {
+  readonly registry = new Registry();
+  private current: StatsSnapshot | undefined;
+
+  constructor() {
+    const r = this.registry;
+    const s = (): StatsSnapshot => this.current!;
+    const counter = (name: string, help: string, read: (x: StatsSnapshot) => number): void => {
+      new Counter({ name, help, registers: [r], collect() { this.reset(); this.inc(read(s())); } });
+    };
+    counter('sabre_records_in_total', 'Records written into the partition rings.', (x) => x.totals.recordsIn);
+    counter('sabre_records_processed_total', 'Records consumed by the workers.', (x) => x.totals.recordsProcessed);
+    counter('sabre_records_out_total', 'Window results emitted by the workers.', (x) => x.totals.resultsOut);
+    counter('sabre_late_records_total', 'Records beyond the allowed lateness (sent to the late output).', (x) => x.totals.late);
+    counter('sabre_dead_letter_total', 'Bad records sent to the dead-letter output.', (x) => x.totals.deadLetter);
+    counter('sabre_rejected_total', 'Records refused by push sources.', (x) => x.totals.rejected);
+    counter('sabre_ws_frames_skipped_total', 'Stats frames not sent to a slow /ws/stats client.', (x) => x.server?.wsFramesSkipped ?? 0);
+
+    new SnapshotSummary('sabre_stage_latency_seconds',
+      'Latency per stage (queue: ingest to dequeue; process: dequeue to aggregate; emit: watermark to sink; early: ingest to early result), per worker and over all workers.',
+      ['stage', 'worker'], r, () => {
+        const rows: SummaryRow[] = [];
+        for (const [stage, l] of Object.entries(s().latency.stages)) {
+          rows.push({ labels: { stage, worker: 'all' }, q: l.all });
+          l.workers.forEach((q, w) => rows.push({ labels: { stage, worker: String(w) }, q }));
+        }
+        return rows;
+      }, 1e6);
+    new SnapshotSummary('sabre_gc_pause_seconds', 'GC pauses per thread and kind.', ['thread', 'kind'], r, () => {
+      const rows: SummaryRow[] = [];
+      for (const t of s().gc.threads) {
+        for (const [kind, k] of Object.entries(t.kinds)) rows.push({ labels: { thread: t.thread, kind }, q: k.pauseMs });
+      }
+      return rows;
+    }, 1e3);
+
+    new Gauge({
+      name: 'sabre_ring_occupancy_ratio', help: 'Fraction of each partition ring in use.', labelNames: ['partition'], registers: [r],
+      collect() { this.reset(); for (const p of s().partitions) this.set({ partition: String(p.partition) }, p.ringOccupancy); },
+    });
+    new Counter({
+      name: 'sabre_backpressure_seconds_total', help: 'Time each source spent paused on a full ring.', labelNames: ['source'], registers: [r],
+      collect() { this.reset(); for (const x of s().sources) this.inc({ source: x.name }, x.pausedSeconds); },
+    });
+    new Counter({
+      name: 'sabre_backpressure_pauses_total', help: 'Times each source paused on a full ring.', labelNames: ['source'], registers: [r],
+      collect() { this.reset(); for (const x of s().sources) this.inc({ source: x.name }, x.pauses); },
+    });
+    new Gauge({
+      name: 'sabre_watermark_lag_seconds', help: 'Largest event time seen minus the worker watermark.', labelNames: ['worker'], registers: [r],
+      collect() {
+        this.reset();
+        for (const w of s().workers) if (w.watermarkLagSeconds !== null) this.set({ worker: String(w.worker) }, w.watermarkLagSeconds);
+      },
+    });
+    new Gauge({
+      name: 'sabre_heap_used_bytes', help: 'V8 heap in use per thread.', labelNames: ['thread'], registers: [r],
+      collect() { this.reset(); for (const t of s().gc.threads) if (t.heap) this.set({ thread: t.thread }, t.heap.usedBytes); },
+    });
+    new Gauge({
+      name: 'sabre_event_loop_delay_seconds', help: 'Main-thread event-loop delay over the last interval.', labelNames: ['stat'], registers: [r],
+      collect() {
+        this.reset();
+        const e = s().eventLoop;
+        if (!e) return;
+        this.set({ stat: 'p50' }, e.p50Ms / 1e3);
+        this.set({ stat: 'p99' }, e.p99Ms / 1e3);
+        this.set({ stat: 'max' }, e.maxMs / 1e3);
+      },
+    });
+    new Gauge({
+      name: 'sabre_uws_info', help: 'uWebSockets.js implementation in use (1 for the active one).', labelNames: ['implementation'], registers: [r],
+      collect() { this.reset(); this.set({ implementation: s().uws.implementation }, 1); },
+    });
+    new Gauge({
+      name: 'sabre_uptime_seconds', help: 'Seconds since the metrics hub started.', registers: [r],
+      collect() { this.set(s().uptimeSeconds); },
+    });
+  }
+
+  /**
+   * Render a snapshot. prom-client calls every collect()/get() synchronously
+   * inside metrics() before its first await, so `current` is only needed for
+   * the duration of that call and concurrent scrapes cannot mix snapshots.
+   */
+  render(snapshot: StatsSnapshot): Promise<string> {
+    this.current = snapshot;
+    try {
+      return this.registry.metrics();
+    } finally {
+      this.current = undefined;
+    }
+  }
+}

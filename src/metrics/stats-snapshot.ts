@@ -1,0 +1,175 @@
+// The one JSON shape behind /api/stats, /metrics, the dashboard (over
+// /ws/stats) and `sabre stats`. Units are in the names or stated per field:
+// latency in microseconds, GC pauses and event-loop delay in milliseconds,
+// times as epoch milliseconds, rates per second. Values that JSON cannot
+// hold (a watermark of -Infinity before any data) are null.
+import type { GcKind, Stage } from './stages.js';
+
+export const SNAPSHOT_VERSION = 1;
+
+/** Percentile summary of one histogram. */
+export interface Quantiles {
+  count: number;
+  /** Exact sum of the recorded values (for means and Prometheus _sum). */
+  sum: number;
+  mean: number;
+  /** Exact smallest recorded value (0 when empty). */
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  /** Exact largest recorded value (quantile 1; 0 when empty). */
+  max: number;
+}
+
+export interface HeapSummary {
+  usedBytes: number;
+  totalBytes: number;
+  limitBytes: number;
+  externalBytes: number;
+}
+
+export type UwsImplementation = 'native' | 'fallback';
+
+export interface UwsInfo {
+  implementation: UwsImplementation;
+  /** The binary uWebSockets.js loads for this platform/ABI. */
+  binary: string;
+  /** Why: "loaded", "missing", the load error, or the UWS_USE_FALLBACK flag. */
+  detail: string;
+}
+
+export interface Totals {
+  recordsIn: number;
+  recordsProcessed: number;
+  resultsOut: number;
+  late: number;
+  deadLetter: number;
+  rejected: number;
+}
+
+/** Per-second rates over the last sampling interval. */
+export interface Rates {
+  intervalSeconds: number;
+  recordsIn: number;
+  recordsProcessed: number;
+  resultsOut: number;
+  late: number;
+}
+
+export interface PartitionStats {
+  partition: number;
+  worker: number;
+  recordsIn: number;
+  recordsProcessed: number;
+  /** Fraction of the ring's bytes in use, 0 … 1. */
+  ringOccupancy: number;
+  /** Event-time watermark, epoch ms (null before any data). */
+  watermark: number | null;
+}
+
+export interface WorkerStats {
+  worker: number;
+  resultsOut: number;
+  late: number;
+  batches: number;
+  openWindows: number;
+  keys: number;
+  /** Min watermark over the worker's partitions, epoch ms (null before data). */
+  watermark: number | null;
+  /**
+   * Event-time lag: the largest event time the engine has seen (over all
+   * partitions) minus this worker's watermark, in seconds. Meaningful for
+   * simulated and real clocks alike; grows when a worker falls behind or a
+   * partition holds its watermark back.
+   */
+  watermarkLagSeconds: number | null;
+  /** Processing-time lag: wall clock minus the watermark, in seconds (real-time sources only). */
+  watermarkAgeSeconds: number | null;
+  /** Heap of the worker's thread as of its last metrics report (null before the first). */
+  heap: HeapSummary | null;
+  /** Epoch ms of the worker's last metrics report (null before the first). */
+  lastReport: number | null;
+}
+
+export interface SourceStats {
+  name: string;
+  records: number;
+  pauses: number;
+  pausedSeconds: number;
+}
+
+export interface StageLatency {
+  /** Since the start, merged over all workers. */
+  all: Quantiles;
+  /** Since the start, indexed by worker. */
+  workers: Quantiles[];
+  /** Merged over all workers, for the snapshots that arrived in the last closed interval (for charts over time). */
+  interval: Quantiles;
+}
+
+export interface GcKindStats {
+  count: number;
+  totalMs: number;
+  pauseMs: Quantiles;
+}
+
+export interface GcThreadStats {
+  /** "main" or "worker-N". */
+  thread: string;
+  count: number;
+  totalMs: number;
+  kinds: Record<GcKind, GcKindStats>;
+  /** Pause-length histogram over all kinds: counts[i] pauses ≤ PAUSE_BUCKETS_MS[i] (and > the previous bound). */
+  pauseBuckets: number[];
+  heap: HeapSummary | null;
+}
+
+/** Upper bounds (ms) of GcThreadStats.pauseBuckets; the last bucket is everything longer. */
+export const PAUSE_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, Infinity] as const;
+
+export interface EventLoopStats {
+  /** Event-loop delay of the main thread over the last interval, ms. */
+  minMs: number;
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Event-loop utilisation of the main thread over the last interval, 0 … 1. */
+  utilization: number;
+}
+
+export interface ServerStats {
+  wsClients: number;
+  wsFramesSent: number;
+  /** Frames not sent to a client whose buffered amount was over the limit. */
+  wsFramesSkipped: number;
+}
+
+export interface StatsSnapshot {
+  version: typeof SNAPSHOT_VERSION;
+  /** When the snapshot was built, epoch ms. */
+  time: number;
+  startedAt: number;
+  uptimeSeconds: number;
+  uws: UwsInfo;
+  totals: Totals;
+  rates: Rates;
+  partitions: PartitionStats[];
+  workers: WorkerStats[];
+  sources: SourceStats[];
+  latency: { unit: 'us'; stages: Record<Stage, StageLatency> };
+  gc: { unit: 'ms'; threads: GcThreadStats[] };
+  eventLoop: EventLoopStats | null;
+  server: ServerStats | null;
+}
+
+/** The value of a Quantiles at one of QUANTILES (0.5 … 1). */
+export function quantileOf(q: Quantiles, p: number): number {
+  if (p >= 1) return q.max;
+  if (p >= 0.999) return q.p999;
+  if (p >= 0.99) return q.p99;
+  if (p >= 0.9) return q.p90;
+  return q.p50;
+}

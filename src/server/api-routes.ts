@@ -1,0 +1,49 @@
+// Read-only JSON/text routes: /metrics, /api/stats, /api/histograms/:stage.hgrm.
+import type { TemplatedApp } from 'uWebSockets.js';
+import { PROMETHEUS_CONTENT_TYPE, type PrometheusExporter } from '../metrics/prometheus.js';
+import type { StatsSnapshot } from '../metrics/stats-snapshot.js';
+import { JSON_TYPE, TEXT_TYPE, methodNotAllowed, notFound, send, serverError } from './respond.js';
+
+export type HistogramSource = (stage: string, worker: number | 'all') => string | undefined;
+
+const NO_STORE = { 'Cache-Control': 'no-store' };
+
+export function addApiRoutes(app: TemplatedApp, stats: () => StatsSnapshot, histogram: HistogramSource,
+  prometheus: PrometheusExporter): void {
+  app.get('/metrics', (res) => {
+    // Registered before the first await: a client that hangs up mid-render must not be written to.
+    let aborted = false;
+    res.onAborted(() => { aborted = true; });
+    let text: Promise<string>;
+    try {
+      text = prometheus.render(stats());
+    } catch (e) {
+      serverError(res, e);
+      return;
+    }
+    text.then(
+      (body) => { if (!aborted) res.cork(() => send(res, '200 OK', PROMETHEUS_CONTENT_TYPE, body, NO_STORE)); },
+      (e: unknown) => { if (!aborted) res.cork(() => serverError(res, e)); },
+    );
+  });
+
+  app.get('/api/stats', (res) => {
+    try {
+      send(res, '200 OK', JSON_TYPE, JSON.stringify(stats()), NO_STORE);
+    } catch (e) {
+      serverError(res, e);
+    }
+  });
+
+  app.get('/api/histograms/:file', (res, req) => {
+    const file = req.getParameter(0);
+    const workerParam = req.getQuery('worker');
+    const m = /^([a-z]+)\.hgrm$/.exec(file);
+    const worker = workerParam === undefined || workerParam === '' || workerParam === 'all' ? 'all' : Number(workerParam);
+    const text = m && (worker === 'all' || Number.isInteger(worker)) ? histogram(m[1]!, worker) : undefined;
+    if (text === undefined) notFound(res);
+    else send(res, '200 OK', TEXT_TYPE, text, NO_STORE);
+  });
+
+  for (const path of ['/metrics', '/api/stats', '/api/histograms/:file']) app.any(path, (res) => methodNotAllowed(res));
+}

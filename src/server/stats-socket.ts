@@ -1,0 +1,106 @@
+// WS /ws/stats: pushes the stats snapshot to every subscriber once per
+// interval, never blocking and never buffering without bound. Per-socket
+// state lives in typed user data. A client whose buffered amount is over
+// the limit has that frame skipped (counted), and gets frames again once
+// uWS drains its buffer (the drain handler only records the fact: the next
+// tick sends as usual). The snapshot is built and serialised once per tick,
+// and not at all while nobody listens.
+import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import type { ServerStats, StatsSnapshot } from '../metrics/stats-snapshot.js';
+
+export interface StatsSocketOptions {
+  intervalMs: number;
+  /** Skip a client's frame while more than this many bytes wait in its send buffer. */
+  bufferLimit: number;
+}
+
+export interface StatsClient {
+  id: number;
+  sent: number;
+  skipped: number;
+  drains: number;
+}
+
+// uWS send() results.
+const SEND_DROPPED = 2;
+
+export class StatsSocket {
+  private readonly clients = new Set<WebSocket<StatsClient>>();
+  private timer: NodeJS.Timeout | undefined;
+  private nextId = 1;
+  framesSent = 0;
+  framesSkipped = 0;
+  ticks = 0;
+
+  constructor(private readonly stats: () => StatsSnapshot, private readonly options: StatsSocketOptions) {}
+
+  register(app: TemplatedApp, path = '/ws/stats'): void {
+    app.ws<StatsClient>(path, {
+      idleTimeout: 120,
+      // uWS's own hard cap (it drops beyond it); our soft limit below is what normally applies.
+      maxBackpressure: Math.max(this.options.bufferLimit * 4, 1 << 20),
+      maxPayloadLength: 4096,
+      upgrade: (res, req, context) => {
+        res.upgrade<StatsClient>({ id: this.nextId++, sent: 0, skipped: 0, drains: 0 },
+          req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
+          req.getHeader('sec-websocket-extensions'), context);
+      },
+      open: (ws) => {
+        this.clients.add(ws);
+        this.push(ws, JSON.stringify(this.stats()));
+      },
+      drain: (ws) => { ws.getUserData().drains++; },
+      close: (ws) => { this.clients.delete(ws); },
+      // Read-only: messages from clients are ignored.
+    });
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** One broadcast round (the timer calls it; tests may call it directly). */
+  tick(): void {
+    this.ticks++;
+    if (this.clients.size === 0) return;
+    const json = JSON.stringify(this.stats());
+    for (const ws of this.clients) this.push(ws, json);
+  }
+
+  private push(ws: WebSocket<StatsClient>, json: string): void {
+    const u = ws.getUserData();
+    if (ws.getBufferedAmount() > this.options.bufferLimit) {
+      u.skipped++;
+      this.framesSkipped++;
+      return;
+    }
+    let r = 0;
+    // Corked: one syscall for the frame even though we are outside a uWS callback.
+    ws.cork(() => { r = ws.send(json, false, false); });
+    if (r === SEND_DROPPED) {
+      u.skipped++;
+      this.framesSkipped++;
+    } else {
+      u.sent++;
+      this.framesSent++;
+    }
+  }
+
+  /** Per-client figures (for tests and diagnostics). */
+  clientStats(): (StatsClient & { bufferedAmount: number })[] {
+    return [...this.clients].map((ws) => ({ ...ws.getUserData(), bufferedAmount: ws.getBufferedAmount() }));
+  }
+
+  serverStats(): ServerStats {
+    return { wsClients: this.clients.size, wsFramesSent: this.framesSent, wsFramesSkipped: this.framesSkipped };
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const ws of [...this.clients]) ws.close();
+    this.clients.clear();
+  }
+}
