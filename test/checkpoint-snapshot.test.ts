@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { WindowOperator, IN_INGEST, IN_TS, IN_VALUE, type Emitter } from '../dist/src/state/window-operator.js';
 import { readSnapshot, restoreSnapshots, writeSnapshot } from '../dist/src/checkpoint/snapshot.js';
+import { F_COUNT, F_END, F_MAX, F_MIN, F_START, F_SUM, I_KEY } from '../dist/src/state/window-slots.js';
 import { murmur2, toPositive, parseWindow } from '../dist/src/index.js';
 
 const enc = new TextEncoder();
@@ -12,9 +13,9 @@ function operator(window: string, own: number[], lines: string[]) {
   const emitter: Emitter = {
     result(op, s, fire) {
       const sl = op.slots;
-      const id = sl.keyId[s]!;
-      const key = Buffer.from(op.keys.arena.subarray(op.keys.keyOffsets[id]!, op.keys.keyOffsets[id]! + op.keys.keyLengths[id]!)).toString();
-      lines.push(JSON.stringify([key, sl.start[s], sl.end[s], sl.count[s], sl.sum[s], sl.min[s], sl.max[s], fire]));
+      const id = sl.int(s, I_KEY);
+      const key = Buffer.from(op.keys.arena.subarray(op.keys.keyOffset(id), op.keys.keyOffset(id) + op.keys.keyLength(id))).toString();
+      lines.push(JSON.stringify([key, ...[F_START, F_END, F_COUNT, F_SUM, F_MIN, F_MAX].map((f) => sl.float(s, f)), fire]));
     },
     late(_h, src, ks, kl, ts, value) { lines.push(JSON.stringify(['late', Buffer.from(src.subarray(ks, ks + kl)).toString(), ts, value])); },
   };

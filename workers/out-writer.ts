@@ -7,6 +7,9 @@ import {
   R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_PARTITION, R_SUM, R_USER_LEN, RESULT_FIXED_BYTES,
 } from '../src/codec/out-frames.js';
 import { IO_NOW, type Emitter, type WindowOperator } from '../src/state/window-operator.js';
+import {
+  F_COUNT, F_END, F_INGEST as SLOT_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_KEY, I_PARTITION,
+} from '../src/state/window-slots.js';
 
 const encoder = new TextEncoder();
 
@@ -24,8 +27,8 @@ export class OutWriter implements Emitter {
   result(op: WindowOperator, s: number, fire: number): void {
     const slots = op.slots;
     const keys = op.keys;
-    const keyId = slots.keyId[s]!;
-    const keyLen = keys.keyLengths[keyId]!;
+    const keyId = slots.int(s, I_KEY);
+    const keyLen = keys.keyLength(keyId);
     const userJson = op.userResultJson(s);
     const user = userJson === undefined ? undefined : encoder.encode(userJson);
     const userLen = user ? user.length : 0;
@@ -36,23 +39,25 @@ export class OutWriter implements Emitter {
     const f64 = out.f64;
     const u8 = out.u8;
     i32[(at + F_KIND) >> 2] = KIND_RESULT;
-    i32[(at + F_HASH) >> 2] = keys.hashes[keyId]!;
+    i32[(at + F_HASH) >> 2] = keys.hash(keyId);
     i32[(at + F_BODY_LEN) >> 2] = size - FRAME_HEADER_BYTES;
-    f64[(at + F_TIME) >> 3] = slots.start[s]!;
-    f64[(at + F_INGEST) >> 3] = slots.end[s]!;
+    const sf = slots.f;
+    const sb = s * F_STRIDE;
+    f64[(at + F_TIME) >> 3] = sf[sb + F_START]!;
+    f64[(at + F_INGEST) >> 3] = sf[sb + F_END]!;
     const b = at + FRAME_HEADER_BYTES;
-    f64[(b + R_COUNT) >> 3] = slots.count[s]!;
-    f64[(b + R_SUM) >> 3] = slots.sum[s]!;
-    f64[(b + R_MIN) >> 3] = slots.min[s]!;
-    f64[(b + R_MAX) >> 3] = slots.max[s]!;
+    f64[(b + R_COUNT) >> 3] = sf[sb + F_COUNT]!;
+    f64[(b + R_SUM) >> 3] = sf[sb + F_SUM]!;
+    f64[(b + R_MIN) >> 3] = sf[sb + F_MIN]!;
+    f64[(b + R_MAX) >> 3] = sf[sb + F_MAX]!;
     f64[(b + R_FIRED_AT) >> 3] = op.io[IO_NOW]!;
-    f64[(b + R_INGEST) >> 3] = slots.ingest[s]!;
+    f64[(b + R_INGEST) >> 3] = sf[sb + SLOT_INGEST]!;
     i32[(b + R_FIRE) >> 2] = fire;
     i32[(b + R_KEY_LEN) >> 2] = keyLen;
     i32[(b + R_USER_LEN) >> 2] = userLen;
-    i32[(b + R_PARTITION) >> 2] = this.partitions[slots.partition[s]!]!;
+    i32[(b + R_PARTITION) >> 2] = this.partitions[slots.int(s, I_PARTITION)]!;
     const arena = keys.arena;
-    const ko = keys.keyOffsets[keyId]!;
+    const ko = keys.keyOffset(keyId);
     const kd = b + R_KEY;
     for (let i = 0; i < keyLen; i++) u8[kd + i] = arena[ko + i]!;
     if (user) u8.set(user, kd + keyLen);

@@ -3,6 +3,7 @@ import { ByteReader, ByteWriter } from './byte-writer.js';
 import { crc32 } from './crc32.js';
 import { toPositive } from '../partition/murmur2.js';
 import type { WindowOperator } from '../state/window-operator.js';
+import { F_COUNT, F_END, F_FIRED_END, F_MAX, F_MIN, F_START, F_SUM, I_FLAGS, I_NEXT } from '../state/window-slots.js';
 import { SabreError } from '../errors.js';
 
 /**
@@ -41,8 +42,8 @@ export function writeSnapshot(op: WindowOperator, layout: SnapshotLayout): Uint8
   const localOf = new Map<number, number>(ownPartitions.map((p, i) => [p, i]));
   for (let g = 0; g < keyGroups; g++) if (localOf.has(g % partitions)) byGroup.set(g, []);
   for (let id = 0; id < keys.size; id++) {
-    if (keys.firstWindow[id]! < 0) continue; // no state: nothing to keep
-    byGroup.get(toPositive(keys.hashes[id]!) % keyGroups)?.push(id);
+    if (keys.firstWindow(id) < 0) continue; // no state: nothing to keep
+    byGroup.get(toPositive(keys.hash(id)) % keyGroups)?.push(id);
   }
   const w = new ByteWriter();
   for (let i = 0; i < 8; i++) w.bytes(new Uint8Array([SNAPSHOT_MAGIC.charCodeAt(i)]));
@@ -57,23 +58,17 @@ export function writeSnapshot(op: WindowOperator, layout: SnapshotLayout): Uint8
     w.f64(op.maxTs[pi]!);
     w.u32(ids.length);
     for (const id of ids) {
-      w.i32(keys.hashes[id]!);
-      const len = keys.keyLengths[id]!;
-      const off = keys.keyOffsets[id]!;
+      w.i32(keys.hash(id));
+      const len = keys.keyLength(id);
+      const off = keys.keyOffset(id);
       w.u32(len);
       w.bytes(keys.arena, off, off + len);
       const at = w.length;
       w.u32(0);
       let n = 0;
-      for (let s = keys.firstWindow[id]!; s >= 0; s = slots.next[s]!) {
-        w.f64(slots.start[s]!);
-        w.f64(slots.end[s]!);
-        w.f64(slots.count[s]!);
-        w.f64(slots.sum[s]!);
-        w.f64(slots.min[s]!);
-        w.f64(slots.max[s]!);
-        w.f64(slots.firedEnd[s]!);
-        w.i32(slots.flags[s]!);
+      for (let s = keys.firstWindow(id); s >= 0; s = slots.int(s, I_NEXT)) {
+        for (const field of [F_START, F_END, F_COUNT, F_SUM, F_MIN, F_MAX, F_FIRED_END]) w.f64(slots.float(s, field));
+        w.i32(slots.int(s, I_FLAGS));
         const user = op.config.userAggregate ? new TextEncoder().encode(JSON.stringify(slots.user[s])) : new Uint8Array(0);
         w.u32(user.length);
         w.bytes(user);

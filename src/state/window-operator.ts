@@ -1,5 +1,8 @@
-import { KeyTable } from './key-table.js';
-import { S_ALIVE, S_DIRTY, S_FIRED, WindowSlots } from './window-slots.js';
+import { KeyTable, K_FIRST, K_STRIDE } from './key-table.js';
+import {
+  F_COUNT, F_END, F_FIRED_END, F_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_FLAGS, I_GEN, I_KEY, I_NEXT, I_PARTITION, I_STRIDE,
+  S_ALIVE, S_DIRTY, S_FIRED, WindowSlots,
+} from './window-slots.js';
 import { TimerQueue } from './timer-queue.js';
 import type { UserAggregate } from './user-aggregate.js';
 import type { WindowSpec } from '../time/window-spec.js';
@@ -152,10 +155,9 @@ export class WindowOperator {
   /** Early firings: every window updated since its last firing and not yet due. */
   fireEarly(): void {
     const slots = this.slots;
-    const flags = slots.flags;
     const n = slots.highWater;
     for (let s = 0; s < n; s++) {
-      if ((flags[s]! & (S_ALIVE | S_DIRTY)) === (S_ALIVE | S_DIRTY)) this.fire(s, FIRE_EARLY);
+      if ((slots.int(s, I_FLAGS) & (S_ALIVE | S_DIRTY)) === (S_ALIVE | S_DIRTY)) this.fire(s, FIRE_EARLY);
     }
   }
 
@@ -170,22 +172,23 @@ export class WindowOperator {
     firedEnd: number; flags: number; user: unknown }): void {
     const slots = this.slots;
     const s = slots.alloc(keyId, pi, w.start, w.end);
-    slots.count[s] = w.count;
-    slots.sum[s] = w.sum;
-    slots.min[s] = w.min;
-    slots.max[s] = w.max;
-    slots.firedEnd[s] = w.firedEnd;
-    slots.flags[s] = S_ALIVE | (w.flags & (S_FIRED | S_DIRTY));
+    const b = s * F_STRIDE;
+    slots.f[b + F_COUNT] = w.count;
+    slots.f[b + F_SUM] = w.sum;
+    slots.f[b + F_MIN] = w.min;
+    slots.f[b + F_MAX] = w.max;
+    slots.f[b + F_FIRED_END] = w.firedEnd;
+    slots.i[s * I_STRIDE + I_FLAGS] = S_ALIVE | (w.flags & (S_FIRED | S_DIRTY));
     if (this.ua) slots.user[s] = w.user === undefined ? this.ua.init() : w.user;
-    slots.next[s] = this.keys.firstWindow[keyId]!;
-    this.keys.firstWindow[keyId] = s;
+    slots.i[s * I_STRIDE + I_NEXT] = this.keys.firstWindow(keyId);
+    this.keys.setFirstWindow(keyId, s);
     const due = w.firedEnd !== w.end && w.end > this.wm[pi]!;
-    this.timers[pi]!.push(due ? w.end : w.end + this.lateness, s, slots.gen[s]!);
+    this.timers[pi]!.push(due ? w.end : w.end + this.lateness, s, slots.int(s, I_GEN));
   }
 
   /** Local index of the partition a slot belongs to. */
   partitionOfSlot(s: number): number {
-    return this.slots.partition[s]!;
+    return this.slots.int(s, I_PARTITION);
   }
 
   /** The user aggregate's result for a slot, as JSON (emit path only). */
@@ -205,31 +208,36 @@ export class WindowOperator {
   /** The slot of (key, io[IO_START]), created with its timer if new (end io[IO_END]). */
   private windowOf(keyId: number, pi: number): number {
     const slots = this.slots;
+    const f = slots.f;
+    const si = slots.i;
+    const rows = this.keys.rows;
     const start = this.io[IO_START]!;
-    for (let s = this.keys.firstWindow[keyId]!; s >= 0; s = slots.next[s]!) {
-      if (slots.start[s] === start) return s;
+    for (let s = rows[keyId * K_STRIDE + K_FIRST]!; s >= 0; s = si[s * I_STRIDE + I_NEXT]!) {
+      if (f[s * F_STRIDE + F_START] === start) return s;
     }
     const end = this.io[IO_END]!;
     const s = slots.alloc(keyId, pi, start, end);
-    slots.next[s] = this.keys.firstWindow[keyId]!;
-    this.keys.firstWindow[keyId] = s;
+    slots.i[s * I_STRIDE + I_NEXT] = rows[keyId * K_STRIDE + K_FIRST]!;
+    rows[keyId * K_STRIDE + K_FIRST] = s;
     if (this.ua) slots.user[s] = this.ua.init();
     // A window born behind the watermark fires as "late" right away (the caller does it); it only needs its purge timer.
-    this.timers[pi]!.push(end > this.wm[pi]! ? end : end + this.lateness, s, slots.gen[s]!);
+    this.timers[pi]!.push(end > this.wm[pi]! ? end : end + this.lateness, s, slots.i[s * I_STRIDE + I_GEN]!);
     return s;
   }
 
   /** Fold the current record (io) into slot s. */
   private add(s: number): void {
     const slots = this.slots;
+    const f = slots.f;
+    const b = s * F_STRIDE;
     const value = this.io[IN_VALUE]!;
     const ingest = this.io[IN_INGEST]!;
-    slots.count[s]! += 1;
-    slots.sum[s]! += value;
-    if (value < slots.min[s]!) slots.min[s] = value;
-    if (value > slots.max[s]!) slots.max[s] = value;
-    if (ingest > slots.ingest[s]!) slots.ingest[s] = ingest;
-    slots.flags[s]! |= S_DIRTY;
+    f[b + F_COUNT]! += 1;
+    f[b + F_SUM]! += value;
+    if (value < f[b + F_MIN]!) f[b + F_MIN] = value;
+    if (value > f[b + F_MAX]!) f[b + F_MAX] = value;
+    if (ingest > f[b + F_INGEST]!) f[b + F_INGEST] = ingest;
+    slots.i[s * I_STRIDE + I_FLAGS]! |= S_DIRTY;
     if (this.ua) slots.user[s] = this.ua.add(slots.user[s], value);
   }
 
@@ -241,8 +249,8 @@ export class WindowOperator {
     const pEnd = ts + this.gap;
     const scratch = this.scratch;
     let n = 0;
-    for (let s = this.keys.firstWindow[keyId]!; s >= 0; s = slots.next[s]!) {
-      if (slots.start[s]! < pEnd && ts < slots.end[s]! && n < MAX_SESSION_MERGE) scratch[n++] = s;
+    for (let s = this.keys.firstWindow(keyId); s >= 0; s = slots.int(s, I_NEXT)) {
+      if (slots.start(s) < pEnd && ts < slots.end(s) && n < MAX_SESSION_MERGE) scratch[n++] = s;
     }
     if (n === 0) {
       if (pEnd + this.lateness <= wm) return false;
@@ -257,35 +265,41 @@ export class WindowOperator {
     for (let i = 1; i < n; i++) {
       const x = scratch[i]!;
       let j = i - 1;
-      while (j >= 0 && slots.start[scratch[j]!]! > slots.start[x]!) { scratch[j + 1] = scratch[j]!; j--; }
+      while (j >= 0 && slots.start(scratch[j]!) > slots.start(x)) { scratch[j + 1] = scratch[j]!; j--; }
       scratch[j + 1] = x;
     }
     const first = scratch[0]!;
-    const oldEnd = slots.end[first]!;
+    const f = slots.f;
+    const fb = first * F_STRIDE;
+    const oldEnd = f[fb + F_END]!;
     for (let i = 1; i < n; i++) this.mergeInto(first, scratch[i]!, keyId);
-    if (ts < slots.start[first]!) slots.start[first] = ts;
-    if (pEnd > slots.end[first]!) slots.end[first] = pEnd;
+    if (ts < f[fb + F_START]!) f[fb + F_START] = ts;
+    if (pEnd > f[fb + F_END]!) f[fb + F_END] = pEnd;
     this.add(first);
-    const end = slots.end[first]!;
+    const end = f[fb + F_END]!;
+    const gen = slots.int(first, I_GEN);
     if (end > wm) {
-      if (end !== oldEnd) this.timers[pi]!.push(end, first, slots.gen[first]!);
+      if (end !== oldEnd) this.timers[pi]!.push(end, first, gen);
     } else {
       this.fire(first, FIRE_LATE);
-      if (end !== oldEnd) this.timers[pi]!.push(end + this.lateness, first, slots.gen[first]!);
+      if (end !== oldEnd) this.timers[pi]!.push(end + this.lateness, first, gen);
     }
     return true;
   }
 
   private mergeInto(a: number, b: number, keyId: number): void {
     const slots = this.slots;
-    slots.count[a]! += slots.count[b]!;
-    slots.sum[a]! += slots.sum[b]!;
-    if (slots.min[b]! < slots.min[a]!) slots.min[a] = slots.min[b]!;
-    if (slots.max[b]! > slots.max[a]!) slots.max[a] = slots.max[b]!;
-    if (slots.ingest[b]! > slots.ingest[a]!) slots.ingest[a] = slots.ingest[b]!;
-    if (slots.end[b]! > slots.end[a]!) slots.end[a] = slots.end[b]!;
-    if (slots.start[b]! < slots.start[a]!) slots.start[a] = slots.start[b]!;
-    slots.flags[a]! |= slots.flags[b]! & (S_FIRED | S_DIRTY);
+    const f = slots.f;
+    const fa = a * F_STRIDE;
+    const fb = b * F_STRIDE;
+    f[fa + F_COUNT]! += f[fb + F_COUNT]!;
+    f[fa + F_SUM]! += f[fb + F_SUM]!;
+    if (f[fb + F_MIN]! < f[fa + F_MIN]!) f[fa + F_MIN] = f[fb + F_MIN]!;
+    if (f[fb + F_MAX]! > f[fa + F_MAX]!) f[fa + F_MAX] = f[fb + F_MAX]!;
+    if (f[fb + F_INGEST]! > f[fa + F_INGEST]!) f[fa + F_INGEST] = f[fb + F_INGEST]!;
+    if (f[fb + F_END]! > f[fa + F_END]!) f[fa + F_END] = f[fb + F_END]!;
+    if (f[fb + F_START]! < f[fa + F_START]!) f[fa + F_START] = f[fb + F_START]!;
+    slots.i[a * I_STRIDE + I_FLAGS]! |= slots.int(b, I_FLAGS) & (S_FIRED | S_DIRTY);
     if (this.ua) slots.user[a] = this.ua.merge(slots.user[a], slots.user[b]);
     this.unlink(b, keyId);
     slots.free(b);
@@ -294,10 +308,10 @@ export class WindowOperator {
   private unlink(s: number, keyId: number): void {
     const slots = this.slots;
     let prev = -1;
-    for (let x = this.keys.firstWindow[keyId]!; x >= 0; prev = x, x = slots.next[x]!) {
+    for (let x = this.keys.firstWindow(keyId); x >= 0; prev = x, x = slots.int(x, I_NEXT)) {
       if (x !== s) continue;
-      if (prev < 0) this.keys.firstWindow[keyId] = slots.next[x]!;
-      else slots.next[prev] = slots.next[x]!;
+      if (prev < 0) this.keys.setFirstWindow(keyId, slots.int(x, I_NEXT));
+      else slots.i[prev * I_STRIDE + I_NEXT] = slots.int(x, I_NEXT);
       return;
     }
   }
@@ -313,11 +327,11 @@ export class WindowOperator {
       const s = q.peekSlot();
       const g = q.peekGen();
       q.pop();
-      if (slots.gen[s] !== g || (slots.flags[s]! & S_ALIVE) === 0) continue; // stale: slot freed
-      const end = slots.end[s]!;
-      if (time === end && slots.firedEnd[s] !== end) {
+      if (slots.int(s, I_GEN) !== g || (slots.int(s, I_FLAGS) & S_ALIVE) === 0) continue; // stale: slot freed
+      const end = slots.end(s);
+      if (time === end && slots.float(s, F_FIRED_END) !== end) {
         // Due: "late" if this window (or one merged into it) fired before.
-        this.fire(s, (slots.flags[s]! & S_FIRED) !== 0 ? FIRE_LATE : FIRE_WATERMARK);
+        this.fire(s, (slots.int(s, I_FLAGS) & S_FIRED) !== 0 ? FIRE_LATE : FIRE_WATERMARK);
         if (end + this.lateness > t) {
           if (this.lateness > 0) q.push(end + this.lateness, s, g);
           continue;
@@ -333,18 +347,19 @@ export class WindowOperator {
   private fire(s: number, kind: number): void {
     const slots = this.slots;
     this.firings++;
-    this.firingsByPartition[slots.partition[s]!]!++;
+    this.firingsByPartition[slots.int(s, I_PARTITION)]!++;
     this.emitter.result(this, s, kind);
+    const ib = s * I_STRIDE;
     if (kind !== FIRE_EARLY) {
-      slots.flags[s]! |= S_FIRED;
-      slots.firedEnd[s] = slots.end[s]!;
+      slots.i[ib + I_FLAGS]! |= S_FIRED;
+      slots.f[s * F_STRIDE + F_FIRED_END] = slots.end(s);
     }
-    slots.flags[s]! &= ~S_DIRTY;
-    slots.ingest[s] = 0;
+    slots.i[ib + I_FLAGS]! &= ~S_DIRTY;
+    slots.f[s * F_STRIDE + F_INGEST] = 0;
   }
 
   private purge(s: number): void {
-    this.unlink(s, this.slots.keyId[s]!);
+    this.unlink(s, this.slots.int(s, I_KEY));
     this.slots.free(s);
   }
 }
