@@ -7,7 +7,7 @@ import { Doorbell } from './ring/doorbell.js';
 import { RingBuffer } from './ring/ring-buffer.js';
 import { Partitioner } from './partition/partitioner.js';
 import { PartitionedWriter, WRITE_OK, WRITE_TOO_LARGE } from './partition/partitioned-writer.js';
-import { Counters, P_RECORDS_IN, P_RECORDS_PROCESSED } from './metrics/counters.js';
+import { Counters, P_RECORDS_IN, P_RECORDS_PROCESSED, W_LOOP_WALL } from './metrics/counters.js';
 import { WorkerPool } from './worker-pool.js';
 import { OutDrain, type WindowResult } from './io/out-drain.js';
 import { openLineSink, needsLines, type LineSink } from './io/line-sink.js';
@@ -23,11 +23,17 @@ import { Checkpointer, type CheckpointStats } from './checkpoint/checkpointer.js
 import { findRestorePoint, jobFingerprint, listCheckpoints, type RestorePoint } from './checkpoint/manifest.js';
 import { PartFileSink } from './io/part-file-sink.js';
 import { readdirSync, existsSync } from 'node:fs';
+import { MetricsHub } from './metrics/metrics-hub.js';
+import type { StatsSnapshot } from './metrics/stats-snapshot.js';
+import { FIRE_EARLY } from './codec/out-frames.js';
+import { startHttpServer, type HttpServer } from './server/http-server.js';
 
 /** Options for createEngine: every CLI option (camelCase) plus library-only ones. */
 export interface EngineOptions extends RawOptions {
   /** Tests only: make every worker busy-wait this long per record. */
   slowMicrosPerRecord?: number;
+  /** Tests only: bind the HTTP server to this port (0 = an ephemeral one) instead of --http-port. */
+  httpListenPort?: number;
   /** Extra V8 flags for the workers (e.g. GC tuning). */
   workerExecArgv?: string[];
 }
@@ -116,14 +122,16 @@ export class Engine {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private restored: RestorePoint | undefined;
   private partSink: PartFileSink | undefined;
+  private hub: MetricsHub | undefined;
+  private http: HttpServer | undefined;
   private resolveDone!: (s: RunSummary) => void;
   private rejectDone!: (e: unknown) => void;
   /** Settles when the run is over: the source ended, stop() was called, or a worker failed. */
   readonly done: Promise<RunSummary>;
 
   constructor(options: EngineOptions = {}) {
-    const { slowMicrosPerRecord, workerExecArgv, ...raw } = options;
-    this.extra = { slowMicrosPerRecord, workerExecArgv };
+    const { slowMicrosPerRecord, workerExecArgv, httpListenPort, ...raw } = options;
+    this.extra = { slowMicrosPerRecord, workerExecArgv, httpListenPort };
     this.options = resolveOptions(raw);
     const o = this.options;
     this.counters = Counters.create({ partitions: o.partitions, workers: o.workers });
@@ -210,7 +218,7 @@ export class Engine {
         window: o.window, outOfOrderness: o.outOfOrderness, allowedLateness: o.allowedLateness,
         earlyFire: o.earlyFire, spin, maxBatch: o.maxBatch, tickMs, aggregateModule,
         slowMicrosPerRecord: this.extra.slowMicrosPerRecord,
-        keyGroups: o.keyGroups, totalPartitions: o.partitions,
+        keyGroups: o.keyGroups, totalPartitions: o.partitions, metrics: o.metrics,
         checkpointDir: o.checkpointDir, restoreFiles: this.restored?.snapshotFiles,
       };
       const run = this.pool.run(task);
@@ -218,7 +226,43 @@ export class Engine {
         `worker ${w} failed: ${(e as Error)?.message ?? String(e)}`, { cause: e })));
       this.workerRuns.push(run);
     }
+    const httpWanted = o.httpPort > 0 || this.extra.httpListenPort !== undefined;
+    if (o.metrics || httpWanted) {
+      this.hub = new MetricsHub({
+        counters: this.counters,
+        ringOccupancy: () => this.rings.map((r) => r.occupancy()),
+        sources: () => this.sources.map(sourceStats),
+        mainCounts: () => ({ deadLetter: this.deadLetters, rejected: this.sources.reduce((a, x) => a + ((x as IngestPort).rejected ?? 0), 0) }),
+      }).start();
+      this.hub.attach(this.pool.piscina);
+      const hub = this.hub;
+      const emitRec = Array.from({ length: o.workers }, (_, w) => hub.recorder('emit', w));
+      const earlyRec = Array.from({ length: o.workers }, (_, w) => hub.recorder('early', w));
+      // Emit: watermark passed the end (the worker's firing time) → line handed to the sink; early: ingest → sink.
+      this.drain.observer = {
+        onResult: (w, fire, firedAt, ingest, now) => {
+          if (fire === FIRE_EARLY) earlyRec[w]!.recordValue((now - ingest) * 1000);
+          else emitRec[w]!.recordValue((now - firedAt) * 1000);
+        },
+      };
+    }
+    const listen = this.extra.httpListenPort ?? o.httpPort;
+    if (httpWanted) {
+      const hub = this.hub;
+      try {
+        this.http = await startHttpServer({
+          host: o.httpHost, listenPort: listen,
+          stats: () => this.stats(),
+          histogram: (stage, w) => hub?.hgrm(stage, w),
+        });
+      } catch (e) {
+        this.fail(e);
+        throw e;
+      }
+    }
     this.pumpDone = this.pump();
+    // Sources start once every worker is looping, so start-up is not measured as queueing and nothing waits on thread creation.
+    await this.workersLooping();
     if (this.checkpointer) {
       const cp = this.checkpointer;
       this.checkpointTimer = setInterval(() => {
@@ -252,6 +296,21 @@ export class Engine {
       (raw, fault, detail, where) => this.deadLetter(raw, fault, detail, where));
     this.sources.push(port);
     return port;
+  }
+
+  private async workersLooping(): Promise<void> {
+    const deadline = performance.now() + 30_000;
+    for (;;) {
+      let ready = 0;
+      for (let w = 0; w < this.options.workers; w++) if (this.counters.worker(w, W_LOOP_WALL) > 0) ready++;
+      if (ready === this.options.workers || this.state !== 'running') return;
+      if (performance.now() > deadline) {
+        const e = new SabreError('ERR_WORKER_CRASHED', `only ${ready} of ${this.options.workers} workers started within 30 s`);
+        this.fail(e);
+        throw e;
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
   }
 
   /** Library API: write one record; resolves once it is in a ring (waits while full). Throws ERR_BAD_RECORD for bad input, which is also dead-lettered. */
@@ -329,6 +388,8 @@ export class Engine {
     // END fired everything: commit that last epoch with a final, stateless checkpoint.
     if (cp && !savepoint) await cp.finalCheckpoint();
     await Promise.all([this.sink.close(), this.lateSink.close(), this.deadSink.close()]);
+    this.hub?.stop();
+    this.http?.close();
     const created = this.pool.created;
     const destroyed = this.pool.destroyed;
     await this.pool.close();
@@ -346,6 +407,8 @@ export class Engine {
     void Promise.allSettled([this.sink?.close(), this.lateSink?.close(), this.deadSink?.close()]);
     for (const s of this.sources) s.stop();
     this.writer?.fail(e);
+    this.hub?.stop();
+    this.http?.close();
     this.pumpStop = true;
     this.bell.ring();
     void this.pool?.close().catch(() => {});
@@ -365,6 +428,17 @@ export class Engine {
       ringOccupancy: this.rings.map((r) => r.occupancy()),
       elapsedMs: wallNow() - this.startedAt,
     };
+  }
+
+  /** Every figure of the run (the JSON of /api/stats); counters only when metrics are off. */
+  stats(): StatsSnapshot {
+    if (!this.hub) throw new SabreError('ERR_ENGINE_STATE', 'stats() needs metrics (the metrics option is off, or the engine has not started)');
+    return this.hub.snapshot();
+  }
+
+  /** The HTTP server's bound port (metrics, dashboard, ingest), if it runs. */
+  get httpPort(): number | undefined {
+    return this.http?.port;
   }
 
   /** The checkpoint this run restored from, if any. */

@@ -56,6 +56,7 @@ export const OPTION_SPECS = {
   eventsPerMs: { kind: 'number', default: 1000, min: 0.001, help: 'generator: records per ms of simulated event time (unthrottled)' },
   seed: { kind: 'int', default: 42, min: 0, help: 'generator: PRNG seed' },
   progress: { kind: 'duration', default: '1s', help: 'progress line to stderr every D (0 = off)' },
+  metrics: { kind: 'bool', default: true, help: 'latency histograms and GC figures per worker (false = counters only)' },
   httpPort: { kind: 'int', default: 8080, min: 0, max: 65535, help: 'metrics/dashboard/ingest port (0 = off)' },
   httpHost: { kind: 'string', default: '127.0.0.1', help: 'metrics/dashboard/ingest bind address' },
   maxBody: { kind: 'bytes', default: '1MiB', min: 1, max: 1 << 30, pow2: false, help: 'largest POST /ingest body (413 above)' },
@@ -108,6 +109,7 @@ export interface ResolvedOptions {
   readonly eventsPerMs: number;
   readonly seed: number;
   readonly progress: number;
+  readonly metrics: boolean;
   readonly httpPort: number;
   readonly httpHost: string;
   readonly maxBody: number;

@@ -18,6 +18,7 @@ import {
   W_BATCHES, W_KEYS, W_LATE, W_LOOP_WALL, W_OPEN_WINDOWS, W_OUT_FULL_WAITS, W_RESULTS_OUT, W_WATERMARK,
 } from '../src/metrics/counters.js';
 import { OutWriter } from './out-writer.js';
+import { WorkerMetrics } from '../src/metrics/worker-metrics.js';
 
 /** Everything a worker needs, posted once as its Piscina task. */
 export interface WorkerTask {
@@ -43,6 +44,8 @@ export interface WorkerTask {
   checkpointDir?: string | undefined;
   /** Snapshot files of the checkpoint to restore (every worker's; each worker keeps the key groups it owns). */
   restoreFiles?: string[] | undefined;
+  /** Record latency histograms and GC pauses and post them to the main thread once a second. */
+  metrics: boolean;
   /** Tests only: busy-wait this many µs per record to make a deliberately slow worker. */
   slowMicrosPerRecord?: number;
 }
@@ -104,6 +107,11 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   // Barrier alignment: a ring that delivered BARRIER(id) is not read again
   // until every ring of this worker has, so the snapshot cuts all of them at
   // the same point of the input.
+  const metrics = task.metrics ? new WorkerMetrics({ worker: task.worker }) : undefined;
+  const queueRec = metrics?.queue;
+  const processRec = metrics?.process;
+  // Per batch: the oldest and newest ingest time seen, for the queue stage (see docs/ARCHITECTURE.md, Observability).
+  const batchIngest = new Float64Array(2);
   const atBarrier = new Uint8Array(n);
   let barriersSeen = 0;
   let barrierId = 0;
@@ -135,7 +143,10 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
         view.at(at + FRAME_HEADER_BYTES);
         io[IN_TS] = f64[(at + F_TIME) >> 3]!;
         io[IN_VALUE] = view.value;
-        io[IN_INGEST] = f64[(at + F_INGEST) >> 3]!;
+        const ingest = f64[(at + F_INGEST) >> 3]!;
+        io[IN_INGEST] = ingest;
+        if (count === 0) batchIngest[0] = ingest;
+        batchIngest[1] = ingest;
         op.record(i, i32[(at + F_HASH) >> 2]!, u8, view.keyStart, view.keyLength);
         count++;
         if (slowMicros > 0) busyWait(slowMicros);
@@ -160,6 +171,13 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     }
     ring.release(tail);
     tails[i] = tail;
+    if (queueRec !== undefined && count > 0) {
+      // Queue time of the batch's oldest and newest record, each for half the batch: the clock is read per batch, not per record.
+      const now = io[IO_NOW]!;
+      const half = count >> 1;
+      queueRec.recordValueWithCount((now - batchIngest[0]!) * 1000, count - half);
+      queueRec.recordValueWithCount((now - batchIngest[1]!) * 1000, half);
+    }
     const pb = pIdx[i]!;
     cf[pb + P_RECORDS_PROCESSED]! += count;
     cf[pb + P_WATERMARK] = op.wm[i]!;
@@ -183,10 +201,12 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   };
 
   while (endedCount < n) {
-    if (sinceClock >= CLOCK_EVERY) {
+    // With metrics the clock is read once per batch (latency stamps); without, once per CLOCK_EVERY records.
+    if (metrics !== undefined || sinceClock >= CLOCK_EVERY) {
       sinceClock = 0;
       const now = wallNow();
       op.io[IO_NOW] = now;
+      metrics?.maybeFlush(now);
       publishCounters();
       if (now >= clock[NEXT_EARLY]!) {
         op.fireEarly();
@@ -202,6 +222,8 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
       records += work;
       batches++;
       sinceClock += work;
+      // Processing time of the pass, attributed to each of its records (an upper bound per record).
+      if (processRec !== undefined) processRec.recordValueWithCount((wallNow() - op.io[IO_NOW]!) * 1000, work);
       continue;
     }
     sinceClock = CLOCK_EVERY; // idle: read the clock before the next batch
@@ -215,10 +237,13 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
       bell.withdraw();
       continue;
     }
-    const untilEarly = clock[NEXT_EARLY]! - wallNow();
-    bell.sleep(epoch, Math.max(0, Math.min(task.tickMs, untilEarly)));
+    const beforeSleep = wallNow();
+    const untilEarly = clock[NEXT_EARLY]! - beforeSleep;
+    const untilFlush = metrics ? metrics.untilFlush(beforeSleep) : Infinity;
+    bell.sleep(epoch, Math.max(0, Math.min(task.tickMs, untilEarly, untilFlush)));
   }
   publishCounters();
+  metrics?.close();
   out.done();
   void stopped;
   return {

@@ -90,10 +90,10 @@ export async function main(argv: string[]): Promise<number> {
       return produceCommand(parseArgs(rest), topic);
     }
     case 'stats': {
-      const statsModule = './stats-command.js'; // TEMP until the metrics work lands
-      const { statsCommand } = (await import(statsModule)) as { statsCommand(a: { url: string }): Promise<string> };
-      const url = rest[rest.indexOf('--url') + 1] ?? 'http://127.0.0.1:8080';
-      process.stdout.write((await statsCommand({ url: rest.includes('--url') ? url : 'http://127.0.0.1:8080' })) + '\n');
+      const { statsCommand } = await import('./stats-command.js');
+      const at = rest.indexOf('--url');
+      const url = at >= 0 && rest[at + 1] ? rest[at + 1]! : 'http://127.0.0.1:8080';
+      process.stdout.write(await statsCommand({ url }));
       return 0;
     }
     default:

@@ -1,5 +1,6 @@
 import { createEngine, type RunSummary } from '../engine.js';
 import { formatWindow } from '../time/window-spec.js';
+import { detectUws } from '../metrics/uws-impl.js';
 import { resolveOptions, type RawOptions } from '../options.js';
 import type { SabreError } from '../errors.js';
 
@@ -33,6 +34,11 @@ async function runOnce(raw: RawOptions): Promise<number> {
   if (restoredFrom !== undefined) process.stderr.write(`[sabre] restored from checkpoint ${restoredFrom} in ${o.checkpointDir}\n`);
   process.stderr.write(`[sabre] ${o.source} → ${formatWindow(o.window)} [${o.aggregates.join(',')}] → ${o.sink}; `
     + `partitions=${o.partitions} workers=${o.workers} key-groups=${o.keyGroups} ring=${o.ringSize}B\n`);
+  if (engine.httpPort !== undefined) {
+    const uws = detectUws();
+    process.stderr.write(`[sabre] dashboard http://${o.httpHost}:${engine.httpPort}/  metrics /metrics  stats /api/stats; `
+      + `uWebSockets.js: ${uws.implementation}${uws.implementation === 'native' ? '' : ` (${uws.detail}; slower)`}\n`);
+  }
 
   let last = engine.snapshot();
   const timer = o.progress > 0 ? setInterval(() => {

@@ -8,7 +8,7 @@ import { P_RECORDS_IN, P_RECORDS_PROCESSED, W_LATE, W_RESULTS_OUT } from './coun
 import { CumulativeHistogram, EMPTY_QUANTILES } from './cumulative-histogram.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { GcMonitor, heapSummary } from './gc-monitor.js';
-import { wallClock, type Clock } from './latency-recorder.js';
+import { LatencyRecorder, wallClock, type Clock } from './latency-recorder.js';
 import { GC_BLOCK_BASE, decodeSnapshot, isMetricsMessage } from './snapshot-codec.js';
 import { GC_KINDS, STAGES, isStage, type Stage } from './stages.js';
 import type { EventLoopStats, HeapSummary, Quantiles, Rates, ServerStats, SourceStats, StatsSnapshot } from './stats-snapshot.js';
@@ -57,7 +57,8 @@ interface CounterSample {
 }
 
 export class MetricsHub {
-  readonly sources: HubSources;
+  /** Mutable: e.g. set `server` once the HTTP server runs. */
+  readonly inputs: HubSources;
   readonly workers: number;
   readonly startedAt: number;
   readonly clock: Clock;
@@ -75,6 +76,8 @@ export class MetricsHub {
   /** Snapshots merged, and messages that looked like snapshots but were not valid. */
   messages = 0;
   badMessages = 0;
+  /** Recorders for stages measured on the main thread (e.g. emit: the sink is written here), [stage][worker]. */
+  private readonly mainRecorders: (LatencyRecorder | undefined)[][];
   private readonly intervalMs: number;
   private readonly gc: GcMonitor | undefined;
   private readonly loop: EventLoopMonitor | undefined;
@@ -83,11 +86,11 @@ export class MetricsHub {
   private lastRates: Rates;
 
   constructor(options: MetricsHubOptions) {
-    const { clock, intervalMs, mainThread, ...sources } = options;
-    this.sources = sources;
+    const { clock, intervalMs, mainThread, ...inputs } = options;
+    this.inputs = inputs;
     this.clock = clock ?? wallClock;
     this.intervalMs = intervalMs ?? 1000;
-    this.workers = sources.counters.workers;
+    this.workers = inputs.counters.workers;
     this.startedAt = this.clock();
     this.latency = STAGES.map(() => Array.from({ length: this.workers }, () => new CumulativeHistogram()));
     this.latencyAll = STAGES.map(() => new CumulativeHistogram());
@@ -95,6 +98,7 @@ export class MetricsHub {
     this.lastInterval = STAGES.map(() => ({ ...EMPTY_QUANTILES }));
     this.threads = [new ThreadGc('main'), ...Array.from({ length: this.workers }, (_, w) => new ThreadGc(`worker-${w}`))];
     this.workerLastReport = new Array<number | null>(this.workers).fill(null);
+    this.mainRecorders = STAGES.map(() => new Array<LatencyRecorder | undefined>(this.workers).fill(undefined));
     if (mainThread !== false) {
       this.gc = new GcMonitor({ mode: 'observer', clock: this.clock });
       this.loop = new EventLoopMonitor();
@@ -155,8 +159,28 @@ export class MetricsHub {
     return true;
   }
 
-  /** Close an interval: main-thread GC and event loop, counter rates. Runs on the timer; tests call it directly. */
+  /**
+   * A recorder on the main thread for a stage measured there, attributed to
+   * `worker` (e.g. emit: the result frame came from worker w's out-ring and
+   * reached the sink here). Record into it without allocating; tick() swaps
+   * it and merges the interval like a worker snapshot. Keep the reference.
+   */
+  recorder(stage: Stage, worker: number): LatencyRecorder {
+    const s = STAGES.indexOf(stage);
+    if (s < 0 || !(worker >= 0 && worker < this.workers)) throw new RangeError(`no stage ${stage} / worker ${worker}`);
+    const row = this.mainRecorders[s]!;
+    return (row[worker] ??= new LatencyRecorder(this.clock));
+  }
+
+  /** Close an interval: main-thread GC, stage recorders and event loop, counter rates. Runs on the timer; tests call it directly. */
   tick(now: number = this.clock()): void {
+    this.mainRecorders.forEach((row, s) => row.forEach((r, w) => {
+      if (!r || r.pending === 0) return;
+      const iv = r.swap();
+      this.latency[s]![w]!.addInterval(iv);
+      this.latencyAll[s]!.addInterval(iv);
+      this.recent[s]!.addInterval(iv);
+    }));
     if (this.gc) {
       this.gc.poll();
       const main = this.threads[0]!;
@@ -189,7 +213,7 @@ export class MetricsHub {
   }
 
   private sample(at: number): CounterSample {
-    const c = this.sources.counters;
+    const c = this.inputs.counters;
     return {
       at, recordsIn: c.sumPartitions(P_RECORDS_IN), recordsProcessed: c.sumPartitions(P_RECORDS_PROCESSED),
       resultsOut: c.sumWorkers(W_RESULTS_OUT), late: c.sumWorkers(W_LATE),
@@ -218,6 +242,6 @@ export class MetricsHub {
 
   /** The snapshot of everything now. */
   snapshot(now: number = this.clock()): StatsSnapshot {
-    return buildSnapshot(this.sources, this, now);
+    return buildSnapshot(this.inputs, this, now);
   }
 }

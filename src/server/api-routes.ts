@@ -1,8 +1,19 @@
 // Read-only JSON/text routes: /metrics, /api/stats, /api/histograms/:stage.hgrm.
-import type { TemplatedApp } from 'uWebSockets.js';
+import type { HttpRequest, TemplatedApp } from 'uWebSockets.js';
 import { PROMETHEUS_CONTENT_TYPE, type PrometheusExporter } from '../metrics/prometheus.js';
 import type { StatsSnapshot } from '../metrics/stats-snapshot.js';
 import { JSON_TYPE, TEXT_TYPE, methodNotAllowed, notFound, send, serverError } from './respond.js';
+
+/** The query string: native uWS has getQuery(); its pure-Node fallback throws there but keeps it in getUrl(). */
+function queryOf(req: HttpRequest): URLSearchParams {
+  try {
+    return new URLSearchParams(req.getQuery() ?? '');
+  } catch {
+    const url = req.getUrl();
+    const q = url.indexOf('?');
+    return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+  }
+}
 
 export type HistogramSource = (stage: string, worker: number | 'all') => string | undefined;
 
@@ -36,10 +47,10 @@ export function addApiRoutes(app: TemplatedApp, stats: () => StatsSnapshot, hist
   });
 
   app.get('/api/histograms/:file', (res, req) => {
-    const file = req.getParameter(0);
-    const workerParam = req.getQuery('worker');
+    const file = req.getParameter(0).split('?')[0]!;
+    const workerParam = queryOf(req).get('worker');
     const m = /^([a-z]+)\.hgrm$/.exec(file);
-    const worker = workerParam === undefined || workerParam === '' || workerParam === 'all' ? 'all' : Number(workerParam);
+    const worker = workerParam === null || workerParam === '' || workerParam === 'all' ? 'all' : Number(workerParam);
     const text = m && (worker === 'all' || Number.isInteger(worker)) ? histogram(m[1]!, worker) : undefined;
     if (text === undefined) notFound(res);
     else send(res, '200 OK', TEXT_TYPE, text, NO_STORE);

@@ -8,8 +8,7 @@
 // returned so later routes (POST /ingest, WebSocket ingest) join the same
 // listener; register them before the catch-all is hit, i.e. any time (uWS
 // matches static paths before the `/*` wildcard).
-import uWS from 'uWebSockets.js';
-import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { TemplatedApp, us_listen_socket, us_socket } from 'uWebSockets.js';
 import { SabreError } from '../errors.js';
 import { PrometheusExporter } from '../metrics/prometheus.js';
 import type { ServerStats, StatsSnapshot } from '../metrics/stats-snapshot.js';
@@ -17,6 +16,7 @@ import { addApiRoutes, type HistogramSource } from './api-routes.js';
 import { JSON_TYPE, methodNotAllowed, notFound, send } from './respond.js';
 import { addStaticRoutes } from './static-routes.js';
 import { StatsSocket, type StatsClient } from './stats-socket.js';
+import { uws as uWS } from './uws.js';
 
 export interface HttpServerOptions {
   /** Bind address (default 127.0.0.1). */
@@ -74,7 +74,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
   socket.register(app, '/ws/stats');
   // uWS yields a non-upgrade request on a ws route to the next matching handler.
   app.any('/ws/stats', (res, req) => {
-    if (req.getMethod() === 'get') send(res, '426 Upgrade Required', JSON_TYPE, '{"error":"WebSocket only"}', { Upgrade: 'websocket' });
+    if (req.getMethod().toLowerCase() === 'get') send(res, '426 Upgrade Required', JSON_TYPE, '{"error":"WebSocket only"}', { Upgrade: 'websocket' });
     else methodNotAllowed(res);
   });
   app.any('/*', (res) => notFound(res));
@@ -86,7 +86,14 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
           `cannot listen on ${host}:${port} (in use, or not a local address?): choose another --http-port, or 0 to turn the server off`));
         return;
       }
-      const bound = uWS.us_socket_local_port(listen as unknown as uWS.us_socket);
+      let bound: number;
+      try {
+        bound = uWS.us_socket_local_port(listen as unknown as us_socket);
+      } catch (e) {
+        uWS.us_listen_socket_close(listen);
+        reject(e);
+        return;
+      }
       socket!.start();
       let closed = false;
       resolve({

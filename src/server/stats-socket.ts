@@ -7,6 +7,7 @@
 // and not at all while nobody listens.
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { ServerStats, StatsSnapshot } from '../metrics/stats-snapshot.js';
+import { detectUws } from '../metrics/uws-impl.js';
 
 export interface StatsSocketOptions {
   intervalMs: number;
@@ -26,6 +27,10 @@ const SEND_DROPPED = 2;
 
 export class StatsSocket {
   private readonly clients = new Set<WebSocket<StatsClient>>();
+  // uWS's pure-Node fallback has neither custom upgrade handlers nor
+  // getUserData(); only there does per-socket state live in this map.
+  private readonly fallbackState: WeakMap<WebSocket<StatsClient>, StatsClient> | undefined =
+    detectUws().implementation === 'fallback' ? new WeakMap() : undefined;
   private timer: NodeJS.Timeout | undefined;
   private nextId = 1;
   framesSent = 0;
@@ -40,19 +45,28 @@ export class StatsSocket {
       // uWS's own hard cap (it drops beyond it); our soft limit below is what normally applies.
       maxBackpressure: Math.max(this.options.bufferLimit * 4, 1 << 20),
       maxPayloadLength: 4096,
-      upgrade: (res, req, context) => {
-        res.upgrade<StatsClient>({ id: this.nextId++, sent: 0, skipped: 0, drains: 0 },
+      upgrade: this.fallbackState ? undefined : (res, req, context) => {
+        res.upgrade<StatsClient>(this.newClient(),
           req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
           req.getHeader('sec-websocket-extensions'), context);
       },
       open: (ws) => {
+        this.fallbackState?.set(ws, this.newClient());
         this.clients.add(ws);
         this.push(ws, JSON.stringify(this.stats()));
       },
-      drain: (ws) => { ws.getUserData().drains++; },
+      drain: (ws) => { this.state(ws).drains++; },
       close: (ws) => { this.clients.delete(ws); },
       // Read-only: messages from clients are ignored.
     });
+  }
+
+  private newClient(): StatsClient {
+    return { id: this.nextId++, sent: 0, skipped: 0, drains: 0 };
+  }
+
+  private state(ws: WebSocket<StatsClient>): StatsClient {
+    return this.fallbackState?.get(ws) ?? ws.getUserData();
   }
 
   start(): void {
@@ -70,7 +84,7 @@ export class StatsSocket {
   }
 
   private push(ws: WebSocket<StatsClient>, json: string): void {
-    const u = ws.getUserData();
+    const u = this.state(ws);
     if (ws.getBufferedAmount() > this.options.bufferLimit) {
       u.skipped++;
       this.framesSkipped++;
@@ -90,7 +104,7 @@ export class StatsSocket {
 
   /** Per-client figures (for tests and diagnostics). */
   clientStats(): (StatsClient & { bufferedAmount: number })[] {
-    return [...this.clients].map((ws) => ({ ...ws.getUserData(), bufferedAmount: ws.getBufferedAmount() }));
+    return [...this.clients].map((ws) => ({ ...this.state(ws), bufferedAmount: ws.getBufferedAmount() }));
   }
 
   serverStats(): ServerStats {

@@ -1,0 +1,129 @@
+// `sabre stats --url URL`: fetch /api/stats from a running engine and render
+// a compact terminal table. Pure rendering lives in renderStats() so it can
+// be tested without a server.
+import { SabreError } from '../errors.js';
+import { GC_KINDS, STAGES } from '../metrics/stages.js';
+import type { Quantiles, StatsSnapshot } from '../metrics/stats-snapshot.js';
+
+export async function statsCommand(args: { url: string }): Promise<string> {
+  const base = args.url.replace(/\/+$/, '');
+  let res: Response;
+  try {
+    res = await fetch(`${base}/api/stats`, { headers: { accept: 'application/json' } });
+  } catch (e) {
+    throw new SabreError('ERR_INVALID_OPTION',
+      `--url ${args.url}: cannot reach ${base}/api/stats (${(e as Error).message}); is sabre running with --http-port > 0?`, { cause: e });
+  }
+  if (!res.ok) {
+    throw new SabreError('ERR_INVALID_OPTION', `--url ${args.url}: ${base}/api/stats answered ${res.status}; is this a sabre server?`);
+  }
+  const snapshot = (await res.json()) as StatsSnapshot;
+  if (snapshot?.version !== 1 || !snapshot.totals) {
+    throw new SabreError('ERR_INVALID_OPTION', `--url ${args.url}: ${base}/api/stats is not a sabre stats snapshot`);
+  }
+  return renderStats(snapshot, base);
+}
+
+const nf = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const int = (n: number): string => nf.format(n);
+
+function ms(x: number): string {
+  if (!Number.isFinite(x)) return '-';
+  if (x === 0) return '0';
+  if (x < 0.01) return x.toFixed(4);
+  if (x < 1) return x.toFixed(3);
+  if (x < 100) return x.toFixed(2);
+  return int(x);
+}
+
+function bytes(b: number | undefined): string {
+  if (b === undefined) return '-';
+  if (b >= 2 ** 30) return `${(b / 2 ** 30).toFixed(2)} GiB`;
+  if (b >= 2 ** 20) return `${(b / 2 ** 20).toFixed(1)} MiB`;
+  return `${(b / 1024).toFixed(0)} KiB`;
+}
+
+function uptime(s: number): string {
+  const t = Math.floor(s);
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  return h > 0 ? `${h}h${m}m${t % 60}s` : m > 0 ? `${m}m${t % 60}s` : `${t}s`;
+}
+
+/** Column-aligned table: first column left-aligned, the rest right-aligned. */
+export function table(header: string[], rows: string[][], indent = '  '): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => indent + cells
+    .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+function bar(ratio: number, width = 20): string {
+  const filled = Math.round(Math.min(1, Math.max(0, ratio)) * width);
+  return '█'.repeat(filled) + '░'.repeat(width - filled);
+}
+
+const qCells = (q: Quantiles, scale: number): string[] =>
+  [int(q.count), ms(q.p50 / scale), ms(q.p99 / scale), ms(q.p999 / scale), ms(q.max / scale)];
+
+export function renderStats(s: StatsSnapshot, url = ''): string {
+  const out: string[] = [];
+  const impl = s.uws.implementation === 'native' ? 'native' : `FALLBACK (${s.uws.detail})`;
+  out.push(`sabre stats ${url}  up ${uptime(s.uptimeSeconds)}  uWS ${impl}  at ${new Date(s.time).toISOString()}`);
+
+  out.push('', 'Totals');
+  const T = s.totals;
+  const R = s.rates;
+  out.push(table(['', 'records in', 'processed', 'results out', 'late', 'dead letter', 'rejected'], [
+    ['total', int(T.recordsIn), int(T.recordsProcessed), int(T.resultsOut), int(T.late), int(T.deadLetter), int(T.rejected)],
+    [`per s (last ${R.intervalSeconds.toFixed(1)}s)`, int(R.recordsIn), int(R.recordsProcessed), int(R.resultsOut), int(R.late), '', ''],
+  ]));
+
+  out.push('', 'Latency (ms, since start)');
+  const lat: string[][] = [];
+  for (const st of STAGES) {
+    const l = s.latency.stages[st];
+    if (!l || l.all.count === 0) continue;
+    lat.push([st, 'all', ...qCells(l.all, 1000)]);
+    l.workers.forEach((q, w) => { if (q.count > 0) lat.push([st, String(w), ...qCells(q, 1000)]); });
+  }
+  out.push(lat.length ? table(['stage', 'worker', 'count', 'p50', 'p99', 'p99.9', 'max'], lat) : '  (no latency recorded yet)');
+
+  out.push('', 'GC per thread (count / total ms)');
+  out.push(table(['thread', ...GC_KINDS, 'total ms', 'p99 ms', 'max ms', 'heap used'], s.gc.threads.map((t) => {
+    let p99 = 0;
+    let max = 0;
+    for (const k of GC_KINDS) {
+      p99 = Math.max(p99, t.kinds[k].pauseMs.p99);
+      max = Math.max(max, t.kinds[k].pauseMs.max);
+    }
+    return [t.thread, ...GC_KINDS.map((k) => `${int(t.kinds[k].count)}/${ms(t.kinds[k].totalMs)}`),
+      ms(t.totalMs), ms(p99), ms(max), bytes(t.heap?.usedBytes)];
+  })));
+
+  out.push('', 'Ring occupancy');
+  out.push(table(['partition', 'worker', 'occupancy', '', 'records in', 'processed'], s.partitions.map((p) => [
+    `p${p.partition}`, String(p.worker), bar(p.ringOccupancy), `${(p.ringOccupancy * 100).toFixed(1)}%`,
+    int(p.recordsIn), int(p.recordsProcessed),
+  ])));
+
+  out.push('', 'Workers');
+  out.push(table(['worker', 'results', 'late', 'watermark lag s', 'open windows', 'keys', 'heap used'], s.workers.map((w) => [
+    String(w.worker), int(w.resultsOut), int(w.late), w.watermarkLagSeconds === null ? '-' : w.watermarkLagSeconds.toFixed(3),
+    int(w.openWindows), int(w.keys), bytes(w.heap?.usedBytes),
+  ])));
+
+  out.push('', 'Backpressure');
+  out.push(s.sources.length
+    ? table(['source', 'records', 'pauses', 'paused s'], s.sources.map((x) => [x.name, int(x.records), int(x.pauses), x.pausedSeconds.toFixed(3)]))
+    : '  (no sources)');
+
+  if (s.eventLoop) {
+    const e = s.eventLoop;
+    out.push('', `Event loop (main): delay p50 ${ms(e.p50Ms)} ms, p99 ${ms(e.p99Ms)} ms, max ${ms(e.maxMs)} ms; utilisation ${(e.utilization * 100).toFixed(1)}%`);
+  }
+  if (s.server) {
+    out.push(`WebSocket: ${s.server.wsClients} client(s), ${int(s.server.wsFramesSent)} frames sent, ${int(s.server.wsFramesSkipped)} skipped`);
+  }
+  return `${out.join('\n')}\n`;
+}
