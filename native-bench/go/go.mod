@@ -1,0 +1,3 @@
+module sabre-native-go
+
+go 1.22
