@@ -146,6 +146,18 @@ export class Engine {
 
   async start(): Promise<void> {
     if (this.state !== 'new') throw new SabreError('ERR_ENGINE_STATE', `start() called on a ${this.state} engine`);
+    try {
+      await this.startInner();
+    } catch (e) {
+      // Release whatever was opened (sinks, a Kafka producer, threads, the server) so the process can exit.
+      this.state = 'running';
+      this.fail(e);
+      for (const s of this.sources) s.stop();
+      throw e;
+    }
+  }
+
+  private async startInner(): Promise<void> {
     const o = this.options;
     const aggregateModule = o.aggregateModule ? pathToFileURL(resolvePath(o.aggregateModule)).href : undefined;
     const userAgg = aggregateModule ? await loadUserAggregate(aggregateModule) : undefined;
@@ -196,12 +208,22 @@ export class Engine {
         const ps = this.partSink;
         cp.onComplete.push((m) => ps.commit(m.id));
       }
+      // Sources that commit upstream (Kafka offsets) do so only for records of a complete checkpoint.
+      cp.onComplete.push(async (m) => {
+        for (const src of this.sources) {
+          const at = m.sources.find((x) => x.name === src.name);
+          if (at && src.commitCheckpoint) await src.commitCheckpoint(at.position);
+        }
+      });
     }
     this.fields = new RecordFields(o.key, o.time, o.value, o.aggregates.some((a) => a !== 'count'));
 
     // The source is created before any thread starts, so a bad spec fails start() cleanly.
     const sourceModule = await loadSourceModule(o.source);
-    const source = sourceModule ? await sourceModule.createSource(o.source, o, this.openIngest(o.source)) : this.createSource();
+    const resume = this.restored?.manifest.sources.find((s) => s.name === o.source)?.position;
+    const source = sourceModule ? await sourceModule.createSource(o.source, o, this.openIngest(o.source), resume) : this.createSource();
+    this.sources.push(this.api);
+    if (source) this.sources.push(source);
 
     this.pool = new WorkerPool({ workers: o.workers, execArgv: this.extra.workerExecArgv });
     const spin = o.spin >= 0 ? o.spin : o.workers + 1 > (await import('node:os')).availableParallelism() ? 0 : 2000;
@@ -249,20 +271,17 @@ export class Engine {
     const listen = this.extra.httpListenPort ?? o.httpPort;
     if (httpWanted) {
       const hub = this.hub;
-      try {
-        this.http = await startHttpServer({
-          host: o.httpHost, listenPort: listen,
-          stats: () => this.stats(),
-          histogram: (stage, w) => hub?.hgrm(stage, w),
-        });
-      } catch (e) {
-        this.fail(e);
-        throw e;
-      }
+      this.http = await startHttpServer({
+        host: o.httpHost, listenPort: listen,
+        stats: () => this.stats(),
+        histogram: (stage, w) => hub?.hgrm(stage, w),
+      });
     }
     this.pumpDone = this.pump();
     // Sources start once every worker is looping, so start-up is not measured as queueing and nothing waits on thread creation.
     await this.workersLooping();
+    // Idle time counts from now: no partition is idle before the source had a chance to feed it.
+    this.writer.lastWrite.fill(wallNow());
     if (this.checkpointer) {
       const cp = this.checkpointer;
       this.checkpointTimer = setInterval(() => {
@@ -273,9 +292,7 @@ export class Engine {
       }, o.checkpointInterval);
       this.checkpointTimer.unref();
     }
-    this.sources.push(this.api);
     if (source) {
-      this.sources.push(source);
       source.run(this.sourceContext()).then(
         () => { if (this.state === 'running') void this.stop(); },
         (e: unknown) => this.fail(e instanceof SabreError ? e : new SabreError('ERR_SOURCE', `${source.name}: ${(e as Error).message}`, { cause: e })),
@@ -305,9 +322,7 @@ export class Engine {
       for (let w = 0; w < this.options.workers; w++) if (this.counters.worker(w, W_LOOP_WALL) > 0) ready++;
       if (ready === this.options.workers || this.state !== 'running') return;
       if (performance.now() > deadline) {
-        const e = new SabreError('ERR_WORKER_CRASHED', `only ${ready} of ${this.options.workers} workers started within 30 s`);
-        this.fail(e);
-        throw e;
+        throw new SabreError('ERR_WORKER_CRASHED', `only ${ready} of ${this.options.workers} workers started within 30 s`);
       }
       await new Promise((r) => setTimeout(r, 1));
     }
@@ -388,6 +403,8 @@ export class Engine {
     // END fired everything: commit that last epoch with a final, stateless checkpoint.
     if (cp && !savepoint) await cp.finalCheckpoint();
     await Promise.all([this.sink.close(), this.lateSink.close(), this.deadSink.close()]);
+    // Sources release last (a Kafka source's final commit and group leave follow the drained output).
+    await Promise.all(this.sources.map((s) => s.closed));
     this.hub?.stop();
     this.http?.close();
     const created = this.pool.created;
@@ -428,6 +445,11 @@ export class Engine {
       ringOccupancy: this.rings.map((r) => r.occupancy()),
       elapsedMs: wallNow() - this.startedAt,
     };
+  }
+
+  /** A running source by name (e.g. "kafka:trades"), for tools and tests. */
+  source(name: string): Source | undefined {
+    return this.sources.find((s) => s.name === name && !(s instanceof IngestPort));
   }
 
   /** Every figure of the run (the JSON of /api/stats); counters only when metrics are off. */

@@ -200,6 +200,10 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     barriersSeen = 0;
   };
 
+  // Liveness before the first pass: the engine starts its sources once every worker reports in
+  // (a worker that owns no partition reports and ends at once).
+  op.io[IO_NOW] = wallNow();
+  publishCounters();
   while (endedCount < n) {
     // With metrics the clock is read once per batch (latency stamps); without, once per CLOCK_EVERY records.
     if (metrics !== undefined || sinceClock >= CLOCK_EVERY) {

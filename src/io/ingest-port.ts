@@ -72,7 +72,7 @@ export class IngestPort implements Source {
     if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
       const rec = obj as Record<string, unknown>;
       const k = rec[f.keyField];
-      if (typeof k !== 'string' && typeof k !== 'number') rec[f.keyField] = '';
+      if (typeof k !== 'string' && !(typeof k === 'number' && Number.isFinite(k))) rec[f.keyField] = '';
     }
     if (!f.extract(obj)) return this.reject(raw(), f.fault!, f.detail, where());
     const io = this.writer.io;
@@ -83,15 +83,21 @@ export class IngestPort implements Source {
   }
 
   /**
-   * The record FlatInput currently points at, keyed by key[keyStart,
-   * keyStart+keyLength) instead of its own key field (a Kafka message key).
+   * The writer's slots for the next record's doubles (IO_TIME, IO_VALUE,
+   * IO_INGEST from partitioned-writer.ts): fill them, then call
+   * tryPreparedKeyBytes. Doubles travel in this array rather than as
+   * arguments because V8 boxes a double passed to a call it does not inline.
    */
-  tryFlatKeyBytes(input: FlatInput, key: Uint8Array, keyStart: number, keyLength: number,
-    raw: () => string, where: () => string): number {
-    const io = this.writer.io;
-    io[IO_TIME] = input.eventTime;
-    io[IO_VALUE] = input.value;
-    io[IO_INGEST] = wallNow();
+  get io(): Float64Array {
+    return this.writer.io;
+  }
+
+  /**
+   * A record whose event time, value and ingest time are already in `io` and
+   * whose key is key[keyStart, keyStart+keyLength) (a Kafka message key, or
+   * the key FlatInput located). `raw`/`where` are called only on rejection.
+   */
+  tryPreparedKeyBytes(key: Uint8Array, keyStart: number, keyLength: number, raw: () => string, where: () => string): number {
     return this.keyedOutcome(this.writer.writeKeyBytes(key, keyStart, keyLength), raw, where);
   }
 
@@ -126,6 +132,36 @@ export class IngestPort implements Source {
       ac.abort();
       return ok;
     } finally {
+      this.pausedMs += performance.now() - t0;
+    }
+  }
+
+  /**
+   * waitForSpace for a client that may go away (HTTP/WebSocket ingest):
+   * 'space', 'timeout' after `timeoutMs` (0 = no limit), or 'aborted' as soon
+   * as `signal` aborts. No timer or listener outlives the call. (The writer
+   * keeps its own waiter until the ring drains, then resolves it into nothing.)
+   */
+  async waitForSpaceUntil(p: number, timeoutMs: number, signal?: AbortSignal): Promise<'space' | 'timeout' | 'aborted'> {
+    if (signal?.aborted) return 'aborted';
+    this.pauses++;
+    const t0 = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      const waits: Promise<'space' | 'timeout' | 'aborted'>[] = [this.writer.waitForSpace(p).then(() => 'space' as const)];
+      if (timeoutMs > 0) waits.push(new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs, 'timeout'); }));
+      if (signal) {
+        waits.push(new Promise((resolve) => {
+          onAbort = () => resolve('aborted');
+          signal.addEventListener('abort', onAbort, { once: true });
+        }));
+      }
+      // race() subscribes to every promise, so a writer failure after a timeout is not an unhandled rejection.
+      return await Promise.race(waits);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal!.removeEventListener('abort', onAbort);
       this.pausedMs += performance.now() - t0;
     }
   }

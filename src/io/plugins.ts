@@ -11,7 +11,8 @@ import type { IngestPort } from './ingest-port.js';
  * value, e.g. "kafka:trades".
  */
 export interface SourceModule {
-  createSource(spec: string, options: ResolvedOptions, port: IngestPort): Promise<Source>;
+  /** `resume`: the source's position in the checkpoint being restored, if any. */
+  createSource(spec: string, options: ResolvedOptions, port: IngestPort, resume?: unknown): Promise<Source>;
 }
 
 export interface SinkModule {

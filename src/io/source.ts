@@ -22,6 +22,10 @@ export interface Source {
   stop(): void;
   /** Where the source is: recorded in checkpoints (JSON), handed back to resume after a restore. */
   position?(): unknown;
+  /** The checkpoint that recorded `position` is complete (e.g. commit Kafka offsets now, not before). */
+  commitCheckpoint?(position: unknown): Promise<void>;
+  /** Settles once the source has released what it holds (after stop()). */
+  readonly closed?: Promise<void>;
 }
 
 export const wallNow = (): number => performance.timeOrigin + performance.now();

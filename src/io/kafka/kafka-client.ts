@@ -55,13 +55,30 @@ const LEVEL_NAMES: Record<number, string> = { 1: 'ERROR', 2: 'WARN', 4: 'INFO', 
  */
 const RETRIED_BY_KAFKAJS = /group coordinator is not available|coordinator is loading/i;
 
-/** kafkajs log lines → one stderr line each, WARN and above. */
+/** The same log line (level, namespace, message) is shown at most once per this interval, with a count of the ones held back. */
+const REPEAT_MS = 5000;
+
+/**
+ * kafkajs log lines → one stderr line each, WARN and above. A broker outage
+ * makes every retry log the same ERROR: repeats are folded into a count.
+ */
 function logCreator(): (entry: LogEntry) => void {
+  const seen = new Map<string, { at: number; held: number }>();
   return ({ namespace, level, log }) => {
-    const { message, timestamp: _t, logger: _l, stack: _s, ...extra } = log;
+    const { message, timestamp: _t, logger: _l, stack: _s, retryCount: _r, retryTime: _rt, ...extra } = log;
     if (typeof extra.error === 'string' && RETRIED_BY_KAFKAJS.test(extra.error)) return;
+    const key = `${level} ${namespace} ${message}`;
+    const now = Date.now();
+    const prev = seen.get(key);
+    if (prev && now - prev.at < REPEAT_MS) {
+      prev.held++;
+      return;
+    }
+    if (seen.size > 1000) seen.clear();
+    seen.set(key, { at: now, held: 0 });
+    const held = prev && prev.held > 0 ? ` (${prev.held} more like it held back)` : '';
     const detail = Object.keys(extra).length > 0 ? ` ${safeJson(extra)}` : '';
-    process.stderr.write(`[sabre kafka] ${LEVEL_NAMES[level] ?? level} ${namespace}: ${message}${detail}\n`);
+    process.stderr.write(`[sabre kafka] ${LEVEL_NAMES[level] ?? level} ${namespace}: ${message}${detail}${held}\n`);
   };
 }
 
@@ -121,11 +138,31 @@ export function createAdmin(kafka: KafkaClient): Admin {
   return kafka.admin();
 }
 
-/** Create `topic` with `partitions` partitions unless it exists; true if it was created. */
-export async function ensureTopic(admin: Admin, topic: string, partitions: number): Promise<boolean> {
-  const existing = await admin.listTopics();
-  if (existing.includes(topic)) return false;
-  return admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+/**
+ * Create `topic` with `partitions` partitions unless it exists, then wait
+ * until every partition has a leader; true if it was created. kafkajs's own
+ * waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a broker that
+ * has just started answers for a while, so the wait is ours.
+ */
+export async function ensureTopic(admin: Admin, topic: string, partitions: number, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let created = false;
+  for (;;) {
+    try {
+      if (!(await admin.listTopics()).includes(topic)) {
+        created = (await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: false })) || created;
+      }
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const meta = topics.find((t) => t.name === topic);
+      if (meta && meta.partitions.length > 0 && meta.partitions.every((p) => p.leader >= 0)) return created;
+    } catch (e) {
+      const type = (e as { type?: string }).type;
+      if (type !== 'TOPIC_ALREADY_EXISTS' && !isTransient(e)) throw e;
+      if (Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${topic}: no leader for every partition after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 const TRANSIENT_NAMES = new Set([

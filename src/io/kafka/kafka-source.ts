@@ -1,12 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ResolvedOptions } from '../../options.js';
 import { SabreError } from '../../errors.js';
-import type { Source } from '../source.js';
+import { wallNow, type Source } from '../source.js';
 import type { IngestPort } from '../ingest-port.js';
-import { FlatInput } from '../../codec/flat-input.js';
+import { MessageReader } from './message-reader.js';
 import {
   KAFKA_DEFAULTS, createConsumer, createKafka, errorText, isRebalancing, topicOf,
-  type Consumer, type EachBatchPayload, type KafkaMessage,
+  type Consumer, type EachBatchPayload,
 } from './kafka-client.js';
 import { OffsetTracker, type KafkaPosition } from './offset-tracker.js';
 
@@ -21,13 +21,10 @@ const CLOSE_TIMEOUT_MS = 10_000;
  * `--source kafka:TOPIC`: a kafkajs consumer group feeding the engine through
  * its ingest port, one `eachBatch` at a time.
  *
- * - Key: the Kafka message key's bytes, hashed as they are (murmur2), so a
- *   key's key group agrees with Kafka's default partitioner; a message without
- *   a key falls back to the value's `--key` field.
- * - Values: JSON (`--time`/`--value` fields) or a flatbuffers `sabre.fb.Record`
- *   read in place (`--format flatbuffers`). A value that cannot be used is
- *   dead-lettered with its reason and `kafka:TOPIC/PARTITION@OFFSET`; its
- *   offset is accepted like any other, so a bad message never blocks a partition.
+ * - Records: MessageReader (key = the message key's bytes, so key groups agree
+ *   with Kafka's partitioner; JSON or flatbuffers values). A value that cannot
+ *   be used is dead-lettered with its reason and `kafka:TOPIC/PARTITION@OFFSET`;
+ *   its offset is accepted like any other, so a bad message never blocks a partition.
  * - Offsets: auto-commit and auto-resolve are off. An offset is accepted once
  *   its record is in a ring or dead-lettered; kafkajs's resolved offset and our
  *   tracker are brought up to the accepted position at the end of each batch
@@ -64,6 +61,7 @@ export class KafkaSource implements Source {
   readonly closed: Promise<void>;
 
   private stopping = false;
+  private started = false;
   private resolveStop!: () => void;
   private readonly stopSignal = new Promise<void>((r) => { this.resolveStop = r; });
   private resolveClosed!: () => void;
@@ -71,25 +69,36 @@ export class KafkaSource implements Source {
   private batchDone: Promise<void> = Promise.resolve();
   private commitInFlight: Promise<void> | undefined;
   private commitFailures = 0;
-  private readonly flat: boolean;
-  private readonly flatInput = new FlatInput();
-  // The message being ingested, for the lazily built dead-letter text.
-  private curTopic = '';
-  private curPartition = 0;
-  private curMessage: KafkaMessage | undefined;
-  private readonly rawText = (): string => rawOf(this.curMessage, this.flat);
-  private readonly whereText = (): string => `kafka:${this.curTopic}/${this.curPartition}@${this.curMessage?.offset ?? '?'}`;
+  private readonly reader: MessageReader;
+
+  /**
+   * With checkpoints, offsets are committed only by commitCheckpoint(), after
+   * the checkpoint holding those records is complete: no periodic, rebalance
+   * or stop commits. A restart then resumes exactly at the checkpoint.
+   */
+  private readonly checkpointed: boolean;
 
   constructor(readonly topic: string, readonly group: string, private readonly consumer: Consumer,
-    private readonly port: IngestPort, format: 'json' | 'flatbuffers') {
+    private readonly port: IngestPort, format: 'json' | 'flatbuffers', fields: { time: string; value: string },
+    checkpointed = false, private readonly resume: KafkaPosition[] = []) {
+    this.checkpointed = checkpointed;
+    // Restored from a checkpoint: records below its positions are in the restored state already.
+    for (const r of resume) if (BigInt(r.offset) > 0n) this.offsets.accept(r.topic, r.partition, (BigInt(r.offset) - 1n).toString());
     this.name = `kafka:${topic}`; // = --source, the name checkpoints record positions under
-    this.flat = format === 'flatbuffers';
+    this.reader = new MessageReader(port, format, fields);
     this.closed = new Promise((r) => { this.resolveClosed = r; });
     const ev = consumer.events;
     consumer.on(ev.COMMIT_OFFSETS, ({ payload }) => this.offsets.markCommitted(payload.topics));
-    consumer.on(ev.GROUP_JOIN, ({ payload }) => this.offsets.retain(payload.memberAssignment));
+    consumer.on(ev.GROUP_JOIN, ({ payload }) => {
+      this.offsets.retain(payload.memberAssignment);
+      // Resume exactly at the checkpoint, whatever the group committed (a crash can fall between the
+      // manifest and the commit, or a corrupt newest checkpoint can send us back to an older one).
+      for (const r of this.resume) {
+        if (payload.memberAssignment[r.topic]?.includes(r.partition)) this.consumer.seek({ topic: r.topic, partition: r.partition, offset: r.offset });
+      }
+    });
     // The runner is about to re-join: save what we accepted while our generation is still valid.
-    consumer.on(ev.REBALANCING, () => { void this.commit().catch(() => {}); });
+    consumer.on(ev.REBALANCING, () => { if (!this.checkpointed) void this.commit().catch(() => {}); });
     consumer.on(ev.CRASH, ({ payload }) => {
       if (!payload.restart) this.fatal?.(payload.error);
     });
@@ -105,6 +114,11 @@ export class KafkaSource implements Source {
     return this.positions();
   }
 
+  /** The checkpoint that recorded `position` is complete: commit exactly those offsets. */
+  async commitCheckpoint(position: unknown): Promise<void> {
+    await this.commit(position as KafkaPosition[]);
+  }
+
   /** Kafka partitions paused right now by backpressure. */
   pausedPartitions(): { topic: string; partition: number }[] {
     try {
@@ -115,9 +129,10 @@ export class KafkaSource implements Source {
   }
 
   async run(): Promise<void> {
+    this.started = true;
     const failed = new Promise<never>((_, reject) => { this.fatal = reject; });
     failed.catch(() => {});
-    const timer = setInterval(() => { void this.commit().catch(() => {}); }, COMMIT_INTERVAL_MS);
+    const timer = setInterval(() => { if (!this.checkpointed) void this.commit().catch(() => {}); }, COMMIT_INTERVAL_MS);
     timer.unref();
     try {
       await Promise.race([
@@ -143,6 +158,8 @@ export class KafkaSource implements Source {
     if (this.stopping) return;
     this.stopping = true;
     this.resolveStop();
+    // Stopped before run() (the engine failed to start): nothing to commit, just leave.
+    if (!this.started) void this.consumer.disconnect().catch(() => {}).finally(() => this.resolveClosed());
   }
 
   /**
@@ -174,7 +191,7 @@ export class KafkaSource implements Source {
     try {
       await this.batchDone;
       const finish = (async () => {
-        await this.commit().catch(() => {});
+        if (!this.checkpointed) await this.commit().catch(() => {});
         await this.consumer.disconnect();
       })();
       await Promise.race([finish.catch((e: unknown) => {
@@ -198,8 +215,7 @@ export class KafkaSource implements Source {
     const partition = batch.partition;
     const msgs = batch.messages;
     const n = msgs.length;
-    this.curTopic = topic;
-    this.curPartition = partition;
+    this.reader.beginBatch(topic, partition, wallNow());
     let i = 0;
     let last: string | undefined;
     // Re-read after a rebalance or runner restart: skip what this run already accepted.
@@ -213,17 +229,13 @@ export class KafkaSource implements Source {
     for (; i < n; i++) {
       if (this.stopping) break;
       const m = msgs[i]!;
-      this.curMessage = m;
       this.messages++;
-      let r = this.ingest(m);
+      let r = this.reader.read(m);
       while (r >= 0) {
         // Ring r is full. Make what we accepted visible to kafkajs before waiting.
         if (last !== undefined) this.resolve(p, topic, partition, last);
         if (!(await this.waitForRing(p, topic, partition, r))) break;
-        this.curTopic = topic;
-        this.curPartition = partition;
-        this.curMessage = m;
-        r = this.ingest(m);
+        r = this.reader.read(m);
       }
       if (r >= 0) break; // stopping: this message was not accepted
       last = m.offset;
@@ -241,30 +253,6 @@ export class KafkaSource implements Source {
   private resolve(p: EachBatchPayload, topic: string, partition: number, last: string): void {
     p.resolveOffset(last);
     this.offsets.accept(topic, partition, last);
-  }
-
-  /** INGEST_OK / INGEST_REJECTED (accepted either way), or the index of a full ring. */
-  private ingest(m: KafkaMessage): number {
-    const v = m.value;
-    const key = m.key;
-    const port = this.port;
-    if (v === null || v === undefined) {
-      return port.reject('', this.flat ? 'bad-flatbuffer' : 'not-an-object', 'the message has no value (a tombstone)', this.whereText());
-    }
-    if (this.flat) {
-      const input = this.flatInput;
-      if (!input.single(v, port.needsValue)) return port.reject(this.rawText(), input.fault!, input.detail, this.whereText());
-      return key ? port.tryFlatKeyBytes(input, key, 0, key.length, this.rawText, this.whereText)
-        : port.tryFlatKeyBytes(input, input.bytes, input.keyStart, input.keyLength, this.rawText, this.whereText);
-    }
-    let obj: unknown;
-    try {
-      obj = JSON.parse(v.toString('utf8'));
-    } catch (e) {
-      return port.reject(this.rawText(), 'invalid-json', (e as Error).message, this.whereText());
-    }
-    return key ? port.tryObjectKeyBytes(obj, key, 0, key.length, this.rawText, this.whereText)
-      : port.tryObject(obj, this.rawText, this.whereText());
   }
 
   /**
@@ -304,20 +292,14 @@ export class KafkaSource implements Source {
     try {
       await p.heartbeat();
     } catch (e) {
-      if (isRebalancing(e)) await this.commit().catch(() => {});
+      if (isRebalancing(e) && !this.checkpointed) await this.commit().catch(() => {});
       throw e;
     }
   }
 }
 
-function rawOf(m: KafkaMessage | undefined, flat: boolean): string {
-  const v = m?.value;
-  if (!v) return '';
-  return flat ? `base64:${v.toString('base64')}` : v.toString('utf8');
-}
-
 /** Plugin entry (src/io/plugins.ts): `--source kafka:TOPIC --brokers … --group … --format json|flatbuffers`. */
-export async function createSource(spec: string, options: ResolvedOptions, port: IngestPort): Promise<KafkaSource> {
+export async function createSource(spec: string, options: ResolvedOptions, port: IngestPort, resume?: unknown): Promise<KafkaSource> {
   const topic = topicOf(spec);
   if (!topic) throw new SabreError('ERR_INVALID_OPTION', `--source "${spec}": name a topic, e.g. kafka:trades`);
   const consumer = createConsumer(createKafka(options.brokers), { groupId: options.group });
@@ -329,5 +311,6 @@ export async function createSource(spec: string, options: ResolvedOptions, port:
     await consumer.disconnect().catch(() => {});
     throw new SabreError('ERR_SOURCE', `--source ${spec}: cannot reach Kafka at ${options.brokers}: ${errorText(e)}`, { cause: e });
   }
-  return new KafkaSource(topic, options.group, consumer, port, options.format);
+  return new KafkaSource(topic, options.group, consumer, port, options.format, { time: options.time, value: options.value },
+    options.checkpointDir !== undefined, (resume as KafkaPosition[] | undefined) ?? []);
 }

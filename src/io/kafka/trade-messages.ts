@@ -53,6 +53,7 @@ export class TradeMessages {
     }
     const b = this.b;
     b.clear();
+    b.forceDefaults(true); // a value of 0 must not read back as absent
     const attrs = trades
       ? [number(b, 'qty', (m.attr % 500) + 1), text(b, 'side', m.attr & 1 ? 'sell' : 'buy')]
       : [text(b, 'merchant', `M${m.attr % 997}`), text(b, 'country', COUNTRIES[m.attr % COUNTRIES.length]!)];

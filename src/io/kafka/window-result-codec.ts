@@ -15,15 +15,15 @@ const FIRE_NAME = ['watermark', 'early', 'late'] as const;
 export class WindowResultEncoder {
   private readonly b = new flatbuffers.Builder(256);
 
-  constructor(private readonly aggregates: readonly string[]) {
-    // Optional scalars: flatc 2.0.8's TS builder still skips values equal to 0,
-    // so a sum or min of 0 would read back as absent. Write every field we add.
-    this.b.forceDefaults(true);
-  }
+  constructor(private readonly aggregates: readonly string[]) {}
 
   encode(result: Record<string, unknown>): Uint8Array {
     const b = this.b;
     b.clear();
+    // Optional scalars: flatc 2.0.8's TS code still passes 0 as their default, so
+    // the builder would skip a sum or min of 0 and it would read back as absent.
+    // Write every field we add (clear() resets this flag).
+    b.forceDefaults(true);
     const key = b.createString(String(result.key));
     const users: number[] = [];
     for (const a of this.aggregates) {

@@ -1,0 +1,313 @@
+// Reads a record's event time and value straight from the UTF-8 bytes of a
+// JSON object (a Kafka message value) without decoding a string or building
+// an object: one pass that validates the whole value as JSON and picks out
+// two top-level number fields. On the main thread, where a Kafka source's
+// time goes (kafkajs's decoding, then this), that pass costs less than
+// JSON.parse alone.
+//
+// The contract is a fast path, never a second opinion: scan() returns true
+// only when JSON.parse + RecordFields would accept the value with the same
+// time and value. Anything else — invalid JSON, a time given as an ISO
+// string, a missing or non-numeric field, an escaped member name, deep
+// nesting, a number it cannot convert exactly — returns false, and the
+// caller takes the JSON.parse path, which also produces the dead-letter
+// reason. Bytes ≥ 0x80 are accepted inside strings as they are: the UTF-8
+// decoder behind JSON.parse turns invalid sequences into U+FFFD, never into
+// structure.
+
+const MAX_DEPTH = 64;
+/** Exact powers of ten as doubles (10^22 is the largest). */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+const enum Kind { Other = 0, Number = 1 }
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function isHex(c: number): boolean {
+  return (c >= ZERO && c <= NINE) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+}
+
+/** Member names as bytes, or undefined when they cannot be matched byte-wise (escapes needed). */
+function nameBytes(name: string): Uint8Array | undefined {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x20 || c === QUOTE || c === BACKSLASH) return undefined;
+  }
+  return new TextEncoder().encode(name);
+}
+
+export class JsonFieldScanner {
+  /** The fields found by the last successful scan(). */
+  time = 0;
+  value = 0;
+  private readonly timeName: Uint8Array | undefined;
+  private readonly valueName: Uint8Array | undefined;
+  // Scan state (fields, not locals, so helpers can advance them without returning pairs).
+  private b: Uint8Array = new Uint8Array(0);
+  private i = 0;
+  private num = 0;
+
+  constructor(timeField: string, valueField: string, private readonly needsValue: boolean) {
+    this.timeName = nameBytes(timeField);
+    this.valueName = nameBytes(valueField);
+  }
+
+  /** true: `bytes` is a JSON object with a finite numeric time field (and value field when needed); see the file comment. */
+  scan(bytes: Uint8Array): boolean {
+    if (!this.timeName || !this.valueName) return false;
+    this.b = bytes;
+    this.i = 0;
+    const b = bytes;
+    const n = b.length;
+    this.ws();
+    if (this.i >= n || b[this.i] !== LBRACE) return false;
+    this.i++;
+    let timeOk = false;
+    let valueSeen = false;
+    let valueOk = false;
+    let time = 0;
+    let value = 0;
+    this.ws();
+    if (this.i < n && b[this.i] === RBRACE) {
+      this.i++;
+    } else {
+      for (;;) {
+        // member name
+        if (this.i >= n || b[this.i] !== QUOTE) return false;
+        const nameStart = this.i + 1;
+        const nameEnd = this.plainString();
+        if (nameEnd < 0) return false; // invalid, or escapes: let JSON.parse read it
+        const isTime = this.nameIs(nameStart, nameEnd, this.timeName);
+        const isValue = this.nameIs(nameStart, nameEnd, this.valueName);
+        this.ws();
+        if (this.i >= n || b[this.i] !== COLON) return false;
+        this.i++;
+        this.ws();
+        const kind = this.anyValue(1, isTime || isValue);
+        if (kind < 0) return false;
+        // Duplicate members: JSON.parse keeps the last one, and so do we.
+        if (isTime) {
+          timeOk = kind === Kind.Number && Number.isFinite(this.num);
+          time = this.num;
+        }
+        if (isValue) {
+          valueSeen = true;
+          valueOk = kind === Kind.Number && Number.isFinite(this.num);
+          value = this.num;
+        }
+        this.ws();
+        if (this.i >= n) return false;
+        const c = b[this.i]!;
+        this.i++;
+        if (c === RBRACE) break;
+        if (c !== COMMA) return false;
+        this.ws();
+      }
+    }
+    this.ws();
+    if (this.i !== n || !timeOk) return false;
+    if (this.needsValue) {
+      if (!valueSeen || !valueOk) return false;
+      this.value = value;
+    } else {
+      this.value = valueOk ? value : 0;
+    }
+    this.time = time;
+    return true;
+  }
+
+  private ws(): void {
+    const b = this.b;
+    while (this.i < b.length && isWs(b[this.i]!)) this.i++;
+  }
+
+  private nameIs(start: number, end: number, name: Uint8Array): boolean {
+    if (end - start !== name.length) return false;
+    const b = this.b;
+    for (let k = 0; k < name.length; k++) if (b[start + k] !== name[k]) return false;
+    return true;
+  }
+
+  /** At a quote: skip a string without escapes; returns the index of its closing quote, or -1. */
+  private plainString(): number {
+    const b = this.b;
+    for (let j = this.i + 1; j < b.length; j++) {
+      const c = b[j]!;
+      if (c === QUOTE) {
+        this.i = j + 1;
+        return j;
+      }
+      if (c === BACKSLASH || c < 0x20) return -1;
+    }
+    return -1;
+  }
+
+  /** At a quote: skip any valid string; false if invalid. */
+  private string(): boolean {
+    const b = this.b;
+    let j = this.i + 1;
+    while (j < b.length) {
+      const c = b[j]!;
+      if (c === QUOTE) {
+        this.i = j + 1;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c === BACKSLASH) {
+        const e = b[j + 1];
+        if (e === 0x75) { // \uXXXX
+          if (j + 5 >= b.length || !isHex(b[j + 2]!) || !isHex(b[j + 3]!) || !isHex(b[j + 4]!) || !isHex(b[j + 5]!)) return false;
+          j += 6;
+          continue;
+        }
+        if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+          j += 2;
+          continue;
+        }
+        return false;
+      }
+      j++;
+    }
+    return false;
+  }
+
+  /** Any JSON value at i: its kind (this.num set for numbers when `want`), or -1 if invalid or too deep. */
+  private anyValue(depth: number, want: boolean): number {
+    const b = this.b;
+    if (this.i >= b.length) return -1;
+    const c = b[this.i]!;
+    if (c === QUOTE) return this.string() ? Kind.Other : -1;
+    if (c === MINUS || (c >= ZERO && c <= NINE)) return this.number(want) ? Kind.Number : -1;
+    if (c === LBRACE || c === LBRACKET) return depth >= MAX_DEPTH ? -1 : this.container(c === LBRACE, depth + 1);
+    if (c === 0x74) return this.literal('true') ? Kind.Other : -1;
+    if (c === 0x66) return this.literal('false') ? Kind.Other : -1;
+    if (c === 0x6e) return this.literal('null') ? Kind.Other : -1;
+    return -1;
+  }
+
+  private literal(word: string): boolean {
+    const b = this.b;
+    if (this.i + word.length > b.length) return false;
+    for (let k = 0; k < word.length; k++) if (b[this.i + k] !== word.charCodeAt(k)) return false;
+    this.i += word.length;
+    return true;
+  }
+
+  /** A nested object or array (contents validated, not kept). */
+  private container(isObject: boolean, depth: number): number {
+    const b = this.b;
+    const close = isObject ? RBRACE : RBRACKET;
+    this.i++;
+    this.ws();
+    if (this.i < b.length && b[this.i] === close) {
+      this.i++;
+      return Kind.Other;
+    }
+    for (;;) {
+      if (isObject) {
+        if (this.i >= b.length || b[this.i] !== QUOTE || !this.string()) return -1;
+        this.ws();
+        if (this.i >= b.length || b[this.i] !== COLON) return -1;
+        this.i++;
+        this.ws();
+      }
+      if (this.anyValue(depth, false) < 0) return -1;
+      this.ws();
+      if (this.i >= b.length) return -1;
+      const c = b[this.i]!;
+      this.i++;
+      if (c === close) return Kind.Other;
+      if (c !== COMMA) return -1;
+      this.ws();
+    }
+  }
+
+  /**
+   * A JSON number; this.num gets its value, exact as JSON.parse would give:
+   * up to 15 significant digits and a decimal exponent within ±22, the
+   * mantissa and the power of ten are exact doubles and one multiplication or
+   * division rounds correctly (Clinger's fast path). Longer numbers go
+   * through Number() on their text, the same conversion JSON.parse uses.
+   */
+  private number(want: boolean): boolean {
+    const b = this.b;
+    const start = this.i;
+    let j = start;
+    const neg = b[j] === MINUS;
+    if (neg) j++;
+    if (j >= b.length) return false;
+    let mant = 0;
+    let sig = 0;
+    let frac = 0;
+    let c = b[j]!;
+    if (c === ZERO) {
+      j++;
+    } else if (c >= 0x31 && c <= NINE) {
+      while (j < b.length && (c = b[j]!) >= ZERO && c <= NINE) {
+        if (sig > 0 || c !== ZERO) sig++;
+        mant = mant * 10 + (c - ZERO);
+        j++;
+      }
+    } else {
+      return false;
+    }
+    if (j < b.length && b[j] === DOT) {
+      j++;
+      const f0 = j;
+      while (j < b.length && (c = b[j]!) >= ZERO && c <= NINE) {
+        if (sig > 0 || c !== ZERO) sig++;
+        mant = mant * 10 + (c - ZERO);
+        frac++;
+        j++;
+      }
+      if (j === f0) return false;
+    }
+    let exp = 0;
+    if (j < b.length && (b[j] === 0x65 || b[j] === 0x45)) {
+      j++;
+      let eneg = false;
+      if (j < b.length && (b[j] === PLUS || b[j] === MINUS)) {
+        eneg = b[j] === MINUS;
+        j++;
+      }
+      const e0 = j;
+      while (j < b.length && (c = b[j]!) >= ZERO && c <= NINE) {
+        if (exp < 100_000) exp = exp * 10 + (c - ZERO);
+        j++;
+      }
+      if (j === e0) return false;
+      if (eneg) exp = -exp;
+    }
+    this.i = j;
+    if (!want) return true;
+    const k = exp - frac; // value = mant × 10^k
+    let v: number;
+    if (sig <= 15 && k >= -22 && k <= 22) {
+      v = k >= 0 ? mant * POW10[k]! : mant / POW10[-k]!;
+    } else {
+      let text = '';
+      for (let p = start; p < j; p++) text += String.fromCharCode(b[p]!);
+      v = Number(text);
+      this.num = v;
+      return true;
+    }
+    this.num = neg ? -v : v;
+    return true;
+  }
+}

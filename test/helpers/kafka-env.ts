@@ -1,0 +1,155 @@
+// Shared by the Kafka test files: the broker from the global setup, unique
+// names, producing the generator's records, reading a topic back, committed
+// offsets. Everything talks to the real broker through Sabre's own client
+// factories (dist/src/io/kafka/kafka-client.js), like the engine does.
+import { describe, inject } from 'vitest';
+import type { Engine } from '../../dist/src/index.js';
+import {
+  createAdmin, createConsumer, createKafka, createProducer, ensureTopic,
+} from '../../dist/src/io/kafka/kafka-client.js';
+import type { KafkaSource } from '../../dist/src/io/kafka/kafka-source.js';
+import { TradeMessages } from '../../dist/src/io/kafka/trade-messages.js';
+import { sendUntilAcked } from '../../dist/src/io/kafka/send-retry.js';
+
+export const brokers: string = inject('kafkaBrokers');
+
+/** describe(), or describe.skip() with the reason when no broker could be started (never in CI: setup throws there). */
+export const describeKafka: typeof describe = (brokers ? describe : describe.skip) as typeof describe;
+
+/**
+ * --idle-timeout for Kafka tests: effectively never. The engine treats a
+ * partition that has not received its first record yet as idle at once (its
+ * last-write time starts at 0), so the partitions whose first fetch comes
+ * later than another's would get the global watermark and turn their first
+ * records late. Kafka partitions start at different event times after a
+ * restart from committed offsets. Reported to the lead; until lastWrite starts
+ * at the engine's start time, tests switch idleness off.
+ */
+export const NO_IDLE = '1000000000h';
+
+let n = 0;
+/** A topic or group name no other test (or earlier run on a kept broker) uses. */
+export function unique(prefix: string): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${n++}`;
+}
+
+export interface TradeSpec {
+  count: number;
+  keys: number;
+  seed: number;
+  disorder: number;
+  eventsPerMs: number;
+  format?: 'json' | 'flatbuffers';
+}
+
+/**
+ * Produce records [from, to) of the generator sequence to `topic` (created
+ * with 8 partitions if missing), keyed by record key, `perSend` per send,
+ * waiting `pauseMs` between sends (pacing). Retries through broker outages.
+ */
+export async function produceTrades(topic: string, spec: TradeSpec, range: { from?: number; to?: number; perSend?: number; pauseMs?: number } = {}): Promise<void> {
+  const kafka = createKafka(brokers, 'sabre-test-producer');
+  const admin = createAdmin(kafka);
+  await admin.connect();
+  await ensureTopic(admin, topic, 8);
+  await admin.disconnect();
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const gen = new TradeMessages({ kind: 'trades', seed: spec.seed, keys: spec.keys, disorder: spec.disorder, eventsPerMs: spec.eventsPerMs,
+    format: spec.format ?? 'json', rate: 0, startWallMs: 0 });
+  const from = range.from ?? 0;
+  const to = range.to ?? spec.count;
+  const perSend = range.perSend ?? 2000;
+  try {
+    for (let i = 0; i < from; i++) gen.next(i); // the model draws in order
+    for (let i = from; i < to;) {
+      const messages = [];
+      for (const end = Math.min(to, i + perSend); i < end; i++) {
+        const value = gen.next(i);
+        messages.push({ key: gen.key, value });
+      }
+      await sendUntilAcked(producer, topic, messages, () => {});
+      if (range.pauseMs) await new Promise((r) => setTimeout(r, range.pauseMs));
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface TopicMessage {
+  key: string | null;
+  value: Buffer;
+  partition: number;
+  offset: string;
+}
+
+/** Every message of `topic` (reads until the end offsets seen at call time are reached). */
+export async function readTopic(topic: string, timeoutMs = 60_000): Promise<TopicMessage[]> {
+  const kafka = createKafka(brokers, 'sabre-test-reader');
+  const admin = createAdmin(kafka);
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const want = ends.reduce((a, p) => a + (Number(p.high) - Number(p.low)), 0);
+  const out: TopicMessage[] = [];
+  if (want === 0) return out;
+  const consumer = createConsumer(kafka, { groupId: unique('reader') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => { resolveDone = r; });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        out.push({ key: m.key ? m.key.toString() : null, value: m.value ?? Buffer.alloc(0), partition: batch.partition, offset: m.offset });
+      }
+      if (out.length >= want) resolveDone();
+    },
+  });
+  const timer = setTimeout(resolveDone, timeoutMs);
+  await done;
+  clearTimeout(timer);
+  await consumer.disconnect();
+  if (out.length < want) throw new Error(`readTopic ${topic}: read ${out.length} of ${want} messages in ${timeoutMs} ms`);
+  return out;
+}
+
+/** Committed offset per partition of `group` on `topic` (-1 = none), and the topic's end offsets. */
+export async function groupOffsets(group: string, topic: string): Promise<{ committed: Map<number, number>; ends: Map<number, number> }> {
+  const admin = createAdmin(createKafka(brokers, 'sabre-test-admin'));
+  await admin.connect();
+  try {
+    const [c] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    const ends = await admin.fetchTopicOffsets(topic);
+    return {
+      committed: new Map(c!.partitions.map((p) => [p.partition, Number(p.offset)])),
+      ends: new Map(ends.map((p) => [p.partition, Number(p.high)])),
+    };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export function sum(m: Map<number, number>): number {
+  let s = 0;
+  for (const v of m.values()) s += Math.max(0, v);
+  return s;
+}
+
+/**
+ * The engine's Kafka source object.
+ */
+export function kafkaSourceOf(engine: Engine): KafkaSource {
+  const s = engine.options.source.startsWith('kafka:') ? engine.source(engine.options.source) : undefined;
+  if (!s) throw new Error('no Kafka source in this engine');
+  return s as unknown as KafkaSource;
+}
+
+/** Poll `cond` every `everyMs` until true; throws after `timeoutMs` with `what`. */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000, everyMs = 20): Promise<void> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

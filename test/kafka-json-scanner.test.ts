@@ -1,0 +1,89 @@
+// The Kafka source reads keyed JSON values with JsonFieldScanner and falls
+// back to JSON.parse + RecordFields whenever the scanner declines. Property:
+// whenever the scanner accepts, the slow path accepts too, with the same time
+// and value (Object.is: -0 and every last bit included). No broker needed.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { JsonFieldScanner } from '../dist/src/io/kafka/json-field-scanner.js';
+import { RecordFields } from '../dist/src/io/record-fields.js';
+import { TradeMessages } from '../dist/src/io/kafka/trade-messages.js';
+
+const enc = new TextEncoder();
+
+/** The slow path of KafkaSource for a keyed message: the value's key field does not matter. */
+function slow(text: string, needsValue: boolean): { ok: boolean; time?: number; value?: number } {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch {
+    return { ok: false };
+  }
+  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) (obj as Record<string, unknown>).key = 'k';
+  const f = new RecordFields('key', 'ts', 'value', needsValue);
+  return f.extract(obj) ? { ok: true, time: f.time, value: f.value } : { ok: false };
+}
+
+/** Fast-path acceptances, so a property cannot pass by declining everything. */
+let accepted = 0;
+
+function check(text: string): boolean {
+  for (const needsValue of [true, false]) {
+    const s = new JsonFieldScanner('ts', 'value', needsValue);
+    if (!s.scan(enc.encode(text))) continue;
+    accepted++;
+    const r = slow(text, needsValue);
+    expect(r.ok, text).toBe(true);
+    expect(Object.is(s.time, r.time), `${text}: time ${s.time} vs ${r.time}`).toBe(true);
+    expect(Object.is(s.value, r.value), `${text}: value ${s.value} vs ${r.value}`).toBe(true);
+  }
+  return true;
+}
+
+const numberText = fc.oneof(
+  fc.double().filter(Number.isFinite).map((d) => JSON.stringify(d)),
+  fc.integer().map(String),
+  fc.tuple(fc.boolean(), fc.stringMatching(/^(0|[1-9]\d{0,20})$/), fc.option(fc.stringMatching(/^\d{1,25}$/)), fc.option(fc.integer({ min: -400, max: 400 })))
+    .map(([neg, i, f, e]) => `${neg ? '-' : ''}${i}${f !== null ? `.${f}` : ''}${e !== null ? `e${e}` : ''}`),
+);
+const anyValue = fc.oneof(numberText, fc.json(), fc.constantFrom('"2023-11-14T22:13:20Z"', 'null', 'true', '"x"', '[]', '{}', '1e999', '-0'));
+const ws = fc.constantFrom('', ' ', '\n', '\t ', '\r\n');
+const member = fc.tuple(fc.constantFrom('ts', 'value', 'key', 'qty', 't\\u0073', 'va lue', 'ts '), anyValue, ws)
+  .map(([name, v, w]) => `${w}"${name}"${w}:${w}${v}${w}`);
+const objectText = fc.tuple(fc.array(member, { maxLength: 7 }), ws).map(([ms, w]) => `${w}{${ms.join(',')}}${w}`);
+
+describe('JsonFieldScanner: accepts only what JSON.parse + RecordFields accept, with the same numbers', () => {
+  it('objects built from interesting members (duplicates, escapes in names, ISO times, nesting, huge and tiny numbers)', () => {
+    accepted = 0;
+    fc.assert(fc.property(objectText, check), { numRuns: 20_000, seed: 42 });
+    expect(accepted).toBeGreaterThan(1000);
+  });
+
+  it('mutated valid lines (a byte inserted, removed or changed) and arbitrary JSON', () => {
+    const base = '{"key":"SYM7","ts":1700000000123,"value":149.82,"qty":12,"side":"buy","nested":{"a":[1,2.5,"x\\"y"]}}';
+    fc.assert(fc.property(fc.nat(base.length - 1), fc.integer({ min: 0, max: 127 }), fc.constantFrom('ins', 'del', 'set'), (at, ch, op) => {
+      const c = String.fromCharCode(ch);
+      const text = op === 'ins' ? base.slice(0, at) + c + base.slice(at) : op === 'del' ? base.slice(0, at) + base.slice(at + 1) : base.slice(0, at) + c + base.slice(at + 1);
+      return check(text);
+    }), { numRuns: 20_000, seed: 7 });
+    fc.assert(fc.property(fc.json(), check), { numRuns: 5000, seed: 3 });
+  });
+
+  it('numbers: every decimal form converts to the exact double JSON.parse gives', () => {
+    accepted = 0;
+    fc.assert(fc.property(numberText, (n) => check(`{"ts":${n},"value":${n}}`)), { numRuns: 50_000, seed: 11 });
+    expect(accepted).toBeGreaterThan(50_000); // both needsValue settings, nearly every number
+  });
+
+  it('takes the fast path for the generator\'s lines, and declines a time given as ISO-8601 (the slow path reads it)', () => {
+    const gen = new TradeMessages({ kind: 'trades', seed: 1, keys: 100, disorder: 100, eventsPerMs: 10, format: 'json', rate: 0, startWallMs: 0 });
+    const s = new JsonFieldScanner('ts', 'value', true);
+    for (let i = 0; i < 10_000; i++) {
+      const line = gen.next(i) as string;
+      expect(s.scan(enc.encode(line))).toBe(true);
+      expect(s.time).toBe(gen.ts);
+      expect(s.value).toBe(gen.value);
+    }
+    expect(s.scan(enc.encode('{"ts":"2023-11-14T22:13:20Z","value":1}'))).toBe(false);
+    expect(slow('{"ts":"2023-11-14T22:13:20Z","value":1}', true)).toEqual({ ok: true, time: 1700000000000, value: 1 });
+  });
+});
