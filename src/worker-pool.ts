@@ -5,7 +5,11 @@ const WORKER_FILE = new URL('../workers/partition-worker.js', import.meta.url).h
 
 export interface PoolOptions {
   workers: number;
-  /** Extra V8 flags per worker, e.g. ['--max-semi-space-size=16']. */
+  /**
+   * Extra Node/V8 flags per worker. Node 20 refuses most V8 heap flags here
+   * (ERR_WORKER_INVALID_EXEC_ARGV); young-generation size per worker is set
+   * through resourceLimits instead, and process-wide V8 flags reach workers anyway.
+   */
   execArgv?: string[];
 }
 

@@ -11,6 +11,7 @@ Commands:
   generate   print generator records as NDJSON (for file:/stdin demos)
   produce    write generator records to a Kafka topic: sabre produce TOPIC --rate R --count N --keys K
   stats      print the live figures of a running job (--url http://127.0.0.1:8080)
+  bench      benchmarks: sabre bench <scenario> [--smoke] [--repeat N] (see docs/BENCHMARKS.md)
   help       this text
 
 sabre run [--config job.json] [options]
@@ -88,6 +89,12 @@ export async function main(argv: string[]): Promise<number> {
       const { produceCommand } = (await import(produceModule)) as { produceCommand(raw: RawOptions, topic: string | undefined): Promise<number> };
       const topic = rest[0] && !rest[0].startsWith('--') ? rest.shift() : undefined;
       return produceCommand(parseArgs(rest), topic);
+    }
+    case 'bench': {
+      // The benchmark runner lives outside src/ (bench/); it is compiled next to it.
+      const benchModule = '../../bench/sabre-bench.js';
+      const { main: benchMain } = (await import(benchModule)) as { main(argv: string[]): Promise<number | void> };
+      return (await benchMain(rest)) ?? 0;
     }
     case 'stats': {
       const { statsCommand } = await import('./stats-command.js');

@@ -1,0 +1,132 @@
+// keys: the core job over 1k, 100k and 1M distinct keys — throughput and
+//   memory per open (key, window), from the workers' own reports (V8 heap
+//   used + external bytes, where the typed-array window tables live) and the
+//   process RSS, both as growth over the run divided by the peak number of
+//   open windows the workers count.
+// record-size: records whose key is 32 B … 1 KiB long. The generator makes
+//   short keys only ("SYM123"), so these runs go through the library API:
+//   prepared record objects written with engine.tryWrite (engine.write when a
+//   ring is full), which also publishes each record on its own. So this
+//   measures the API path's cost per byte, not the generator's.
+import { createEngine } from '../../src/index.js';
+import { CORE_JOB } from '../engine-run.js';
+import { stats } from '../bench-util.js';
+import type { ScenarioContext } from './scenario.js';
+
+interface MemSample { workerBytes: number; openWindows: number; keys: number; rss: number }
+
+function sample(engine: ReturnType<typeof createEngine>): MemSample {
+  const st = engine.stats();
+  let workerBytes = 0;
+  let openWindows = 0;
+  let keys = 0;
+  for (const w of st.workers) {
+    workerBytes += (w.heap?.usedBytes ?? 0) + (w.heap?.externalBytes ?? 0);
+    openWindows += w.openWindows;
+    keys += w.keys;
+  }
+  return { workerBytes, openWindows, keys, rss: process.memoryUsage().rss };
+}
+
+async function keysOnce(keys: number, count: number, partitions: number, workers: number) {
+  const rss0 = process.memoryUsage().rss;
+  const engine = createEngine({ ...CORE_JOB, keys, count, partitions, workers });
+  await engine.start();
+  const first = sample(engine);
+  let peak = first;
+  let peakRss = first.rss;
+  let peakWorker = first.workerBytes;
+  const timer = setInterval(() => {
+    const s = sample(engine);
+    if (s.openWindows > peak.openWindows) peak = s;
+    peakRss = Math.max(peakRss, s.rss);
+    peakWorker = Math.max(peakWorker, s.workerBytes);
+  }, 100);
+  const sum = await engine.done;
+  clearInterval(timer);
+  const end = sample(engine);
+  const keysSeen = Math.max(end.keys, peak.keys);
+  return {
+    recordsPerSec: sum.recordsIn / (sum.elapsedMs / 1000),
+    recordsIn: sum.recordsIn, recordsProcessed: sum.recordsProcessed, results: sum.results,
+    keysSeen, peakOpenWindows: peak.openWindows,
+    workerBytesGrowth: peakWorker - first.workerBytes,
+    rssGrowth: peakRss - rss0,
+    workerBytesPerKeyWindow: peak.openWindows > 0 ? (peakWorker - first.workerBytes) / peak.openWindows : null,
+    rssBytesPerKeyWindow: peak.openWindows > 0 ? (peakRss - rss0) / peak.openWindows : null,
+  };
+}
+
+export async function keysScenario(ctx: ScenarioContext): Promise<Record<string, unknown>> {
+  const { smoke, repeat } = ctx;
+  const keyCounts = ctx.list('keys', smoke ? [1_000, 100_000] : [1_000, 100_000, 1_000_000]);
+  const count = ctx.num('count', smoke ? 200_000 : 5_000_000);
+  const partitions = ctx.num('partitions', 4);
+  const workers = ctx.num('workers', Math.max(1, ctx.cores - 1));
+  const runs = new Map<number, Awaited<ReturnType<typeof keysOnce>>[]>(keyCounts.map((k) => [k, []]));
+  for (let r = 0; r < repeat; r++) {
+    for (const k of keyCounts) {
+      ctx.tick(`keys ${k} run ${r + 1}/${repeat}`, repeat * keyCounts.length);
+      runs.get(k)!.push(await keysOnce(k, count, partitions, workers));
+    }
+  }
+  return {
+    smoke, repeat, count, partitions, workers, job: { window: 'tumbling:1s', aggregates: 5 },
+    rows: keyCounts.map((k) => {
+      const rs = runs.get(k)!;
+      const nums = (f: (x: (typeof rs)[number]) => number | null) => stats(rs.map((x) => f(x) ?? NaN));
+      return {
+        keys: k, recordsIn: rs.map((x) => x.recordsIn), recordsProcessed: rs.map((x) => x.recordsProcessed),
+        recordsPerSec: nums((x) => x.recordsPerSec), peakOpenWindows: nums((x) => x.peakOpenWindows), keysSeen: nums((x) => x.keysSeen),
+        workerBytesPerKeyWindow: nums((x) => x.workerBytesPerKeyWindow), rssBytesPerKeyWindow: nums((x) => x.rssBytesPerKeyWindow),
+      };
+    }),
+    memoryNote: 'growth of (worker heap used + external) and of process RSS from start to peak, divided by the peak open (key, window) count',
+  };
+}
+
+async function sizeOnce(keyBytes: number, count: number, distinct: number, partitions: number, workers: number) {
+  const recs = Array.from({ length: distinct }, (_, i) => {
+    const id = `K${i}-`;
+    return { key: id + 'x'.repeat(Math.max(0, keyBytes - id.length)), ts: 0, value: 100 + (i % 100) };
+  });
+  const engine = createEngine({ ...CORE_JOB, source: 'api', partitions, workers, ringSize: '4MiB' });
+  await engine.start();
+  const t0 = performance.now();
+  const T0 = 1_700_000_000_000;
+  for (let i = 0; i < count; i++) {
+    const rec = recs[i % distinct]!;
+    rec.ts = T0 + Math.floor(i / 1000); // 1000 records per ms of event time, like the generator's default
+    if (!engine.tryWrite(rec)) await engine.write(rec);
+  }
+  const sum = await engine.stop();
+  const seconds = (performance.now() - t0) / 1000;
+  return { recordsPerSec: count / seconds, mbPerSec: (count * keyBytes) / seconds / 1e6, recordsIn: sum.recordsIn, recordsProcessed: sum.recordsProcessed, results: sum.results };
+}
+
+export async function recordSizeScenario(ctx: ScenarioContext): Promise<Record<string, unknown>> {
+  const { smoke, repeat } = ctx;
+  const sizes = ctx.list('sizes', smoke ? [32, 1024] : [32, 128, 512, 1024]);
+  const count = ctx.num('count', smoke ? 50_000 : 1_000_000);
+  const distinct = ctx.num('distinct', 1_000);
+  const partitions = ctx.num('partitions', 4);
+  const workers = ctx.num('workers', Math.max(1, ctx.cores - 1));
+  const runs = new Map<number, Awaited<ReturnType<typeof sizeOnce>>[]>(sizes.map((s) => [s, []]));
+  for (let r = 0; r < repeat; r++) {
+    for (const s of sizes) {
+      ctx.tick(`record-size key ${s} B run ${r + 1}/${repeat}`, repeat * sizes.length);
+      runs.get(s)!.push(await sizeOnce(s, count, distinct, partitions, workers));
+    }
+  }
+  return {
+    smoke, repeat, count, distinctKeys: distinct, partitions, workers,
+    source: 'library api: engine.tryWrite of prepared objects (the generator cannot make long keys); one publish per record',
+    rows: sizes.map((s) => {
+      const rs = runs.get(s)!;
+      return {
+        keyBytes: s, recordsIn: rs.map((x) => x.recordsIn), recordsProcessed: rs.map((x) => x.recordsProcessed),
+        recordsPerSec: stats(rs.map((x) => x.recordsPerSec)), keyMBPerSec: stats(rs.map((x) => x.mbPerSec)),
+      };
+    }),
+  };
+}

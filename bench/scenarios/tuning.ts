@@ -1,0 +1,64 @@
+// tuning: the knobs of docs/TUNING.md, measured. Each configuration runs in
+// its own child process (the main thread's V8 flags can only be set at
+// start-up), twice per repetition: unthrottled (throughput) and at a fixed
+// offered rate (latency p50/p99/p99.9 per stage, GC pauses per thread with
+// the pause-length histogram of engine.stats()).
+// Knobs: --max-semi-space-size for main and workers (workerExecArgv),
+// --ring-size, --max-batch; everything else is the core job's default.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { stats } from '../bench-util.js';
+import type { ScenarioContext } from './scenario.js';
+
+const CHILD = fileURLToPath(new URL('../tuning-run.js', import.meta.url));
+
+interface Config { name: string; semiMB?: number; ringSize?: string; maxBatch?: number }
+
+export async function tuningScenario(ctx: ScenarioContext): Promise<Record<string, unknown>> {
+  const { smoke, repeat } = ctx;
+  const semis = ctx.list('semiMb', smoke ? [16] : [1, 16, 64]);
+  const rings = ctx.strings('ringSizes', smoke ? ['1MiB'] : ['256KiB', '1MiB', '4MiB']);
+  const batches = ctx.list('maxBatches', smoke ? [256] : [16, 256, 1024]);
+  const rate = ctx.num('rate', smoke ? 100_000 : 1_000_000);
+  const seconds = ctx.num('seconds', smoke ? 0.5 : 5);
+  const count = ctx.num('count', smoke ? 100_000 : 3_000_000);
+  const configs: Config[] = [
+    { name: 'V8 default semi-space' },
+    ...semis.map((s) => ({ name: `semi-space ${s} MB`, semiMB: s })),
+    ...rings.filter((r) => r !== '1MiB').map((r) => ({ name: `ring ${r}`, ringSize: r })),
+    ...batches.filter((b) => b !== 256).map((b) => ({ name: `max-batch ${b}`, maxBatch: b })),
+  ];
+  const runs = new Map<string, { thr: number[]; lat: Record<string, unknown>[] }>(configs.map((c) => [c.name, { thr: [], lat: [] }]));
+  const total = repeat * configs.length * 2;
+  for (let r = 0; r < repeat; r++) {
+    for (const c of configs) {
+      const flags = c.semiMB !== undefined ? [`--max-semi-space-size=${c.semiMB}`] : [];
+      const common = ['--semi', String(c.semiMB ?? 0), '--ring-size', c.ringSize ?? '1MiB', '--max-batch', String(c.maxBatch ?? 256),
+        '--partitions', String(ctx.num('partitions', 4)), '--workers', String(ctx.num('workers', Math.max(1, ctx.cores - 1)))];
+      ctx.tick(`tuning ${c.name} unthrottled run ${r + 1}/${repeat}`, total);
+      const a = JSON.parse(execFileSync(process.execPath, [...flags, CHILD, ...common, '--count', String(count)], { encoding: 'utf8' }));
+      runs.get(c.name)!.thr.push(a.recordsPerSec);
+      ctx.tick(`tuning ${c.name} at ${rate} rec/s run ${r + 1}/${repeat}`, total);
+      const b = JSON.parse(execFileSync(process.execPath, [...flags, CHILD, ...common, '--rate', String(rate), '--seconds', String(seconds)], { encoding: 'utf8' }));
+      runs.get(c.name)!.lat.push(b);
+    }
+  }
+  return {
+    smoke, repeat, rate, seconds, count,
+    rows: configs.map((c) => {
+      const x = runs.get(c.name)!;
+      const lat = x.lat as { latencyUs: Record<string, Record<string, number>>; gc: { thread: string; count: number; totalMs: number; maxMs: number; pauseBuckets: number[] }[]; recordsIn: number; recordsProcessed: number }[];
+      const f = (stage: string, p: string) => stats(lat.map((l) => l.latencyUs[stage]![p]!));
+      return {
+        ...c, recordsPerSec: stats(x.thr),
+        atRate: {
+          recordsIn: lat.map((l) => l.recordsIn), recordsProcessed: lat.map((l) => l.recordsProcessed),
+          queue: { p50: f('queue', 'p50'), p99: f('queue', 'p99'), p999: f('queue', 'p999'), max: f('queue', 'max') },
+          process: { p50: f('process', 'p50'), p99: f('process', 'p99'), p999: f('process', 'p999'), max: f('process', 'max') },
+          gc: lat.map((l) => l.gc),
+        },
+      };
+    }),
+    pauseBucketsMs: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 'inf'],
+  };
+}
