@@ -17,6 +17,8 @@ export interface GeneratorOptions extends GeneratorModelOptions {
 
 /** Records per burst between yields to the event loop (≈ 0.5 ms of work at full speed). */
 const BURST = 4096;
+/** …but at least this many records per partition, so each ring still gets a full batch per publish when P is large. */
+const PER_RING = 256;
 
 /**
  * The built-in generator (docs/SEMANTICS.md). Keys are encoded, hashed and
@@ -48,6 +50,7 @@ export class GeneratorSource implements Source {
     const { writer } = ctx;
     const o = this.opts;
     const burst = new GeneratorBurst(o, writer);
+    const burstSize = Math.max(BURST, PER_RING * writer.rings.length);
     this.burst = burst;
     const start = wallNow() - (o.rate > 0 ? (burst.i * 1000) / o.rate : 0);
     const rate = o.rate;
@@ -55,7 +58,7 @@ export class GeneratorSource implements Source {
     while (!this.stopped && (o.count === 0 || burst.i < o.count)) {
       const now = wallNow();
       if (o.durationMs > 0 && now - start >= o.durationMs) break;
-      let target = o.count === 0 ? burst.i + BURST : Math.min(o.count, burst.i + BURST);
+      let target = o.count === 0 ? burst.i + burstSize : Math.min(o.count, burst.i + burstSize);
       if (rate > 0) {
         const due = Math.floor(((now - start) * rate) / 1000) + 1;
         if (due < target) target = due;
