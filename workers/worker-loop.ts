@@ -96,6 +96,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   const NEXT_EARLY = 0;
   clock[NEXT_EARLY] = task.earlyFire > 0 ? wallNow() + task.earlyFire : Infinity;
   let sinceClock = CLOCK_EVERY;
+  let lastPassWork = 0;
   const pIdx = task.partitions.map((p) => counters.p(p, 0));
   const wIdx = counters.w(task.worker, 0);
   const layout: SnapshotLayout = {
@@ -209,6 +210,17 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     if (metrics !== undefined || sinceClock >= CLOCK_EVERY) {
       sinceClock = 0;
       const now = wallNow();
+      if (processRec !== undefined && lastPassWork > 0) {
+        // Record k of a pass of n waited about k/n of the pass before its aggregate was updated: spread the
+        // pass duration over four quarter-midpoints, a quarter of the records each. One clock read per pass.
+        const passUs = (now - op.io[IO_NOW]!) * 1000;
+        const q = lastPassWork >> 2;
+        processRec.recordValueWithCount(passUs * 0.125, lastPassWork - 3 * q);
+        processRec.recordValueWithCount(passUs * 0.375, q);
+        processRec.recordValueWithCount(passUs * 0.625, q);
+        processRec.recordValueWithCount(passUs * 0.875, q);
+      }
+      lastPassWork = 0;
       op.io[IO_NOW] = now;
       metrics?.maybeFlush(now);
       publishCounters();
@@ -226,16 +238,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
       records += work;
       batches++;
       sinceClock += work;
-      // Record k of a pass of n waited about k/n of the pass before its aggregate was updated: spread the pass
-      // duration over four quarters (midpoints), a quarter of the records each, instead of charging all of it to every record.
-      if (processRec !== undefined) {
-        const passUs = (wallNow() - op.io[IO_NOW]!) * 1000;
-        const q = work >> 2;
-        processRec.recordValueWithCount(passUs * 0.125, work - 3 * q);
-        processRec.recordValueWithCount(passUs * 0.375, q);
-        processRec.recordValueWithCount(passUs * 0.625, q);
-        processRec.recordValueWithCount(passUs * 0.875, q);
-      }
+      lastPassWork = work; // its duration is taken at the next clock read, which follows at once
       continue;
     }
     sinceClock = CLOCK_EVERY; // idle: read the clock before the next batch
