@@ -27,6 +27,7 @@ import { MetricsHub } from './metrics/metrics-hub.js';
 import type { StatsSnapshot } from './metrics/stats-snapshot.js';
 import { FIRE_EARLY } from './codec/out-frames.js';
 import { startHttpServer, type HttpServer } from './server/http-server.js';
+import { addIngestRoutes, type IngestRoutes } from './server/ingest-routes.js';
 
 /** Options for createEngine: every CLI option (camelCase) plus library-only ones. */
 export interface EngineOptions extends RawOptions {
@@ -124,6 +125,7 @@ export class Engine {
   private partSink: PartFileSink | undefined;
   private hub: MetricsHub | undefined;
   private http: HttpServer | undefined;
+  private ingest: IngestRoutes | undefined;
   private resolveDone!: (s: RunSummary) => void;
   private rejectDone!: (e: unknown) => void;
   /** Settles when the run is over: the source ended, stop() was called, or a worker failed. */
@@ -276,6 +278,11 @@ export class Engine {
         stats: () => this.stats(),
         histogram: (stage, w) => hub?.hgrm(stage, w),
       });
+      // Push ingest (POST /ingest, /ws/ingest) and live results (/ws/results) on the same app.
+      this.ingest = addIngestRoutes(this.http.app, {
+        httpPort: this.openIngest('http'), wsPort: this.openIngest('ws'),
+        onResult: (cb) => this.onResult(cb), accepting: () => this.state === 'running', options: o,
+      });
     }
     this.pumpDone = this.pump();
     // Sources start once every worker is looping, so start-up is not measured as queueing and nothing waits on thread creation.
@@ -406,6 +413,7 @@ export class Engine {
     // Sources release last (a Kafka source's final commit and group leave follow the drained output).
     await Promise.all(this.sources.map((s) => s.closed));
     this.hub?.stop();
+    this.ingest?.close();
     this.http?.close();
     const created = this.pool.created;
     const destroyed = this.pool.destroyed;
@@ -425,6 +433,7 @@ export class Engine {
     for (const s of this.sources) s.stop();
     this.writer?.fail(e);
     this.hub?.stop();
+    this.ingest?.close();
     this.http?.close();
     this.pumpStop = true;
     this.bell.ring();

@@ -76,11 +76,9 @@ export class FlatInput {
     if (bb.__offset(pos, 6) === 0) return this.fail('bad-time', 'the record has no event_time') >= 0;
     this.eventTime = this.rec.eventTime();
     if (!Number.isFinite(this.eventTime)) return this.fail('bad-time', 'event_time is not finite') >= 0;
-    const hasValue = bb.__offset(pos, 8) !== 0;
+    // A missing scalar is its schema default (0): Builders leave defaults out unless forceDefaults is set.
     this.value = this.rec.value();
-    if (needsValue && (!hasValue || !Number.isFinite(this.value))) {
-      return this.fail('bad-value', hasValue ? 'value is not finite' : 'the record has no value') >= 0;
-    }
+    if (needsValue && !Number.isFinite(this.value)) return this.fail('bad-value', 'value is not finite') >= 0;
     if (!needsValue && !Number.isFinite(this.value)) this.value = 0;
     this.fault = undefined;
     return true;

@@ -1,0 +1,239 @@
+// One ingest body (a POST /ingest request or a /ws/ingest frame) written
+// record by record through an IngestPort. Shared by HTTP and WebSocket
+// ingest so both report bad records, full rings and positions alike.
+import type { FlatInput } from '../codec/flat-input.js';
+import type { RecordBatchReader } from './record-batch-reader.js';
+import { INGEST_OK, type IngestPort } from '../io/ingest-port.js';
+import { wallNow } from '../io/source.js';
+import { IO_INGEST, IO_TIME, IO_VALUE } from '../partition/partitioned-writer.js';
+
+export type BodyKind = 'json' | 'ndjson' | 'flatbuffers';
+
+/** A rejected record: `line` (NDJSON, 1-based) or `index` (JSON: 0, flatbuffers); neither = the whole body. */
+export interface RecordError {
+  line?: number;
+  index?: number;
+  reason: string;
+  detail: string;
+}
+
+/** Errors listed per body; the rest are counted (errorsOmitted) and dead-lettered all the same. */
+export const MAX_LISTED_ERRORS = 100;
+
+/** Content-Type (parameters ignored) → body kind; undefined = 415. */
+export function bodyKindOf(contentType: string): BodyKind | undefined {
+  const semi = contentType.indexOf(';');
+  const t = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  if (t === 'application/json') return 'json';
+  if (t === 'application/x-ndjson' || t === 'application/ndjson') return 'ndjson';
+  if (t === 'application/x-flatbuffers') return 'flatbuffers';
+  return undefined;
+}
+
+function isBlank(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+/** Non-blank lines of s from `from` on (the records an NDJSON body holds). */
+export function countLines(s: string, from = 0): number {
+  let n = 0;
+  let pos = from;
+  while (pos < s.length) {
+    let nl = s.indexOf('\n', pos);
+    if (nl < 0) nl = s.length;
+    if (!isBlank(s, pos, nl)) n++;
+    pos = nl + 1;
+  }
+  return n;
+}
+
+/** The readers a flatbuffers body is read with: the fast path, and FlatInput for whatever it declines. */
+export interface FlatReaders {
+  fast: RecordBatchReader;
+  flat: FlatInput;
+}
+
+/**
+ * `advance()` writes records until the body is done (INGEST_OK) or a ring is
+ * full (returns that partition, ≥ 0): the record that found it full was not
+ * written and is the first one the next `advance()` tries, so a caller
+ * awaits `port.waitForSpace…(p)` and calls `advance()` again. Every call
+ * re-attaches the readers to this body, so one pair may serve many bodies
+ * whose processing interleaves across awaits.
+ */
+export class IngestBatch {
+  accepted = 0;
+  rejected = 0;
+  readonly errors: RecordError[] = [];
+  errorsOmitted = 0;
+  /** json: 0/1 done; ndjson: char offset of the next line; flatbuffers: next record index. */
+  private pos = 0;
+  /** ndjson: lines before `pos`. */
+  private line = 0;
+  /** flatbuffers: records in the batch once opened (-1 = not yet). */
+  private count = -1;
+  private readonly rawFlat = (): string =>
+    `(flatbuffers RecordBatch record ${this.pos} of ${this.count}, ${this.bytes.length} bytes)`;
+  private readonly whereFlat = (): string => `${this.where}[${this.pos}]`;
+
+  constructor(readonly kind: BodyKind, private text: string, private bytes: Uint8Array, private readonly where: string) {}
+
+  /** Text bodies arrive as strings, flatbuffers as bytes. */
+  static of(kind: BodyKind, body: Uint8Array, where: string): IngestBatch {
+    return kind === 'flatbuffers' ? new IngestBatch(kind, '', body, where)
+      : new IngestBatch(kind, Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'), EMPTY, where);
+  }
+
+  /** Keep the bytes past the current call: uWS neuters its buffers when the callback returns. */
+  detach(): void {
+    if (this.bytes.length > 0) this.bytes = this.bytes.slice();
+  }
+
+  get byteLength(): number {
+    return this.kind === 'flatbuffers' ? this.bytes.length : this.text.length;
+  }
+
+  advance(port: IngestPort, readers: FlatReaders): number {
+    if (this.kind === 'ndjson') return this.advanceNdjson(port);
+    if (this.kind === 'flatbuffers') return this.advanceFlat(port, readers);
+    return this.advanceJson(port);
+  }
+
+  /** Records in the body (a body that is not a RecordBatch counts as 1: its one rejection). */
+  records(readers: FlatReaders): number {
+    if (this.kind === 'ndjson') return countLines(this.text);
+    if (this.kind === 'flatbuffers') {
+      const n = readers.flat.openBatch(this.bytes);
+      return n < 0 ? 1 : n;
+    }
+    return 1;
+  }
+
+  /** Records not yet written (after a give-up: they were neither accepted nor rejected). */
+  remaining(): number {
+    if (this.kind === 'ndjson') return countLines(this.text, this.pos);
+    if (this.kind === 'flatbuffers') return this.count < 0 ? 1 : this.count - this.pos;
+    return this.pos === 0 ? 1 : 0;
+  }
+
+  /** Where the first record not yet written is: what a client retries from. */
+  position(): { line: number } | { index: number } {
+    return this.kind === 'ndjson' ? { line: this.line + 1 } : { index: this.pos };
+  }
+
+  /** The response/ack fields: accepted, rejected, errors (and errorsOmitted when some were left out). */
+  summary(): { accepted: number; rejected: number; errors: RecordError[]; errorsOmitted?: number } {
+    const s: { accepted: number; rejected: number; errors: RecordError[]; errorsOmitted?: number } =
+      { accepted: this.accepted, rejected: this.rejected, errors: this.errors };
+    if (this.errorsOmitted > 0) s.errorsOmitted = this.errorsOmitted;
+    return s;
+  }
+
+  private advanceJson(port: IngestPort): number {
+    if (this.pos > 0) return INGEST_OK;
+    const text = this.text;
+    const obj = parseJson(text);
+    const r = obj === BAD_JSON ? port.reject(text, 'invalid-json', jsonError, this.where)
+      : port.tryObject(obj, () => text, this.where);
+    if (r >= 0) return r;
+    this.tally(r, port, undefined, 0);
+    this.pos = 1;
+    return INGEST_OK;
+  }
+
+  private advanceNdjson(port: IngestPort): number {
+    const t = this.text;
+    const n = t.length;
+    while (this.pos < n) {
+      let nl = t.indexOf('\n', this.pos);
+      if (nl < 0) nl = n;
+      let end = nl;
+      if (end > this.pos && t.charCodeAt(end - 1) === 13) end--;
+      if (!isBlank(t, this.pos, end)) {
+        const s = t.slice(this.pos, end);
+        const lineNo = this.line + 1;
+        const obj = parseJson(s);
+        const r = obj === BAD_JSON ? port.reject(s, 'invalid-json', jsonError, `${this.where}:${lineNo}`)
+          : port.tryObject(obj, () => s, `${this.where}:${lineNo}`);
+        if (r >= 0) return r; // full: this line is retried by the next advance()
+        this.tally(r, port, lineNo, undefined);
+      }
+      this.pos = nl + 1;
+      this.line++;
+    }
+    return INGEST_OK;
+  }
+
+  private advanceFlat(port: IngestPort, { fast, flat }: FlatReaders): number {
+    const n = flat.openBatch(this.bytes);
+    if (n < 0) {
+      // Not a RecordBatch at all: one rejection for the whole body.
+      if (this.count < 0) {
+        this.count = 0;
+        this.tally(port.reject(`(${this.bytes.length} bytes that are not a flatbuffers RecordBatch)`, flat.fault!, flat.detail, this.where),
+          port, undefined, undefined);
+      }
+      return INGEST_OK;
+    }
+    this.count = n;
+    fast.open(this.bytes);
+    const needsValue = port.needsValue;
+    const io = port.io;
+    // Ingest time is stamped once per pass: a body arrives at once, and clock reads cost.
+    const ingest = wallNow();
+    while (this.pos < n) {
+      let r: number;
+      if (fast.read(this.pos)) {
+        io[IO_TIME] = fast.eventTime;
+        io[IO_VALUE] = fast.value;
+        io[IO_INGEST] = ingest;
+        r = port.tryPreparedKeyBytes(fast.bytes, fast.keyStart, fast.keyLength, this.rawFlat, this.whereFlat);
+        if (r >= 0) return r;
+      } else if (!flat.batchRecord(this.pos, needsValue)) {
+        r = port.reject(this.rawFlat(), flat.fault!, flat.detail, this.whereFlat());
+      } else {
+        io[IO_TIME] = flat.eventTime;
+        io[IO_VALUE] = flat.value;
+        io[IO_INGEST] = ingest;
+        r = port.tryPreparedKeyBytes(flat.bytes, flat.keyStart, flat.keyLength, this.rawFlat, this.whereFlat);
+        if (r >= 0) return r;
+      }
+      this.tally(r, port, undefined, this.pos);
+      this.pos++;
+    }
+    return INGEST_OK;
+  }
+
+  private tally(r: number, port: IngestPort, line: number | undefined, index: number | undefined): void {
+    if (r === INGEST_OK) {
+      this.accepted++;
+      return;
+    }
+    this.rejected++;
+    if (this.errors.length >= MAX_LISTED_ERRORS) {
+      this.errorsOmitted++;
+      return;
+    }
+    const reason = port.fault ?? 'bad-record';
+    const detail = port.detail;
+    this.errors.push(line !== undefined ? { line, reason, detail } : index !== undefined ? { index, reason, detail } : { reason, detail });
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+const BAD_JSON = Symbol('bad-json');
+let jsonError = '';
+
+/** JSON.parse, or BAD_JSON with the message in jsonError (read at once). */
+function parseJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch (e) {
+    jsonError = (e as Error).message;
+    return BAD_JSON;
+  }
+}

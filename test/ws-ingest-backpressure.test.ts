@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startIngest, type IngestFixture } from './helpers/ingest-server.js';
+import { WsClient } from './helpers/ws-client.js';
+import { sendWithinCredit, type Frame } from './helpers/credit-sender.js';
+
+const T0 = 1_700_000_000_000;
+let fx: IngestFixture | undefined;
+afterEach(async () => { await fx?.stop(); fx = undefined; });
+
+/** A tiny ring (≈ 50 records) drained by a worker that takes 0.5 ms per record. */
+const SLOW = { ringSize: '4KiB', partitions: 1, workers: 1, slowMicrosPerRecord: 500 } as const;
+
+function textFrame(n: number, from: number): Frame {
+  let s = '';
+  for (let i = 0; i < n; i++) s += `{"key":"k${(from + i) % 5}","ts":${T0 + from + i},"value":1}\n`;
+  return { data: s, records: n };
+}
+
+describe('WS /ws/ingest against full rings', () => {
+  it('withholds credit while the rings are full: the client waits, other requests are served, nothing is lost', async () => {
+    fx = await startIngest({ ...SLOW, hooks: { wsCredit: 200 } });
+    const c = await WsClient.connect(`${fx.wsBase}/ws/ingest`);
+    const frames = Array.from({ length: 20 }, (_, i) => textFrame(40, i * 40));
+    let statsAnsweredMs = -1;
+    const sending = sendWithinCredit(c, frames);
+    // While this client waits for ring space, the server answers others at once.
+    while (fx.routes.stats().ws.queuedFrames === 0) await new Promise((r) => setTimeout(r, 2));
+    const t0 = performance.now();
+    expect((await fetch(`${fx.base}/api/stats`)).status).toBe(200);
+    statsAnsweredMs = performance.now() - t0;
+    const report = await sending;
+    expect(report.acks.reduce((a, m) => a + m.accepted, 0)).toBe(800);
+    expect(report.maxInFlight).toBeLessThanOrEqual(200);
+    expect(report.creditWaits).toBeGreaterThan(0);
+    expect(fx.wsPort.pauses).toBeGreaterThan(0);
+    expect(fx.wsPort.records).toBe(800);
+    expect(statsAnsweredMs).toBeLessThan(250);
+    c.close();
+  });
+
+  it('a frame that waits for space keeps its credit: sending past it without the ack closes with 4008', async () => {
+    fx = await startIngest({ ...SLOW, hooks: { wsCredit: 1000 } });
+    const c = await WsClient.connect(`${fx.wsBase}/ws/ingest`);
+    await c.next((m) => m.type === 'credit');
+    await c.send(textFrame(600, 0).data); // does not fit a 4 KiB ring: waits, no ack yet
+    await c.send(textFrame(600, 600).data); // 400 left: a violation
+    expect(await c.closed).toEqual({ code: 4008, reason: 'credit exceeded' });
+    expect(c.messages.filter((m) => m.type === 'ack')).toHaveLength(0);
+    // The violator's waiting frame stops with it: no more of its records go in.
+    const written = fx.wsPort.records;
+    expect(written).toBeLessThan(600);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fx.wsPort.records).toBe(written);
+  });
+});
