@@ -44,7 +44,10 @@ describe('/metrics and /api/stats during a generator run', () => {
       expect(sample(fam, 'sabre_stage_latency_seconds_count', { stage, worker: 'all' }), stage).toBeGreaterThan(0);
       const p50 = sample(fam, 'sabre_stage_latency_seconds', { stage, worker: 'all', quantile: '0.5' });
       const max = sample(fam, 'sabre_stage_latency_seconds', { stage, worker: 'all', quantile: '1' });
-      expect(p50).toBeGreaterThan(0);
+      // Processing a record takes well under the histogram's 1 µs resolution, so its p50 may be 0; every stage has a positive max.
+      if (stage === 'process') expect(p50).toBeGreaterThanOrEqual(0);
+      else expect(p50).toBeGreaterThan(0);
+      expect(max).toBeGreaterThan(0);
       expect(p50).toBeLessThanOrEqual(max);
       expect(max).toBeLessThan(60);
     }
