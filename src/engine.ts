@@ -477,10 +477,6 @@ export class Engine {
     return this.restored?.manifest.id;
   }
 
-  get pausedSources(): number {
-    return this.writer?.waiting ?? 0;
-  }
-
   get threadCount(): number {
     return this.pool?.threadCount ?? 0;
   }

@@ -1,29 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { once } from 'node:events';
-import { startIngest, type IngestFixture } from './helpers/ingest-server.js';
+import { startIngest, type IngestFixture, ndjson, SLOW, until } from './helpers/ingest-server.js';
 
 // Its own file: the timer count below must not see other tests' client timers.
-const T0 = 1_700_000_000_000;
 let fx: IngestFixture | undefined;
 afterEach(async () => { await fx?.stop(); fx = undefined; });
 
-function ndjson(n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += `{"key":"k${i % 7}","ts":${T0 + i},"value":${i}}\n`;
-  return s;
-}
 
-/** A tiny ring (≈ 50 records) drained by a worker that takes 1 ms per record. */
-const SLOW = { ringSize: '4KiB', partitions: 1, workers: 1, slowMicrosPerRecord: 1000 } as const;
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('POST /ingest, client gone', () => {
   it('an aborted request leaves nothing behind: its wait and timer end at once and its response is never written', async () => {

@@ -1,26 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startIngest, type IngestFixture } from './helpers/ingest-server.js';
+import { startIngest, type IngestFixture, ndjson, SLOW, until } from './helpers/ingest-server.js';
 
-const T0 = 1_700_000_000_000;
 let fx: IngestFixture | undefined;
 afterEach(async () => { await fx?.stop(); fx = undefined; });
 
-function ndjson(n: number, key = (i: number) => `k${i % 7}`): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += `{"key":"${key(i)}","ts":${T0 + i},"value":${i}}\n`;
-  return s;
-}
 
-/** A tiny ring (≈ 50 records) drained by a worker that takes 1 ms per record. */
-const SLOW = { ringSize: '4KiB', partitions: 1, workers: 1, slowMicrosPerRecord: 1000 } as const;
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('POST /ingest against full rings', () => {
   it('waits up to --ingest-timeout, then answers 503 with Retry-After; accepted records stay, the rest are counted, not dropped', async () => {

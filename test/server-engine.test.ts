@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../dist/src/index.js';
 import type { StatsSnapshot } from '../dist/src/metrics/stats-snapshot.js';
-import { parsePrometheus, sample } from './helpers/prom-parser.js';
+import { REQUIRED_FAMILIES, parsePrometheus, sample } from './helpers/prom-parser.js';
 
-const REQUIRED: Record<string, string> = {
-  sabre_records_in_total: 'counter',
-  sabre_records_out_total: 'counter',
-  sabre_late_records_total: 'counter',
-  sabre_dead_letter_total: 'counter',
-  sabre_stage_latency_seconds: 'summary',
-  sabre_gc_pause_seconds: 'summary',
-  sabre_ring_occupancy_ratio: 'gauge',
-  sabre_backpressure_seconds_total: 'counter',
-  sabre_watermark_lag_seconds: 'gauge',
-};
+const REQUIRED = REQUIRED_FAMILIES;
 
 let engine: Engine;
 let base: string;

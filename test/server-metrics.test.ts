@@ -2,20 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { startHttpServer, type HttpServer } from '../dist/src/server/http-server.js';
 import type { StatsSnapshot } from '../dist/src/metrics/stats-snapshot.js';
-import { parsePrometheus, sample } from './helpers/prom-parser.js';
+import { REQUIRED_FAMILIES, parsePrometheus, sample } from './helpers/prom-parser.js';
 import { startFixture, type Fixture } from './helpers/metrics-fixture.js';
 
-const REQUIRED: Record<string, string> = {
-  sabre_records_in_total: 'counter',
-  sabre_records_out_total: 'counter',
-  sabre_late_records_total: 'counter',
-  sabre_dead_letter_total: 'counter',
-  sabre_stage_latency_seconds: 'summary',
-  sabre_gc_pause_seconds: 'summary',
-  sabre_ring_occupancy_ratio: 'gauge',
-  sabre_backpressure_seconds_total: 'counter',
-  sabre_watermark_lag_seconds: 'gauge',
-};
+const REQUIRED = REQUIRED_FAMILIES;
 const QUANTILES = ['0.5', '0.9', '0.99', '0.999', '1'];
 
 let fx: Fixture;

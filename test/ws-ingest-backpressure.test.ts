@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startIngest, type IngestFixture } from './helpers/ingest-server.js';
+import { startIngest, type IngestFixture, SLOW } from './helpers/ingest-server.js';
 import { WsClient } from './helpers/ws-client.js';
 import { sendWithinCredit, type Frame } from './helpers/credit-sender.js';
 
@@ -7,8 +7,6 @@ const T0 = 1_700_000_000_000;
 let fx: IngestFixture | undefined;
 afterEach(async () => { await fx?.stop(); fx = undefined; });
 
-/** A tiny ring (≈ 50 records) drained by a worker that takes 0.5 ms per record. */
-const SLOW = { ringSize: '4KiB', partitions: 1, workers: 1, slowMicrosPerRecord: 500 } as const;
 
 function textFrame(n: number, from: number): Frame {
   let s = '';

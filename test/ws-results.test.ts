@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setImmediate as tick } from 'node:timers/promises';
-import { startIngest, type IngestFixture } from './helpers/ingest-server.js';
+import { startIngest, type IngestFixture, until as untilWithin } from './helpers/ingest-server.js';
+
+const until = (cond: () => boolean, ms = 20_000): Promise<void> => untilWithin(cond, ms);
 import { WsClient } from './helpers/ws-client.js';
 
 const T0 = 1_700_000_000_000;
@@ -19,13 +21,6 @@ async function writeRecords(f: IngestFixture, n: number): Promise<void> {
   }
 }
 
-async function until(cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const resultsIn = (c: WsClient): any[] => c.messages.flat();
 

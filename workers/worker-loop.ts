@@ -116,7 +116,6 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   const atBarrier = new Uint8Array(n);
   let barriersSeen = 0;
   let barrierId = 0;
-  let stopped = false;
 
   /** Process every frame published in ring i; returns records processed. */
   const drain = (i: number): number => {
@@ -166,7 +165,6 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
       } else if (kind === KIND_STOP) {
         ended[i] = 1;
         endedCount++;
-        stopped = true;
       }
       tail = (tail + align8(size)) | 0;
     }
@@ -260,7 +258,6 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   publishCounters();
   metrics?.close();
   out.done();
-  void stopped;
   return {
     worker: task.worker, threadId, records, results: op.firings, late: op.lateRecords, batches,
     outFullWaits: out.fullWaits, keys: op.keys.size,

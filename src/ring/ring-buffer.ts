@@ -1,6 +1,6 @@
 import { Doorbell } from './doorbell.js';
 import {
-  CAPACITY, END_FLAG, FRAME_ALIGN, HEAD, HEADER_BYTES, HEADER_WORDS, MAX_CAPACITY, MIN_CAPACITY,
+  CAPACITY, END_FLAG, HEAD, HEADER_BYTES, HEADER_WORDS, MAX_CAPACITY, MIN_CAPACITY,
   PRODUCER_WAITING, TAIL, WRAP_MARKER, align8,
 } from './layout.js';
 import { SabreError } from '../errors.js';
@@ -183,4 +183,3 @@ export class RingBuffer {
   }
 }
 
-export { FRAME_ALIGN, WRAP_MARKER };

@@ -59,3 +59,25 @@ export async function startIngest(options: IngestFixtureOptions = {}): Promise<I
     },
   };
 }
+
+/** Event time of the first record the ingest tests send. */
+export const T0 = 1_700_000_000_000;
+
+/** n NDJSON records one ms apart, keys k0…k6 unless `key` says otherwise. */
+export function ndjson(n: number, key = (i: number) => `k${i % 7}`): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += `{"key":"${key(i)}","ts":${T0 + i},"value":${i}}\n`;
+  return s;
+}
+
+/** A tiny ring (≈ 50 records) drained by a worker that takes 1 ms per record. */
+export const SLOW = { ringSize: '4KiB', partitions: 1, workers: 1, slowMicrosPerRecord: 1000 } as const;
+
+/** Poll `cond` every 5 ms; throws after `ms`. */
+export async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -143,3 +143,16 @@ export function sample(families: Map<string, PromFamily>, name: string, labels: 
   if (all.length !== 1) throw new Error(`${all.length} samples of ${name} ${JSON.stringify(labels)}`);
   return all[0]!.value;
 }
+
+/** The metric families issue 3 requires, with their Prometheus types. */
+export const REQUIRED_FAMILIES: Readonly<Record<string, string>> = {
+  sabre_records_in_total: 'counter',
+  sabre_records_out_total: 'counter',
+  sabre_late_records_total: 'counter',
+  sabre_dead_letter_total: 'counter',
+  sabre_stage_latency_seconds: 'summary',
+  sabre_gc_pause_seconds: 'summary',
+  sabre_ring_occupancy_ratio: 'gauge',
+  sabre_backpressure_seconds_total: 'counter',
+  sabre_watermark_lag_seconds: 'gauge',
+};
