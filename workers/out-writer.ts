@@ -8,7 +8,7 @@ import {
 } from '../src/codec/out-frames.js';
 import { IO_NOW, type Emitter, type WindowOperator } from '../src/state/window-operator.js';
 import {
-  F_COUNT, F_END, F_INGEST as SLOT_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_KEY, I_PARTITION,
+  F_COUNT, F_INGEST as SLOT_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_KEY, I_PARTITION,
 } from '../src/state/window-slots.js';
 
 const encoder = new TextEncoder();
@@ -44,7 +44,7 @@ export class OutWriter implements Emitter {
     const sf = slots.f;
     const sb = s * F_STRIDE;
     f64[(at + F_TIME) >> 3] = sf[sb + F_START]!;
-    f64[(at + F_INGEST) >> 3] = sf[sb + F_END]!;
+    f64[(at + F_INGEST) >> 3] = slots.end(s);
     const b = at + FRAME_HEADER_BYTES;
     f64[(b + R_COUNT) >> 3] = sf[sb + F_COUNT]!;
     f64[(b + R_SUM) >> 3] = sf[sb + F_SUM]!;

@@ -15,7 +15,7 @@ import type { UserAggregate } from '../src/state/user-aggregate.js';
 import type { WindowSpec } from '../src/time/window-spec.js';
 import {
   Counters, P_LATE, P_RECORDS_PROCESSED, P_RESULTS, P_WATERMARK, P_MAX_EVENT_TIME,
-  W_BATCHES, W_KEYS, W_LATE, W_LOOP_WALL, W_OPEN_WINDOWS, W_OUT_FULL_WAITS, W_RESULTS_OUT, W_WATERMARK,
+  W_BATCHES, W_KEYS, W_LATE, W_LOOP_WALL, W_OPEN_WINDOWS, W_OUT_FULL_WAITS, W_PEAK_OPEN_WINDOWS, W_STATE_BYTES, W_RESULTS_OUT, W_WATERMARK,
 } from '../src/metrics/counters.js';
 import { OutWriter } from './out-writer.js';
 import { WorkerMetrics } from '../src/metrics/worker-metrics.js';
@@ -78,7 +78,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   const out = new OutWriter(new RingBuffer(task.out), bell, task.partitions, task.maxBatch, task.tickMs);
   const op = new WindowOperator({
     window: task.window, outOfOrderness: task.outOfOrderness, allowedLateness: task.allowedLateness,
-    partitions: task.partitions, userAggregate,
+    partitions: task.partitions, userAggregate, earlyFiring: task.earlyFire > 0,
   }, out);
   const counters = new Counters(task.counters, task.counterLayout);
   const cf = counters.f64;
@@ -276,6 +276,8 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     cf[wIdx + W_BATCHES] = batches;
     cf[wIdx + W_OUT_FULL_WAITS] = out.fullWaits;
     cf[wIdx + W_OPEN_WINDOWS] = op.slots.live;
+    cf[wIdx + W_PEAK_OPEN_WINDOWS] = op.slots.peakLive;
+    cf[wIdx + W_STATE_BYTES] = op.stateBytes();
     cf[wIdx + W_KEYS] = op.keys.size;
   }
 }

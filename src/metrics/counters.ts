@@ -23,7 +23,9 @@ export const W_BATCHES = 4; // worker: batches drained
 export const W_OUT_FULL_WAITS = 5; // worker: times it waited for space in its out-ring
 export const W_OPEN_WINDOWS = 6; // worker: window states held
 export const W_KEYS = 7; // worker: distinct keys held
-export const WORKER_STRIDE = 8;
+export const W_PEAK_OPEN_WINDOWS = 8; // worker: most window states held at once
+export const W_STATE_BYTES = 9; // worker: bytes of its key table, window slots and timers
+export const WORKER_STRIDE = 16;
 
 export interface CounterLayout {
   partitions: number;

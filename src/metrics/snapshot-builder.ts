@@ -4,7 +4,7 @@
 // are cached by the histograms until new data arrives.
 import {
   P_MAX_EVENT_TIME, P_RECORDS_IN, P_RECORDS_PROCESSED, P_WATERMARK,
-  W_BATCHES, W_KEYS, W_LATE, W_OPEN_WINDOWS, W_RESULTS_OUT, W_WATERMARK,
+  W_BATCHES, W_KEYS, W_LATE, W_OPEN_WINDOWS, W_PEAK_OPEN_WINDOWS, W_STATE_BYTES, W_RESULTS_OUT, W_WATERMARK,
 } from './counters.js';
 import type { HubSources, MetricsHub, ThreadGc } from './metrics-hub.js';
 import { GC_KINDS, STAGES, type GcKind, type Stage } from './stages.js';
@@ -51,6 +51,8 @@ export function buildSnapshot(inputs: SnapshotInputs, hub: MetricsHub, now: numb
       late: c.worker(w, W_LATE),
       batches: c.worker(w, W_BATCHES),
       openWindows: c.worker(w, W_OPEN_WINDOWS),
+      peakOpenWindows: c.worker(w, W_PEAK_OPEN_WINDOWS),
+      stateBytes: c.worker(w, W_STATE_BYTES),
       keys: c.worker(w, W_KEYS),
       watermark: ok ? wm : null,
       watermarkLagSeconds: ok && Number.isFinite(maxEventTime) ? Math.max(0, maxEventTime - wm) / 1000 : null,

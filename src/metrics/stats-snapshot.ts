@@ -75,6 +75,10 @@ export interface WorkerStats {
   late: number;
   batches: number;
   openWindows: number;
+  /** Most window states the worker held at once during the run. */
+  peakOpenWindows: number;
+  /** Bytes of the worker's key table, window slots and timers (typed arrays; user accumulators not included). */
+  stateBytes: number;
   keys: number;
   /** Min watermark over the worker's partitions, epoch ms (null before data). */
   watermark: number | null;

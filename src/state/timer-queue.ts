@@ -70,6 +70,10 @@ export class TimerQueue {
     this.gen[i] = g;
   }
 
+  bytes(): number {
+    return this.time.byteLength + this.slot.byteLength + this.gen.byteLength;
+  }
+
   private grow(): void {
     const c = this.time.length * 2;
     const t = new Float64Array(c); t.set(this.time); this.time = t;

@@ -1,6 +1,7 @@
-import { KeyTable, K_FIRST, K_STRIDE } from './key-table.js';
+import { B_FIRST, B_ID1, B_STRIDE, KeyTable } from './key-table.js';
 import {
-  F_COUNT, F_END, F_FIRED_END, F_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_FLAGS, I_GEN, I_KEY, I_NEXT, I_PARTITION, I_STRIDE,
+  C_END, C_FIRED_END, C_STRIDE, F_COUNT, F_FIRED_END, F_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_FLAGS, I_GEN, I_KEY, I_NEXT,
+  I_PARTITION, I_STRIDE,
   S_ALIVE, S_DIRTY, S_FIRED, WindowSlots,
 } from './window-slots.js';
 import { TimerQueue } from './timer-queue.js';
@@ -24,6 +25,11 @@ export interface OperatorConfig {
   /** Global partition ids this operator serves; records name them by local index. */
   partitions: number[];
   userAggregate?: UserAggregate | undefined;
+  /**
+   * Track what early firings need (updated-since-firing flag, newest ingest
+   * time per window). Off by default: two stores per record nobody reads.
+   */
+  earlyFiring?: boolean;
 }
 
 const MAX_SESSION_MERGE = 1024;
@@ -67,6 +73,7 @@ export class WindowOperator {
   private readonly bound: number;
   private readonly lateness: number;
   private readonly ua: UserAggregate | undefined;
+  private readonly earlyFiring: boolean;
   private readonly scratch = new Int32Array(MAX_SESSION_MERGE);
   /** The record being processed: io[IN_TS], io[IN_VALUE], io[IN_INGEST] (see IN_*). */
   readonly io = new Float64Array(8);
@@ -92,6 +99,7 @@ export class WindowOperator {
     this.bound = config.outOfOrderness;
     this.lateness = config.allowedLateness;
     this.ua = config.userAggregate;
+    this.earlyFiring = config.earlyFiring === true;
     if (this.ua) this.slots.user = [];
   }
 
@@ -99,10 +107,11 @@ export class WindowOperator {
   record(pi: number, hash: number, src: Uint8Array, keyStart: number, keyLen: number): void {
     const io = this.io;
     const ts = io[IN_TS]!;
-    const keyId = this.keys.idOf(hash, src, keyStart, keyLen);
+    // The key's bucket (its hot row); used right away, before anything can grow the table.
+    const kw = this.keys.find(hash, src, keyStart, keyLen) * B_STRIDE;
     const wm = this.wm[pi]!;
     let accepted: boolean;
-    if (this.kind === 2) accepted = this.session(pi, keyId);
+    if (this.kind === 2) accepted = this.session(pi, kw);
     else {
       accepted = false;
       const size = this.size;
@@ -124,7 +133,7 @@ export class WindowOperator {
         accepted = true;
         io[IO_START] = start;
         io[IO_END] = end;
-        const s = this.windowOf(keyId, pi);
+        const s = this.windowOf(kw, pi);
         this.add(s);
         if (end <= wm) this.fire(s, FIRE_LATE);
       }
@@ -177,7 +186,7 @@ export class WindowOperator {
     slots.f[b + F_SUM] = w.sum;
     slots.f[b + F_MIN] = w.min;
     slots.f[b + F_MAX] = w.max;
-    slots.f[b + F_FIRED_END] = w.firedEnd;
+    slots.cold[s * C_STRIDE + C_FIRED_END] = w.firedEnd;
     slots.i[s * I_STRIDE + I_FLAGS] = S_ALIVE | (w.flags & (S_FIRED | S_DIRTY));
     if (this.ua) slots.user[s] = w.user === undefined ? this.ua.init() : w.user;
     slots.i[s * I_STRIDE + I_NEXT] = this.keys.firstWindow(keyId);
@@ -196,6 +205,13 @@ export class WindowOperator {
     return this.ua ? JSON.stringify(this.ua.result(this.slots.user[s])) : undefined;
   }
 
+  /** Bytes of the state tables (keys, slots, timers; user accumulators not included). */
+  stateBytes(): number {
+    let b = this.keys.bytes() + this.slots.bytes();
+    for (const t of this.timers) b += t.bytes();
+    return b;
+  }
+
   /** Minimum watermark over this operator's partitions. */
   minWatermark(): number {
     let m = Infinity;
@@ -205,20 +221,20 @@ export class WindowOperator {
 
   // ─────────────────────────────────────────────────────────────────────────
 
-  /** The slot of (key, io[IO_START]), created with its timer if new (end io[IO_END]). */
-  private windowOf(keyId: number, pi: number): number {
+  /** The slot of (key at bucket word kw, io[IO_START]), created with its timer if new (end io[IO_END]). */
+  private windowOf(kw: number, pi: number): number {
     const slots = this.slots;
     const f = slots.f;
     const si = slots.i;
-    const rows = this.keys.rows;
+    const buckets = this.keys.buckets;
     const start = this.io[IO_START]!;
-    for (let s = rows[keyId * K_STRIDE + K_FIRST]!; s >= 0; s = si[s * I_STRIDE + I_NEXT]!) {
+    for (let s = buckets[kw + B_FIRST]!; s >= 0; s = si[s * I_STRIDE + I_NEXT]!) {
       if (f[s * F_STRIDE + F_START] === start) return s;
     }
     const end = this.io[IO_END]!;
-    const s = slots.alloc(keyId, pi, start, end);
-    slots.i[s * I_STRIDE + I_NEXT] = rows[keyId * K_STRIDE + K_FIRST]!;
-    rows[keyId * K_STRIDE + K_FIRST] = s;
+    const s = slots.alloc(buckets[kw + B_ID1]! - 1, pi, start, end);
+    slots.i[s * I_STRIDE + I_NEXT] = buckets[kw + B_FIRST]!;
+    buckets[kw + B_FIRST] = s;
     if (this.ua) slots.user[s] = this.ua.init();
     // A window born behind the watermark fires as "late" right away (the caller does it); it only needs its purge timer.
     this.timers[pi]!.push(end > this.wm[pi]! ? end : end + this.lateness, s, slots.i[s * I_STRIDE + I_GEN]!);
@@ -231,17 +247,20 @@ export class WindowOperator {
     const f = slots.f;
     const b = s * F_STRIDE;
     const value = this.io[IN_VALUE]!;
-    const ingest = this.io[IN_INGEST]!;
     f[b + F_COUNT]! += 1;
     f[b + F_SUM]! += value;
     if (value < f[b + F_MIN]!) f[b + F_MIN] = value;
     if (value > f[b + F_MAX]!) f[b + F_MAX] = value;
-    if (ingest > f[b + F_INGEST]!) f[b + F_INGEST] = ingest;
-    slots.i[s * I_STRIDE + I_FLAGS]! |= S_DIRTY;
+    if (this.earlyFiring) {
+      const ingest = this.io[IN_INGEST]!;
+      if (ingest > f[b + F_INGEST]!) f[b + F_INGEST] = ingest;
+      slots.i[s * I_STRIDE + I_FLAGS]! |= S_DIRTY;
+    }
     if (this.ua) slots.user[s] = this.ua.add(slots.user[s], value);
   }
 
-  private session(pi: number, keyId: number): boolean {
+  private session(pi: number, kw: number): boolean {
+    const keyId = this.keys.buckets[kw + B_ID1]! - 1;
     const slots = this.slots;
     const io = this.io;
     const ts = io[IN_TS]!;
@@ -256,7 +275,7 @@ export class WindowOperator {
       if (pEnd + this.lateness <= wm) return false;
       io[IO_START] = ts;
       io[IO_END] = pEnd;
-      const s = this.windowOf(keyId, pi);
+      const s = this.windowOf(kw, pi);
       this.add(s);
       if (pEnd <= wm) this.fire(s, FIRE_LATE);
       return true;
@@ -271,12 +290,14 @@ export class WindowOperator {
     const first = scratch[0]!;
     const f = slots.f;
     const fb = first * F_STRIDE;
-    const oldEnd = f[fb + F_END]!;
+    const cold = slots.cold;
+    const cb = first * C_STRIDE;
+    const oldEnd = cold[cb + C_END]!;
     for (let i = 1; i < n; i++) this.mergeInto(first, scratch[i]!, keyId);
     if (ts < f[fb + F_START]!) f[fb + F_START] = ts;
-    if (pEnd > f[fb + F_END]!) f[fb + F_END] = pEnd;
+    if (pEnd > cold[cb + C_END]!) cold[cb + C_END] = pEnd;
     this.add(first);
-    const end = f[fb + F_END]!;
+    const end = cold[cb + C_END]!;
     const gen = slots.int(first, I_GEN);
     if (end > wm) {
       if (end !== oldEnd) this.timers[pi]!.push(end, first, gen);
@@ -297,7 +318,7 @@ export class WindowOperator {
     if (f[fb + F_MIN]! < f[fa + F_MIN]!) f[fa + F_MIN] = f[fb + F_MIN]!;
     if (f[fb + F_MAX]! > f[fa + F_MAX]!) f[fa + F_MAX] = f[fb + F_MAX]!;
     if (f[fb + F_INGEST]! > f[fa + F_INGEST]!) f[fa + F_INGEST] = f[fb + F_INGEST]!;
-    if (f[fb + F_END]! > f[fa + F_END]!) f[fa + F_END] = f[fb + F_END]!;
+    if (slots.end(b) > slots.end(a)) slots.setEnd(a, slots.end(b));
     if (f[fb + F_START]! < f[fa + F_START]!) f[fa + F_START] = f[fb + F_START]!;
     slots.i[a * I_STRIDE + I_FLAGS]! |= slots.int(b, I_FLAGS) & (S_FIRED | S_DIRTY);
     if (this.ua) slots.user[a] = this.ua.merge(slots.user[a], slots.user[b]);
@@ -352,7 +373,7 @@ export class WindowOperator {
     const ib = s * I_STRIDE;
     if (kind !== FIRE_EARLY) {
       slots.i[ib + I_FLAGS]! |= S_FIRED;
-      slots.f[s * F_STRIDE + F_FIRED_END] = slots.end(s);
+      slots.cold[s * C_STRIDE + C_FIRED_END] = slots.end(s);
     }
     slots.i[ib + I_FLAGS]! &= ~S_DIRTY;
     slots.f[s * F_STRIDE + F_INGEST] = 0;

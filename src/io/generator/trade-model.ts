@@ -42,7 +42,7 @@ export class TradeModel {
     const r2 = this.rng.nextInt32();
     const r3 = this.rng.nextInt32();
     this.keyIndex = uniform(r1, this.opts.keys);
-    this.drawnValue[0] = 100 + ((r2 >>> 0) % 10000) / 100;
+    this.drawnValue[0] = 100 + mod10000(r2) / 100;
     this.jitter = uniform(r3, this.jitterRange);
     this.attr = r2 >>> 20;
   }
@@ -59,4 +59,14 @@ export class TradeModel {
   keyString(k: number): string {
     return KEY_PREFIX[this.opts.kind] + k;
   }
+}
+
+/**
+ * (r >>> 0) % 10000 for the signed int32 r, in int32 arithmetic: the unsigned
+ * draw is a double above 2^31, and a double modulo is a C call (≈ 20 ns here).
+ * With u = hi·2^16 + lo, u mod 10000 = (hi·(2^16 mod 10000) + lo) mod 10000,
+ * and hi·5536 + lo < 2^31.
+ */
+export function mod10000(r: number): number {
+  return ((r >>> 16) * 5536 + (r & 0xffff)) % 10000;
 }
