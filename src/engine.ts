@@ -24,7 +24,7 @@ import { findRestorePoint, jobFingerprint, listCheckpoints, type RestorePoint } 
 import { PartFileSink } from './io/part-file-sink.js';
 import { readdirSync, existsSync } from 'node:fs';
 import { MetricsHub } from './metrics/metrics-hub.js';
-import type { StatsSnapshot } from './metrics/stats-snapshot.js';
+import type { SnapshotOptions, StatsSnapshot } from './metrics/stats-snapshot.js';
 import { FIRE_EARLY } from './codec/out-frames.js';
 import { startHttpServer, type HttpServer } from './server/http-server.js';
 import { addIngestRoutes, type IngestRoutes } from './server/ingest-routes.js';
@@ -275,7 +275,7 @@ export class Engine {
       const hub = this.hub;
       this.http = await startHttpServer({
         host: o.httpHost, listenPort: listen,
-        stats: () => this.stats(),
+        stats: (so) => this.stats(so),
         histogram: (stage, w) => hub?.hgrm(stage, w),
       });
       // Push ingest (POST /ingest, /ws/ingest) and live results (/ws/results) on the same app.
@@ -283,6 +283,8 @@ export class Engine {
         httpPort: this.openIngest('http'), wsPort: this.openIngest('ws'),
         onResult: (cb) => this.onResult(cb), accepting: () => this.state === 'running', options: o,
       });
+      const routes = this.ingest;
+      if (this.hub) this.hub.inputs.ingest = () => routes.stats();
     }
     this.pumpDone = this.pump();
     // Sources start once every worker is looping, so start-up is not measured as queueing and nothing waits on thread creation.
@@ -461,10 +463,10 @@ export class Engine {
     return this.sources.find((s) => s.name === name && !(s instanceof IngestPort));
   }
 
-  /** Every figure of the run (the JSON of /api/stats); counters only when metrics are off. */
-  stats(): StatsSnapshot {
+  /** Every figure of the run (the JSON of /api/stats; `{ distributions: true }` adds the full percentile distributions). */
+  stats(options: SnapshotOptions = {}): StatsSnapshot {
     if (!this.hub) throw new SabreError('ERR_ENGINE_STATE', 'stats() needs metrics (the metrics option is off, or the engine has not started)');
-    return this.hub.snapshot();
+    return this.hub.snapshot(undefined, options);
   }
 
   /** The HTTP server's bound port (metrics, dashboard, ingest), if it runs. */
@@ -519,7 +521,9 @@ export class Engine {
 
   private deadLetter(raw: string, fault: RecordFault, detail: string, where: string): void {
     this.deadLetters++;
-    this.deadSink.write(`${JSON.stringify({ code: 'ERR_BAD_RECORD', reason: fault, detail, source: where, input: raw })}\n`, 1);
+    // A refused record is not bad: it met rings that stayed full (the push client was answered 503 and told to resend it).
+    const code = fault === 'refused-full' ? 'ERR_RING_FULL' : 'ERR_BAD_RECORD';
+    this.deadSink.write(`${JSON.stringify({ code, reason: fault, detail, source: where, input: raw })}\n`, 1);
   }
 
   /** The main thread's consumer loop (see the class comment). */

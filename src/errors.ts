@@ -58,4 +58,6 @@ export type RecordFault =
   | 'bad-time'
   | 'bad-value'
   | 'too-large'
-  | 'bad-flatbuffer';
+  | 'bad-flatbuffer'
+  /** Not a bad record: a push source refused it after --ingest-timeout of full rings (503; code ERR_RING_FULL). */
+  | 'refused-full';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startIngest, type IngestFixture, ndjson, SLOW, until } from './helpers/ingest-server.js';
+import { startIngest, type IngestFixture, ndjson, SLOW, T0, until } from './helpers/ingest-server.js';
+import { recordBatch } from './helpers/flat-batch.js';
 
 let fx: IngestFixture | undefined;
 afterEach(async () => { await fx?.stop(); fx = undefined; });
@@ -34,6 +35,33 @@ describe('POST /ingest against full rings', () => {
     const summary = await fx.engine.stop();
     expect(summary.recordsProcessed).toBe(body.accepted);
     expect(rest.split('\n').filter(Boolean)).toHaveLength(body.notAccepted);
+    // Nothing refused is lost even if the client never resends: each refused record is in the dead-letter output,
+    // as it was sent, with a reason of its own (not a bad record) and its line.
+    const refused = fx.deadLetters();
+    expect(refused).toHaveLength(body.notAccepted);
+    expect(summary.deadLetter).toBe(body.notAccepted);
+    expect(refused.map((d) => d.input)).toEqual(rest.split('\n').filter(Boolean));
+    refused.forEach((d, i) => {
+      expect(d).toMatchObject({ code: 'ERR_RING_FULL', reason: 'refused-full', source: `http:/ingest:${body.accepted + 1 + i}` });
+      expect(d.detail).toMatch(/503.*--ingest-timeout/);
+    });
+  });
+
+  it('a refused flatbuffers batch is dead-lettered record by record as JSON with the job\'s field names', async () => {
+    fx = await startIngest({ ...SLOW, ingestTimeout: '100ms' });
+    const records = Array.from({ length: 300 }, (_, i) => ({ key: `k${i % 7}`, ts: T0 + i, value: i * 0.5 }));
+    const res = await fetch(`${fx.base}/ingest`, { method: 'POST', body: recordBatch(records), headers: { 'Content-Type': 'application/x-flatbuffers' } });
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body).toMatchObject({ reason: 'ERR_RING_FULL', retryFrom: { index: body.accepted } });
+    expect(body.notAccepted).toBe(300 - body.accepted);
+    fx.routes.close();
+    await fx.engine.stop();
+    const refused = fx.deadLetters();
+    expect(refused.map((d) => JSON.parse(d.input))).toEqual(records.slice(body.accepted));
+    expect(refused.map((d) => d.source)).toEqual(records.slice(body.accepted).map((_, i) => `http:/ingest[${body.accepted + i}]`));
+    expect(refused.every((d) => d.code === 'ERR_RING_FULL' && d.reason === 'refused-full')).toBe(true);
+    expect(fx.engine.stats().totals).toMatchObject({ rejected: body.notAccepted, deadLetter: body.notAccepted });
   });
 
   it('with time enough, a request waits while the ring drains and every record is accepted', async () => {
@@ -55,6 +83,9 @@ describe('POST /ingest against full rings', () => {
     const body = await res.json();
     expect(body.reason).toBe('ERR_ENGINE_STATE');
     expect(body.accepted + body.notAccepted).toBe(400);
+    // Refused because the engine stops (not for full rings): counted, not dead-lettered (docs/INGEST.md).
+    expect(fx.httpPort.rejected).toBe(body.notAccepted);
+    expect(fx.engine.snapshot().deadLetter).toBe(0);
     const later = await fetch(`${fx.base}/ingest`, { method: 'POST', body: ndjson(1), headers: { 'Content-Type': 'application/x-ndjson' } });
     expect(later.status).toBe(503);
   });

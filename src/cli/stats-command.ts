@@ -125,5 +125,19 @@ export function renderStats(s: StatsSnapshot, url = ''): string {
   if (s.server) {
     out.push(`WebSocket: ${s.server.wsClients} client(s), ${int(s.server.wsFramesSent)} frames sent, ${int(s.server.wsFramesSkipped)} skipped`);
   }
+  if (s.ingest) {
+    const h = s.ingest.http;
+    const ws = s.ingest.ws;
+    const r = s.ingest.results;
+    out.push('', 'Ingest');
+    out.push(table(['POST /ingest', 'requests', '202', '401', '413', '415', '503', 'not accepted', 'aborted', 'waiting'], [
+      ['responses', int(h.requests), int(h.accepted202), int(h.unauthorized401), int(h.tooLarge413), int(h.unsupported415),
+        int(h.unavailable503), int(h.recordsNotAccepted), int(h.aborted), int(h.waiting)],
+    ]));
+    out.push(table(['WebSocket', 'clients', 'frames', 'closed', 'close code'], [
+      ['/ws/ingest', int(ws.clients), int(ws.frames), int(ws.creditViolations), '4008 credit exceeded'],
+      ['/ws/results', int(r.clients), int(r.framesSent), int(r.slowDisconnects), '4009 too slow'],
+    ]));
+  }
   return `${out.join('\n')}\n`;
 }

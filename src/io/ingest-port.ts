@@ -36,6 +36,12 @@ export class IngestPort implements Source {
     return this.fields.needsValue;
   }
 
+  /** The record's field names (--key, --time, --value), e.g. to write a refused flatbuffers record as JSON. */
+  get fieldNames(): { key: string; time: string; value: string } {
+    const f = this.fields;
+    return { key: f.keyField, time: f.timeField, value: f.valueField };
+  }
+
   async run(): Promise<void> {}
   stop(): void {}
 
@@ -108,6 +114,17 @@ export class IngestPort implements Source {
     this.rejected++;
     this.deadLetterSink(raw, fault, detail, where);
     return INGEST_REJECTED;
+  }
+
+  /**
+   * A record refused for lack of space: its rings stayed full for the whole
+   * --ingest-timeout and the client was answered 503 (and told to resend it).
+   * Counted as rejected and dead-lettered with reason `refused-full`, so
+   * nothing refused is lost even when the client does not resend.
+   */
+  refuse(raw: string, detail: string, where: string): void {
+    this.rejected++;
+    this.deadLetterSink(raw, 'refused-full', detail, where);
   }
 
   /** Make what was written visible to the workers (call at the end of a request or batch). */

@@ -7,19 +7,23 @@ import type { JsHistogram } from 'hdr-histogram-js';
 import { clampMicros, countsIndex, createHistogram, valueFromIndex } from './hdr-layout.js';
 import type { IntervalCounts } from './latency-recorder.js';
 import type { DecodedBlock } from './snapshot-codec.js';
-import type { Quantiles } from './stats-snapshot.js';
+import type { DistributionPoint, Quantiles } from './stats-snapshot.js';
 
 export const EMPTY_QUANTILES: Readonly<Quantiles> = Object.freeze({
   count: 0, sum: 0, mean: 0, min: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0,
 });
 
-export interface DistributionPoint {
-  /** 0 … 100 */
-  percentile: number;
-  value: number;
-  /** Values ≤ value. */
-  count: number;
-}
+export type { DistributionPoint };
+
+/**
+ * Percentile ticks per half distance to 100% in distributions (as in the
+ * .hgrm text), and at most this many halvings: a distribution has at most
+ * 5 × 40 + 1 points. 40 halvings resolve one value in 2^40 (≈ 10^12), so
+ * only a histogram of more values than that has its far tail cut (the last
+ * point is still the max).
+ */
+export const DISTRIBUTION_TICKS = 5;
+export const DISTRIBUTION_MAX_HALVINGS = 40;
 
 export class CumulativeHistogram {
   readonly h: JsHistogram = createHistogram();
@@ -29,6 +33,8 @@ export class CumulativeHistogram {
   max = -Infinity;
   private cached: Quantiles | undefined;
   private cachedScale = 1;
+  private cachedDist: DistributionPoint[] | undefined;
+  private cachedDistScale = 1;
 
   addBlock(b: DecodedBlock): void {
     const f = b.f64;
@@ -56,6 +62,7 @@ export class CumulativeHistogram {
     this.min = Infinity;
     this.max = -Infinity;
     this.cached = undefined;
+    this.cachedDist = undefined;
   }
 
   private note(count: number, sum: number, min: number, max: number): void {
@@ -64,6 +71,7 @@ export class CumulativeHistogram {
     if (min < this.min) this.min = min;
     if (max > this.max) this.max = max;
     this.cached = undefined;
+    this.cachedDist = undefined;
   }
 
   /** Percentile summary; values divided by `scale` (1000 turns µs into ms). */
@@ -81,28 +89,31 @@ export class CumulativeHistogram {
   }
 
   /**
-   * The full percentile distribution at HdrHistogram's ticks (halving the
-   * remaining distance to 100% in `ticksPerHalfDistance` steps), values / scale.
+   * The full percentile distribution: the points HdrHistogram's percentile
+   * iterator stops at (DISTRIBUTION_TICKS per half distance to 100%, the
+   * rows of hgrm()), in one pass over the buckets. Values / scale, clamped to
+   * the exact min and max (HDR reports a bucket's highest equivalent value);
+   * the last point is (max, 100, count). At most
+   * DISTRIBUTION_TICKS × DISTRIBUTION_MAX_HALVINGS + 1 points. Cached until
+   * the next merge; the array is shared, do not modify it.
    */
-  distribution(ticksPerHalfDistance = 5, scale = 1): DistributionPoint[] {
+  distribution(scale = 1): DistributionPoint[] {
+    if (this.cachedDist && this.cachedDistScale === scale) return this.cachedDist;
     const out: DistributionPoint[] = [];
-    if (this.count === 0) return out;
-    const total = this.count;
-    for (let half = 0; half < 20; half++) {
-      const base = 100 - 100 / 2 ** half;
-      const step = 100 / 2 ** (half + 1) / ticksPerHalfDistance;
-      for (let t = 0; t < ticksPerHalfDistance; t++) {
-        const p = base + t * step;
-        const v = this.h.getValueAtPercentile(p);
-        out.push({ percentile: p, value: Math.min(v, this.max) / scale, count: Math.ceil((p / 100) * total) });
-        if (Math.min(v, this.max) >= this.max) return this.finish(out, scale);
+    if (this.count > 0) {
+      const cap = DISTRIBUTION_TICKS * DISTRIBUTION_MAX_HALVINGS;
+      const it = this.h.percentileIterator;
+      it.reset(DISTRIBUTION_TICKS);
+      while (it.hasNext()) {
+        const v = it.next();
+        if (v.percentileLevelIteratedTo >= 100 || out.length >= cap) break;
+        const value = Math.min(Math.max(v.valueIteratedTo, this.min), this.max) / scale;
+        out.push({ value, percentile: v.percentileLevelIteratedTo, count: v.totalCountToThisValue });
       }
+      out.push({ value: this.max / scale, percentile: 100, count: this.count });
     }
-    return this.finish(out, scale);
-  }
-
-  private finish(out: DistributionPoint[], scale: number): DistributionPoint[] {
-    out.push({ percentile: 100, value: this.max / scale, count: this.count });
+    this.cachedDist = out;
+    this.cachedDistScale = scale;
     return out;
   }
 

@@ -11,7 +11,9 @@ import { GcMonitor, heapSummary } from './gc-monitor.js';
 import { LatencyRecorder, wallClock, type Clock } from './latency-recorder.js';
 import { GC_BLOCK_BASE, decodeSnapshot, isMetricsMessage } from './snapshot-codec.js';
 import { GC_KINDS, STAGES, isStage, type Stage } from './stages.js';
-import type { EventLoopStats, HeapSummary, Quantiles, Rates, ServerStats, SourceStats, StatsSnapshot } from './stats-snapshot.js';
+import type {
+  EventLoopStats, HeapSummary, IngestStats, Quantiles, Rates, ServerStats, SnapshotOptions, SourceStats, StatsSnapshot,
+} from './stats-snapshot.js';
 import { buildSnapshot } from './snapshot-builder.js';
 
 export { buildSnapshot };
@@ -28,6 +30,8 @@ export interface HubSources {
   mainCounts?: () => { deadLetter?: number; rejected?: number };
   /** WebSocket figures of the HTTP server (set once the server runs). */
   server?: () => ServerStats | null;
+  /** Push-ingest counters of the HTTP server (set once its ingest routes exist). */
+  ingest?: () => IngestStats | null;
 }
 
 export interface MetricsHubOptions extends HubSources {
@@ -240,8 +244,8 @@ export class MetricsHub {
     return this.histogram(stage, worker)?.hgrm(1000);
   }
 
-  /** The snapshot of everything now. */
-  snapshot(now: number = this.clock()): StatsSnapshot {
-    return buildSnapshot(this.inputs, this, now);
+  /** The snapshot of everything now (with the full percentile distributions if asked). */
+  snapshot(now: number = this.clock(), options: SnapshotOptions = {}): StatsSnapshot {
+    return buildSnapshot(this.inputs, this, now, options);
   }
 }

@@ -93,6 +93,62 @@ export class PrometheusExporter {
         for (const w of s().workers) if (w.watermarkLagSeconds !== null) this.set({ worker: String(w.worker) }, w.watermarkLagSeconds);
       },
     });
+    // Push ingest (absent when the HTTP server, and with it ingest, is off).
+    new Counter({
+      name: 'sabre_ingest_requests_total', help: 'POST /ingest requests received.', registers: [r],
+      collect() { this.reset(); const i = s().ingest; if (i) this.inc(i.http.requests); },
+    });
+    new Counter({
+      name: 'sabre_ingest_responses_total',
+      help: 'POST /ingest answers by status: 202 accepted, 401 bad token, 413 body over --max-body, 415 unknown Content-Type, 503 rings full for --ingest-timeout or engine stopping.',
+      labelNames: ['code'], registers: [r],
+      collect() {
+        this.reset();
+        const h = s().ingest?.http;
+        if (!h) return;
+        this.inc({ code: '202' }, h.accepted202);
+        this.inc({ code: '401' }, h.unauthorized401);
+        this.inc({ code: '413' }, h.tooLarge413);
+        this.inc({ code: '415' }, h.unsupported415);
+        this.inc({ code: '503' }, h.unavailable503);
+      },
+    });
+    new Counter({
+      name: 'sabre_ingest_records_not_accepted_total', help: 'Records of POST /ingest requests answered 503 that were not accepted (the client was told to resend them).', registers: [r],
+      collect() { this.reset(); const i = s().ingest; if (i) this.inc(i.http.recordsNotAccepted); },
+    });
+    new Counter({
+      name: 'sabre_ingest_aborted_total', help: 'POST /ingest requests the client aborted.', registers: [r],
+      collect() { this.reset(); const i = s().ingest; if (i) this.inc(i.http.aborted); },
+    });
+    new Counter({
+      name: 'sabre_ws_closed_total', help: 'WebSockets closed by Sabre: 4008 credit exceeded (/ws/ingest), 4009 too slow (/ws/results).',
+      labelNames: ['code', 'reason'], registers: [r],
+      collect() {
+        this.reset();
+        const i = s().ingest;
+        if (!i) return;
+        this.inc({ code: '4008', reason: 'credit-exceeded' }, i.ws.creditViolations);
+        this.inc({ code: '4009', reason: 'too-slow' }, i.results.slowDisconnects);
+      },
+    });
+    new Counter({
+      name: 'sabre_ws_ingest_frames_total', help: 'Frames received on /ws/ingest.', registers: [r],
+      collect() { this.reset(); const i = s().ingest; if (i) this.inc(i.ws.frames); },
+    });
+    new Gauge({
+      name: 'sabre_ws_clients', help: 'Open WebSockets per endpoint.', labelNames: ['endpoint'], registers: [r],
+      collect() {
+        this.reset();
+        const x = s();
+        if (x.server) this.set({ endpoint: 'stats' }, x.server.wsClients);
+        if (x.ingest) {
+          this.set({ endpoint: 'ingest' }, x.ingest.ws.clients);
+          this.set({ endpoint: 'results' }, x.ingest.results.clients);
+        }
+      },
+    });
+
     new Gauge({
       name: 'sabre_heap_used_bytes', help: 'V8 heap in use per thread.', labelNames: ['thread'], registers: [r],
       collect() { this.reset(); for (const t of s().gc.threads) if (t.heap) this.set({ thread: t.thread }, t.heap.usedBytes); },

@@ -1,7 +1,9 @@
 // Builds the StatsSnapshot from the shared counters (read without messages),
 // the engine's callbacks (ring occupancy, sources) and the hub's merged
 // histograms. Called per request / per WebSocket tick; cheap: percentiles
-// are cached by the histograms until new data arrives.
+// are cached by the histograms until new data arrives. Full percentile
+// distributions (one pass over a histogram's buckets each, cached the same
+// way) only when asked for: /api/stats asks, the 1/s /ws/stats push does not.
 import {
   P_MAX_EVENT_TIME, P_RECORDS_IN, P_RECORDS_PROCESSED, P_WATERMARK,
   W_BATCHES, W_KEYS, W_LATE, W_OPEN_WINDOWS, W_PEAK_OPEN_WINDOWS, W_STATE_BYTES, W_RESULTS_OUT, W_WATERMARK,
@@ -10,7 +12,8 @@ import type { HubSources, MetricsHub, ThreadGc } from './metrics-hub.js';
 import { GC_KINDS, STAGES, type GcKind, type Stage } from './stages.js';
 import {
   PAUSE_BUCKETS_MS, SNAPSHOT_VERSION,
-  type GcKindStats, type GcThreadStats, type PartitionStats, type StageLatency, type StatsSnapshot, type WorkerStats,
+  type GcKindStats, type GcThreadStats, type PartitionStats, type SnapshotOptions, type StageLatency, type StatsSnapshot,
+  type WorkerStats,
 } from './stats-snapshot.js';
 import { detectUws } from './uws-impl.js';
 
@@ -21,7 +24,9 @@ const PAUSE_BUCKETS_US = PAUSE_BUCKETS_MS.map((b) => b * US_PER_MS);
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-export function buildSnapshot(inputs: SnapshotInputs, hub: MetricsHub, now: number = hub.clock()): StatsSnapshot {
+export function buildSnapshot(inputs: SnapshotInputs, hub: MetricsHub, now: number = hub.clock(),
+  options: SnapshotOptions = {}): StatsSnapshot {
+  const dist = options.distributions === true;
   const c = inputs.counters;
   const occ = typeof inputs.ringOccupancy === 'function' ? inputs.ringOccupancy() : inputs.ringOccupancy ?? [];
   const main = inputs.mainCounts?.() ?? {};
@@ -67,6 +72,7 @@ export function buildSnapshot(inputs: SnapshotInputs, hub: MetricsHub, now: numb
     stages[s] = {
       all: hub.latencyAll[i]!.quantiles(), workers: hub.latency[i]!.map((h) => h.quantiles()), interval: hub.lastInterval[i]!,
     };
+    if (dist) stages[s].distribution = { all: hub.latencyAll[i]!.distribution(), workers: hub.latency[i]!.map((h) => h.distribution()) };
   });
 
   return {
@@ -90,19 +96,21 @@ export function buildSnapshot(inputs: SnapshotInputs, hub: MetricsHub, now: numb
       name: s.name, records: s.records, pauses: s.pauses, pausedSeconds: s.pausedSeconds,
     })),
     latency: { unit: 'us', stages },
-    gc: { unit: 'ms', threads: hub.threads.map(gcThread) },
+    gc: { unit: 'ms', threads: hub.threads.map((t) => gcThread(t, dist)) },
     eventLoop: hub.eventLoop,
     server: inputs.server?.() ?? null,
+    ingest: inputs.ingest?.() ?? null,
   };
 }
 
-function gcThread(t: ThreadGc): GcThreadStats {
+function gcThread(t: ThreadGc, dist: boolean): GcThreadStats {
   const kinds = {} as Record<GcKind, GcKindStats>;
   let count = 0;
   let totalMs = 0;
   GC_KINDS.forEach((k, i) => {
     const h = t.kinds[i]!;
     kinds[k] = { count: h.count, totalMs: h.sum / US_PER_MS, pauseMs: h.quantiles(US_PER_MS) };
+    if (dist) kinds[k].distribution = h.distribution(US_PER_MS);
     count += h.count;
     totalMs += h.sum / US_PER_MS;
   });

@@ -23,6 +23,19 @@ export interface Quantiles {
   max: number;
 }
 
+/**
+ * One point of a percentile distribution, at HdrHistogram's percentile ticks
+ * (the rows of the .hgrm text): `count` values are ≤ `value`.
+ */
+export interface DistributionPoint {
+  /** The value at this percentile (the histogram's unit), clamped to the exact min and max. */
+  value: number;
+  /** 0 … 100: the percentile level iterated to. */
+  percentile: number;
+  /** Values ≤ value. */
+  count: number;
+}
+
 export interface HeapSummary {
   usedBytes: number;
   totalBytes: number;
@@ -111,12 +124,16 @@ export interface StageLatency {
   workers: Quantiles[];
   /** Merged over all workers, for the snapshots that arrived in the last closed interval (for charts over time). */
   interval: Quantiles;
+  /** Full percentile distributions since the start, µs (only in /api/stats: not pushed over /ws/stats). */
+  distribution?: { all: DistributionPoint[]; workers: DistributionPoint[][] };
 }
 
 export interface GcKindStats {
   count: number;
   totalMs: number;
   pauseMs: Quantiles;
+  /** Full percentile distribution of the pauses, ms (only in /api/stats: not pushed over /ws/stats). */
+  distribution?: DistributionPoint[];
 }
 
 export interface GcThreadStats {
@@ -149,6 +166,54 @@ export interface ServerStats {
   wsFramesSent: number;
   /** Frames not sent to a client whose buffered amount was over the limit. */
   wsFramesSkipped: number;
+  /**
+   * Sequence number of the /ws/stats push this snapshot went out in (0: not
+   * pushed, e.g. a plain /api/stats). `/api/stats?push=N` returns push N
+   * exactly, while it is among the last few.
+   */
+  push: number;
+}
+
+/** POST /ingest counters (responses by status code). */
+export interface HttpIngestStats {
+  requests: number;
+  accepted202: number;
+  unauthorized401: number;
+  tooLarge413: number;
+  unsupported415: number;
+  /** Requests answered 503 because a ring stayed full (or the engine was stopping). */
+  unavailable503: number;
+  /** Records of those requests that were not accepted (also counted in totals.rejected). */
+  recordsNotAccepted: number;
+  aborted: number;
+  /** Requests waiting for ring space right now. */
+  waiting: number;
+}
+
+/** WS /ws/ingest counters. */
+export interface WsIngestStats {
+  clients: number;
+  frames: number;
+  /** Clients closed with 4008 "credit exceeded". */
+  creditViolations: number;
+  /** Frames waiting for ring space right now, over all clients. */
+  queuedFrames: number;
+}
+
+/** WS /ws/results counters. */
+export interface WsResultsStats {
+  clients: number;
+  framesSent: number;
+  resultsSent: number;
+  /** Subscribers closed with 4009 "too slow". */
+  slowDisconnects: number;
+}
+
+/** Push ingest on the HTTP server (POST /ingest, /ws/ingest, /ws/results). */
+export interface IngestStats {
+  http: HttpIngestStats;
+  ws: WsIngestStats;
+  results: WsResultsStats;
 }
 
 export interface StatsSnapshot {
@@ -167,6 +232,14 @@ export interface StatsSnapshot {
   gc: { unit: 'ms'; threads: GcThreadStats[] };
   eventLoop: EventLoopStats | null;
   server: ServerStats | null;
+  /** Push ingest counters; null when the HTTP server (and with it ingest) is off. */
+  ingest: IngestStats | null;
+}
+
+/** What a snapshot carries beyond the figures every consumer needs. */
+export interface SnapshotOptions {
+  /** Add the full percentile distributions (StageLatency.distribution, GcKindStats.distribution). Default false. */
+  distributions?: boolean;
 }
 
 /** The value of a Quantiles at one of QUANTILES (0.5 … 1). */

@@ -1,7 +1,10 @@
 // Read-only JSON/text routes: /metrics, /api/stats, /api/histograms/:stage.hgrm.
+// /api/stats carries the full percentile distributions (cached per histogram
+// until new data arrives); ?push=N answers with exactly the snapshot that
+// /ws/stats push N carried (404 once it is no longer kept).
 import type { HttpRequest, TemplatedApp } from 'uWebSockets.js';
 import { PROMETHEUS_CONTENT_TYPE, type PrometheusExporter } from '../metrics/prometheus.js';
-import type { StatsSnapshot } from '../metrics/stats-snapshot.js';
+import type { SnapshotOptions, StatsSnapshot } from '../metrics/stats-snapshot.js';
 import { JSON_TYPE, TEXT_TYPE, methodNotAllowed, notFound, send, serverError } from './respond.js';
 
 /** The query string: native uWS has getQuery(); its pure-Node fallback throws there but keeps it in getUrl(). */
@@ -19,8 +22,11 @@ export type HistogramSource = (stage: string, worker: number | 'all') => string 
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
-export function addApiRoutes(app: TemplatedApp, stats: () => StatsSnapshot, histogram: HistogramSource,
-  prometheus: PrometheusExporter): void {
+/** The JSON of /ws/stats push `seq`, if still kept. */
+export type PushedSource = (seq: number) => string | undefined;
+
+export function addApiRoutes(app: TemplatedApp, stats: (options?: SnapshotOptions) => StatsSnapshot, histogram: HistogramSource,
+  prometheus: PrometheusExporter, pushed: PushedSource = () => undefined): void {
   app.get('/metrics', (res) => {
     // Registered before the first await: a client that hangs up mid-render must not be written to.
     let aborted = false;
@@ -38,9 +44,20 @@ export function addApiRoutes(app: TemplatedApp, stats: () => StatsSnapshot, hist
     );
   });
 
-  app.get('/api/stats', (res) => {
+  app.get('/api/stats', (res, req) => {
+    const push = queryOf(req).get('push');
+    if (push !== null) {
+      const seq = Number(push);
+      const json = Number.isInteger(seq) && seq > 0 ? pushed(seq) : undefined;
+      if (json === undefined) {
+        send(res, '404 Not Found', JSON_TYPE, JSON.stringify({ error: `push ${push} is not kept (only the last few /ws/stats pushes are)` }), NO_STORE);
+      } else {
+        send(res, '200 OK', JSON_TYPE, json, NO_STORE);
+      }
+      return;
+    }
     try {
-      send(res, '200 OK', JSON_TYPE, JSON.stringify(stats()), NO_STORE);
+      send(res, '200 OK', JSON_TYPE, JSON.stringify(stats({ distributions: true })), NO_STORE);
     } catch (e) {
       serverError(res, e);
     }

@@ -1,6 +1,7 @@
 // The metrics/dashboard HTTP server on uWebSockets.js. Read-only routes:
 //   GET /metrics                      Prometheus text (version 0.0.4)
-//   GET /api/stats                    the StatsSnapshot as JSON
+//   GET /api/stats                    the StatsSnapshot as JSON, with full percentile distributions
+//                                     (?push=N: exactly the snapshot of /ws/stats push N, while kept)
 //   GET /api/histograms/:stage.hgrm   HdrHistogram percentile distribution (ms; ?worker=N)
 //   GET /                             the live dashboard (+ /assets/*)
 //   WS  /ws/stats                     the snapshot pushed once a second
@@ -11,7 +12,7 @@
 import type { TemplatedApp, us_listen_socket, us_socket } from 'uWebSockets.js';
 import { SabreError } from '../errors.js';
 import { PrometheusExporter } from '../metrics/prometheus.js';
-import type { ServerStats, StatsSnapshot } from '../metrics/stats-snapshot.js';
+import type { ServerStats, SnapshotOptions, StatsSnapshot } from '../metrics/stats-snapshot.js';
 import { addApiRoutes, type HistogramSource } from './api-routes.js';
 import { JSON_TYPE, methodNotAllowed, notFound, send } from './respond.js';
 import { addStaticRoutes } from './static-routes.js';
@@ -28,7 +29,8 @@ export interface HttpServerOptions {
   port?: number;
   /** Overrides `port`; 0 binds an ephemeral port (tests). The bound port is in the result. */
   listenPort?: number;
-  stats: () => StatsSnapshot;
+  /** The snapshot now; /api/stats asks for the full distributions, the /ws/stats push and /metrics do not. */
+  stats: (options?: SnapshotOptions) => StatsSnapshot;
   /** HdrHistogram text of a stage (merged over workers, or one worker); undefined → 404. */
   histogram: (stage: string, worker?: number | 'all') => string | undefined;
   /** WebSocket push interval, ms (default 1000). */
@@ -62,14 +64,15 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
   const app = uWS.App();
   const prometheus = new PrometheusExporter();
   let socket: StatsSocket | undefined;
-  const stats = (): StatsSnapshot => {
-    const s = options.stats();
+  const stats = (o?: SnapshotOptions): StatsSnapshot => {
+    const s = options.stats(o);
     if (s.server === null && socket) s.server = socket.serverStats();
     return s;
   };
-  socket = new StatsSocket(stats, { intervalMs: options.wsIntervalMs ?? 1000, bufferLimit: options.wsBufferLimit ?? 256 * 1024 });
+  socket = new StatsSocket(() => stats(), { intervalMs: options.wsIntervalMs ?? 1000, bufferLimit: options.wsBufferLimit ?? 256 * 1024 });
   const histogram: HistogramSource = (stage, worker) => options.histogram(stage, worker);
-  addApiRoutes(app, stats, histogram, prometheus);
+  const s0 = socket;
+  addApiRoutes(app, stats, histogram, prometheus, (seq) => s0.pushed(seq));
   addStaticRoutes(app);
   socket.register(app, '/ws/stats');
   // uWS yields a non-upgrade request on a ws route to the next matching handler.

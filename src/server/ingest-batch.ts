@@ -125,6 +125,58 @@ export class IngestBatch {
     return this.kind === 'ndjson' ? { line: this.line + 1 } : { index: this.pos };
   }
 
+  /**
+   * Dead-letter every record not yet written as refused (IngestPort.refuse,
+   * reason refused-full), after a 503 for rings that stayed full: NDJSON
+   * lines and a JSON body as they came, flatbuffers records as a JSON object
+   * with the job's field names (a record that does not read is described
+   * instead). Leaves accepted/rejected/position as they were (the 503 body
+   * reports them); returns how many were refused (= remaining()).
+   */
+  refuseRest(port: IngestPort, readers: FlatReaders, detail: string): number {
+    let n = 0;
+    if (this.kind === 'json') {
+      if (this.pos === 0) {
+        port.refuse(this.text, detail, this.where);
+        n = 1;
+      }
+      return n;
+    }
+    if (this.kind === 'ndjson') {
+      const t = this.text;
+      let pos = this.pos;
+      let line = this.line;
+      while (pos < t.length) {
+        let nl = t.indexOf('\n', pos);
+        if (nl < 0) nl = t.length;
+        let end = nl;
+        if (end > pos && t.charCodeAt(end - 1) === 13) end--;
+        if (!isBlank(t, pos, end)) {
+          port.refuse(t.slice(pos, end), detail, `${this.where}:${line + 1}`);
+          n++;
+        }
+        pos = nl + 1;
+        line++;
+      }
+      return n;
+    }
+    const flat = readers.flat;
+    const count = flat.openBatch(this.bytes);
+    if (count < 0) return 0; // not a RecordBatch: rejected as a whole already
+    const names = port.fieldNames;
+    for (let i = this.pos; i < count; i++) {
+      const raw = flat.batchRecord(i, false)
+        ? JSON.stringify({
+          [names.key]: Buffer.from(flat.bytes.buffer, flat.bytes.byteOffset + flat.keyStart, flat.keyLength).toString('utf8'),
+          [names.time]: flat.eventTime, [names.value]: flat.value,
+        })
+        : `(flatbuffers RecordBatch record ${i} of ${count}, ${this.bytes.length} bytes)`;
+      port.refuse(raw, detail, `${this.where}[${i}]`);
+      n++;
+    }
+    return n;
+  }
+
   /** The response/ack fields: accepted, rejected, errors (and errorsOmitted when some were left out). */
   summary(): { accepted: number; rejected: number; errors: RecordError[]; errorsOmitted?: number } {
     const s: { accepted: number; rejected: number; errors: RecordError[]; errorsOmitted?: number } =

@@ -8,7 +8,8 @@
 //   413 body over --max-body (Content-Length checked up front, bytes counted while reading)
 //   415 any other Content-Type
 //   503 + Retry-After: a ring stayed full for --ingest-timeout; the body says what was
-//       accepted and how many records were not (reason ERR_RING_FULL, retryFrom)
+//       accepted and how many records were not (reason ERR_RING_FULL, retryFrom); those
+//       are also dead-lettered, reason refused-full (docs/INGEST.md)
 //
 // The body is read whole (bounded by --max-body), then written synchronously
 // until done or a ring is full; then the request stops writing and awaits
@@ -22,27 +23,15 @@ import type { IngestPort } from '../io/ingest-port.js';
 import { bearerOk, WWW_AUTHENTICATE } from './bearer.js';
 import { bodyKindOf, IngestBatch, type BodyKind, type FlatReaders } from './ingest-batch.js';
 import { JSON_TYPE, methodNotAllowed } from './respond.js';
+import type { HttpIngestStats } from '../metrics/stats-snapshot.js';
+
+export type { HttpIngestStats };
 
 export interface HttpIngestOptions {
   maxBody: number;
   /** ms a request may wait for ring space in total; 0 = answer 503 at once. */
   ingestTimeout: number;
   authToken: string | undefined;
-}
-
-export interface HttpIngestStats {
-  requests: number;
-  accepted202: number;
-  unauthorized401: number;
-  tooLarge413: number;
-  unsupported415: number;
-  /** Requests answered 503 because a ring stayed full (or the engine was stopping). */
-  unavailable503: number;
-  /** Records of those requests that were not accepted (also counted in the port's `rejected`). */
-  recordsNotAccepted: number;
-  aborted: number;
-  /** Requests waiting for ring space right now. */
-  waiting: number;
 }
 
 /** Under load, records are published at most this often (see publishSoon). */
@@ -226,19 +215,26 @@ class IngestRequest {
     this.finish('202 Accepted', b.rejected === 0 ? `{"accepted":${b.accepted},"rejected":0,"errors":[]}` : JSON.stringify(b.summary()));
   }
 
-  /** 503: the records written so far stay accepted; the rest are counted as refused and listed as not accepted. */
+  /**
+   * 503: the records written so far stay accepted; the rest are counted as
+   * refused and listed as not accepted. Refused after --ingest-timeout, they
+   * are also dead-lettered (reason refused-full), so none is lost if the
+   * client does not resend; refused because the engine is stopping or failed,
+   * they are only counted (the dead-letter output may already be closed).
+   */
   giveUp(reason: string): void {
     if (this.done) return;
     const owner = this.owner;
     const b = this.batch!;
     const notAccepted = b.remaining();
     owner.port.publish();
-    owner.port.rejected += notAccepted;
     owner.counts.unavailable503++;
     owner.counts.recordsNotAccepted += notAccepted;
     const detail = reason === 'ERR_RING_FULL'
       ? `the rings stayed full for ${owner.options.ingestTimeout} ms (--ingest-timeout); send the records not accepted again`
       : reason === 'ERR_ENGINE_STATE' ? 'the engine is stopping' : 'the engine failed';
+    if (reason === 'ERR_RING_FULL') b.refuseRest(owner.port, owner.readers, `answered 503: ${detail}, from retryFrom on`);
+    else owner.port.rejected += notAccepted;
     const body = { ...b.summary(), notAccepted, reason, detail, retryFrom: b.position() };
     const retry = String(Math.max(1, Math.ceil(owner.options.ingestTimeout / 1000)));
     this.finish('503 Service Unavailable', JSON.stringify(body), { 'Retry-After': retry });

@@ -5,9 +5,10 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { IngestPort } from '../io/ingest-port.js';
 import type { WindowResult } from '../io/out-drain.js';
-import { HttpIngest, type HttpIngestStats } from './ingest-http.js';
-import { WsIngest, type WsIngestStats } from './ws-ingest.js';
-import { WsResults, type WsResultsStats } from './ws-results.js';
+import type { IngestStats } from '../metrics/stats-snapshot.js';
+import { HttpIngest } from './ingest-http.js';
+import { WsIngest } from './ws-ingest.js';
+import { WsResults } from './ws-results.js';
 
 export { CLOSE_CREDIT_EXCEEDED } from './ws-ingest.js';
 export { CLOSE_TOO_SLOW } from './ws-results.js';
@@ -32,11 +33,8 @@ export interface IngestHooks {
   resultsMaxFrameBytes?: number;
 }
 
-export interface IngestRouteStats {
-  http: HttpIngestStats;
-  ws: WsIngestStats;
-  results: WsResultsStats;
-}
+/** The shape /api/stats carries as `ingest` (declared with the snapshot, src/metrics/stats-snapshot.ts). */
+export type IngestRouteStats = IngestStats;
 
 export interface IngestRoutes {
   stats(): IngestRouteStats;

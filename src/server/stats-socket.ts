@@ -24,6 +24,8 @@ export interface StatsClient {
 
 // uWS send() results.
 const SEND_DROPPED = 2;
+/** Pushed snapshots kept for pushed(seq): a few seconds' worth at the default 1/s. */
+const KEPT_PUSHES = 8;
 
 export class StatsSocket {
   private readonly clients = new Set<WebSocket<StatsClient>>();
@@ -36,6 +38,9 @@ export class StatsSocket {
   framesSent = 0;
   framesSkipped = 0;
   ticks = 0;
+  /** Snapshots built for pushing so far (the last one's sequence number). */
+  pushes = 0;
+  private readonly kept: { seq: number; json: string }[] = [];
 
   constructor(private readonly stats: () => StatsSnapshot, private readonly options: StatsSocketOptions) {}
 
@@ -53,7 +58,7 @@ export class StatsSocket {
       open: (ws) => {
         this.fallbackState?.set(ws, this.newClient());
         this.clients.add(ws);
-        this.push(ws, JSON.stringify(this.stats()));
+        this.push(ws, this.build());
       },
       drain: (ws) => { this.state(ws).drains++; },
       close: (ws) => { this.clients.delete(ws); },
@@ -79,8 +84,24 @@ export class StatsSocket {
   tick(): void {
     this.ticks++;
     if (this.clients.size === 0) return;
-    const json = JSON.stringify(this.stats());
+    const json = this.build();
     for (const ws of this.clients) this.push(ws, json);
+  }
+
+  /** Build and serialise the next snapshot to push, numbered, and keep it for pushed(). */
+  private build(): string {
+    const seq = ++this.pushes;
+    const s = this.stats();
+    s.server = { ...(s.server ?? this.serverStats()), push: seq };
+    const json = JSON.stringify(s);
+    this.kept.push({ seq, json });
+    if (this.kept.length > KEPT_PUSHES) this.kept.shift();
+    return json;
+  }
+
+  /** The JSON of push `seq` exactly as it was sent, while it is among the last KEPT_PUSHES. */
+  pushed(seq: number): string | undefined {
+    return this.kept.find((k) => k.seq === seq)?.json;
   }
 
   private push(ws: WebSocket<StatsClient>, json: string): void {
@@ -108,7 +129,7 @@ export class StatsSocket {
   }
 
   serverStats(): ServerStats {
-    return { wsClients: this.clients.size, wsFramesSent: this.framesSent, wsFramesSkipped: this.framesSkipped };
+    return { wsClients: this.clients.size, wsFramesSent: this.framesSent, wsFramesSkipped: this.framesSkipped, push: 0 };
   }
 
   close(): void {

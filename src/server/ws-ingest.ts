@@ -21,6 +21,9 @@ import type { IngestPort } from '../io/ingest-port.js';
 import { bearerOk, WWW_AUTHENTICATE } from './bearer.js';
 import { IngestBatch, type FlatReaders } from './ingest-batch.js';
 import { JSON_TYPE, methodNotAllowed, send } from './respond.js';
+import type { WsIngestStats } from '../metrics/stats-snapshot.js';
+
+export type { WsIngestStats };
 
 /** Close codes (documented in docs/INGEST.md). */
 export const CLOSE_CREDIT_EXCEEDED = 4008;
@@ -35,14 +38,6 @@ export interface WsIngestOptions {
   /** Bytes of frames queued behind a full ring before the client counts as a violator (4008). */
   queueLimit: number;
   authToken: string | undefined;
-}
-
-export interface WsIngestStats {
-  clients: number;
-  frames: number;
-  creditViolations: number;
-  /** Frames waiting for ring space right now, over all clients. */
-  queuedFrames: number;
 }
 
 interface Pending {

@@ -11,6 +11,9 @@
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { WindowResult } from '../io/out-drain.js';
 import { JSON_TYPE, methodNotAllowed, send } from './respond.js';
+import type { WsResultsStats } from '../metrics/stats-snapshot.js';
+
+export type { WsResultsStats };
 
 export const CLOSE_TOO_SLOW = 4009;
 
@@ -19,13 +22,6 @@ export interface WsResultsOptions {
   maxBackpressure: number;
   /** Largest frame, bytes (results are split across frames beyond it). */
   maxFrameBytes: number;
-}
-
-export interface WsResultsStats {
-  clients: number;
-  framesSent: number;
-  resultsSent: number;
-  slowDisconnects: number;
 }
 
 /** Per-socket state (uWS user data). */

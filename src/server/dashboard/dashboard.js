@@ -2,7 +2,9 @@
 // /ws/stats (one StatsSnapshot per second), keeps a few minutes of history
 // and renders it with uPlot (served from node_modules/uplot, no CDN).
 // Every number the tests read carries a data-testid and its raw value in
-// data-value; #app[data-updates] counts the snapshots rendered.
+// data-value; #app[data-updates] counts the snapshots rendered and
+// #app[data-push] is the push they came in (server.push: /api/stats?push=N
+// returns that snapshot). The uPlot instances are on window.sabreCharts.
 (function () {
   'use strict';
 
@@ -85,6 +87,7 @@
     { label: 'p50' }, { label: 'p99' }, { label: 'p99.9' }, { label: 'max' },
   ], { log: true, values: (u, v) => v.map((x) => fmtMs(x)) });
   let gcChart = null;
+  window.sabreCharts = { throughput, latency, get gc() { return gcChart; } };
   const stageSelect = $('stage-select');
   stageSelect.addEventListener('change', () => drawLatency());
 
@@ -148,6 +151,8 @@
     renderSources(s);
     const sv = s.server;
     $('ws-info').textContent = sv ? `WebSocket: ${sv.wsClients} client(s), ${fmtInt(sv.wsFramesSent)} frames sent, ${fmtInt(sv.wsFramesSkipped)} skipped (slow clients)` : '';
+    app.dataset.push = String(sv ? sv.push : 0);
+    app.dataset.snapshotTime = String(s.time);
     last = s;
   }
 
@@ -191,7 +196,7 @@
     const body = $('gc-body');
     body.textContent = '';
     for (const th of s.gc.threads) {
-      const tr = el('tr', { 'data-testid': `gc-${th.thread}` });
+      const tr = el('tr', { 'data-testid': `gc-${th.thread}`, 'data-value': String(th.count) });
       tr.append(el('td', null, th.thread));
       let p99 = 0, max = 0;
       for (const k of GC_KINDS) {
@@ -211,7 +216,7 @@
     root.textContent = '';
     for (const th of s.gc.threads) {
       const box = el('div', { class: 'gc-thread', 'data-testid': `gc-hist-${th.thread}` });
-      box.append(el('h3', null, `${th.thread} — ${fmtInt(th.count)} pauses`));
+      box.append(el('h3', { 'data-testid': `gc-${th.thread}-count`, 'data-value': String(th.count) }, `${th.thread} — ${fmtInt(th.count)} pauses`));
       const cols = el('div', { class: 'cols' });
       const peak = Math.max(1, ...th.pauseBuckets);
       th.pauseBuckets.forEach((c, i) => {
@@ -265,7 +270,8 @@
     }
     for (const x of s.sources) {
       const tr = el('tr', { 'data-testid': `source-${x.name}` });
-      tr.append(el('td', null, x.name), el('td', null, fmtInt(x.records)), el('td', null, fmtInt(x.pauses)),
+      tr.append(el('td', null, x.name), el('td', null, fmtInt(x.records)),
+        el('td', { 'data-testid': `source-${x.name}-pauses`, 'data-value': String(x.pauses) }, fmtInt(x.pauses)),
         el('td', { 'data-testid': `source-${x.name}-paused`, 'data-value': String(x.pausedSeconds) }, x.pausedSeconds.toFixed(3)));
       body.append(tr);
     }
