@@ -2,7 +2,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { resolve as resolvePath } from 'node:path';
 import { resolveOptions, type RawOptions, type ResolvedOptions } from './options.js';
-import { SabreError, type RecordFault } from './errors.js';
+import { SabreError, type ErrorCode, type RecordFault } from './errors.js';
 import { Doorbell } from './ring/doorbell.js';
 import { RingBuffer } from './ring/ring-buffer.js';
 import { Partitioner } from './partition/partitioner.js';
@@ -246,8 +246,7 @@ export class Engine {
         checkpointDir: o.checkpointDir, restoreFiles: this.restored?.snapshotFiles,
       };
       const run = this.pool.run(task);
-      run.catch((e: unknown) => this.fail(new SabreError('ERR_WORKER_CRASHED',
-        `worker ${w} failed: ${(e as Error)?.message ?? String(e)}`, { cause: e })));
+      run.catch((e: unknown) => this.fail(workerError(w, e)));
       this.workerRuns.push(run);
     }
     const httpWanted = o.httpPort > 0 || this.extra.httpListenPort !== undefined;
@@ -403,7 +402,8 @@ export class Engine {
     } else {
       await this.writer.end(true);
     }
-    const workers = await Promise.all(this.workerRuns);
+    // A worker failing meanwhile fails the run: stop() rejects with the run's error (ERR_WORKER_CRASHED), not the raw one.
+    const workers = await Promise.all(this.workerRuns).catch((e: unknown) => { throw this.failure ?? e; });
     // Every worker returned after writing its DONE frame: drain until all are read.
     while (this.drain.workersDone < this.options.workers) await yieldToLoop();
     this.pumpStop = true;
@@ -566,6 +566,18 @@ export class Engine {
       }
     }
   }
+}
+
+/**
+ * A worker's failure as the run's error: ERR_WORKER_CRASHED, whose cause is
+ * a SabreError with the worker's own code when it failed with one (e.g.
+ * ERR_RESULT_TOO_LARGE; workers/partition-worker.ts carries the code across).
+ */
+function workerError(w: number, e: unknown): SabreError {
+  const message = (e as Error)?.message ?? String(e);
+  const code = ((e as Error)?.cause as { code?: unknown } | undefined)?.code;
+  const cause = typeof code === 'string' && code.startsWith('ERR_') ? new SabreError(code as ErrorCode, message, { cause: e }) : e;
+  return new SabreError('ERR_WORKER_CRASHED', `worker ${w} failed: ${cause instanceof SabreError ? `${cause.code}: ` : ''}${message}`, { cause });
 }
 
 /** Ids of every checkpoint directory, complete or not, so new checkpoints never reuse one. */

@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'ERR_INVALID_OPTION'
   | 'ERR_BAD_RECORD'
   | 'ERR_RECORD_TOO_LARGE'
+  | 'ERR_RESULT_TOO_LARGE'
   | 'ERR_RING_FULL'
   | 'ERR_LATE_RECORD'
   | 'ERR_WORKER_CRASHED'
@@ -22,6 +23,8 @@ const FAULT: Record<ErrorCode, Fault> = {
   ERR_INVALID_OPTION: 'user',
   ERR_BAD_RECORD: 'user',
   ERR_RECORD_TOO_LARGE: 'user',
+  /** A window result (its key plus a user aggregate's JSON) larger than an out-ring frame. */
+  ERR_RESULT_TOO_LARGE: 'user',
   ERR_RING_FULL: 'external',
   ERR_LATE_RECORD: 'user',
   ERR_WORKER_CRASHED: 'internal',

@@ -24,6 +24,8 @@ interface Spec {
 }
 
 const CORES = availableParallelism();
+/** --out-ring-size when not given: this, or --ring-size when that is larger. */
+const DEFAULT_OUT_RING_SIZE = 1 << 20;
 
 export const OPTION_SPECS = {
   source: { kind: 'string', default: 'generator', help: 'generator | file:PATH | stdin' },
@@ -44,7 +46,10 @@ export const OPTION_SPECS = {
   workers: { kind: 'int', default: Math.max(1, CORES - 1), min: 1, max: 256, help: 'worker threads (W), default cores - 1' },
   keyGroups: { kind: 'int', default: 128, min: 1, max: 32768, help: 'key groups (fixed for a job\'s life, >= partitions)' },
   ringSize: { kind: 'bytes', default: '1MiB', min: 1024, max: 1 << 30, help: 'bytes per input ring (a power of two)' },
-  outRingSize: { kind: 'bytes', default: '1MiB', min: 1024, max: 1 << 30, help: 'bytes per worker output ring (a power of two)' },
+  outRingSize: {
+    kind: 'bytes', default: undefined, min: 1024, max: 1 << 30,
+    help: 'bytes per worker output ring (a power of two, >= --ring-size) [the larger of 1MiB and --ring-size]',
+  },
   maxBatch: { kind: 'int', default: 256, min: 1, max: 65536, help: 'frames per ring publish under load' },
   spin: { kind: 'int', default: -1, min: -1, max: 1_000_000, help: 'worker spin iterations before sleeping (-1 = auto: 0 when threads > cores)' },
   generator: { kind: 'string', default: 'trades', choices: ['trades', 'cards'], help: 'generator record kind' },
@@ -208,6 +213,13 @@ export function resolveOptions(raw: RawOptions = {}): ResolvedOptions {
   delete out.agg;
   if ((out.keyGroups as number) < (out.partitions as number)) {
     bad('keyGroups', `(${out.keyGroups}) must be at least --partitions (${out.partitions}): a partition owns whole key groups`);
+  }
+  out.outRingSize ??= Math.max(DEFAULT_OUT_RING_SIZE, out.ringSize as number);
+  if ((out.outRingSize as number) < (out.ringSize as number)) {
+    // A result frame carries its record's key: the largest record an input ring accepts (a quarter of
+    // --ring-size) must leave a result that fits an out-ring frame (half of --out-ring-size; workers/out-writer.ts).
+    bad('outRingSize', `(${out.outRingSize}) must be at least --ring-size (${out.ringSize}): a window result carries its record's key, `
+      + `so the largest record a ring accepts must leave a result that fits the out-ring; raise --out-ring-size to ${out.ringSize} or lower --ring-size`);
   }
   return Object.freeze(out) as unknown as ResolvedOptions;
 }

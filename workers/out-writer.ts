@@ -7,6 +7,7 @@ import {
   R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_PARTITION, R_SUM, R_USER_LEN, RESULT_FIXED_BYTES,
 } from '../src/codec/out-frames.js';
 import { IO_NOW, type Emitter, type WindowOperator } from '../src/state/window-operator.js';
+import { SabreError } from '../src/errors.js';
 import {
   F_COUNT, F_INGEST as SLOT_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_KEY, I_PARTITION,
 } from '../src/state/window-slots.js';
@@ -20,19 +21,30 @@ const encoder = new TextEncoder();
  */
 export class OutWriter implements Emitter {
   fullWaits = 0;
+  /**
+   * Largest frame: half the out-ring (input rings take a quarter, see
+   * RingBuffer.maxFrameBytes). The main thread drains an out-ring completely
+   * on every pass, so a waiting worker always finds it empty at last, and an
+   * empty ring fits any frame of at most half its size, even one that must
+   * wrap. That leaves room for the result of the largest record an input ring
+   * accepts whenever --out-ring-size >= --ring-size (the rule in options.ts).
+   */
+  readonly maxFrameBytes: number;
 
   constructor(private readonly out: RingBuffer, private readonly bell: Doorbell,
-    private readonly partitions: number[], private readonly maxBatch: number, private readonly tickMs: number) {}
+    private readonly partitions: number[], private readonly maxBatch: number, private readonly tickMs: number) {
+    this.maxFrameBytes = out.capacity >> 1;
+  }
 
   result(op: WindowOperator, s: number, fire: number): void {
     const slots = op.slots;
     const keys = op.keys;
     const keyId = slots.int(s, I_KEY);
     const keyLen = keys.keyLength(keyId);
-    const userJson = op.userResultJson(s);
-    const user = userJson === undefined ? undefined : encoder.encode(userJson);
+    const user = op.config.userAggregate ? userResult(op, s) : undefined;
     const userLen = user ? user.length : 0;
     const size = FRAME_HEADER_BYTES + RESULT_FIXED_BYTES + keyLen + userLen;
+    if (size > this.maxFrameBytes) this.tooLarge(size, keyLen, userLen);
     const at = this.reserve(size);
     const out = this.out;
     const i32 = out.i32;
@@ -67,6 +79,7 @@ export class OutWriter implements Emitter {
   late(hash: number, src: Uint8Array, keyStart: number, keyLen: number, ts: number, value: number,
     ingest: number, watermark: number, partition: number): void {
     const size = FRAME_HEADER_BYTES + LATE_FIXED_BYTES + keyLen;
+    if (size > this.maxFrameBytes) this.tooLarge(size, keyLen, 0);
     const at = this.reserve(size);
     const out = this.out;
     out.i32[(at + F_KIND) >> 2] = KIND_LATE;
@@ -108,6 +121,16 @@ export class OutWriter implements Emitter {
     this.out.publish();
   }
 
+  /** A frame the out-ring can never hold: waiting for space would hang the worker, so the run fails here. */
+  private tooLarge(size: number, keyLen: number, userLen: number): never {
+    let fit = this.out.capacity;
+    while (fit >> 1 < size) fit *= 2;
+    throw new SabreError('ERR_RESULT_TOO_LARGE', `a window result of ${size} bytes (key ${keyLen} B, user aggregate result ${userLen} B) `
+      + `exceeds the out-ring's largest frame (${this.maxFrameBytes} B, half of --out-ring-size ${this.out.capacity}): `
+      + `raise --out-ring-size to at least ${fit}${userLen > 0 ? ', or make the aggregate\'s result() smaller' : ''}`);
+  }
+
+  /** `size` is at most maxFrameBytes (checked by the callers), so the loop ends once the main thread drains. */
   private reserve(size: number): number {
     const out = this.out;
     for (;;) {
@@ -125,4 +148,22 @@ export class OutWriter implements Emitter {
       this.bell.sleep(epoch, this.tickMs);
     }
   }
+}
+
+/**
+ * The user aggregate's result as UTF-8 JSON, or undefined when it has no JSON
+ * form (undefined, a function, a symbol): the drain then writes null, as it
+ * does for NaN and ±Infinity (JSON.stringify's own null). A result() that
+ * throws, or a value JSON.stringify refuses (a BigInt, a cycle), fails the run
+ * with ERR_USER_AGGREGATE rather than an anonymous crash.
+ */
+function userResult(op: WindowOperator, s: number): Uint8Array | undefined {
+  let json: string | undefined;
+  try {
+    json = op.userResultJson(s);
+  } catch (e) {
+    throw new SabreError('ERR_USER_AGGREGATE', `aggregate "${op.config.userAggregate!.name}": result() did not give a JSON value: `
+      + `${(e as Error)?.message ?? String(e)}`, { cause: e });
+  }
+  return json === undefined ? undefined : encoder.encode(json);
 }

@@ -1,9 +1,17 @@
 // Piscina worker entry: one long task per worker, for the whole run.
 import { loadUserAggregate } from '../src/state/user-aggregate.js';
+import { SabreError } from '../src/errors.js';
 import { runWorkerLoop, type WorkerSummary, type WorkerTask } from './worker-loop.js';
 
 export default async function partitionWorker(task: WorkerTask): Promise<WorkerSummary> {
   // Import before the loop starts: once it runs, this thread's event loop is blocked until END.
   const userAggregate = task.aggregateModule ? await loadUserAggregate(task.aggregateModule) : undefined;
-  return runWorkerLoop(task, userAggregate);
+  try {
+    return runWorkerLoop(task, userAggregate);
+  } catch (e) {
+    // The error reaches the main thread structured-cloned, which keeps message and cause but drops
+    // own properties such as `code`: carry the stable code in the cause (the engine reads it back).
+    if (e instanceof SabreError) throw new Error(e.message, { cause: { code: e.code } });
+    throw e;
+  }
 }

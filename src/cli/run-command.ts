@@ -20,7 +20,9 @@ export async function runCommand(raw: RawOptions): Promise<number> {
     } catch (e) {
       const err = e as SabreError;
       const o = resolveOptions(raw);
-      if (err.code !== 'ERR_WORKER_CRASHED' || !o.checkpointDir || o.onWorkerError !== 'restore' || restarts >= o.restartLimit) throw e;
+      // A result too large for the out-ring is a matter of configuration: after a restore it would fail the same way.
+      const tooLarge = (err.cause as SabreError | undefined)?.code === 'ERR_RESULT_TOO_LARGE';
+      if (err.code !== 'ERR_WORKER_CRASHED' || tooLarge || !o.checkpointDir || o.onWorkerError !== 'restore' || restarts >= o.restartLimit) throw e;
       process.stderr.write(`[sabre] ${err.code}: ${err.message}; restoring from the last checkpoint (restart ${restarts + 1} of ${o.restartLimit})\n`);
     }
   }

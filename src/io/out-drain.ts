@@ -201,6 +201,7 @@ export class OutDrain {
         case 'min': v = f64[(b + R_MIN) >> 3]!; break;
         case 'max': v = f64[(b + R_MAX) >> 3]!; break;
         case 'avg': v = sum / count; break;
+        // The user aggregate's JSON; null when its result has no JSON form (undefined, a function, a symbol; NaN and ±Infinity stringify as null).
         default: v = a === this.userAggregate && user !== undefined ? user : 'null';
       }
       line += `,"${a}":${v}`;
