@@ -196,6 +196,10 @@ export function resolveOptions(raw: RawOptions = {}): ResolvedOptions {
     }
   }
   for (const [name, spec] of Object.entries(OPTION_SPECS) as [OptionName, Spec][]) {
+    // null is not "the default" (a --config file or a caller that means the default leaves the option out).
+    if ((raw[name] as unknown) === null) {
+      bad(name, `is null; give a value${spec.default !== undefined ? ` (default ${String(spec.default)})` : ''} or leave the option out`);
+    }
     const v = raw[name] ?? spec.default;
     out[name] = v === undefined ? undefined : convert(name, spec, v);
   }

@@ -61,9 +61,29 @@ export function parseArgs(args: string[]): RawOptions {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new SabreError('ERR_INVALID_OPTION', `--config ${path} must hold a JSON object of options, e.g. {"window": "tumbling:1s"}`);
     }
-    fromFile = parsed as RawOptions; // resolveOptions validates every key and value
+    fromFile = configOptions(parsed as Record<string, unknown>, path); // resolveOptions validates every key and value
   }
   return { ...fromFile, ...flags } as RawOptions;
+}
+
+/**
+ * A --config object's keys are the options' camelCase names; the flag
+ * spelling (kebab-case, "out-of-orderness") names the same option. Naming one
+ * option both ways is an error. Values are left to resolveOptions (which
+ * also rejects null: leave an option out to get its default).
+ */
+function configOptions(obj: Record<string, unknown>, path: string): RawOptions {
+  const out: Record<string, unknown> = {};
+  const spelled: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const name = k.includes('-') && camel(k) in OPTION_SPECS ? camel(k) : k;
+    if (spelled[name] !== undefined) {
+      throw new SabreError('ERR_INVALID_OPTION', `--config ${path}: "${spelled[name]}" and "${k}" are the same option; keep one`);
+    }
+    spelled[name] = k;
+    out[name] = v;
+  }
+  return out as RawOptions;
 }
 
 export async function main(argv: string[]): Promise<number> {
