@@ -1,7 +1,18 @@
 import type { RecordFault } from '../errors.js';
 
-/** ISO-8601 date or date-time (what Date.parse reads the same everywhere). */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+/** ISO-8601 date or date-time: date, then optionally time and offset. */
+const ISO_8601 = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * Epoch ms of an ISO-8601 string, NaN if it is not one. A date-time without
+ * an offset is UTC, as a date alone is: Date.parse would read it in the
+ * machine's time zone, so the same input would give other windows elsewhere.
+ */
+export function parseIsoTime(t: string): number {
+  const m = ISO_8601.exec(t);
+  if (!m) return NaN;
+  return Date.parse(m[2] === undefined ? m[1]! : `${m[1]}T${m[2]}${m[3] ?? 'Z'}`);
+}
 
 /**
  * Pulls key, event time and value out of a parsed JSON record into its own
@@ -38,7 +49,7 @@ export class RecordFields {
       if (!Number.isFinite(t)) return this.fail('bad-time', `field "${this.timeField}" is not a finite number`);
       this.time = t;
     } else if (typeof t === 'string') {
-      const ms = ISO_8601.test(t) ? Date.parse(t) : NaN;
+      const ms = parseIsoTime(t);
       if (!Number.isFinite(ms)) return this.fail('bad-time', `field "${this.timeField}" is not an ISO-8601 date: ${JSON.stringify(t).slice(0, 60)}`);
       this.time = ms;
     } else {
