@@ -22,10 +22,17 @@ describe('hot loops allocate nothing per record', () => {
     const records = Number(m![2]!.replace(/,/g, ''));
     expect(records).toBeGreaterThan(1_000_000);
     const perThread = new Map<string, number>();
+    // Every GC trace line, by isolate (V8 prints `[pid:isolate] …` per isolate): proof that the output of
+    // both threads was seen, so "no scavenges" cannot mean "no trace lines parsed".
+    const traced = new Map<string, number>();
     for (const line of stdout.split('\n')) {
+      const any = /^\[\d+:(0x[0-9a-f]+)\]\s+\d+ ms: (Scavenge|Mark-Compact|Mark-sweep|Minor Mark-Compact|Minor Mark-Sweep)/.exec(line);
+      if (any) traced.set(any[1]!, (traced.get(any[1]!) ?? 0) + 1);
       const s = /^\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: Scavenge/.exec(line);
       if (s && Number(s[2]) > WARMUP_MS) perThread.set(s[1]!, (perThread.get(s[1]!) ?? 0) + 1);
     }
+    // With --workers 1 the process has exactly two isolates, the main thread's and the worker's: both were traced.
+    expect(traced.size).toBe(2);
     for (const [, n] of perThread) expect(n).toBeLessThan(12);
   });
 });

@@ -79,4 +79,39 @@ describe('bad input goes to the dead-letter output with a reason, and the run co
     expect(got).toHaveLength(1);
     expect(readFileSync(dead, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).reason)).toEqual(['bad-time', 'not-an-object']);
   });
+
+  it('too-large: a record whose frame exceeds a ring frame is dead-lettered from a file, and the run goes on', async () => {
+    const dir = tmpDir();
+    const input = join(dir, 'in.ndjson');
+    const dead = join(dir, 'dead.ndjson');
+    const out = join(dir, 'out.ndjson');
+    // A 1 KiB ring takes frames up to 256 bytes: a 300-byte key cannot fit, a 3-byte one can.
+    const big = JSON.stringify({ key: 'K'.repeat(300), ts: 1000, value: 1 });
+    writeFileSync(input, [GOOD[0]!, big, GOOD[1]!].join('\n') + '\n');
+    await run('node', ['bin/sabre.js', 'run', '--source', `file:${input}`, '--sink', `file:${out}`, '--dead-letter', `file:${dead}`,
+      '--ring-size', '1KiB', '--out-ring-size', '1KiB', '--window', 'tumbling:1s', '--agg', 'count,sum', '--http-port', '0']);
+    const dl = readFileSync(dead, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(dl.map((d) => [d.code, d.reason, d.source, d.input])).toEqual([['ERR_BAD_RECORD', 'too-large', `file:${input}:2`, big]]);
+    expect(readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)))
+      .toEqual([{ key: 'A', start: 1000, end: 2000, count: 2, sum: 3, fire: 'watermark' }]);
+  });
+
+  it('too-large through the library API: write() rejects and tryWrite() throws ERR_RECORD_TOO_LARGE, both dead-lettered', async () => {
+    const dir = tmpDir();
+    const dead = join(dir, 'dead.ndjson');
+    const engine = createEngine({ source: 'api', sink: 'null', deadLetter: `file:${dead}`, ringSize: '1KiB', outRingSize: '1KiB', httpPort: 0, progress: 0 });
+    const got: unknown[] = [];
+    engine.onResult((r) => got.push(r));
+    await engine.start();
+    await expect(engine.write({ key: 'K'.repeat(300), ts: 5, value: 1 })).rejects.toMatchObject({ code: 'ERR_RECORD_TOO_LARGE', reason: 'too-large' });
+    expect(() => engine.tryWrite({ key: 'Ω'.repeat(150), ts: 5, value: 1 })) // 300 bytes of UTF-8
+      .toThrow(expect.objectContaining({ code: 'ERR_RECORD_TOO_LARGE', reason: 'too-large' }));
+    expect(engine.tryWrite({ key: 'Ω'.repeat(50), ts: 5, value: 1 })).toBe(true);
+    const summary = await engine.stop();
+    expect(summary.deadLetter).toBe(2);
+    expect(summary.recordsIn).toBe(1);
+    expect(got).toHaveLength(1);
+    expect(readFileSync(dead, 'utf8').split('\n').filter(Boolean).map((l) => [JSON.parse(l).code, JSON.parse(l).reason]))
+      .toEqual([['ERR_BAD_RECORD', 'too-large'], ['ERR_BAD_RECORD', 'too-large']]);
+  });
 });
