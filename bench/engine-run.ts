@@ -22,6 +22,8 @@ export interface EngineRun {
   recordsPerSec: number;
   /** Per stage (µs), merged over workers, since the start; absent when metrics are off. */
   latencyUs?: { queue: StageFigures; process: StageFigures; emit: StageFigures };
+  /** The same after the warm-up (runEngine's markAfterMs): steady state; absent without a mark. */
+  steadyUs?: { queue: StageFigures; process: StageFigures; emit: StageFigures };
   /** GC per thread (main, worker-N): pauses, total and longest (ms). */
   gc?: { thread: string; count: number; totalMs: number; maxMs: number; pauseBuckets: number[] }[];
 }
@@ -49,11 +51,15 @@ export function gcOf(st: StatsSnapshot): NonNullable<EngineRun['gc']> {
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** Run the generator job to its end (count or duration) and collect the figures. */
-export async function runEngine(opts: EngineOptions, onStart?: (e: ReturnType<typeof createEngine>) => void): Promise<EngineRun & { summary: RunSummary }> {
+export async function runEngine(opts: EngineOptions, onStart?: (e: ReturnType<typeof createEngine>) => void,
+  markAfterMs?: number): Promise<EngineRun & { summary: RunSummary }> {
   const engine = createEngine(opts);
   await engine.start();
   onStart?.(engine);
+  // Steady state: latency counted afresh once the warm-up (JIT, table growth, first GCs) is over.
+  const mark = markAfterMs === undefined ? undefined : setTimeout(() => engine.markLatency(), markAfterMs);
   const s = await engine.done;
+  clearTimeout(mark);
   const seconds = s.elapsedMs / 1000;
   const run: EngineRun & { summary: RunSummary } = {
     recordsIn: s.recordsIn, recordsProcessed: s.recordsProcessed, results: s.results, late: s.late,
@@ -62,6 +68,8 @@ export async function runEngine(opts: EngineOptions, onStart?: (e: ReturnType<ty
   if (opts.metrics !== false) {
     const st = engine.stats();
     run.latencyUs = figuresOf(st);
+    const since = st.latency.sinceMark;
+    if (since) run.steadyUs = { queue: pick(since.stages.queue), process: pick(since.stages.process), emit: pick(since.stages.emit) };
     run.gc = gcOf(st);
   }
   return run;

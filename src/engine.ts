@@ -469,6 +469,16 @@ export class Engine {
     return this.hub.snapshot(undefined, options);
   }
 
+  /**
+   * Start counting stage latencies afresh in stats().latency.sinceMark, e.g.
+   * after a warm-up, for steady-state percentiles (the run-long figures go on).
+   * Splits at the workers' snapshot granularity (1 s).
+   */
+  markLatency(): void {
+    if (!this.hub) throw new SabreError('ERR_ENGINE_STATE', 'markLatency() needs metrics (the metrics option is off, or the engine has not started)');
+    this.hub.markLatency();
+  }
+
   /** The HTTP server's bound port (metrics, dashboard, ingest), if it runs. */
   get httpPort(): number | undefined {
     return this.http?.port;

@@ -105,6 +105,13 @@ describe('sabre bench --smoke', () => {
         expect(s.p50.median).toBeLessThanOrEqual(s.p99.median);
         expect(s.p99.median).toBeLessThanOrEqual(s.max.median);
       }
+      // Steady state (after the warm-up mark): a part of the run, so never worse at its max than the whole run.
+      for (const stage of ['queue', 'process']) {
+        const s = l.steadyLatencyUs[stage];
+        expect(Number.isFinite(s.p50.median)).toBe(true);
+        expect(s.p50.median).toBeLessThanOrEqual(s.p99.median);
+        expect(s.max.median).toBeLessThanOrEqual(l.latencyUs[stage].max.median);
+      }
     }
   });
 

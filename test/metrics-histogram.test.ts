@@ -203,6 +203,38 @@ describe('worker snapshots merged by the hub', () => {
     expect(() => hub.recorder('emit', 2)).toThrow(RangeError);
   });
 
+  it('markLatency() starts the since-mark figures afresh; run-long figures go on', () => {
+    const clock = manualClock();
+    const counters = Counters.create({ partitions: 1, workers: 1 });
+    const hub = new MetricsHub({ counters, clock: clock.now, mainThread: false });
+    const port = { postMessage: (m: MetricsMessage) => { expect(hub.ingest(m)).toBe(true); } };
+    const w0 = new WorkerMetrics({ worker: 0, port, clock: clock.now, gc: false, intervalMs: 1000 });
+    expect(hub.snapshot().latency.sinceMark).toBeNull();
+    // Warm-up: slow values, flushed; then the mark; then fast values.
+    for (let i = 0; i < 1000; i++) w0.queue.recordValue(50_000);
+    const emit = hub.recorder('emit', 0);
+    emit.recordValueWithCount(9_000, 3); // recorded before the mark: goes before it
+    clock.advance(1000);
+    w0.maybeFlush(clock.now());
+    const markedAt = clock.now();
+    hub.markLatency();
+    for (let i = 0; i < 500; i++) w0.queue.recordValue(7);
+    emit.recordValueWithCount(40, 2);
+    clock.advance(1000);
+    w0.maybeFlush(clock.now());
+    hub.tick();
+    const snap = hub.snapshot();
+    expect(snap.latency.sinceMark!.at).toBe(markedAt);
+    const q = snap.latency.sinceMark!.stages.queue;
+    expect(q.count).toBe(500);
+    expect(q.max).toBe(7);
+    expect(snap.latency.sinceMark!.stages.emit.count).toBe(2);
+    expect(snap.latency.sinceMark!.stages.emit.max).toBe(40);
+    expect(snap.latency.stages.queue.all.count).toBe(1500);
+    expect(snap.latency.stages.queue.all.max).toBe(50_000);
+    expect(snap.latency.stages.emit.all.count).toBe(5);
+  });
+
   it('encodes only non-zero buckets and rejects malformed buffers', () => {
     const r = new LatencyRecorder(() => 0);
     r.recordValueWithCount(100, 5);

@@ -12,12 +12,12 @@ const STAGES = ['queue', 'process', 'emit'] as const;
 const FIELDS = ['p50', 'p99', 'p999', 'max'] as const;
 type Fig = Record<(typeof STAGES)[number], Record<(typeof FIELDS)[number], ReturnType<typeof stats>>>;
 
-/** min/median/max over the repetitions of every stage's every percentile. */
-export function latencyStats(runs: EngineRun[]): Fig {
+/** min/median/max over the repetitions of every stage's every percentile (whole run, or `steady`: after the warm-up). */
+export function latencyStats(runs: EngineRun[], steady = false): Fig {
   const out = {} as Fig;
   for (const s of STAGES) {
     out[s] = {} as Fig[typeof s];
-    for (const f of FIELDS) out[s][f] = stats(runs.map((r) => r.latencyUs?.[s][f] ?? NaN));
+    for (const f of FIELDS) out[s][f] = stats(runs.map((r) => (steady ? r.steadyUs : r.latencyUs)?.[s][f] ?? NaN));
   }
   return out;
 }
@@ -28,6 +28,8 @@ export async function latencyUnderLoad(ctx: ScenarioContext): Promise<Record<str
   const workers = ctx.num('workers', Math.max(1, ctx.cores - 1));
   const maxCount = ctx.num('count', smoke ? 200_000 : 3_000_000);
   const seconds = ctx.num('seconds', smoke ? 0.5 : 5);
+  // Each throttled run first runs `warmup` seconds at its rate (JIT, table growth, first GCs), then `seconds` measured.
+  const warmup = ctx.num('warmup', smoke ? 0.3 : 2);
   const fractions = ctx.list('fractions', [0.1, 0.5, 0.9]);
   const fixed = ctx.list('rates', smoke ? [] : [1_000_000]);
   const job = { ...CORE_JOB, partitions, workers };
@@ -48,11 +50,12 @@ export async function latencyUnderLoad(ctx: ScenarioContext): Promise<Record<str
   for (let r = 0; r < repeat; r++) {
     for (const [i, pt] of points.entries()) {
       ctx.tick(`latency-under-load ${pt.label} (${pt.rate} rec/s) run ${r + 1}/${repeat}`, total);
-      runs.get(i)!.push(lean(await runEngine({ ...job, rate: pt.rate, duration: `${Math.round(seconds * 1000)}ms` })));
+      const run = await runEngine({ ...job, rate: pt.rate, duration: `${Math.round((warmup + seconds) * 1000)}ms` }, undefined, warmup * 1000);
+      runs.get(i)!.push(lean(run));
     }
   }
   return {
-    smoke, repeat, partitions, workers, seconds,
+    smoke, repeat, partitions, workers, seconds, warmupSeconds: warmup,
     job: { window: 'tumbling:1s', aggregates: 5, keys: 10_000 },
     maxThroughput: { count: maxCount, recordsPerSec: max, latencyUs: latencyStats(maxRuns) },
     loads: points.map((pt, i) => {
@@ -60,10 +63,13 @@ export async function latencyUnderLoad(ctx: ScenarioContext): Promise<Record<str
       return {
         ...pt,
         // Records written over the offered duration (the run's elapsed time also holds the final drain).
-        achievedRecordsPerSec: stats(rs.map((x) => x.recordsIn / seconds)),
+        achievedRecordsPerSec: stats(rs.map((x) => x.recordsIn / (warmup + seconds))),
         recordsIn: rs.map((x) => x.recordsIn),
         recordsProcessed: rs.map((x) => x.recordsProcessed),
+        /** Whole run, warm-up included. */
         latencyUs: latencyStats(rs),
+        /** After the warm-up only (engine.markLatency at `warmupSeconds`): the steady state the targets refer to. */
+        steadyLatencyUs: latencyStats(rs, true),
         gc: rs.map((x) => x.gc),
       };
     }),

@@ -70,6 +70,10 @@ export class MetricsHub {
   readonly latency: CumulativeHistogram[][];
   /** latencyAll[stage]: merged over workers, µs. */
   readonly latencyAll: CumulativeHistogram[];
+  /** Per stage over all workers since the last markLatency() (µs): steady-state figures after a warm-up. */
+  readonly sinceMark: CumulativeHistogram[];
+  /** Wall clock (epoch ms) of the last markLatency(), null before the first. */
+  markedAt: number | null = null;
   /** What arrived since the last tick, per stage over all workers (µs). */
   private readonly recent: CumulativeHistogram[];
   /** Quantiles of the last closed interval, per stage over all workers (µs). */
@@ -99,6 +103,7 @@ export class MetricsHub {
     this.latency = STAGES.map(() => Array.from({ length: this.workers }, () => new CumulativeHistogram()));
     this.latencyAll = STAGES.map(() => new CumulativeHistogram());
     this.recent = STAGES.map(() => new CumulativeHistogram());
+    this.sinceMark = STAGES.map(() => new CumulativeHistogram());
     this.lastInterval = STAGES.map(() => ({ ...EMPTY_QUANTILES }));
     this.threads = [new ThreadGc('main'), ...Array.from({ length: this.workers }, (_, w) => new ThreadGc(`worker-${w}`))];
     this.workerLastReport = new Array<number | null>(this.workers).fill(null);
@@ -151,6 +156,7 @@ export class MetricsHub {
         this.latency[b.id]![w]!.addBlock(b);
         this.latencyAll[b.id]!.addBlock(b);
         this.recent[b.id]!.addBlock(b);
+        this.sinceMark[b.id]!.addBlock(b);
       } else if (b.id >= GC_BLOCK_BASE && b.id < GC_BLOCK_BASE + GC_KINDS.length) {
         t.kinds[b.id - GC_BLOCK_BASE]!.addBlock(b);
         t.all.addBlock(b);
@@ -178,13 +184,7 @@ export class MetricsHub {
 
   /** Close an interval: main-thread GC, stage recorders and event loop, counter rates. Runs on the timer; tests call it directly. */
   tick(now: number = this.clock()): void {
-    this.mainRecorders.forEach((row, s) => row.forEach((r, w) => {
-      if (!r || r.pending === 0) return;
-      const iv = r.swap();
-      this.latency[s]![w]!.addInterval(iv);
-      this.latencyAll[s]!.addInterval(iv);
-      this.recent[s]!.addInterval(iv);
-    }));
+    this.mergeMainRecorders();
     if (this.gc) {
       this.gc.poll();
       const main = this.threads[0]!;
@@ -216,6 +216,18 @@ export class MetricsHub {
     }
   }
 
+  /** Merge what the main-thread stage recorders (emit, early) hold. */
+  private mergeMainRecorders(): void {
+    this.mainRecorders.forEach((row, s) => row.forEach((r, w) => {
+      if (!r || r.pending === 0) return;
+      const iv = r.swap();
+      this.latency[s]![w]!.addInterval(iv);
+      this.latencyAll[s]!.addInterval(iv);
+      this.recent[s]!.addInterval(iv);
+      this.sinceMark[s]!.addInterval(iv);
+    }));
+  }
+
   private sample(at: number): CounterSample {
     const c = this.inputs.counters;
     return {
@@ -230,6 +242,17 @@ export class MetricsHub {
 
   get eventLoop(): EventLoopStats | null {
     return this.loop?.stats() ?? null;
+  }
+
+  /**
+   * Start the since-mark histograms afresh (e.g. after a warm-up). The split
+   * falls on snapshot boundaries: what a worker recorded before the mark but
+   * posts after it (at most one flush interval, 1 s) counts as after.
+   */
+  markLatency(now: number = this.clock()): void {
+    this.mergeMainRecorders(); // what the main thread recorded up to now goes before the mark
+    for (const h of this.sinceMark) h.reset();
+    this.markedAt = now;
   }
 
   /** Cumulative histogram of a stage, for one worker or merged ('all'); undefined for an unknown stage/worker. */

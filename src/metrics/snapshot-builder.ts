@@ -12,7 +12,7 @@ import type { HubSources, MetricsHub, ThreadGc } from './metrics-hub.js';
 import { GC_KINDS, STAGES, type GcKind, type Stage } from './stages.js';
 import {
   PAUSE_BUCKETS_MS, SNAPSHOT_VERSION,
-  type GcKindStats, type GcThreadStats, type PartitionStats, type SnapshotOptions, type StageLatency, type StatsSnapshot,
+  type GcKindStats, type GcThreadStats, type PartitionStats, type Quantiles, type SnapshotOptions, type StageLatency, type StatsSnapshot,
   type WorkerStats,
 } from './stats-snapshot.js';
 import { detectUws } from './uws-impl.js';
@@ -95,7 +95,11 @@ export function buildSnapshot(inputs: SnapshotInputs, hub: MetricsHub, now: numb
     sources: (inputs.sources?.() ?? []).map((s) => ({
       name: s.name, records: s.records, pauses: s.pauses, pausedSeconds: s.pausedSeconds,
     })),
-    latency: { unit: 'us', stages },
+    latency: {
+      unit: 'us', stages,
+      sinceMark: hub.markedAt === null ? null
+        : { at: hub.markedAt, stages: Object.fromEntries(STAGES.map((s, i) => [s, hub.sinceMark[i]!.quantiles()])) as Record<Stage, Quantiles> },
+    },
     gc: { unit: 'ms', threads: hub.threads.map((t) => gcThread(t, dist)) },
     eventLoop: hub.eventLoop,
     server: inputs.server?.() ?? null,

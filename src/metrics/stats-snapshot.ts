@@ -228,7 +228,12 @@ export interface StatsSnapshot {
   partitions: PartitionStats[];
   workers: WorkerStats[];
   sources: SourceStats[];
-  latency: { unit: 'us'; stages: Record<Stage, StageLatency> };
+  latency: {
+    unit: 'us';
+    stages: Record<Stage, StageLatency>;
+    /** Per stage over all workers since engine.markLatency() (steady state after a warm-up); null before any mark. */
+    sinceMark: { at: number; stages: Record<Stage, Quantiles> } | null;
+  };
   gc: { unit: 'ms'; threads: GcThreadStats[] };
   eventLoop: EventLoopStats | null;
   server: ServerStats | null;
