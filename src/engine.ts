@@ -18,7 +18,7 @@ import { IngestPort } from './io/ingest-port.js';
 import { loadSinkModule, loadSourceModule } from './io/plugins.js';
 import { NdjsonSource } from './io/ndjson-source.js';
 import { loadUserAggregate } from './state/user-aggregate.js';
-import type { WorkerSummary, WorkerTask } from '../workers/worker-loop.js';
+import { SPIN_AUTO, type WorkerSummary, type WorkerTask } from '../workers/worker-loop.js';
 import { Checkpointer, type CheckpointStats } from './checkpoint/checkpointer.js';
 import { findRestorePoint, jobFingerprint, listCheckpoints, type RestorePoint } from './checkpoint/manifest.js';
 import { PartFileSink } from './io/part-file-sink.js';
@@ -228,7 +228,8 @@ export class Engine {
     if (source) this.sources.push(source);
 
     this.pool = new WorkerPool({ workers: o.workers, execArgv: this.extra.workerExecArgv });
-    const spin = o.spin >= 0 ? o.spin : o.workers + 1 > (await import('node:os')).availableParallelism() ? 0 : 2000;
+    // Spinning threads on an oversubscribed machine only steal the CPU from the thread they wait for.
+    const spin = o.spin >= 0 ? o.spin : o.workers + 1 > (await import('node:os')).availableParallelism() ? 0 : SPIN_AUTO;
     const tickMs = Math.max(1, Math.min(100, o.earlyFire > 0 ? o.earlyFire : 100));
     this.startedAt = wallNow();
     this.state = 'running';

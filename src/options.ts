@@ -51,7 +51,7 @@ export const OPTION_SPECS = {
     help: 'bytes per worker output ring (a power of two, >= --ring-size) [the larger of 1MiB and --ring-size]',
   },
   maxBatch: { kind: 'int', default: 256, min: 1, max: 65536, help: 'frames per ring publish under load' },
-  spin: { kind: 'int', default: -1, min: -1, max: 1_000_000, help: 'worker spin iterations before sleeping (-1 = auto: 0 when threads > cores)' },
+  spin: { kind: 'int', default: -1, min: -1, max: 1_000_000, help: 'worker polls of its rings before sleeping (-1 = auto: ~300 µs of polls, 0 when threads > cores)' },
   generator: { kind: 'string', default: 'trades', choices: ['trades', 'cards'], help: 'generator record kind' },
   keys: { kind: 'int', default: 10000, min: 1, max: 2_000_000, help: 'generator: distinct keys' },
   rate: { kind: 'number', default: 0, min: 0, help: 'generator: records/s (0 = as fast as possible)' },

@@ -33,6 +33,7 @@ export interface WorkerTask {
   outOfOrderness: number;
   allowedLateness: number;
   earlyFire: number;
+  /** Polls of the rings before sleeping; SPIN_AUTO: as many as take about SPIN_AUTO_MICROS here (calibrated at start). */
   spin: number;
   maxBatch: number;
   tickMs: number;
@@ -62,6 +63,16 @@ export interface WorkerSummary {
 }
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
+/** WorkerTask.spin value asking the worker to calibrate its spin to SPIN_AUTO_MICROS. */
+export const SPIN_AUTO = -1;
+/**
+ * How long an idle worker polls before it sleeps, when it has a core to
+ * itself. Longer than the gaps a busy source leaves (a paced generator yields
+ * to its event loop every 0.25 ms; a Kafka or HTTP source between batches),
+ * so a loaded worker never pays the wake-up (a futex wake here: tens to
+ * hundreds of µs) between batches; short enough that an idle engine sleeps.
+ */
+const SPIN_AUTO_MICROS = 300;
 /** Records processed between clock reads while the worker is busy. */
 const CLOCK_EVERY = 1024;
 
@@ -188,6 +199,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     for (let i = 0; i < n; i++) if (ended[i] === 0 && atBarrier[i] === 0 && rings[i]!.loadHead() !== tails[i]) return true;
     return false;
   };
+  const spin = task.spin === SPIN_AUTO ? calibrateSpin(hasWork, SPIN_AUTO_MICROS) : task.spin;
 
   /** All rings reached BARRIER(barrierId): write the snapshot, acknowledge, resume. */
   const checkpoint = (): void => {
@@ -242,8 +254,8 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     sinceClock = CLOCK_EVERY; // idle: read the clock before the next batch
     if (endedCount === n) continue;
     let spun = 0;
-    while (spun < task.spin && !hasWork()) spun++;
-    if (spun < task.spin) continue;
+    while (spun < spin && !hasWork()) spun++;
+    if (spun < spin) continue;
     const epoch = bell.announce();
     // Re-check after announcing: a publish between the last drain and announce() is seen here, or it rings us.
     if (hasWork()) {
@@ -280,6 +292,18 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     cf[wIdx + W_STATE_BYTES] = op.stateBytes();
     cf[wIdx + W_KEYS] = op.keys.size;
   }
+}
+
+/** Polls of `hasWork` that take about `micros` µs (the fastest of a few timed runs: slower ones were preempted). */
+function calibrateSpin(hasWork: () => boolean, micros: number): number {
+  const n = 20_000;
+  let best = Infinity;
+  for (let k = 0; k < 4; k++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) if (hasWork()) break;
+    best = Math.min(best, performance.now() - t0);
+  }
+  return Math.max(1, Math.round((n * micros) / Math.max(best * 1000, 1)));
 }
 
 function busyWait(micros: number): void {
