@@ -35,6 +35,18 @@ const CLOSE_TIMEOUT_MS = 10_000;
  *   fails with a rebalance error inside a batch — kafkajs 2.2.4 has no
  *   partitions-revoked callback, and drops uncommitted work when it re-joins
  *   with auto-commit off), and on stop.
+ * - Rebalances (without checkpoints): everything accepted is committed before
+ *   we re-join — in the turn kafkajs reports the rebalance, or, when a batch's
+ *   heartbeat finds it, before that batch rethrows — and a member that stops
+ *   commits before it leaves. So a revoked partition's next owner starts
+ *   right after our last accepted record, and a graceful join or leave moves
+ *   partitions without a record read twice or skipped
+ *   (test/kafka-rebalance.test.ts). Records are read again — at-least-once —
+ *   only after a member dies without committing (up to COMMIT_INTERVAL_MS of
+ *   them) or Kafka refused the commit; with checkpoints, the new owner starts
+ *   at the last complete checkpoint's offsets. Records accepted before a
+ *   revocation stay in this engine's windows: a window whose records a
+ *   rebalance split fires in both members, each with its part.
  * - Duplicates: when kafkajs re-reads from the last commit (after a rebalance
  *   or a restart of its runner, e.g. after a broker outage), records below the
  *   accepted position of a partition we kept are skipped, not written twice.
@@ -98,7 +110,7 @@ export class KafkaSource implements Source {
       }
     });
     // The runner is about to re-join: save what we accepted while our generation is still valid.
-    consumer.on(ev.REBALANCING, () => { if (!this.checkpointed) void this.commit().catch(() => {}); });
+    consumer.on(ev.REBALANCING, () => { if (!this.checkpointed) this.commitBeforeRejoin(); });
     consumer.on(ev.CRASH, ({ payload }) => {
       if (!payload.restart) this.fatal?.(payload.error);
     });
@@ -170,7 +182,24 @@ export class KafkaSource implements Source {
    */
   async commit(positions?: KafkaPosition[]): Promise<void> {
     while (this.commitInFlight) await this.commitInFlight.catch(() => {});
-    const list = positions ?? this.offsets.uncommitted();
+    await this.send(positions ?? this.offsets.uncommitted());
+  }
+
+  /**
+   * The group started rebalancing (kafkajs emits REBALANCING and calls
+   * joinAndSync in the same turn, and offers no hook to wait in): send the
+   * accepted positions now, in this turn, not after a commit in flight. The
+   * request then reaches the coordinator ahead of our JoinGroup (that one
+   * waits for a FindCoordinator round trip first), so it lands while our
+   * generation is valid and before any new owner of a revoked partition
+   * reads the committed offset. It covers what an in-flight commit carries
+   * (positions only grow), and both go over the coordinator connection, in order.
+   */
+  private commitBeforeRejoin(): void {
+    void this.send(this.offsets.uncommitted()).catch(() => {});
+  }
+
+  private async send(list: KafkaPosition[]): Promise<void> {
     if (list.length === 0) return;
     const p = this.consumer.commitOffsets(list).then(
       () => { this.commitFailures = 0; },
