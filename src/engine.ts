@@ -35,7 +35,10 @@ export interface EngineOptions extends RawOptions {
   slowMicrosPerRecord?: number;
   /** Tests only: bind the HTTP server to this port (0 = an ephemeral one) instead of --http-port. */
   httpListenPort?: number;
-  /** Extra V8 flags for the workers (e.g. GC tuning). */
+  /**
+   * The workers' execArgv (default: the process's). Node 20 refuses V8 heap flags here
+   * (ERR_WORKER_INVALID_EXEC_ARGV); the young generation per worker is --worker-young-generation.
+   */
   workerExecArgv?: string[];
 }
 
@@ -227,7 +230,7 @@ export class Engine {
     this.sources.push(this.api);
     if (source) this.sources.push(source);
 
-    this.pool = new WorkerPool({ workers: o.workers, execArgv: this.extra.workerExecArgv });
+    this.pool = new WorkerPool({ workers: o.workers, execArgv: this.extra.workerExecArgv, youngGenerationMb: o.workerYoungGeneration });
     // Spinning threads on an oversubscribed machine only steal the CPU from the thread they wait for.
     const spin = o.spin >= 0 ? o.spin : o.workers + 1 > (await import('node:os')).availableParallelism() ? 0 : SPIN_AUTO;
     const tickMs = Math.max(1, Math.min(100, o.earlyFire > 0 ? o.earlyFire : 100));

@@ -52,6 +52,10 @@ export const OPTION_SPECS = {
   },
   maxBatch: { kind: 'int', default: 256, min: 1, max: 65536, help: 'frames per ring publish under load' },
   spin: { kind: 'int', default: -1, min: -1, max: 1_000_000, help: 'worker polls of its rings before sleeping (-1 = auto: ~300 µs of polls, 0 when threads > cores)' },
+  workerYoungGeneration: {
+    kind: 'int', default: undefined, min: 3, max: 1536,
+    help: 'MB of V8 young generation per worker (3 × its semi-space; main keeps node\'s --max-semi-space-size) [V8 default]',
+  },
   generator: { kind: 'string', default: 'trades', choices: ['trades', 'cards'], help: 'generator record kind' },
   keys: { kind: 'int', default: 10000, min: 1, max: 2_000_000, help: 'generator: distinct keys' },
   rate: { kind: 'number', default: 0, min: 0, help: 'generator: records/s (0 = as fast as possible)' },
@@ -105,6 +109,8 @@ export interface ResolvedOptions {
   readonly outRingSize: number;
   readonly maxBatch: number;
   readonly spin: number;
+  /** MB; undefined = V8's default (or the process's --max-semi-space-size) for the workers too. */
+  readonly workerYoungGeneration: number | undefined;
   readonly generator: 'trades' | 'cards';
   readonly keys: number;
   readonly rate: number;

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { Piscina } from 'piscina';
 import type { WorkerSummary, WorkerTask } from '../workers/worker-loop.js';
 
@@ -11,6 +12,13 @@ export interface PoolOptions {
    * through resourceLimits instead, and process-wide V8 flags reach workers anyway.
    */
   execArgv?: string[];
+  /**
+   * Young generation per worker, MB (Piscina's resourceLimits.maxYoungGenerationSizeMb).
+   * V8 makes it 3 × the semi-space and rounds the semi-space up to a power of
+   * two of at least 1 MB (3 → 1 MB, 48 → 16 MB, 192 → 64 MB). Undefined: the
+   * workers' V8 default, or the process's --max-semi-space-size when node runs with it.
+   */
+  youngGenerationMb?: number;
 }
 
 /**
@@ -33,6 +41,14 @@ export class WorkerPool {
   destroyed = 0;
 
   constructor(readonly options: PoolOptions) {
+    if (options.youngGenerationMb !== undefined) {
+      // A process-wide --max-semi-space-size (node's command line, NODE_OPTIONS) wins over a Worker's
+      // resourceLimits in V8's heap set-up, so the per-worker value would be ignored silently. Clearing
+      // the flag (0 = unset, V8's default) before any worker isolate exists hands the young generation
+      // to resourceLimits; the main thread's heap is configured already and keeps the flag's value.
+      // Process-wide and permanent: Worker threads created later without limits get V8's default.
+      setFlagsFromString('--max-semi-space-size=0');
+    }
     this.piscina = new Piscina({
       filename: WORKER_FILE,
       minThreads: options.workers,
@@ -42,6 +58,7 @@ export class WorkerPool {
       atomics: 'disabled',
       // undefined inherits the process's flags, so `node --cpu-prof` profiles every worker too.
       execArgv: options.execArgv,
+      ...(options.youngGenerationMb !== undefined ? { resourceLimits: { maxYoungGenerationSizeMb: options.youngGenerationMb } } : {}),
     });
     this.piscina.on('workerCreate', () => { this.created++; });
     this.piscina.on('workerDestroy', () => { this.destroyed++; });
