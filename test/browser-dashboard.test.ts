@@ -24,6 +24,8 @@ beforeAll(async () => {
   });
   await engine.start();
   base = `http://127.0.0.1:${engine.httpPort}`;
+  // One push-ingest answer for the Ingest card to show: a POST of an unknown type (415).
+  expect((await fetch(`${base}/ingest`, { method: 'POST', body: 'a,b', headers: { 'Content-Type': 'text/csv' } })).status).toBe(415);
   browser = await launchChromium();
 });
 
@@ -140,6 +142,17 @@ describe('dashboard in Chromium', () => {
       expect(num(v[`source-${s.name}-paused`]), s.name).toBe(s.pausedSeconds);
       expect(num(v[`source-${s.name}-pauses`]), s.name).toBe(s.pauses);
     }
+
+    // Push-ingest counters: every figure of snapshot.ingest, the 415 above among them.
+    expect(api.ingest!.http).toMatchObject({ requests: 1, unsupported415: 1 });
+    let ingestFigures = 0;
+    for (const [group, counters] of Object.entries(api.ingest!)) {
+      for (const [k, n] of Object.entries(counters)) {
+        expect(num(v[`ingest-${group}-${k}`]), `ingest ${group} ${k}`).toBe(n);
+        ingestFigures++;
+      }
+    }
+    expect(ingestFigures).toBe(9 + 6 + 5);
 
     // The charts plot this push as their newest point.
     const tp = shown.charts.throughput;

@@ -29,6 +29,7 @@ describe('WS /ws/ingest', () => {
   it('refuses the upgrade without the bearer token; takes it as a header or as ?access_token', async () => {
     await expect(WsClient.connect(`${fx.wsBase}/ws/ingest`)).rejects.toMatchObject({ status: 401 });
     await expect(WsClient.connect(`${fx.wsBase}/ws/ingest`, { Authorization: 'Bearer nope' })).rejects.toMatchObject({ status: 401 });
+    expect(fx.routes.stats().ws).toMatchObject({ unauthorized401: 2, unavailable503: 0, clients: 0 });
     const byQuery = await WsClient.connect(`${fx.wsBase}/ws/ingest?access_token=s3cret`);
     expect(await byQuery.next()).toEqual({ type: 'credit', credit: CREDIT });
     byQuery.close();
@@ -89,5 +90,23 @@ describe('WS /ws/ingest', () => {
     expect(dead.map((d) => d.reason).sort()).toEqual(['bad-time', 'invalid-json', 'missing-key']);
     expect(dead.find((d) => d.reason === 'invalid-json')).toMatchObject({ input: 'nope', code: 'ERR_BAD_RECORD' });
     expect(dead.find((d) => d.reason === 'invalid-json')!.source).toMatch(/^ws:\/ws\/ingest#\d+\.1:3$/);
+  });
+
+  it('once the routes close (the engine stops), upgrades of /ws/ingest and /ws/results are refused with 503 and counted', async () => {
+    const f = await startIngest({ partitions: 1, workers: 1 });
+    try {
+      const before = f.routes.stats();
+      expect(before.ws.unavailable503).toBe(0);
+      expect(before.results.unavailable503).toBe(0);
+      f.routes.close(); // what stop() does first; the HTTP server is still listening
+      await expect(WsClient.connect(`${f.wsBase}/ws/ingest`)).rejects.toMatchObject({ status: 503 });
+      await expect(WsClient.connect(`${f.wsBase}/ws/results`)).rejects.toMatchObject({ status: 503 });
+      await expect(WsClient.connect(`${f.wsBase}/ws/results?key=k`)).rejects.toMatchObject({ status: 503 });
+      const s = f.routes.stats();
+      expect(s.ws).toMatchObject({ unavailable503: 1, unauthorized401: 0, clients: 0 });
+      expect(s.results).toMatchObject({ unavailable503: 2, clients: 0 });
+    } finally {
+      await f.stop();
+    }
   });
 });

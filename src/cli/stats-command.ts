@@ -134,9 +134,9 @@ export function renderStats(s: StatsSnapshot, url = ''): string {
       ['responses', int(h.requests), int(h.accepted202), int(h.unauthorized401), int(h.tooLarge413), int(h.unsupported415),
         int(h.unavailable503), int(h.recordsNotAccepted), int(h.aborted), int(h.waiting)],
     ]));
-    out.push(table(['WebSocket', 'clients', 'frames', 'closed', 'close code'], [
-      ['/ws/ingest', int(ws.clients), int(ws.frames), int(ws.creditViolations), '4008 credit exceeded'],
-      ['/ws/results', int(r.clients), int(r.framesSent), int(r.slowDisconnects), '4009 too slow'],
+    out.push(table(['WebSocket', 'clients', 'frames', 'closed', 'close code', 'refused 401', 'refused 503'], [
+      ['/ws/ingest', int(ws.clients), int(ws.frames), int(ws.creditViolations), '4008 credit exceeded', int(ws.unauthorized401), int(ws.unavailable503)],
+      ['/ws/results', int(r.clients), int(r.framesSent), int(r.slowDisconnects), '4009 too slow', '–', int(r.unavailable503)],
     ]));
   }
   return `${out.join('\n')}\n`;

@@ -133,6 +133,19 @@ export class PrometheusExporter {
       },
     });
     new Counter({
+      name: 'sabre_ws_upgrades_refused_total',
+      help: 'WebSocket upgrades refused: 401 bad or missing bearer token (/ws/ingest with --auth-token), 503 engine stopping.',
+      labelNames: ['endpoint', 'code'], registers: [r],
+      collect() {
+        this.reset();
+        const i = s().ingest;
+        if (!i) return;
+        this.inc({ endpoint: 'ingest', code: '401' }, i.ws.unauthorized401);
+        this.inc({ endpoint: 'ingest', code: '503' }, i.ws.unavailable503);
+        this.inc({ endpoint: 'results', code: '503' }, i.results.unavailable503);
+      },
+    });
+    new Counter({
       name: 'sabre_ws_ingest_frames_total', help: 'Frames received on /ws/ingest.', registers: [r],
       collect() { this.reset(); const i = s().ingest; if (i) this.inc(i.ws.frames); },
     });

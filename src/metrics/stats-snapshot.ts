@@ -196,6 +196,10 @@ export interface WsIngestStats {
   frames: number;
   /** Clients closed with 4008 "credit exceeded". */
   creditViolations: number;
+  /** Upgrades refused with 401: --auth-token set and the bearer token missing or wrong. */
+  unauthorized401: number;
+  /** Upgrades refused with 503: the engine is stopping (or not running). */
+  unavailable503: number;
   /** Frames waiting for ring space right now, over all clients. */
   queuedFrames: number;
 }
@@ -207,6 +211,8 @@ export interface WsResultsStats {
   resultsSent: number;
   /** Subscribers closed with 4009 "too slow". */
   slowDisconnects: number;
+  /** Upgrades refused with 503: the engine is stopping (or not running). */
+  unavailable503: number;
 }
 
 /** Push ingest on the HTTP server (POST /ingest, /ws/ingest, /ws/results). */

@@ -60,7 +60,7 @@ interface IngestClient {
 }
 
 export class WsIngest {
-  readonly counts = { frames: 0, creditViolations: 0 };
+  readonly counts = { frames: 0, creditViolations: 0, unauthorized401: 0, unavailable503: 0 };
   private readonly clients = new Set<WebSocket<IngestClient>>();
   private readonly readers: FlatReaders = { fast: new RecordBatchReader(), flat: new FlatInput() };
   private nextId = 1;
@@ -84,10 +84,12 @@ export class WsIngest {
         const token = o.authToken;
         if (token !== undefined && !bearerOk(req.getHeader('authorization'), token)
           && !bearerOk(`Bearer ${queryParam(req.getQuery(), 'access_token')}`, token)) {
+          this.counts.unauthorized401++;
           send(res, '401 Unauthorized', JSON_TYPE, '{"error":"missing or wrong bearer token"}', WWW_AUTHENTICATE);
           return;
         }
         if (!this.accepting()) {
+          this.counts.unavailable503++;
           send(res, '503 Service Unavailable', JSON_TYPE, '{"error":"the engine is not running"}', { 'Retry-After': '1' });
           return;
         }
@@ -120,7 +122,11 @@ export class WsIngest {
   stats(): WsIngestStats {
     let queued = 0;
     for (const ws of this.clients) queued += ws.getUserData().queue.length;
-    return { clients: this.clients.size, frames: this.counts.frames, creditViolations: this.counts.creditViolations, queuedFrames: queued };
+    const c = this.counts;
+    return {
+      clients: this.clients.size, frames: c.frames, creditViolations: c.creditViolations, queuedFrames: queued,
+      unauthorized401: c.unauthorized401, unavailable503: c.unavailable503,
+    };
   }
 
   /** Close every client with 1001 (the engine is stopping). */

@@ -35,7 +35,7 @@ interface Subscriber {
 }
 
 export class WsResults {
-  readonly counts = { framesSent: 0, resultsSent: 0, slowDisconnects: 0 };
+  readonly counts = { framesSent: 0, resultsSent: 0, slowDisconnects: 0, unavailable503: 0 };
   private readonly subs: Subscriber[] = [];
   private dirty: Subscriber[] = [];
   private flushScheduled = false;
@@ -56,6 +56,7 @@ export class WsResults {
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
         if (this.closed) {
+          this.counts.unavailable503++;
           send(res, '503 Service Unavailable', JSON_TYPE, '{"error":"the engine is not running"}', { 'Retry-After': '1' });
           return;
         }

@@ -1,7 +1,12 @@
 // A real engine (source: 'api') with the ingest routes on a real uWS server.
-// Until the engine wires addIngestRoutes itself, the routes are added here to
-// a server of our own, fed by the engine's own ingest ports: the same code
-// paths as in `sabre run`.
+// The engine wires addIngestRoutes on its own server when it has one
+// (httpListenPort / --http-port; test/ingest-metrics.test.ts goes that way).
+// Here the engine runs without a server and the routes are added to one of
+// ours, fed by the engine's own ingest ports (the same route code as in
+// `sabre run`), because the tests need what the engine does not expose: hooks
+// the options do not set (credit, queue limit, results backpressure and frame
+// size), the routes object itself (stats(), close() while the server stays up)
+// and the ports.
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -13,6 +13,15 @@
   const GC_KINDS = ['minor', 'major', 'incremental', 'weakcb'];
   const COLORS = ['#4fb3ff', '#4cd08a', '#f2b84b', '#ff6b6b', '#b98cff', '#5ee0d6', '#ff9f5a', '#e37bd1', '#9ccc65', '#90a4ae'];
   const PAUSE_LABELS = ['.1', '.25', '.5', '1', '2.5', '5', '10', '25', '50', '100', '∞'];
+  // snapshot.ingest (src/metrics/stats-snapshot.ts): [group, endpoint, [[field, label], …]].
+  const INGEST = [
+    ['http', 'POST /ingest', [['requests', 'requests'], ['accepted202', '202'], ['unauthorized401', '401'], ['tooLarge413', '413'],
+      ['unsupported415', '415'], ['unavailable503', '503'], ['recordsNotAccepted', 'records not accepted'], ['aborted', 'aborted'], ['waiting', 'waiting']]],
+    ['ws', '/ws/ingest', [['clients', 'clients'], ['frames', 'frames'], ['queuedFrames', 'queued'], ['creditViolations', 'closed 4008'],
+      ['unauthorized401', 'refused 401'], ['unavailable503', 'refused 503']]],
+    ['results', '/ws/results', [['clients', 'clients'], ['framesSent', 'frames sent'], ['resultsSent', 'results sent'],
+      ['slowDisconnects', 'closed 4009'], ['unavailable503', 'refused 503']]],
+  ];
 
   const $ = (id) => document.getElementById(id);
   const app = $('app');
@@ -149,6 +158,7 @@
     renderRings(s);
     renderWorkers(s);
     renderSources(s);
+    renderIngest(s);
     const sv = s.server;
     $('ws-info').textContent = sv ? `WebSocket: ${sv.wsClients} client(s), ${fmtInt(sv.wsFramesSent)} frames sent, ${fmtInt(sv.wsFramesSkipped)} skipped (slow clients)` : '';
     app.dataset.push = String(sv ? sv.push : 0);
@@ -273,6 +283,26 @@
       tr.append(el('td', null, x.name), el('td', null, fmtInt(x.records)),
         el('td', { 'data-testid': `source-${x.name}-pauses`, 'data-value': String(x.pauses) }, fmtInt(x.pauses)),
         el('td', { 'data-testid': `source-${x.name}-paused`, 'data-value': String(x.pausedSeconds) }, x.pausedSeconds.toFixed(3)));
+      body.append(tr);
+    }
+  }
+
+  function renderIngest(s) {
+    const card = $('ingest-card');
+    card.hidden = !s.ingest;
+    if (!s.ingest) return;
+    const body = $('ingest-body');
+    body.textContent = '';
+    for (const [group, endpoint, fields] of INGEST) {
+      const g = s.ingest[group];
+      const tr = el('tr', { 'data-testid': `ingest-${group}` });
+      const td = el('td', { class: 'figures' });
+      for (const [k, label] of fields) {
+        const fig = el('span', { class: 'fig', 'data-testid': `ingest-${group}-${k}`, 'data-value': String(g[k]) });
+        fig.append(el('b', null, fmtInt(g[k])), document.createTextNode(label));
+        td.append(fig);
+      }
+      tr.append(el('td', null, endpoint), td);
       body.append(tr);
     }
   }
