@@ -514,7 +514,7 @@ export class Engine {
     const resume = this.restored?.manifest.sources.find((s) => s.name === o.source)?.position as Record<string, number> | undefined;
     if (o.source === 'generator') {
       return new GeneratorSource({
-        kind: o.generator, seed: o.seed, keys: o.keys, disorder: o.disorder, eventsPerMs: o.eventsPerMs,
+        kind: o.generator, seed: o.seed, keys: o.keys, keyBytes: o.keyBytes, disorder: o.disorder, eventsPerMs: o.eventsPerMs,
         rate: o.rate, count: o.count, durationMs: o.duration, startAt: resume?.records ?? 0,
       });
     }

@@ -3,6 +3,9 @@ import { SabreError } from './errors.js';
 import { parseDuration } from './time/duration.js';
 import { parseWindow, type WindowSpec } from './time/window-spec.js';
 import { BUILTIN_AGGREGATES } from './state/user-aggregate.js';
+import { KEY_PREFIX, longestKeyBytes, type GeneratorKind } from './io/generator/trade-model.js';
+import { FRAME_HEADER_BYTES } from './codec/frame.js';
+import { recordBodyBytes } from './codec/record-writer.js';
 
 /**
  * Every engine option, its flag, type, default and help, declared once. The
@@ -58,6 +61,7 @@ export const OPTION_SPECS = {
   },
   generator: { kind: 'string', default: 'trades', choices: ['trades', 'cards'], help: 'generator record kind' },
   keys: { kind: 'int', default: 10000, min: 1, max: 2_000_000, help: 'generator: distinct keys' },
+  keyBytes: { kind: 'int', default: 0, min: 0, max: 1 << 20, help: 'generator: pad every key with _ to this many bytes (0 = as drawn, SYM123)' },
   rate: { kind: 'number', default: 0, min: 0, help: 'generator: records/s (0 = as fast as possible)' },
   count: { kind: 'int', default: 0, min: 0, help: 'generator: records to produce (0 = unbounded)' },
   duration: { kind: 'duration', default: '0', help: 'generator: stop after this long (0 = unbounded)' },
@@ -113,6 +117,8 @@ export interface ResolvedOptions {
   readonly workerYoungGeneration: number | undefined;
   readonly generator: 'trades' | 'cards';
   readonly keys: number;
+  /** Generator keys padded to this many bytes; 0 = unpadded. */
+  readonly keyBytes: number;
   readonly rate: number;
   readonly count: number;
   readonly duration: number;
@@ -231,7 +237,31 @@ export function resolveOptions(raw: RawOptions = {}): ResolvedOptions {
     bad('outRingSize', `(${out.outRingSize}) must be at least --ring-size (${out.ringSize}): a window result carries its record's key, `
       + `so the largest record a ring accepts must leave a result that fits the out-ring; raise --out-ring-size to ${out.ringSize} or lower --ring-size`);
   }
+  checkKeyBytes(out);
   return Object.freeze(out) as unknown as ResolvedOptions;
+}
+
+/**
+ * --key-bytes pads generator keys: it cannot shorten one (the longest key of
+ * --keys keys is the least it can be), and a record with the padded key must
+ * fit a ring frame (a quarter of --ring-size).
+ */
+function checkKeyBytes(out: Record<string, unknown>): void {
+  const n = out.keyBytes as number;
+  if (n === 0) return;
+  const longest = longestKeyBytes(out.generator as GeneratorKind, out.keys as number);
+  if (n < longest) {
+    bad('keyBytes', `${n} is shorter than the longest key of --keys ${out.keys} (${longest} bytes, e.g. `
+      + `"${KEY_PREFIX[out.generator as GeneratorKind]}${(out.keys as number) - 1}"); give at least ${longest} or 0 for unpadded keys`);
+  }
+  const frame = FRAME_HEADER_BYTES + recordBodyBytes(n);
+  const ring = out.ringSize as number;
+  if (frame > ring / 4) {
+    let need = ring;
+    while (frame > need / 4) need *= 2;
+    bad('keyBytes', `a record with a ${n}-byte key is a ${frame}-byte frame, more than a quarter of --ring-size (${ring}); `
+      + `raise --ring-size to ${need} or more, or use shorter keys`);
+  }
 }
 
 /** `--help` text for `sabre run`, generated from the specs so it never drifts. */

@@ -7,13 +7,15 @@ import { SIM_EPOCH_MS, TradeModel } from '../io/generator/trade-model.js';
  */
 export async function generateCommand(raw: RawOptions): Promise<number> {
   const o = resolveOptions({ count: 1000, ...raw });
-  const model = new TradeModel({ kind: o.generator, seed: o.seed, keys: o.keys, disorder: o.disorder, eventsPerMs: o.eventsPerMs });
+  const model = new TradeModel({ kind: o.generator, seed: o.seed, keys: o.keys, keyBytes: o.keyBytes, disorder: o.disorder, eventsPerMs: o.eventsPerMs });
+  // Keys are padded once each, not per record.
+  const keys = Array.from({ length: o.keys }, (_, k) => model.keyString(k));
   const out = process.stdout;
   let buf = '';
   for (let i = 0; i < o.count; i++) {
     model.draw();
     const ts = SIM_EPOCH_MS + Math.floor(i / o.eventsPerMs) - model.jitter;
-    const key = model.keyString(model.keyIndex);
+    const key = keys[model.keyIndex]!;
     buf += o.generator === 'trades'
       ? `{"key":"${key}","ts":${ts},"value":${model.value},"qty":${(model.attr % 500) + 1},"side":"${model.attr & 1 ? 'sell' : 'buy'}"}\n`
       : `{"key":"${key}","ts":${ts},"value":${model.value},"merchant":"M${model.attr % 997}","country":"${COUNTRIES[model.attr % COUNTRIES.length]}"}\n`;

@@ -34,6 +34,9 @@ export async function produceCommand(raw: RawOptions, topic: string | undefined)
     return 2;
   }
   const o = resolveOptions(raw);
+  if (o.keyBytes > 0) {
+    throw new SabreError('ERR_INVALID_OPTION', '--key-bytes: sabre produce writes unpadded keys; padding is for --source generator and sabre generate');
+  }
   const kafka = createKafka(o.brokers, 'sabre-produce');
   const admin = createAdmin(kafka);
   const producer = createProducer(kafka);

@@ -13,6 +13,16 @@ export interface GeneratorModelOptions {
   disorder: number;
   /** Records per ms of simulated event time (unthrottled runs). */
   eventsPerMs: number;
+  /** Pad every key with '_' to this many bytes (0 or absent: as drawn, "SYM123"). The record sequence is otherwise the same. */
+  keyBytes?: number;
+}
+
+/** The byte that pads keys to --key-bytes: not a digit, so a padded key still names exactly one key index. */
+export const KEY_PAD = '_';
+
+/** Bytes of the longest unpadded key of `keys` keys: the least --key-bytes can be. */
+export function longestKeyBytes(kind: GeneratorKind, keys: number): number {
+  return KEY_PREFIX[kind].length + String(Math.max(0, keys - 1)).length;
 }
 
 export const KEY_PREFIX: Record<GeneratorKind, string> = { trades: 'SYM', cards: 'CARD' };
@@ -56,8 +66,11 @@ export class TradeModel {
     return SIM_EPOCH_MS + Math.floor(i / this.opts.eventsPerMs) - this.jitter;
   }
 
+  /** Key k's string: "SYM" + k (trades) or "CARD" + k, padded with KEY_PAD to keyBytes when given. */
   keyString(k: number): string {
-    return KEY_PREFIX[this.opts.kind] + k;
+    const s = KEY_PREFIX[this.opts.kind] + k;
+    const n = this.opts.keyBytes ?? 0;
+    return n > s.length ? s.padEnd(n, KEY_PAD) : s;
   }
 }
 
