@@ -5,6 +5,7 @@ import { resolveOptions, type RawOptions, type ResolvedOptions } from './options
 import { SabreError, type ErrorCode, type RecordFault } from './errors.js';
 import { Doorbell } from './ring/doorbell.js';
 import { RingBuffer } from './ring/ring-buffer.js';
+import { AsyncSleep } from './ring/wait-strategy.js';
 import { Partitioner } from './partition/partitioner.js';
 import { PartitionedWriter, WRITE_OK, WRITE_TOO_LARGE } from './partition/partitioned-writer.js';
 import { Counters, P_RECORDS_IN, P_RECORDS_PROCESSED, W_LOOP_WALL } from './metrics/counters.js';
@@ -540,6 +541,10 @@ export class Engine {
     this.deadSink.write(`${JSON.stringify({ code, reason: fault, detail, source: where, input: raw })}\n`, 1);
   }
 
+  /** How the pump waits: never blocking the main thread. */
+  private readonly idle = new AsyncSleep(this.bell);
+  private readonly pumpReady = (): boolean => this.drain.hasData() || this.pumpStop;
+
   /** The main thread's consumer loop (see the class comment). */
   private async pump(): Promise<void> {
     while (!this.pumpStop) {
@@ -552,14 +557,8 @@ export class Engine {
         await yieldToLoop();
         continue;
       }
-      const epoch = this.bell.announce();
-      // Re-check after announcing: frames published or space released before announce() would not ring us.
-      if (this.drain.hasData() || this.pumpStop) {
-        this.bell.withdraw();
-        continue;
-      }
       this.writer.wakeWaiters();
-      await this.bell.sleepAsync(epoch, PUMP_SLEEP_MS);
+      await this.idle.waitFor(this.pumpReady, PUMP_SLEEP_MS);
     }
   }
 

@@ -1,5 +1,6 @@
 import { RingBuffer } from '../src/ring/ring-buffer.js';
 import { Doorbell } from '../src/ring/doorbell.js';
+import { SpinThenSleep } from '../src/ring/wait-strategy.js';
 import { PRODUCER_WAITING } from '../src/ring/layout.js';
 import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_LATE, KIND_RESULT, KIND_WORKER_DONE } from '../src/codec/frame.js';
 import {
@@ -30,10 +31,16 @@ export class OutWriter implements Emitter {
    * accepts whenever --out-ring-size >= --ring-size (the rule in options.ts).
    */
   readonly maxFrameBytes: number;
+  /** Waiting for space sleeps at once: the main thread drains on its own schedule, polling would only burn the core. */
+  private readonly spaceWait: SpinThenSleep;
+  /** The main thread clears PRODUCER_WAITING before ringing us: once it is clear, space came. */
+  private readonly spaceReleased = (): boolean => Atomics.load(this.out.header, PRODUCER_WAITING) === 0;
+  private readonly tick = (): number => this.tickMs;
 
-  constructor(private readonly out: RingBuffer, private readonly bell: Doorbell,
+  constructor(private readonly out: RingBuffer, bell: Doorbell,
     private readonly partitions: number[], private readonly maxBatch: number, private readonly tickMs: number) {
     this.maxFrameBytes = out.capacity >> 1;
+    this.spaceWait = new SpinThenSleep(bell, 0);
   }
 
   result(op: WindowOperator, s: number, fire: number): void {
@@ -139,13 +146,7 @@ export class OutWriter implements Emitter {
       out.publish();
       if (!out.announceWaiting(size)) continue;
       this.fullWaits++;
-      const epoch = this.bell.announce();
-      // The main thread clears PRODUCER_WAITING before ringing us: if it is already clear, space came meanwhile.
-      if (Atomics.load(out.header, PRODUCER_WAITING) === 0) {
-        this.bell.withdraw();
-        continue;
-      }
-      this.bell.sleep(epoch, this.tickMs);
+      this.spaceWait.waitFor(this.spaceReleased, this.tick);
     }
   }
 }

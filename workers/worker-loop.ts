@@ -1,6 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import { RingBuffer, type RingHandle } from '../src/ring/ring-buffer.js';
 import { Doorbell } from '../src/ring/doorbell.js';
+import { SpinThenSleep } from '../src/ring/wait-strategy.js';
 import { WRAP_MARKER, align8 } from '../src/ring/layout.js';
 import { RecordView } from '../src/codec/record-view.js';
 import {
@@ -15,7 +16,7 @@ import type { UserAggregate } from '../src/state/user-aggregate.js';
 import type { WindowSpec } from '../src/time/window-spec.js';
 import {
   Counters, P_LATE, P_RECORDS_PROCESSED, P_RESULTS, P_WATERMARK, P_MAX_EVENT_TIME,
-  W_BATCHES, W_KEYS, W_LATE, W_LOOP_WALL, W_OPEN_WINDOWS, W_OUT_FULL_WAITS, W_PEAK_OPEN_WINDOWS, W_STATE_BYTES, W_RESULTS_OUT, W_WATERMARK,
+  W_BARRIER_ALIGN_MS, W_BARRIER_ID, W_BATCHES, W_KEYS, W_LATE, W_LOOP_WALL, W_SNAPSHOT_SERIALIZE_MS, W_SNAPSHOT_WRITE_MS, W_OPEN_WINDOWS, W_OUT_FULL_WAITS, W_PEAK_OPEN_WINDOWS, W_STATE_BYTES, W_RESULTS_OUT, W_WATERMARK,
 } from '../src/metrics/counters.js';
 import { OutWriter } from './out-writer.js';
 import { WorkerMetrics } from '../src/metrics/worker-metrics.js';
@@ -59,6 +60,8 @@ export interface WorkerSummary {
   late: number;
   batches: number;
   outFullWaits: number;
+  /** Times the worker slept on its doorbell (each a futex wait) for want of input. */
+  sleeps: number;
   keys: number;
 }
 
@@ -105,6 +108,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   // per CLOCK_EVERY records while busy, and after every sleep. Doubles that change live in `clock`.
   const clock = new Float64Array(2);
   const NEXT_EARLY = 0;
+  const BARRIER_AT = 1; // when the first ring of this worker delivered the current barrier
   clock[NEXT_EARLY] = task.earlyFire > 0 ? wallNow() + task.earlyFire : Infinity;
   let sinceClock = CLOCK_EVERY;
   let lastPassWork = 0;
@@ -168,6 +172,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
         ended[i] = 1;
         endedCount++;
       } else if (kind === KIND_BARRIER) {
+        if (barriersSeen === 0) clock[BARRIER_AT] = wallNow();
         barrierId = f64[(at + F_TIME) >> 3]!;
         atBarrier[i] = 1;
         barriersSeen++;
@@ -199,13 +204,28 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     for (let i = 0; i < n; i++) if (ended[i] === 0 && atBarrier[i] === 0 && rings[i]!.loadHead() !== tails[i]) return true;
     return false;
   };
-  const spin = task.spin === SPIN_AUTO ? calibrateSpin(hasWork, SPIN_AUTO_MICROS) : task.spin;
+  const waiter = new SpinThenSleep(bell, task.spin === SPIN_AUTO ? calibrateSpin(hasWork, SPIN_AUTO_MICROS) : task.spin);
+  /** An idle worker sleeps until its processing-time tick, its next early firing or metrics flush, or a publish. */
+  const sleepTimeout = (): number => {
+    const now = wallNow();
+    return Math.min(task.tickMs, clock[NEXT_EARLY]! - now, metrics ? metrics.untilFlush(now) : Infinity);
+  };
 
   /** All rings reached BARRIER(barrierId): write the snapshot, acknowledge, resume. */
+  // The loop does nothing else meanwhile: every partition of this worker pauses for serialise + write,
+  // and a ring that delivered the barrier early also for the alignment before it.
   const checkpoint = (): void => {
+    const t0 = wallNow();
     out.flush();
     const bytes = writeSnapshot(op, layout);
+    const t1 = wallNow();
     writeFileDurably(join(checkpointPath(task.checkpointDir!, barrierId), `worker-${task.worker}.snap`), bytes);
+    const t2 = wallNow();
+    // Plain stores before the ack's publish (an Atomics store): the main thread reads them after it read the ack.
+    cf[wIdx + W_BARRIER_ALIGN_MS] = t0 - clock[BARRIER_AT]!;
+    cf[wIdx + W_SNAPSHOT_SERIALIZE_MS] = t1 - t0;
+    cf[wIdx + W_SNAPSHOT_WRITE_MS] = t2 - t1;
+    cf[wIdx + W_BARRIER_ID] = barrierId;
     out.barrierAck(task.worker, barrierId, bytes.length);
     atBarrier.fill(0);
     barriersSeen = 0;
@@ -253,26 +273,14 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     }
     sinceClock = CLOCK_EVERY; // idle: read the clock before the next batch
     if (endedCount === n) continue;
-    let spun = 0;
-    while (spun < spin && !hasWork()) spun++;
-    if (spun < spin) continue;
-    const epoch = bell.announce();
-    // Re-check after announcing: a publish between the last drain and announce() is seen here, or it rings us.
-    if (hasWork()) {
-      bell.withdraw();
-      continue;
-    }
-    const beforeSleep = wallNow();
-    const untilEarly = clock[NEXT_EARLY]! - beforeSleep;
-    const untilFlush = metrics ? metrics.untilFlush(beforeSleep) : Infinity;
-    bell.sleep(epoch, Math.max(0, Math.min(task.tickMs, untilEarly, untilFlush)));
+    waiter.waitFor(hasWork, sleepTimeout);
   }
   publishCounters();
   metrics?.close();
   out.done();
   return {
     worker: task.worker, threadId, records, results: op.firings, late: op.lateRecords, batches,
-    outFullWaits: out.fullWaits, keys: op.keys.size,
+    outFullWaits: out.fullWaits, sleeps: waiter.sleeps, keys: op.keys.size,
   };
 
   function publishCounters(): void {
