@@ -23,6 +23,7 @@ import { SPIN_AUTO, type WorkerSummary, type WorkerTask } from '../workers/worke
 import { Checkpointer, type CheckpointStats } from './checkpoint/checkpointer.js';
 import { findRestorePoint, jobFingerprint, listCheckpoints, type RestorePoint } from './checkpoint/manifest.js';
 import { PartFileSink } from './io/part-file-sink.js';
+import { isCommittingSink, type CommittingSink } from './io/committing-sink.js';
 import { readdirSync, existsSync } from 'node:fs';
 import { MetricsHub } from './metrics/metrics-hub.js';
 import type { SnapshotOptions, StatsSnapshot } from './metrics/stats-snapshot.js';
@@ -127,6 +128,7 @@ export class Engine {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private restored: RestorePoint | undefined;
   private partSink: PartFileSink | undefined;
+  private committing: CommittingSink | undefined;
   private hub: MetricsHub | undefined;
   private http: HttpServer | undefined;
   private ingest: IngestRoutes | undefined;
@@ -176,18 +178,28 @@ export class Engine {
         throw new SabreError('ERR_INVALID_OPTION', `--agg: unknown aggregate "${a}"`);
       }
     }
-    // Checkpoints: find what to restore before anything is opened (a corrupt dir fails here, cleanly).
-    this.restored = findRestorePoint(o);
+    const sinkModule = await loadSinkModule(o.sink);
+    if (o.sinkTransactional) {
+      // Opened before choosing the checkpoint: opening fences the process this one replaces (aborting
+      // its open transaction), and the last checkpoint it committed is the newest one we may restore.
+      this.sink = await sinkModule!.createSink(o.sink, o);
+      if (isCommittingSink(this.sink)) this.committing = this.sink;
+    }
+    const committed = this.committing?.committedCheckpoint;
+    // Checkpoints: find what to restore before anything else is opened (a corrupt dir fails here, cleanly).
+    this.restored = findRestorePoint(o, committed);
     const restoredId = this.restored?.manifest.id ?? 0;
     for (const why of this.restored?.skipped ?? []) process.stderr.write(`[sabre] skipped a corrupt checkpoint: ${why}\n`);
-    const nextId = o.checkpointDir ? Math.max(restoredId, ...listCheckpoints(o.checkpointDir), ...chkDirIds(o.checkpointDir)) + 1 : 1;
-    const sinkModule = await loadSinkModule(o.sink);
+    if (committed !== undefined) reportUncommitted(o.checkpointDir!, o.sink, committed, restoredId);
+    // Ids only grow, past every checkpoint directory and the sink's last commit, so no id is ever reused.
+    const nextId = o.checkpointDir
+      ? Math.max(restoredId, committed ?? 0, ...listCheckpoints(o.checkpointDir), ...chkDirIds(o.checkpointDir)) + 1 : 1;
     if (o.checkpointDir && o.sink.startsWith('file:')) {
       // Exactly-once file output: per-checkpoint part files, committed with their checkpoint.
       this.partSink = new PartFileSink(o.sink, o.sink.slice(5));
       this.partSink.recover(restoredId);
       this.sink = this.partSink;
-    } else {
+    } else if (!this.committing) {
       this.sink = sinkModule ? await sinkModule.createSink(o.sink, o) : openLineSink(o.sink, '--sink');
     }
     this.lateSink = openLineSink(o.lateOutput, '--late-output');
@@ -203,6 +215,7 @@ export class Engine {
     this.drain = new OutDrain(this.outRings, o.aggregates, userAgg?.name, this.sink, this.lateSink, needsLines(this.sink));
     this.drain.callbacks.push(...this.callbacks);
     this.drain.startEpoch(nextId);
+    this.committing?.begin(nextId);
     if (o.checkpointDir) {
       this.checkpointer = new Checkpointer({
         dir: o.checkpointDir, retained: o.checkpointsRetained, job: jobFingerprint(o), keyGroups: o.keyGroups,
@@ -214,11 +227,30 @@ export class Engine {
         const ps = this.partSink;
         cp.onComplete.push((m) => ps.commit(m.id));
       }
-      // Sources that commit upstream (Kafka offsets) do so only for records of a complete checkpoint.
+      if (this.committing) {
+        // Exactly-once Kafka output: the checkpoint's transaction commits now (with the source offsets).
+        const tx = this.committing;
+        cp.onComplete.push(async (m) => {
+          try {
+            await tx.commitCheckpoint(m);
+          } catch (e) {
+            this.fail(e);
+            throw e;
+          } finally {
+            this.bell.ring(); // out-rings the sink held (a later epoch) may be read again
+          }
+        });
+        cp.onFailed.push((id) => {
+          tx.abandon(id);
+          this.bell.ring();
+        });
+      }
+      // Sources that commit upstream (Kafka offsets) do so only for records of a complete checkpoint
+      // (unless the transactional sink committed them already, atomically with the results).
       cp.onComplete.push(async (m) => {
         for (const src of this.sources) {
           const at = m.sources.find((x) => x.name === src.name);
-          if (at && src.commitCheckpoint) await src.commitCheckpoint(at.position);
+          if (at && src.commitCheckpoint && src.name !== this.committing?.commitsPositionsOf) await src.commitCheckpoint(at.position);
         }
       });
     }
@@ -578,6 +610,24 @@ export class Engine {
         if (w.writeWatermark(p, wm)) this.sentWatermark[p] = wm;
       }
     }
+  }
+}
+
+/**
+ * With a transactional sink: say which complete checkpoints were passed over
+ * because their transaction never committed (a crash between the manifest and
+ * the commit), and warn when the sink committed more than the restored state
+ * covers (its newest checkpoint is corrupt or missing, or an older one was
+ * restored by path): those results will be committed a second time.
+ */
+function reportUncommitted(dir: string, sink: string, committed: number, restored: number): void {
+  const newer = listCheckpoints(dir).filter((id) => id > committed).sort((a, b) => a - b);
+  if (newer.length > 0) {
+    process.stderr.write(`[sabre] checkpoint ${newer.join(', ')} not restored: its results never committed to ${sink} (transaction aborted)\n`);
+  }
+  if (committed > restored) {
+    process.stderr.write(`[sabre] WARN ${sink} committed the results of checkpoint ${committed}, newer than the state restored `
+      + `(${restored > 0 ? `checkpoint ${restored}` : 'none'}): results after that will be committed again\n`);
   }
 }
 

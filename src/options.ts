@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os';
+import { createHash } from 'node:crypto';
+import { resolve as resolvePath } from 'node:path';
 import { SabreError } from './errors.js';
 import { parseDuration } from './time/duration.js';
 import { parseWindow, type WindowSpec } from './time/window-spec.js';
@@ -84,6 +86,11 @@ export const OPTION_SPECS = {
   restore: { kind: 'string', default: undefined, help: 'latest | PATH of a checkpoint manifest to restore from' },
   onWorkerError: { kind: 'string', default: 'restore', choices: ['restore', 'fail'], help: 'what a worker failure does' },
   restartLimit: { kind: 'int', default: 3, min: 0, max: 1000, help: 'restores after worker failures before giving up' },
+  sinkTransactional: {
+    kind: 'string', default: 'auto', choices: ['auto', 'true', 'false'],
+    help: 'Kafka sink commits each checkpoint\'s results in one transaction (auto = with --checkpoint-dir)',
+  },
+  transactionalId: { kind: 'string', default: undefined, help: 'transactional.id of that sink (default: from the topic and --checkpoint-dir)' },
 } as const satisfies Record<string, Spec>;
 
 export type OptionName = keyof typeof OPTION_SPECS;
@@ -141,7 +148,18 @@ export interface ResolvedOptions {
   readonly restore: string | undefined;
   readonly onWorkerError: 'restore' | 'fail';
   readonly restartLimit: number;
+  /** Resolved from auto: true when the sink is kafka:TOPIC and --checkpoint-dir is set. */
+  readonly sinkTransactional: boolean;
+  /** Set exactly when sinkTransactional: the given id, or one derived from the sink topic and the checkpoint directory. */
+  readonly transactionalId: string | undefined;
 }
+
+/**
+ * A transaction stays open about one checkpoint interval; Kafka aborts one
+ * older than its transaction.max.timeout.ms (15 min by default), so the
+ * interval must stay well below that.
+ */
+export const MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS = 5 * 60_000;
 
 function bad(name: string, msg: string): never {
   throw new SabreError('ERR_INVALID_OPTION', `--${kebab(name)}: ${msg}`);
@@ -212,7 +230,9 @@ export function resolveOptions(raw: RawOptions = {}): ResolvedOptions {
     if ((raw[name] as unknown) === null) {
       bad(name, `is null; give a value${spec.default !== undefined ? ` (default ${String(spec.default)})` : ''} or leave the option out`);
     }
-    const v = raw[name] ?? spec.default;
+    let v = raw[name] ?? spec.default;
+    // Library and --config callers may pass true/false to a choice of 'true' | 'false'.
+    if (typeof v === 'boolean' && spec.kind === 'string' && (spec as Spec).choices?.includes(String(v))) v = String(v);
     out[name] = v === undefined ? undefined : convert(name, spec, v);
   }
   out.windowText = out.window;
@@ -238,6 +258,7 @@ export function resolveOptions(raw: RawOptions = {}): ResolvedOptions {
       + `so the largest record a ring accepts must leave a result that fits the out-ring; raise --out-ring-size to ${out.ringSize} or lower --ring-size`);
   }
   checkKeyBytes(out);
+  resolveTransactional(out);
   return Object.freeze(out) as unknown as ResolvedOptions;
 }
 
@@ -261,6 +282,42 @@ function checkKeyBytes(out: Record<string, unknown>): void {
     while (frame > need / 4) need *= 2;
     bad('keyBytes', `a record with a ${n}-byte key is a ${frame}-byte frame, more than a quarter of --ring-size (${ring}); `
       + `raise --ring-size to ${need} or more, or use shorter keys`);
+  }
+}
+
+/**
+ * --sink-transactional: auto turns transactions on for a kafka: sink with
+ * checkpoints (the Kafka counterpart of the file sink's part files); true
+ * insists on them and says what is missing. The default transactional.id is
+ * stable for one job (sink topic + absolute checkpoint directory), so a
+ * restarted process fences the one it replaces.
+ */
+function resolveTransactional(out: Record<string, unknown>): void {
+  const mode = out.sinkTransactional as 'auto' | 'true' | 'false';
+  const sink = out.sink as string;
+  const kafka = sink.startsWith('kafka:') && sink.length > 6;
+  const dir = out.checkpointDir as string | undefined;
+  if (mode === 'true' && !kafka) {
+    bad('sinkTransactional', `true needs a kafka:TOPIC sink, not "${sink}" (a file: sink with --checkpoint-dir is exactly-once already)`);
+  }
+  if (mode === 'true' && !dir) {
+    bad('sinkTransactional', 'true needs --checkpoint-dir: each transaction commits with a checkpoint (or use --sink-transactional false)');
+  }
+  const on = mode === 'true' || (mode === 'auto' && kafka && dir !== undefined);
+  out.sinkTransactional = on;
+  if (!on) {
+    if (out.transactionalId !== undefined) bad('transactionalId', 'applies only to a transactional Kafka sink (kafka:TOPIC with --checkpoint-dir)');
+    return;
+  }
+  if ((out.checkpointInterval as number) > MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS) {
+    bad('checkpointInterval', `${out.checkpointInterval} ms is too long for a transactional Kafka sink (at most `
+      + `${MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS / 60_000} min: a transaction stays open for an interval and Kafka aborts old ones); `
+      + 'checkpoint more often or use --sink-transactional false');
+  }
+  if (out.transactionalId === undefined) {
+    const topic = sink.slice('kafka:'.length);
+    const hash = createHash('sha256').update(`${topic}\u0000${resolvePath(dir!)}`).digest('hex').slice(0, 12);
+    out.transactionalId = `sabre-${topic}-${hash}`;
   }
 }
 

@@ -1,5 +1,7 @@
 import { expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkpointPath, listCheckpoints } from '../dist/src/checkpoint/manifest.js';
 import { createEngine } from '../dist/src/index.js';
 import { tmpDir } from './helpers/engine-run.js';
 import { committedLines, seeded, startSabre } from './helpers/sabre-process.js';
@@ -11,6 +13,17 @@ import { kafkaSourceOf } from './helpers/kafka-env.js';
 const SPEC = { count: 150_000, keys: 300, seed: 5, disorder: 100, eventsPerMs: 20 };
 const JOB = { window: 'tumbling:1s', agg: 'count,sum,max', outOfOrderness: '1h', idleTimeout: NO_IDLE, partitions: 4, workers: 1 };
 const flags = (o: Record<string, string | number>): string[] => Object.entries(o).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, String(v)]);
+
+/** The Kafka positions every complete manifest in `cp` recorded, by checkpoint id (partition → next offset). */
+function manifestPositions(cp: string, source: string): Map<number, Map<number, number>> {
+  const all = new Map<number, Map<number, number>>();
+  for (const id of listCheckpoints(cp)) {
+    const m = JSON.parse(readFileSync(join(checkpointPath(cp, id), 'manifest.json'), 'utf8')) as
+      { sources: { name: string; position: { partition: number; offset: string }[] }[] };
+    all.set(id, new Map((m.sources.find((x) => x.name === source)?.position ?? []).map((p) => [p.partition, Number(p.offset)])));
+  }
+  return all;
+}
 
 /** Run the job on the library API until every record of the topic is in, then END. */
 async function runToEnd(topic: string, group: string, extra: Record<string, unknown>) {
@@ -47,14 +60,24 @@ describeKafka('checkpoints with the Kafka source: offsets are committed only wit
     for (let k = 0; k < 4; k++) {
       const run = startSabre(['run', '--source', `kafka:${topic}`, '--brokers', brokers, '--group', group, ...flags(JOB),
         '--sink', `file:${out}`, '--late-output', 'null', '--progress', '0', '--http-port', '0',
-        '--checkpoint-dir', cp, '--checkpoint-interval', '300ms']);
+        '--checkpoint-dir', cp, '--checkpoint-interval', '300ms', '--checkpoints-retained', '1000']);
       // Let it join the group and checkpoint a few times, then kill it at a random moment.
       await new Promise((r) => setTimeout(r, 2500 + rnd() * 2500));
       if (run.child.exitCode === null) { run.child.kill('SIGKILL'); kills++; }
       await run.exit;
-      const committed = sum((await groupOffsets(group, topic)).committed);
+      const offsets = (await groupOffsets(group, topic)).committed;
+      const committed = sum(offsets);
       expect(committed).toBeGreaterThanOrEqual(committedSeen); // commits only move forward, with checkpoints
       committedSeen = committed;
+      // Every committed offset is one a complete manifest recorded (all are retained here): never beyond a
+      // checkpoint. Per partition: a manifest lists the partitions assigned when it was taken (while a killed
+      // member still holds some, until its session times out, fewer), and a commit carries those only.
+      if (committed > 0) {
+        const manifests = [...manifestPositions(cp, `kafka:${topic}`).values()];
+        for (const [p, off] of offsets) {
+          if (off >= 0) expect(manifests.some((pos) => pos.get(p) === off), `partition ${p}: committed ${off} is in no manifest`).toBe(true);
+        }
+      }
     }
     expect(kills).toBeGreaterThanOrEqual(3);
     expect(committedSeen).toBeGreaterThan(0);

@@ -38,13 +38,18 @@ interface InFlight {
  * positions, put BARRIER(id) into every ring, release the sources; then
  * collect every worker's acknowledgement (read from the out-rings, after the
  * results that precede the barrier) and write the manifest atomically. After
- * that, `onComplete` hooks run: the file sink renames its parts, a Kafka
- * source would commit its offsets. One checkpoint at a time.
+ * that, `onComplete` hooks run: the file sink renames its parts, the
+ * transactional Kafka sink commits its transaction, a Kafka source commits
+ * its offsets. One checkpoint at a time, hooks included: the next one starts
+ * only after they ran, so at most one complete checkpoint is ever
+ * uncommitted downstream, and the one before it is never pruned while it is.
  */
 export class Checkpointer {
   private nextId: number;
   private inFlight: InFlight | undefined;
   readonly onComplete: ((m: Manifest) => Promise<void> | void)[] = [];
+  /** A checkpoint whose barriers went out failed (manifest or hook): its epoch's results belong to the next one. */
+  readonly onFailed: ((id: number, e: unknown) => void)[] = [];
   readonly stats: CheckpointStats = { completed: 0, lastId: 0, lastDurationMs: 0, lastBytes: 0, maxDurationMs: 0 };
 
   constructor(private readonly o: CheckpointerOptions, private readonly writer: PartitionedWriter,
@@ -112,7 +117,6 @@ export class Checkpointer {
         final: false,
       };
       writeManifest(this.o.dir, manifest);
-      this.inFlight = undefined;
       const st = this.stats;
       st.completed++;
       st.lastId = f.id;
@@ -121,9 +125,11 @@ export class Checkpointer {
       st.maxDurationMs = Math.max(st.maxDurationMs, durationMs);
       for (const hook of this.onComplete) await hook(manifest);
       pruneCheckpoints(this.o.dir, this.o.retained);
+      if (this.inFlight === f) this.inFlight = undefined;
       f.resolve(manifest);
     } catch (e) {
-      this.inFlight = undefined;
+      if (this.inFlight === f) this.inFlight = undefined;
+      for (const hook of this.onFailed) hook(f.id, e);
       f.reject(e);
     }
   }

@@ -93,12 +93,19 @@ export interface RestorePoint {
  * The checkpoint to restore: `--restore PATH` (a manifest or its directory),
  * `--restore latest`, or automatically the newest complete checkpoint of the
  * same job. Corrupt checkpoints are reported and the previous one is used.
+ * `newest`: no checkpoint after this id (a transactional sink committed the
+ * results up to it only; see src/io/committing-sink.ts).
  */
-export function findRestorePoint(o: ResolvedOptions): RestorePoint | undefined {
+export function findRestorePoint(o: ResolvedOptions, newest = Infinity): RestorePoint | undefined {
   const dir = o.checkpointDir;
   if (o.restore && o.restore !== 'latest') {
     const p = basename(o.restore) === MANIFEST ? o.restore : join(o.restore, MANIFEST);
-    return { ...loadVerified(p), skipped: [] };
+    const v = loadVerified(p);
+    if (v.manifest.id > newest) {
+      throw new SabreError('ERR_INVALID_OPTION', `--restore ${o.restore}: the results of checkpoint ${v.manifest.id} were never committed `
+        + `to ${o.sink} (its transaction was aborted; the last committed is checkpoint ${newest}): restore that one or an older one`);
+    }
+    return { ...v, skipped: [] };
   }
   if (!dir) {
     if (o.restore === 'latest') throw new SabreError('ERR_INVALID_OPTION', '--restore latest needs --checkpoint-dir');
@@ -107,6 +114,7 @@ export function findRestorePoint(o: ResolvedOptions): RestorePoint | undefined {
   const skipped: string[] = [];
   const job = jobFingerprint(o);
   for (const id of listCheckpoints(dir)) {
+    if (id > newest) continue;
     const path = join(checkpointPath(dir, id), MANIFEST);
     try {
       const v = loadVerified(path);

@@ -19,6 +19,14 @@ export interface WindowResult {
 /** A sink that keeps results of different checkpoint epochs apart (exactly-once part files). */
 export interface EpochSink extends LineSink {
   writeEpoch(epoch: number, chunk: string, lines: number): boolean;
+  /**
+   * Optional: false while the sink already holds all it may of `epoch` (an
+   * epoch after the one it commits next). The drain then leaves the out-ring
+   * of a worker that reached that epoch unread, so that worker waits for
+   * space, while the rings of workers still before the barrier are read:
+   * memory stays bounded and the checkpoint can still complete.
+   */
+  accepts?(epoch: number): boolean;
 }
 
 function isEpochSink(s: LineSink): s is EpochSink {
@@ -68,6 +76,7 @@ export class OutDrain {
   private readonly chunkText: string[] = [];
   private readonly chunkLines: number[] = [];
   private readonly acks: number[] = [];
+  private readonly epochSink: EpochSink | undefined;
 
   constructor(private readonly rings: RingBuffer[], private readonly aggregates: readonly string[],
     private readonly userAggregate: string | undefined, private readonly sink: LineSink, private readonly lateSink: LineSink,
@@ -75,6 +84,13 @@ export class OutDrain {
     this.wantLines = wantLines;
     this.tails = new Int32Array(rings.map((r) => r.loadTail()));
     this.epochOf = new Float64Array(rings.length).fill(1);
+    this.epochSink = isEpochSink(sink) ? sink : undefined;
+  }
+
+  /** Worker w's out-ring stays unread for now (see EpochSink.accepts). */
+  private held(w: number): boolean {
+    const s = this.epochSink;
+    return s?.accepts !== undefined && !s.accepts(this.epochOf[w]!);
   }
 
   /** Results from now on belong to `epoch` (after a restore from checkpoint epoch - 1). */
@@ -98,7 +114,7 @@ export class OutDrain {
 
   /** true when some out-ring has unread frames. */
   hasData(): boolean {
-    for (let w = 0; w < this.rings.length; w++) if (this.rings[w]!.loadHead() !== this.tails[w]) return true;
+    for (let w = 0; w < this.rings.length; w++) if (this.rings[w]!.loadHead() !== this.tails[w] && !this.held(w)) return true;
     return false;
   }
 
@@ -115,7 +131,7 @@ export class OutDrain {
       const ring = this.rings[w]!;
       const head = ring.loadHead();
       let tail = this.tails[w]!;
-      if (tail === head) continue;
+      if (tail === head || this.held(w)) continue;
       const { i32, f64, u8, mask, capacity } = ring;
       while (tail !== head) {
         const at = tail & mask;
@@ -155,7 +171,7 @@ export class OutDrain {
     if (!this.wantLines) {
       if (resultFrames > 0) blocked = !this.sink.write('', resultFrames);
     } else {
-      const epochSink = isEpochSink(this.sink) ? this.sink : undefined;
+      const epochSink = this.epochSink;
       for (let i = 0; i < this.chunkEpoch.length; i++) {
         const ok = epochSink
           ? epochSink.writeEpoch(this.chunkEpoch[i]!, this.chunkText[i]!, this.chunkLines[i]!)

@@ -114,6 +114,49 @@ export async function readTopic(topic: string, timeoutMs = 60_000): Promise<Topi
   return out;
 }
 
+/**
+ * Every message of `topic` a consumer sees under `isolation`, read up to the
+ * end offsets at call time. Unlike readTopic it does not count messages (aborted
+ * records and transaction markers take offsets too): it reads until its
+ * position reached every partition's end, control batches included. Needs no
+ * open transaction on the topic (read_committed stops at the first one).
+ */
+export async function readIsolated(topic: string, isolation: 'read_committed' | 'read_uncommitted', timeoutMs = 60_000): Promise<TopicMessage[]> {
+  const kafka = createKafka(brokers, 'sabre-test-reader');
+  const admin = createAdmin(kafka);
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  await admin.disconnect();
+  const reached = new Map<number, bigint>();
+  const done = (): boolean => [...ends].every(([p, end]) => end === 0n || (reached.get(p) ?? -1n) >= end - 1n);
+  const out: TopicMessage[] = [];
+  if (done()) return out;
+  const consumer = createConsumer(kafka, { groupId: unique('reader'), readUncommitted: isolation === 'read_uncommitted' });
+  let resolveDone!: () => void;
+  const finished = new Promise<void>((r) => { resolveDone = r; });
+  // Batches of only markers or aborted records reach no eachBatch call, but do end a batch.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    const last = BigInt(payload.lastOffset);
+    if (last > (reached.get(payload.partition) ?? -1n)) reached.set(payload.partition, last);
+    if (done()) resolveDone();
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        out.push({ key: m.key ? m.key.toString() : null, value: m.value ?? Buffer.alloc(0), partition: batch.partition, offset: m.offset });
+      }
+    },
+  });
+  const timer = setTimeout(resolveDone, timeoutMs);
+  await finished;
+  clearTimeout(timer);
+  await consumer.disconnect();
+  if (!done()) throw new Error(`readIsolated ${topic} (${isolation}): not at the end of every partition after ${timeoutMs} ms`);
+  return out;
+}
+
 /** Committed offset per partition of `group` on `topic` (-1 = none), and the topic's end offsets. */
 export async function groupOffsets(group: string, topic: string): Promise<{ committed: Map<number, number>; ends: Map<number, number> }> {
   const admin = createAdmin(createKafka(brokers, 'sabre-test-admin'));

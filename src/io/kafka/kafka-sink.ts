@@ -8,6 +8,10 @@ import {
 } from './kafka-client.js';
 import { logRetry, sendUntilAcked } from './send-retry.js';
 import { WindowResultEncoder } from './window-result-codec.js';
+import { forEachLine, resultMessage, type ResultMessage } from './result-message.js';
+import { TransactionalKafkaSink, transactionTimeoutFor } from './transactional-sink.js';
+
+export { keyOf } from './result-message.js';
 
 export const SINK_DEFAULTS = {
   /** write() returns false above this many unacknowledged bytes; drained() resolves below half of it. */
@@ -22,11 +26,7 @@ export const SINK_DEFAULTS = {
   maxRetryBackoffMs: 2000,
 } as const;
 
-interface Pending {
-  key: string;
-  value: string | Buffer;
-  bytes: number;
-}
+export type SinkLimits = { readonly [K in keyof typeof SINK_DEFAULTS]: number };
 
 /**
  * `--sink kafka:TOPIC`: one message per window firing, keyed by the result's
@@ -46,9 +46,8 @@ interface Pending {
  * out-ring space, the input rings fill and the source pauses: a slow or absent
  * broker slows the job down instead of growing memory.
  *
- * Transactions (later, with checkpoints): `send` below is the one place a batch
- * goes out; a transactional mode would open a transaction there and commit it,
- * with the source offsets (sendOffsets), when a checkpoint completes.
+ * With checkpoints the sink is transactional instead (TransactionalKafkaSink,
+ * `--sink-transactional`): this class is the plain, at-least-once one.
  */
 export class KafkaSink implements LineSink {
   readonly name: string;
@@ -56,7 +55,7 @@ export class KafkaSink implements LineSink {
   /** Messages acknowledged by Kafka, and send attempts that failed and were retried. */
   sent = 0;
   retries = 0;
-  private queue: Pending[] = [];
+  private queue: ResultMessage[] = [];
   private queueBytes = 0;
   /** Queued plus being sent: what Kafka has not acknowledged yet. */
   private inFlightBytes = 0;
@@ -67,7 +66,7 @@ export class KafkaSink implements LineSink {
   private readonly encoder: WindowResultEncoder | undefined;
 
   constructor(readonly topic: string, private readonly producer: Producer, format: 'json' | 'flatbuffers',
-    aggregates: readonly string[], private readonly limits: typeof SINK_DEFAULTS = SINK_DEFAULTS) {
+    aggregates: readonly string[], private readonly limits: SinkLimits = SINK_DEFAULTS) {
     this.name = `kafka:${topic}`;
     this.encoder = format === 'flatbuffers' ? new WindowResultEncoder(aggregates) : undefined;
   }
@@ -80,13 +79,7 @@ export class KafkaSink implements LineSink {
   write(chunk: string, lines: number): boolean {
     if (this.error) throw this.sinkError();
     this.lines += lines;
-    let from = 0;
-    while (from < chunk.length) {
-      let nl = chunk.indexOf('\n', from);
-      if (nl < 0) nl = chunk.length;
-      if (nl > from) this.enqueue(chunk.slice(from, nl));
-      from = nl + 1;
-    }
+    forEachLine(chunk, (line) => this.enqueue(resultMessage(line, this.encoder)));
     this.kick();
     return this.inFlightBytes < this.limits.maxInFlightBytes;
   }
@@ -106,13 +99,10 @@ export class KafkaSink implements LineSink {
     }
   }
 
-  private enqueue(line: string): void {
-    const key = keyOf(line);
-    const value = this.encoder ? Buffer.from(this.encoder.encode(JSON.parse(line) as Record<string, unknown>)) : line;
-    const bytes = key.length + (typeof value === 'string' ? value.length : value.length);
-    this.queue.push({ key, value, bytes });
-    this.queueBytes += bytes;
-    this.inFlightBytes += bytes;
+  private enqueue(m: ResultMessage): void {
+    this.queue.push(m);
+    this.queueBytes += m.bytes;
+    this.inFlightBytes += m.bytes;
   }
 
   private kick(): void {
@@ -138,7 +128,7 @@ export class KafkaSink implements LineSink {
     }
   }
 
-  private async sendWithRetry(batch: Pending[]): Promise<void> {
+  private async sendWithRetry(batch: ResultMessage[]): Promise<void> {
     const messages: Message[] = batch.map((p) => ({ key: p.key, value: p.value }));
     try {
       await this.send(messages);
@@ -169,37 +159,28 @@ export class KafkaSink implements LineSink {
 }
 
 /**
- * The key of a result line. Lines start with `{"key":"…"` (the drain writes the
- * key with JSON.stringify), so the key is sliced out without parsing the line,
- * unless it holds escapes.
+ * Plugin entry (src/io/plugins.ts): `--sink kafka:TOPIC --brokers … --format json|flatbuffers`;
+ * transactional when options.sinkTransactional (resolved in src/options.ts).
  */
-export function keyOf(line: string): string {
-  if (line.startsWith('{"key":"')) {
-    let escaped = false;
-    let i = 8;
-    for (; i < line.length; i++) {
-      const c = line.charCodeAt(i);
-      if (c === 0x5c) {
-        escaped = true;
-        i++;
-      } else if (c === 0x22) break;
-    }
-    return escaped ? (JSON.parse(line.slice(7, i + 1)) as string) : line.slice(8, i);
-  }
-  return String((JSON.parse(line) as { key?: unknown }).key);
-}
-
-/** Plugin entry (src/io/plugins.ts): `--sink kafka:TOPIC --brokers … --format json|flatbuffers`. */
-export async function createSink(spec: string, options: ResolvedOptions): Promise<KafkaSink> {
+export async function createSink(spec: string, options: ResolvedOptions): Promise<KafkaSink | TransactionalKafkaSink> {
   const topic = topicOf(spec);
   if (!topic) throw new SabreError('ERR_INVALID_OPTION', `--sink "${spec}": name a topic, e.g. kafka:windows`);
   const kafka = createKafka(options.brokers);
-  const producer = createProducer(kafka);
+  const tx = options.sinkTransactional
+    ? { transactionalId: options.transactionalId!, transactionTimeout: transactionTimeoutFor(options.checkpointInterval) }
+    : undefined;
+  const producer = createProducer(kafka, tx);
   const admin = createAdmin(kafka);
   try {
     await admin.connect();
     await ensureTopic(admin, topic, NEW_TOPIC_PARTITIONS);
     await producer.connect();
+    if (tx) {
+      const source = options.source.startsWith('kafka:') ? { name: options.source, group: options.group } : undefined;
+      return await TransactionalKafkaSink.open({
+        topic, markerGroup: tx.transactionalId, source, format: options.format, aggregates: options.aggregates, limits: SINK_DEFAULTS,
+      }, producer, admin);
+    }
   } catch (e) {
     await producer.disconnect().catch(() => {});
     throw new SabreError('ERR_SINK', `--sink ${spec}: cannot reach Kafka at ${options.brokers}: ${errorText(e)}`, { cause: e });

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { errorText, isTransient, type Message, type Producer } from './kafka-client.js';
+import { errorText, isTransient, type Message, type Sender } from './kafka-client.js';
 
 export interface RetryPolicy {
   backoffMs: number;
@@ -9,13 +9,13 @@ export interface RetryPolicy {
 export const SEND_RETRY: RetryPolicy = { backoffMs: 100, maxBackoffMs: 2000 };
 
 /**
- * producer.send until Kafka acknowledges: transient failures (the broker is
+ * producer.send (or a transaction's send) until Kafka acknowledges: transient failures (the broker is
  * down or restarting, connections refused or reset, timeouts) are retried
  * with doubling backoff for as long as it takes — the idempotent producer
  * makes a retry of a send that did land a no-op. Any other error is thrown.
  * `onRetry` is told about each failed attempt (for counters and logs).
  */
-export async function sendUntilAcked(producer: Producer, topic: string, messages: Message[],
+export async function sendUntilAcked(producer: Sender, topic: string, messages: Message[],
   onRetry: (attempt: number, error: unknown) => void, policy: RetryPolicy = SEND_RETRY): Promise<void> {
   let backoff = policy.backoffMs;
   for (let attempt = 1; ; attempt++) {

@@ -1,0 +1,30 @@
+import type { Manifest } from '../checkpoint/manifest.js';
+import type { LineSink } from './line-sink.js';
+import type { EpochSink } from './out-drain.js';
+
+/**
+ * A sink that commits its output downstream together with checkpoints (the
+ * transactional Kafka sink), so what it committed — not the newest manifest —
+ * decides where a restart resumes. The engine's side of the contract:
+ *
+ * 1. open the sink before choosing the checkpoint to restore (opening fences
+ *    the process it replaces), and restore none newer than `committedCheckpoint`;
+ * 2. `begin(epoch)` with the first epoch of the run (the next checkpoint id);
+ * 3. `commitCheckpoint(m)` once checkpoint m is complete (manifest written),
+ *    before older checkpoints are pruned and before the next one starts;
+ *    `abandon(id)` when checkpoint id failed after its barriers went out.
+ */
+export interface CommittingSink extends EpochSink {
+  /** The newest checkpoint whose results are committed downstream (0: none). */
+  readonly committedCheckpoint: number;
+  /** The source (by name) whose checkpointed positions the sink commits with its results, if any. */
+  readonly commitsPositionsOf: string | undefined;
+  begin(epoch: number): void;
+  accepts(epoch: number): boolean;
+  commitCheckpoint(m: Manifest): Promise<void>;
+  abandon(id: number): void;
+}
+
+export function isCommittingSink(s: LineSink): s is CommittingSink {
+  return typeof (s as Partial<CommittingSink>).commitCheckpoint === 'function';
+}

@@ -1,0 +1,337 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Manifest } from '../../checkpoint/manifest.js';
+import { SabreError } from '../../errors.js';
+import type { CommittingSink } from '../committing-sink.js';
+import { errorText, isTransient, type Admin, type Message, type Producer, type Transaction } from './kafka-client.js';
+import type { SinkLimits } from './kafka-sink.js';
+import type { KafkaPosition } from './offset-tracker.js';
+import { forEachLine, resultMessage, type ResultMessage } from './result-message.js';
+import { logRetry, sendUntilAcked } from './send-retry.js';
+import { WindowResultEncoder } from './window-result-codec.js';
+
+/**
+ * The transaction timeout asked of the broker: a transaction stays open for
+ * about one checkpoint interval (plus the checkpoint itself), so three
+ * intervals, at least kafkajs's 60 s and at most the broker's default
+ * transaction.max.timeout.ms (15 min; options.ts keeps the interval ≤ 5 min).
+ * It is also how long read_committed consumers wait behind the open
+ * transaction of a process that died and is not restarted.
+ */
+export function transactionTimeoutFor(checkpointIntervalMs: number): number {
+  return Math.min(15 * 60_000, Math.max(60_000, 3 * checkpointIntervalMs));
+}
+
+export interface TransactionalSinkSettings {
+  topic: string;
+  /**
+   * Consumer group whose committed offset for partition 0 of `topic` is the
+   * id of the last checkpoint whose transaction committed (the marker: it is
+   * committed inside each transaction, so it moves exactly when results do).
+   */
+  markerGroup: string;
+  /** A Kafka source whose checkpointed offsets commit in the same transaction: its name (`kafka:TOPIC`) and group. */
+  source: { name: string; group: string } | undefined;
+  format: 'json' | 'flatbuffers';
+  aggregates: readonly string[];
+  limits: SinkLimits;
+}
+
+/**
+ * `--sink kafka:TOPIC` with checkpoints (`--sink-transactional`, on by
+ * default with `--checkpoint-dir`): the results of checkpoint epoch e (fired
+ * after barrier e-1, before barrier e) are sent inside one Kafka transaction,
+ * committed when checkpoint e is complete — its manifest written — together
+ * with the marker offset (e) and, with a Kafka source, the source offsets the
+ * manifest recorded. A `read_committed` consumer sees each epoch's results
+ * once, whole, or not at all; results and input offsets move together.
+ *
+ * Crashes. Opening the sink initialises the transactional id, which fences
+ * the process it replaces and aborts that process's open transaction. The
+ * marker then says which checkpoint committed last (k), and the engine
+ * restores checkpoint k, not a newer manifest whose transaction never
+ * committed (a crash between manifest and commit): output resumes exactly
+ * after the last committed results.
+ *
+ * Epochs. Kafka allows one open transaction per producer, and workers cross
+ * a barrier at different moments: results of epoch e+1 from a worker that is
+ * ahead arrive while epoch e is still open. They are held in memory until e
+ * commits; once that holds maxInFlightBytes, `accepts()` turns false and the
+ * drain leaves the out-rings of the workers that are ahead unread (they wait
+ * for space) while the slower ones reach the barrier.
+ *
+ * Backpressure, as for the plain sink: write() returns false once the bytes
+ * of the open epoch not yet acknowledged exceed maxInFlightBytes; drained()
+ * resolves below half of it. Sends run one at a time (idempotent, one request
+ * in flight), transient failures are retried; any other failure, or a commit
+ * that fails, fails the sink (ERR_SINK) and with it the run — the restart
+ * restores the last committed checkpoint.
+ */
+export class TransactionalKafkaSink implements CommittingSink {
+  readonly name: string;
+  lines = 0;
+  /** Messages acknowledged inside transactions, send attempts retried, transactions committed. */
+  sent = 0;
+  retries = 0;
+  commits = 0;
+  committedCheckpoint = 0;
+  readonly commitsPositionsOf: string | undefined;
+  /** The epoch the open transaction collects: results of any epoch up to it are sent at once. */
+  private epoch = 1;
+  private queue: ResultMessage[] = [];
+  private queueBytes = 0;
+  private sendingBytes = 0;
+  /** Results of epochs after `epoch`, waiting for it to commit. */
+  private readonly later = new Map<number, ResultMessage[]>();
+  private laterBytes = 0;
+  private txn: Promise<Transaction> | undefined;
+  private loop: Promise<void> | undefined;
+  private error: unknown;
+  private flushing = false;
+  private closing = false;
+  private drainWaiters: (() => void)[] = [];
+  private readonly encoder: WindowResultEncoder | undefined;
+  private readonly limits: SinkLimits;
+
+  private constructor(private readonly s: TransactionalSinkSettings, private readonly producer: Producer) {
+    this.name = `kafka:${s.topic}`;
+    this.limits = s.limits;
+    this.commitsPositionsOf = s.source?.name;
+    this.encoder = s.format === 'flatbuffers' ? new WindowResultEncoder(s.aggregates) : undefined;
+  }
+
+  /**
+   * A connected producer with a transactional id → the sink, once the id is
+   * initialised (fencing the previous holder, aborting its open transaction)
+   * and the last committed checkpoint is read back from the marker.
+   */
+  static async open(s: TransactionalSinkSettings, producer: Producer, admin: Admin): Promise<TransactionalKafkaSink> {
+    const sink = new TransactionalKafkaSink(s, producer);
+    await sink.transaction();
+    const [t] = await admin.fetchOffsets({ groupId: s.markerGroup, topics: [s.topic] });
+    const marker = t?.partitions.find((p) => p.partition === 0);
+    sink.committedCheckpoint = Math.max(0, Number(marker?.offset ?? -1));
+    return sink;
+  }
+
+  /** Unacknowledged or uncommitted bytes held right now (for tests and metrics). */
+  get pendingBytes(): number {
+    return this.queueBytes + this.sendingBytes + this.laterBytes;
+  }
+
+  private get sendableBytes(): number {
+    return this.queueBytes + this.sendingBytes;
+  }
+
+  begin(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  accepts(epoch: number): boolean {
+    return this.error !== undefined || epoch <= this.epoch || this.laterBytes < this.limits.maxInFlightBytes;
+  }
+
+  write(chunk: string, lines: number): boolean {
+    return this.writeEpoch(this.epoch, chunk, lines);
+  }
+
+  writeEpoch(epoch: number, chunk: string, lines: number): boolean {
+    if (this.error) throw this.sinkError();
+    this.lines += lines;
+    if (epoch <= this.epoch) {
+      forEachLine(chunk, (line) => this.enqueue(resultMessage(line, this.encoder)));
+      this.kick();
+    } else {
+      let held = this.later.get(epoch);
+      if (!held) this.later.set(epoch, (held = []));
+      const list = held;
+      forEachLine(chunk, (line) => {
+        const m = resultMessage(line, this.encoder);
+        list.push(m);
+        this.laterBytes += m.bytes;
+      });
+    }
+    return this.sendableBytes < this.limits.maxInFlightBytes;
+  }
+
+  drained(): Promise<void> {
+    if (this.error || this.sendableBytes < this.limits.maxInFlightBytes) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /**
+   * Checkpoint m is complete: every result of epochs up to m.id has been
+   * handed over (acknowledgements follow results). Send what is left of them,
+   * then commit the transaction with the marker and the source offsets.
+   */
+  async commitCheckpoint(m: Manifest): Promise<void> {
+    if (this.error) throw this.sinkError();
+    if (m.id < this.epoch) return;
+    this.epoch = m.id;
+    this.promote(m.id);
+    this.flushing = true;
+    try {
+      this.kick();
+      while (this.loop) await this.loop;
+      if (this.error) throw this.error;
+      const txn = await this.transaction();
+      const { topic, markerGroup, source } = this.s;
+      await this.untilDone(() => txn.sendOffsets({
+        consumerGroupId: markerGroup, topics: [{ topic, partitions: [{ partition: 0, offset: String(m.id) }] }],
+      }));
+      const positions = source ? m.sources.find((x) => x.name === source.name)?.position as KafkaPosition[] | undefined : undefined;
+      if (source && positions && positions.length > 0) {
+        await this.untilDone(() => txn.sendOffsets({ consumerGroupId: source.group, topics: byTopic(positions) }));
+      }
+      await txn.commit();
+    } catch (e) {
+      this.fail(e, `commit of checkpoint ${m.id} failed`);
+      throw this.sinkError();
+    } finally {
+      this.flushing = false;
+    }
+    this.txn = undefined;
+    this.committedCheckpoint = m.id;
+    this.commits++;
+    this.epoch = m.id + 1;
+    this.promote(this.epoch);
+    this.kick();
+    this.wakeDrained();
+  }
+
+  /** Checkpoint id failed after its barriers: its results commit with the next checkpoint. */
+  abandon(id: number): void {
+    if (id < this.epoch) return;
+    this.epoch = id + 1;
+    this.promote(this.epoch);
+    this.kick();
+  }
+
+  /**
+   * Stop: whatever is still open was not committed with a checkpoint (results
+   * after a final savepoint, or a failed run) and is aborted now, so
+   * read_committed consumers need not wait for the transaction timeout; the
+   * next run produces it again.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    try {
+      while (this.loop) await this.loop;
+      const open = await this.txn?.catch(() => undefined);
+      if (open?.isActive()) await open.abort().catch(() => {});
+      this.txn = undefined;
+      if (this.error) throw this.sinkError();
+    } finally {
+      await this.producer.disconnect().catch(() => {});
+    }
+  }
+
+  /** The open transaction, begun on first use (the first call initialises the transactional id). */
+  private transaction(): Promise<Transaction> {
+    if (!this.txn) {
+      const t = this.producer.transaction();
+      this.txn = t;
+      t.catch(() => { if (this.txn === t) this.txn = undefined; });
+    }
+    return this.txn;
+  }
+
+  /**
+   * Retry `op` while it fails transiently. kafkajs does not retry
+   * AddOffsetsToTxn, which answers CONCURRENT_TRANSACTIONS while the broker
+   * still writes the markers of the previous commit (an empty epoch's
+   * transaction starts with it); a failed add leaves the transaction as it was.
+   */
+  private async untilDone(op: () => Promise<void>): Promise<void> {
+    let backoff = 20; // markers take milliseconds: retry soon, then back off like sends
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await op();
+      } catch (e) {
+        if (!isTransient(e) || this.closing) throw e;
+        this.retries++;
+        if (attempt % 10 === 0) process.stderr.write(`[sabre kafka] WARN ${this.name}: sendOffsets failed (${errorText(e)}); retrying (attempt ${attempt})\n`);
+        await delay(backoff);
+        backoff = Math.min(backoff * 2, this.limits.maxRetryBackoffMs);
+      }
+    }
+  }
+
+  private enqueue(m: ResultMessage): void {
+    this.queue.push(m);
+    this.queueBytes += m.bytes;
+  }
+
+  /** Held results of epochs up to `upTo` join the open transaction. */
+  private promote(upTo: number): void {
+    for (const [e, list] of [...this.later].sort((a, b) => a[0] - b[0])) {
+      if (e > upTo) break;
+      this.later.delete(e);
+      for (const m of list) {
+        this.laterBytes -= m.bytes;
+        this.enqueue(m);
+      }
+    }
+  }
+
+  private kick(): void {
+    if (this.loop || this.queue.length === 0 || this.error) return;
+    this.loop = this.sendLoop().finally(() => {
+      this.loop = undefined;
+      this.kick();
+    });
+  }
+
+  private async sendLoop(): Promise<void> {
+    const l = this.limits;
+    while (this.queue.length > 0 && !this.error) {
+      if (!this.flushing && !this.closing && this.queueBytes < l.maxBatchBytes && l.lingerMs > 0) await delay(l.lingerMs);
+      let n = 0;
+      let bytes = 0;
+      while (n < this.queue.length && n < l.maxBatchMessages && bytes < l.maxBatchBytes) bytes += this.queue[n++]!.bytes;
+      const batch = this.queue.splice(0, n);
+      this.queueBytes -= bytes;
+      this.sendingBytes += bytes;
+      const messages: Message[] = batch.map((p) => ({ key: p.key, value: p.value }));
+      try {
+        const txn = await this.transaction();
+        await sendUntilAcked(txn, this.s.topic, messages, (attempt, e) => {
+          this.retries++;
+          logRetry(this.name, attempt, e, messages.length);
+        }, { backoffMs: l.retryBackoffMs, maxBackoffMs: l.maxRetryBackoffMs });
+        this.sent += messages.length;
+      } catch (e) {
+        this.fail(e, 'send failed for good');
+      }
+      this.sendingBytes -= bytes;
+      if (this.sendableBytes <= l.maxInFlightBytes / 2 || this.error) this.wakeDrained();
+    }
+  }
+
+  private fail(e: unknown, what: string): void {
+    if (this.error) return;
+    this.error = e;
+    process.stderr.write(`[sabre kafka] ERROR ${this.name}: ${what}: ${errorText(e)}\n`);
+    this.wakeDrained();
+  }
+
+  private wakeDrained(): void {
+    const ws = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of ws) w();
+  }
+
+  private sinkError(): SabreError {
+    return new SabreError('ERR_SINK', `${this.name}: ${errorText(this.error)}`, { cause: this.error });
+  }
+}
+
+/** Checkpointed Kafka positions → sendOffsets' topics. */
+function byTopic(positions: KafkaPosition[]): { topic: string; partitions: { partition: number; offset: string }[] }[] {
+  const m = new Map<string, { partition: number; offset: string }[]>();
+  for (const p of positions) {
+    let list = m.get(p.topic);
+    if (!list) m.set(p.topic, (list = []));
+    list.push({ partition: p.partition, offset: p.offset });
+  }
+  return [...m].map(([topic, partitions]) => ({ topic, partitions }));
+}
