@@ -28,8 +28,8 @@ import { startSabre, type Exit } from './helpers/sabre-process.js';
 import { NO_IDLE, brokers, describeKafka, groupOffsets, unique, until } from './helpers/kafka-env.js';
 
 const PARTITIONS = 8;
-/** Records per partition per send, and the pause between sends: ~1,600 records/s over the topic. */
-const PER_ROUND = 20;
+/** Records per partition per send, and the pause between sends: ~4,000 records/s over the topic. */
+const PER_ROUND = 50;
 const ROUND_MS = 100;
 const HOUR = 3_600_000;
 /** Window start of every record: ts = T0 + seq stays far inside [T0, T0 + 1 h). */
