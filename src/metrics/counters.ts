@@ -25,6 +25,11 @@ export const W_OPEN_WINDOWS = 6; // worker: window states held
 export const W_KEYS = 7; // worker: distinct keys held
 export const W_PEAK_OPEN_WINDOWS = 8; // worker: most window states held at once
 export const W_STATE_BYTES = 9; // worker: bytes of its key table, window slots and timers
+// The last checkpoint's pause, written before its BARRIER_ACK (so they belong to the ack the main thread reads):
+export const W_BARRIER_ID = 10; // worker: id of the last barrier it wrote a snapshot for
+export const W_BARRIER_ALIGN_MS = 11; // worker: first of its rings at that barrier → all of them (the early rings wait)
+export const W_SNAPSHOT_SERIALIZE_MS = 12; // worker: serialising that snapshot
+export const W_SNAPSHOT_WRITE_MS = 13; // worker: writing and fsyncing it
 export const WORKER_STRIDE = 16;
 
 export interface CounterLayout {
