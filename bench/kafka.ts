@@ -22,7 +22,7 @@ import { loadavg } from 'node:os';
 import { createEngine } from '../src/index.js';
 import { produceCommand } from '../src/cli/produce-command.js';
 import { createConsumer, createKafka } from '../src/io/kafka/kafka-client.js';
-import { numArgs, progress, report, stats } from './bench-util.js';
+import { median, numArgs, progress, report, stats } from './bench-util.js';
 
 const a = numArgs({ count: 2_000_000, keys: 10_000, partitions: 8, workers: 1, repeat: 5 });
 
@@ -36,7 +36,25 @@ function broker(): { brokers: string; stop: () => void } {
   return { brokers, stop: () => { if (ours) execFileSync('bash', ['scripts/kafka/down.sh'], { stdio: 'ignore' }); } };
 }
 
-interface Run { recordsPerSec: number; wallMs: number }
+interface Run {
+  recordsPerSec: number;
+  wallMs: number;
+  /** Main-thread event-loop busy time per record, first record to last (where kafkajs and Sabre's source run), µs. */
+  mainBusyUsPerRecord: number;
+  /** CPU time of the whole process per record over the same interval (every thread: main, Sabre's worker, GC), µs. */
+  cpuUsPerRecord: number;
+}
+
+/** Main-thread busy time and process CPU from a start mark, per record. */
+function costMark(): (records: number) => { mainBusyUsPerRecord: number; cpuUsPerRecord: number } {
+  const elu = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
+  return (records) => {
+    const e = performance.eventLoopUtilization(elu);
+    const c = process.cpuUsage(cpu);
+    return { mainBusyUsPerRecord: (e.active * 1000) / records, cpuUsPerRecord: (c.user + c.system) / records };
+  };
+}
 
 /**
  * A bare consumer group: `parse` false touches every value's bytes and counts
@@ -50,6 +68,8 @@ async function bare(brokers: string, topic: string, group: string, parse: boolea
   let sink = 0;
   let first = 0;
   let last = 0;
+  let cost: ReturnType<typeof costMark> | undefined;
+  let costs: ReturnType<ReturnType<typeof costMark>> | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => { resolveDone = r; });
   const t0 = performance.now();
@@ -57,7 +77,10 @@ async function bare(brokers: string, topic: string, group: string, parse: boolea
     autoCommit: false,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset }) => {
-      if (first === 0) first = performance.now();
+      if (first === 0) {
+        first = performance.now();
+        cost = costMark();
+      }
       if (parse) {
         for (const m of batch.messages) {
           const v = JSON.parse(m.value!.toString('utf8')) as { value: number };
@@ -74,6 +97,7 @@ async function bare(brokers: string, topic: string, group: string, parse: boolea
       resolveOffset(batch.lastOffset());
       if (n >= a.count && last === 0) {
         last = performance.now();
+        costs = cost!(n);
         resolveDone();
       }
     },
@@ -81,7 +105,7 @@ async function bare(brokers: string, topic: string, group: string, parse: boolea
   await done;
   await consumer.disconnect();
   if (sink === 0) throw new Error('nothing read');
-  return { recordsPerSec: n / ((last - first) / 1000), wallMs: last - t0 };
+  return { recordsPerSec: n / ((last - first) / 1000), wallMs: last - t0, ...costs! };
 }
 
 /** The full job: Kafka source → partitioned rings → workers (tumbling 1 s, five aggregates) → null sink. */
@@ -94,15 +118,20 @@ async function sabre(brokers: string, topic: string, group: string): Promise<Run
   const t0 = performance.now();
   await engine.start();
   let first = 0;
+  let cost: ReturnType<typeof costMark> | undefined;
   for (;;) {
     const s = engine.snapshot();
-    if (first === 0 && s.recordsIn > 0) first = performance.now();
+    if (first === 0 && s.recordsIn > 0) {
+      first = performance.now();
+      cost = costMark();
+    }
     if (s.recordsProcessed >= a.count) break;
     await new Promise((r) => setTimeout(r, 5));
   }
   const last = performance.now();
+  const costs = cost!(a.count);
   const summary = await engine.stop();
-  return { recordsPerSec: a.count / ((last - first) / 1000), wallMs: last - t0, results: summary.results };
+  return { recordsPerSec: a.count / ((last - first) / 1000), wallMs: last - t0, results: summary.results, ...costs };
 }
 
 const b = broker();
@@ -147,6 +176,15 @@ try {
       ceiling: ceilingRuns.map((x) => Math.round(x.wallMs)), bare: jsonRuns.map((x) => Math.round(x.wallMs)), sabre: sabreRuns.map((x) => Math.round(x.wallMs)),
     },
     windowsFired: sabreRuns[0]?.results,
+    // Where the time goes (median over runs): the main thread runs kafkajs and, in Sabre, the source (value scan, key hash, frame write).
+    mainBusyUsPerRecord: {
+      ceiling: median(ceilingRuns.map((x) => x.mainBusyUsPerRecord)), json: median(jsonRuns.map((x) => x.mainBusyUsPerRecord)),
+      sabre: median(sabreRuns.map((x) => x.mainBusyUsPerRecord)),
+    },
+    cpuUsPerRecord: {
+      ceiling: median(ceilingRuns.map((x) => x.cpuUsPerRecord)), json: median(jsonRuns.map((x) => x.cpuUsPerRecord)),
+      sabre: median(sabreRuns.map((x) => x.cpuUsPerRecord)),
+    },
     ratioVsCeiling: sabreStats.median / ceilingStats.median,
     ratio: sabreStats.median / jsonStats.median, // vs the JSON-parsing consumer
     pairRatiosVsCeiling: perRound(ceilingRuns),

@@ -345,6 +345,13 @@ if (R.kafka) {
   w(`| bare kafkajs + JSON.parse | ${mmm(k.bareKafkajsRecordsPerSec)} | ${x2(k.ratio)} | ${k.pairRatiosVsJson ? mmm(k.pairRatiosVsJson, x2) : '–'} |`,
     `| Sabre | ${mmm(k.sabreRecordsPerSec)} | | |`, '',
     `Produce (one \`sabre produce\`, idempotent producer): ${kps(k.produce.recordsPerSec)} rec/s. Wall time per run including the group join, ms: ${Object.entries(k.wallMsIncludingGroupJoin).map(([n, v]) => `${n === 'bare' ? 'JSON' : n} ${v.join(' / ')}`).join('; ')}. Windows fired per Sabre run: ${k.windowsFired}.`, '');
+  if (k.cpuUsPerRecord) {
+    const c = k.cpuUsPerRecord, b = k.mainBusyUsPerRecord, f = (v) => (Number.isFinite(v) ? v.toFixed(2) : '–');
+    w('Where the time goes (median over runs, first record to last): CPU time of the whole process per record (every thread: main, Sabre\'s worker, GC helpers; the broker is another process) ' +
+      'and the main thread\'s busy time per record (event-loop active wall time: kafkajs runs there, and so does Sabre\'s source — value scan, key hash, frame write; on a loaded machine it includes time the thread was preempted).', '',
+      '| µs per record | ceiling | JSON | Sabre |', '|---|---|---|---|',
+      `| process CPU | ${f(c.ceiling)} | ${f(c.json)} | ${f(c.sabre)} |`, `| main thread busy | ${f(b.ceiling)} | ${f(b.json)} | ${f(b.sabre)} |`, '');
+  }
 }
 if (ING.length > 0) {
   const last = ING.at(-1);
