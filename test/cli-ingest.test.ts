@@ -53,7 +53,8 @@ describe('sabre run --auth-token --max-body --ingest-timeout', () => {
       expect(refused.notAccepted).toBeGreaterThan(400);
       notAccepted = refused.notAccepted;
 
-      // /ws/ingest: the token as a query parameter; a frame past the credit closes with 4008.
+      // /ws/ingest: no token, refused with 401; the token as a query parameter; a frame past the credit closes with 4008.
+      await expect(WsClient.connect(`ws://127.0.0.1:${port}/ws/ingest`)).rejects.toMatchObject({ status: 401 });
       const c = await WsClient.connect(`ws://127.0.0.1:${port}/ws/ingest?access_token=${TOKEN}`);
       const { credit } = await c.next((m) => m.type === 'credit');
       await c.send('x\n'.repeat(credit + 1)); // 131 KB: under --max-body, over the credit
@@ -72,7 +73,7 @@ describe('sabre run --auth-token --max-body --ingest-timeout', () => {
         requests: 6, accepted202: 1, unauthorized401: 2, tooLarge413: 1, unsupported415: 1, unavailable503: 1,
         recordsNotAccepted: refused.notAccepted, aborted: 0, waiting: 0,
       });
-      expect(s.ingest!.ws).toMatchObject({ creditViolations: 1, frames: 1, clients: 0 });
+      expect(s.ingest!.ws).toMatchObject({ creditViolations: 1, frames: 1, clients: 0, unauthorized401: 1, unavailable503: 0 });
       expect(s.ingest!.results.slowDisconnects).toBe(0);
       expect(s.totals).toMatchObject({ recordsIn: 3 + refused.accepted, rejected: refused.notAccepted, deadLetter: refused.notAccepted });
       // The engine's own histograms come with their full distribution, ending at the max.
@@ -86,13 +87,14 @@ describe('sabre run --auth-token --max-body --ingest-timeout', () => {
       }
       expect(sample(fam, 'sabre_ws_closed_total', { reason: 'credit-exceeded' })).toBe(1);
       expect(sample(fam, 'sabre_ws_closed_total', { reason: 'too-slow' })).toBe(0);
+      expect(sample(fam, 'sabre_ws_upgrades_refused_total', { endpoint: 'ingest', code: '401' })).toBe(1);
       expect(sample(fam, 'sabre_dead_letter_total')).toBe(refused.notAccepted);
 
       const table = (await sabreStats(base)).split('\n');
       expect(table.find((l) => l.trim().startsWith('responses '))!.trim().split(/\s+/))
         .toEqual(['responses', '6', '1', '2', '1', '1', '1', String(refused.notAccepted), '0', '0']);
       expect(table.find((l) => l.trim().startsWith('/ws/ingest '))!.trim().split(/\s{2,}/))
-        .toEqual(['/ws/ingest', '0', '1', '1', '4008 credit exceeded']);
+        .toEqual(['/ws/ingest', '0', '1', '1', '4008 credit exceeded', '1', '0']);
     } finally {
       const { code, stderr } = await proc.stop();
       expect(code, stderr).toBe(0);
