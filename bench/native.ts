@@ -40,7 +40,10 @@ const tried = new Map<NativeImpl, string | undefined>();
 export function ensureNative(impl: NativeImpl): string | undefined {
   if (tried.has(impl)) return tried.get(impl);
   let why: string | undefined;
-  if (!existsSync(NATIVE_BIN[impl])) {
+  if (!existsSync(NATIVE_BIN[impl]) && !existsSync(join(ROOT, 'scripts/build-native.sh'))) {
+    // An installed package (npm i sabre-stream) ships dist/ only, not the native sources.
+    why = `${impl} reference skipped: ${join(ROOT, 'native-bench')} and scripts/build-native.sh are not in the installed package; run sabre bench from a checkout for the native rows`;
+  } else if (!existsSync(NATIVE_BIN[impl])) {
     const r = spawnSync('bash', [join(ROOT, 'scripts/build-native.sh'), '--only', impl], { encoding: 'utf8' });
     if (!existsSync(NATIVE_BIN[impl])) {
       why = `${impl} reference skipped: scripts/build-native.sh --only ${impl} exited ${r.status}: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' / ')}`;

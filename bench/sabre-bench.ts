@@ -18,8 +18,8 @@ export const SCENARIOS: Record<string, { help: string; run: (ctx: ScenarioContex
   'partitions-sweep': { help: 'P × W on the core and heavy jobs + single-thread, postMessage, Rust, Go baselines [--partitions 1,4 --workers 1,2 --jobs core,heavy --count --heavy-count --baselines single-thread,postmessage,rust,go]', run: partitionsSweep },
   'latency-under-load': { help: 'max throughput, then 10/50/90% of it and 1M rec/s offered: p50/p99/p99.9/max per stage [--fractions --rates --seconds --partitions --workers]', run: latencyUnderLoad },
   keys: { help: '1k/100k/1M distinct keys: throughput and bytes per key-window [--keys --count]', run: keysScenario },
-  'record-size': { help: 'key length 32 B … 1 KiB through the library API [--sizes --count]', run: recordSizeScenario },
-  tuning: { help: 'docs/TUNING.md: --max-semi-space-size 1/16/64 MB (main + workers), ring size, max batch: throughput, p99/p99.9, GC pauses [--semi-mb --ring-sizes --max-batches --rate]', run: tuningScenario },
+  'record-size': { help: 'generator keys padded to 32 B … 1 KiB (--key-bytes): throughput, key MB/s, state bytes per key-window [--sizes --count --keys]', run: recordSizeScenario },
+  tuning: { help: 'docs/TUNING.md: semi-space 1/16/64 MB for main + workers and for main only, worker young generation 3/48/192 MB, ring size, max batch: throughput, p99/p99.9, GC pauses per thread [--semi-mb --main-semi-mb --worker-young-mb --ring-sizes --max-batches --rate --seconds --count]', run: tuningScenario },
 };
 
 const USAGE = `usage: sabre bench <scenario|all> [--smoke] [--repeat N] [scenario flags]\n\n${Object.entries(SCENARIOS)
@@ -32,6 +32,7 @@ export function parseFlags(argv: string[]): { names: string[]; flags: Map<string
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--smoke') smoke = true;
+    else if (a === '--help' || a === '-h') names.push('help');
     else if (a.startsWith('--')) {
       const [k, inline] = a.slice(2).split('=', 2);
       const v = inline ?? argv[++i];

@@ -259,7 +259,8 @@ if (R['record-size']) {
   const n0 = (v) => (Number.isFinite(v) ? v.toFixed(0) : '–');
   if (s.rows.some((r) => r.stateBytesPerKeyWindow)) {
     // Generator runs (--key-bytes): the core job's path, with the workers' own memory figures.
-    w('## Record size (`record-size`)', '', `Core job with the generator's keys padded to the size shown (\`--key-bytes\`; ${s.source}): ${short(s.count)} records over ${short(s.keys)} keys per run, P=${s.partitions} W=${s.workers}, ${s.repeat} runs. ` +
+    w('## Record size (`record-size`)', '', 'The core job with every generator key padded to the size shown (`--key-bytes`): keys are encoded once, so this is the core job\'s hot path (one frame write per record, published per batch) with longer frames. ' +
+      `${short(s.count)} records over ${short(s.keys)} keys per run, P=${s.partitions} W=${s.workers}, ${s.repeat} runs. ` +
       `Key MB/s = records/s × key bytes. Memory: ${s.memoryNote}.`, '',
       '| key bytes | M rec/s | key MB/s | peak open (key, window)s | state bytes per key-window | worker heap bytes per key-window | process RSS bytes per key-window |', '|---|---|---|---|---|---|---|',
       ...s.rows.map((r) => `| ${r.keyBytes} | ${mmm(r.recordsPerSec)} | ${mmm(r.keyMBPerSec, (v) => v.toFixed(1))} | ${mmm(r.peakOpenWindows, short)} | ${mmm(r.stateBytesPerKeyWindow, n0)} | ${mmm(r.workerBytesPerKeyWindow, n0)} | ${mmm(r.rssBytesPerKeyWindow, n0)} |`), '');
@@ -409,12 +410,33 @@ if (tun) {
     `machine: ${tun.machine.cores} cores, ${tun.machine.cpu}, Node ${tun.machine.node}, commit \`${tun.machine.commit}\`, load average ${tun.loadAvgAtStart} → ${tun.machine.loadAvg1m}.`, '',
     `Every configuration runs in its own process, ${tun.repeat} times, interleaved: once unthrottled (${short(tun.count)} records, throughput) and once at`,
     `${short(tun.rate)} records/s offered for ${tun.seconds} s (latency per stage from engine.stats(), coordinated-omission free; GC pauses per thread).`,
-    'Core job: tumbling 1 s, five aggregates, 10k keys, P=4, W=cores−1, null sink. `--max-semi-space-size` is given to the `node` process:',
-    'V8 flags are process-wide, so it applies to the main thread and to every worker.', '',
-    '| configuration | M rec/s (unthrottled) | queue p50 | queue p99 | queue p99.9 | process p99 | process p99.9 |', '|---|---|---|---|---|---|---|');
+    'Core job: tumbling 1 s, five aggregates, 10k keys, P=4, W=cores−1, null sink. What each row sets (bench/tuning-run.ts):', '',
+    '- `semi-space N MB`: `node --max-semi-space-size=N`. V8 flags are process-wide and V8 lets this one win over a worker\'s own',
+    '  limit, so it sets the semi-space of the main thread **and of every worker**.');
+  const mainOnly = tun.rows.some((r) => r.mainOnly), workerOnly = tun.rows.some((r) => r.workerYoungMB !== undefined);
+  if (mainOnly) {
+    t.push('- `main semi-space N MB`: the same flag for the **main thread only**: the child process clears it',
+      '  (`v8.setFlagsFromString(\'--max-semi-space-size=0\')`) before its worker pool starts, so the workers get V8\'s default.');
+  }
+  if (workerOnly) {
+    t.push('- `worker young generation M MB`: `--worker-young-generation M` (Piscina `resourceLimits.maxYoungGenerationSizeMb`), the',
+      '  **workers only**; the main thread keeps V8\'s default. V8 makes the young generation 3 × the semi-space (rounded up to a',
+      '  power of two of at least 1 MB), so 3 / 48 / 192 MB are semi-spaces of 1 / 16 / 64 MB.');
+  }
+  t.push('- `ring S` and `max-batch B`: `--ring-size S` (default 1 MiB) and `--max-batch B` (default 256), all threads at V8\'s default.');
+  if (!mainOnly || !workerOnly) {
+    t.push('', 'This run predates the main-only and worker-only rows (`--main-semi-mb`, `--worker-young-mb`): its semi-space rows set main and workers together. The next full run adds them.');
+  }
+  // Each thread's V8 heap_size_limit (old + young generation maximum) against the V8-default row's: which threads a setting reached.
+  const dflt = tun.rows.find((r) => r.semiMB === undefined && r.workerYoungMB === undefined && r.ringSize === undefined && r.maxBatch === undefined)?.heapLimitBytes;
+  const dMB = (v) => (v === 0 ? '0' : `${v > 0 ? '+' : '−'}${Math.round(Math.abs(v) / 2 ** 20)}`);
+  const limits = (r) => (dflt && r.heapLimitBytes ? `${dMB(r.heapLimitBytes.main - dflt.main)} / ${r.heapLimitBytes.workers.map((x, i) => dMB(x - dflt.workers[i])).join(', ')}` : '–');
+  if (dflt) t.push('', '*Heap limit vs default* is each thread\'s V8 `heap_size_limit` (old + young generation maximum, MB) minus the V8-default row\'s, main / each worker: it shows which threads a setting reached (with V8\'s default young generation of 48 MB, −45 is one of 3 MB).');
+  t.push('', `| configuration | M rec/s (unthrottled) | queue p50 | queue p99 | queue p99.9 | process p99 | process p99.9 |${dflt ? ' heap limit vs default, main / workers (MB) |' : ''}`,
+    `|---|---|---|---|---|---|---|${dflt ? '---|' : ''}`);
   for (const r of tun.rows) {
     const q = r.atRate.queue, p = r.atRate.process;
-    t.push(`| ${r.name} | ${mmm(r.recordsPerSec)} | ${mmm(q.p50, us)} | ${mmm(q.p99, us)} | ${mmm(q.p999, us)} | ${mmm(p.p99, us)} | ${mmm(p.p999, us)} |`);
+    t.push(`| ${r.name} | ${mmm(r.recordsPerSec)} | ${mmm(q.p50, us)} | ${mmm(q.p99, us)} | ${mmm(q.p999, us)} | ${mmm(p.p99, us)} | ${mmm(p.p999, us)} |${dflt ? ` ${limits(r)} |` : ''}`);
   }
   t.push('', `### GC pauses at ${short(tun.rate)} rec/s`, '',
     `Pause-length histogram per thread, summed over the ${tun.repeat} runs of each configuration (engine.stats().gc.threads[].pauseBuckets; bucket upper bounds in ms).`, '',
@@ -434,7 +456,9 @@ if (tun) {
   const prevT = existsSync(tout) ? readFileSync(tout, 'utf8') : '';
   const b0 = prevT.indexOf(OPEN), b1 = prevT.indexOf(CLOSE);
   t.push(b0 >= 0 && b1 > b0 ? prevT.slice(b0, b1 + CLOSE.length) : `${OPEN}\n## Recommendations\n\n(write them here)\n${CLOSE}`, '');
-  t.push('## Reproduce', '', '```sh', 'npm run build', 'node dist/bench/sabre-bench.js tuning     # [--semi-mb 1,16,64 --ring-sizes 256KiB,1MiB,4MiB --max-batches 16,256,1024 --rate 1000000]', 'node scripts/bench-report.mjs', '```', '');
+  t.push('## Reproduce', '', '```sh', 'npm run build', 'npm run bench:tuning     # 14 configurations × 3 repetitions × 2 runs, each in its own process; flags: node dist/bench/sabre-bench.js tuning [--semi-mb 1,16,64 --main-semi-mb 1,16,64',
+    '                         #   --worker-young-mb 3,48,192 --ring-sizes 256KiB,1MiB,4MiB --max-batches 16,256,1024 --rate 1000000 --seconds 5]',
+    'node scripts/bench-report.mjs', '```', '');
   writeFileSync(tout, t.join('\n'));
   process.stderr.write(`bench-report: wrote ${tout}\n`);
 }

@@ -19,9 +19,9 @@ const BIN = { rust: join(ROOT, 'native-bench/rust/target/release/sabre-native-ru
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function bench(script: string, args: string[]): Doc {
+function bench(script: string, args: string[], timeout = 60_000): Doc {
   const out = execFileSync(process.execPath, [script, ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, SABRE_BENCH_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000,
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, SABRE_BENCH_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'], timeout,
   });
   return JSON.parse(out) as Doc;
 }
@@ -43,6 +43,26 @@ beforeAll(() => {
 }, 300_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('sabre bench', () => {
+  it('--help and -h print every scenario and exit 0, also through sabre bench', () => {
+    for (const args of [[BENCH, '--help'], [BENCH, '-h'], [join(ROOT, 'bin/sabre.js'), 'bench', '--help']]) {
+      const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+      expect(r.status, args.join(' ')).toBe(0);
+      for (const name of ['ring-1p1c', 'partitions-sweep', 'keys', 'record-size', 'tuning']) expect(r.stdout).toContain(`  ${name} `);
+    }
+  });
+
+  it('ships in the package: npm pack holds dist/bench with the runner and the modules it starts', () => {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const files = new Set((JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
+    for (const f of ['dist/bench/sabre-bench.js', 'dist/bench/tuning-run.js', 'dist/bench/ring/ring-worker.js', 'dist/bench/baselines/postmessage-worker.js']) {
+      expect(files.has(f), f).toBe(true);
+    }
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    for (const s of ['keys', 'record-size', 'tuning']) expect(pkg.scripts[`bench:${s}`]).toMatch(new RegExp(`sabre-bench\\.js ${s}$`));
+  });
+});
 
 describe('sabre bench --smoke', () => {
   it('ring-1p1c: every frame of every batch size arrives, checksum intact', () => {
@@ -128,25 +148,54 @@ describe('sabre bench --smoke', () => {
     }
   });
 
-  it('record-size: every record of every size through the library API', () => {
+  it('record-size: generator keys padded to each size, every record processed, memory per key-window', () => {
     const d = bench(BENCH, ['record-size', '--smoke']);
+    expect(d.source).toMatch(/^generator/);
     expect(d.rows.map((r: Doc) => r.keyBytes)).toEqual([32, 1024]);
     for (const r of d.rows) {
       expect(r.recordsIn).toEqual([d.count]);
       expect(r.recordsProcessed).toEqual([d.count]);
       expectStats(r.recordsPerSec, 1);
+      expect(r.keyMBPerSec.median).toBeCloseTo((r.recordsPerSec.median * r.keyBytes) / 1e6, 6);
+      // The workers' own counts: every key had an open window, state and heap grew with them.
+      expect(r.peakOpenWindows.median).toBeGreaterThanOrEqual(Math.min(d.keys, d.count) * 0.5);
+      expectStats(r.stateBytesPerKeyWindow, 1);
+      expectStats(r.workerBytesPerKeyWindow, 1);
+      expectStats(r.workerHeapGrowthBytes, 1);
+      expect(Number.isFinite(r.rssBytesPerKeyWindow.median)).toBe(true);
     }
+    // Padding changes the keys' length, not the job: the same windows fire at every size.
+    expect(new Set(d.rows.map((r: Doc) => r.results[0])).size).toBe(1);
+    // The key table holds every key's bytes: longer keys, more state per open (key, window).
+    expect(d.rows[1].stateBytesPerKeyWindow.median).toBeGreaterThan(d.rows[0].stateBytesPerKeyWindow.median);
   });
 
-  it('tuning: each configuration in its own process, throughput, latency and GC pause histograms', () => {
-    const d = bench(BENCH, ['tuning', '--smoke']);
-    expect(d.rows.map((r: Doc) => r.name)).toEqual(['V8 default semi-space', 'semi-space 16 MB']);
+  it('tuning: each configuration in its own process, throughput, latency and GC pause histograms per thread', () => {
+    const d = bench(BENCH, ['tuning', '--smoke'], 170_000);
+    expect(d.rows.map((r: Doc) => r.name)).toEqual(
+      ['V8 default semi-space', 'semi-space 1 MB', 'main semi-space 1 MB', 'worker young generation 3 MB', 'ring 256KiB', 'max-batch 16']);
     for (const r of d.rows) {
       expectStats(r.recordsPerSec, 1);
+      expect(r.unthrottled.recordsIn).toEqual([d.count]);
+      expect(r.unthrottled.recordsProcessed).toEqual([d.count]);
+      expect(r.atRate.recordsIn[0]).toBeGreaterThan(0);
       expect(r.atRate.recordsProcessed).toEqual(r.atRate.recordsIn);
+      for (const stage of ['queue', 'process']) for (const f of ['p50', 'p99', 'p999']) expect(Number.isFinite(r.atRate[stage][f].median)).toBe(true);
+      expect(r.atRate.gc[0].map((g: Doc) => g.thread)).toEqual(['main', ...r.heapLimitBytes.workers.map((_: number, w: number) => `worker-${w}`)]);
       for (const g of r.atRate.gc[0]) expect(g.pauseBuckets).toHaveLength(d.pauseBucketsMs.length);
     }
-  });
+    // Each thread got its own young generation: V8's heap_size_limit is old + young generation maximum.
+    const lim = (name: string): { main: number; workers: number[] } => d.rows.find((r: Doc) => r.name === name).heapLimitBytes;
+    const dflt = lim('V8 default semi-space');
+    const both = lim('semi-space 1 MB');
+    const mainOnly = lim('main semi-space 1 MB');
+    const workersOnly = lim('worker young generation 3 MB');
+    expect(both.main).toBeLessThan(dflt.main);
+    both.workers.forEach((b, w) => expect(b).toBeLessThan(dflt.workers[w]!));
+    expect(mainOnly).toEqual({ main: both.main, workers: dflt.workers });
+    expect(workersOnly).toEqual({ main: dflt.main, workers: both.workers });
+    expect(lim('ring 256KiB')).toEqual(dflt);
+  }, 180_000);
 
   it('bench:metrics: metrics on and off, ratio of medians', () => {
     const d = bench(join(ROOT, 'dist/bench/metrics.js'), ['--count', '100000', '--repeat', '1']);

@@ -3,12 +3,13 @@
 //   used + external bytes, where the typed-array window tables live) and the
 //   process RSS, both as growth over the run divided by the peak number of
 //   open windows the workers count.
-// record-size: records whose key is 32 B … 1 KiB long. The generator makes
-//   short keys only ("SYM123"), so these runs go through the library API:
-//   prepared record objects written with engine.tryWrite (engine.write when a
-//   ring is full), which also publishes each record on its own. So this
-//   measures the API path's cost per byte, not the generator's.
-import { createEngine } from '../../src/index.js';
+// record-size: the core job with the generator's keys padded to 32 B … 1 KiB
+//   (--key-bytes): the generator encodes each key once, so the run is the
+//   core job's hot path (one frame write per record, publish per batch) with
+//   longer frames. Throughput, MB/s of key bytes, and the same memory figures
+//   as `keys`: the workers' state tables (their own byte count, key bytes
+//   included) per peak open (key, window), and heap / RSS growth.
+import { createEngine, type EngineOptions } from '../../src/index.js';
 import { CORE_JOB } from '../engine-run.js';
 import { stats } from '../bench-util.js';
 import type { ScenarioContext } from './scenario.js';
@@ -30,9 +31,10 @@ function sample(engine: ReturnType<typeof createEngine>): MemSample {
   return { workerBytes, openWindows, peakOpenWindows, keys, rss: process.memoryUsage().rss };
 }
 
-async function keysOnce(keys: number, count: number, partitions: number, workers: number) {
+/** One run of `opts` to its end, with throughput and memory per open (key, window). */
+async function memoryRun(opts: EngineOptions) {
   const rss0 = process.memoryUsage().rss;
-  const engine = createEngine({ ...CORE_JOB, keys, count, partitions, workers });
+  const engine = createEngine(opts);
   await engine.start();
   const first = sample(engine);
   let peak = first;
@@ -59,6 +61,7 @@ async function keysOnce(keys: number, count: number, partitions: number, workers
     recordsIn: sum.recordsIn, recordsProcessed: sum.recordsProcessed, results: sum.results,
     keysSeen, peakOpenWindows,
     stateBytes,
+    elapsedMs: sum.elapsedMs,
     workerBytesGrowth: peakWorker - first.workerBytes,
     rssGrowth: peakRss - rss0,
     /** The state tables' own size per open (key, window), at the end of the run (tables never shrink). */
@@ -74,11 +77,11 @@ export async function keysScenario(ctx: ScenarioContext): Promise<Record<string,
   const count = ctx.num('count', smoke ? 200_000 : 5_000_000);
   const partitions = ctx.num('partitions', 4);
   const workers = ctx.num('workers', Math.max(1, ctx.cores - 1));
-  const runs = new Map<number, Awaited<ReturnType<typeof keysOnce>>[]>(keyCounts.map((k) => [k, []]));
+  const runs = new Map<number, Awaited<ReturnType<typeof memoryRun>>[]>(keyCounts.map((k) => [k, []]));
   for (let r = 0; r < repeat; r++) {
     for (const k of keyCounts) {
       ctx.tick(`keys ${k} run ${r + 1}/${repeat}`, repeat * keyCounts.length);
-      runs.get(k)!.push(await keysOnce(k, count, partitions, workers));
+      runs.get(k)!.push(await memoryRun({ ...CORE_JOB, keys: k, count, partitions, workers }));
     }
   }
   return {
@@ -97,48 +100,35 @@ export async function keysScenario(ctx: ScenarioContext): Promise<Record<string,
   };
 }
 
-async function sizeOnce(keyBytes: number, count: number, distinct: number, partitions: number, workers: number) {
-  const recs = Array.from({ length: distinct }, (_, i) => {
-    const id = `K${i}-`;
-    return { key: id + 'x'.repeat(Math.max(0, keyBytes - id.length)), ts: 0, value: 100 + (i % 100) };
-  });
-  const engine = createEngine({ ...CORE_JOB, source: 'api', partitions, workers, ringSize: '4MiB' });
-  await engine.start();
-  const t0 = performance.now();
-  const T0 = 1_700_000_000_000;
-  for (let i = 0; i < count; i++) {
-    const rec = recs[i % distinct]!;
-    rec.ts = T0 + Math.floor(i / 1000); // 1000 records per ms of event time, like the generator's default
-    if (!engine.tryWrite(rec)) await engine.write(rec);
-  }
-  const sum = await engine.stop();
-  const seconds = (performance.now() - t0) / 1000;
-  return { recordsPerSec: count / seconds, mbPerSec: (count * keyBytes) / seconds / 1e6, recordsIn: sum.recordsIn, recordsProcessed: sum.recordsProcessed, results: sum.results };
-}
-
 export async function recordSizeScenario(ctx: ScenarioContext): Promise<Record<string, unknown>> {
   const { smoke, repeat } = ctx;
   const sizes = ctx.list('sizes', smoke ? [32, 1024] : [32, 128, 512, 1024]);
-  const count = ctx.num('count', smoke ? 50_000 : 1_000_000);
-  const distinct = ctx.num('distinct', 1_000);
+  const count = ctx.num('count', smoke ? 100_000 : 3_000_000);
+  const keys = ctx.num('keys', 10_000);
   const partitions = ctx.num('partitions', 4);
   const workers = ctx.num('workers', Math.max(1, ctx.cores - 1));
-  const runs = new Map<number, Awaited<ReturnType<typeof sizeOnce>>[]>(sizes.map((s) => [s, []]));
+  const runs = new Map<number, Awaited<ReturnType<typeof memoryRun>>[]>(sizes.map((s) => [s, []]));
   for (let r = 0; r < repeat; r++) {
     for (const s of sizes) {
       ctx.tick(`record-size key ${s} B run ${r + 1}/${repeat}`, repeat * sizes.length);
-      runs.get(s)!.push(await sizeOnce(s, count, distinct, partitions, workers));
+      runs.get(s)!.push(await memoryRun({ ...CORE_JOB, keys, keyBytes: s, count, partitions, workers }));
     }
   }
   return {
-    smoke, repeat, count, distinctKeys: distinct, partitions, workers,
-    source: 'library api: engine.tryWrite of prepared objects (the generator cannot make long keys); one publish per record',
+    smoke, repeat, count, keys, partitions, workers, job: { window: 'tumbling:1s', aggregates: 5 },
+    source: 'generator, keys padded with _ to the size shown (--key-bytes): the core job\'s hot path, one frame write per record, published per batch',
     rows: sizes.map((s) => {
       const rs = runs.get(s)!;
+      const nums = (f: (x: (typeof rs)[number]) => number | null) => stats(rs.map((x) => f(x) ?? NaN));
       return {
-        keyBytes: s, recordsIn: rs.map((x) => x.recordsIn), recordsProcessed: rs.map((x) => x.recordsProcessed),
-        recordsPerSec: stats(rs.map((x) => x.recordsPerSec)), keyMBPerSec: stats(rs.map((x) => x.mbPerSec)),
+        keyBytes: s, recordsIn: rs.map((x) => x.recordsIn), recordsProcessed: rs.map((x) => x.recordsProcessed), results: rs.map((x) => x.results),
+        recordsPerSec: nums((x) => x.recordsPerSec), keyMBPerSec: nums((x) => (x.recordsPerSec * s) / 1e6),
+        peakOpenWindows: nums((x) => x.peakOpenWindows), keysSeen: nums((x) => x.keysSeen),
+        stateBytesPerKeyWindow: nums((x) => x.stateBytesPerKeyWindow),
+        workerBytesPerKeyWindow: nums((x) => x.workerBytesPerKeyWindow), rssBytesPerKeyWindow: nums((x) => x.rssBytesPerKeyWindow),
+        workerHeapGrowthBytes: nums((x) => x.workerBytesGrowth), rssGrowthBytes: nums((x) => x.rssGrowth),
       };
     }),
+    memoryNote: 'state = the workers\' key tables (key bytes included), window slots and timers (their own byte count); worker = growth of (worker heap used + external); RSS = growth of the process RSS; each divided by the peak open (key, window) count the workers report',
   };
 }
