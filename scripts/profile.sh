@@ -9,11 +9,14 @@
 # offered for 15 s — generator → tumbling 1 s windows, five aggregates, 10k
 # keys, P=4, W=cores-1 → null sink.
 #
-# clinic 13.0.0 on Node 20.20 here (checked 2026-11-22, see docs/TUNING.md#profiling):
-#   flame, heap   work (HTML report);
-#   bubbleprof    collects, prints chunk decoding errors, writes a partial report;
-#   doctor        collects, then its analysis fails ("Decoded message is not
-#                 valid") and the HTML is empty: use cpu-prof / heap-prof.
+# clinic 13.0.0 on Node 20.20 here (checked 2026-12-02, see README#profiling):
+#   doctor, bubbleprof, heap, flame  work, for the main thread. Node runs
+#   clinic's preloads in every worker thread too, and a worker's collector
+#   wrote into the main thread's data files (named after the shared pid):
+#   doctor failed with "Decoded message is not valid", bubbleprof printed
+#   "decoding error with chunk". scripts/profile/clinic-main-only.cjs sends
+#   the workers' collectors to a scratch directory, deleted afterwards.
+#   flame (0x, --prof) shows the main thread only.
 # clinic's usage-statistics prompt never resolves without a TTY (the run exits
 # at once, silently); this script opts out through a private XDG_CONFIG_HOME.
 # For a worker's flame graph use cpu-prof: Sabre's pool passes the process's
@@ -50,7 +53,10 @@ case "$tool" in
     cfg="$root/profiles/.clinic-config"
     mkdir -p "$cfg/insight-nodejs"
     [ -f "$cfg/insight-nodejs/insight-clinic.json" ] || echo '{"optOut":true}' > "$cfg/insight-nodejs/insight-clinic.json"
-    (cd "$out" && XDG_CONFIG_HOME="$cfg" clinic "$sub" --open=false --dest "$out" -- node "$root/bin/sabre.js" run "${args[@]}")
+    # The guard keeps clinic's collectors in Sabre's worker threads away from the main thread's files (see the file).
+    (cd "$out" && SABRE_PROFILE_OUT="$out" XDG_CONFIG_HOME="$cfg" clinic "$sub" --open=false --dest "$out" -- \
+      node -r "$root/scripts/profile/clinic-main-only.cjs" "$root/bin/sabre.js" run "${args[@]}")
+    rm -rf "$out/worker-threads-discarded"
     echo "profile: clinic $sub report in $out" >&2 ;;
   cpu-prof)
     node --cpu-prof --cpu-prof-dir="$out" bin/sabre.js run "${args[@]}"
