@@ -219,7 +219,7 @@ export class Engine {
     if (o.checkpointDir) {
       this.checkpointer = new Checkpointer({
         dir: o.checkpointDir, retained: o.checkpointsRetained, job: jobFingerprint(o), keyGroups: o.keyGroups,
-        partitions: o.partitions, workers: o.workers, nextId,
+        partitions: o.partitions, workers: o.workers, nextId, counters: this.counters,
       }, this.writer, () => this.sources);
       const cp = this.checkpointer;
       this.drain.onBarrierAck = (w, id, bytes) => cp.onAck(w, id, bytes);

@@ -3,24 +3,38 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from './helpers/engine-run.js';
-import { committedLines, runSabre, seeded, startSabre } from './helpers/sabre-process.js';
+import { committedLines, completeCheckpoints, runSabre, seeded, startSabre, waitFor, type Running } from './helpers/sabre-process.js';
 
 const JOB = ['--window', 'sliding:1s,100ms', '--out-of-orderness', '150ms', '--http-port', '0', '--progress', '0', '--dead-letter', 'null'];
 let dir: string;
 let input: string;
 let reference: string[];
-/** Wall time of an uninterrupted run: kill moments scale with it, so a loaded machine still gets kills mid-run. */
+/** Wall time of an uninterrupted run once started: kill moments scale with it, so a loaded machine still gets kills mid-run. */
 let referenceMs = 1000;
+
+/** `sabre run` printed its start line: restore done, workers looping, the source about to start. */
+const started = (run: Running): Promise<void> => waitFor('the start line', () => /partitions=\d+ workers=/.test(run.stderr()), run);
+
+/** Kill a run once its checkpoint dir holds at least `n` complete checkpoints (of a run that has not ended). */
+async function killAfterCheckpoints(run: Running, cp: string, n: number): Promise<number[]> {
+  await waitFor(`${n} complete checkpoints in ${cp}`, () => completeCheckpoints(cp).filter((m) => !m.final).length >= n, run);
+  run.child.kill('SIGKILL');
+  const e = await run.exit;
+  expect(e.signal, e.stderr).toBe('SIGKILL');
+  return completeCheckpoints(cp).map((m) => m.id);
+}
 
 beforeAll(async () => {
   dir = tmpDir();
   input = join(dir, 'in.ndjson');
   writeFileSync(input, execFileSync('node', ['bin/sabre.js', 'generate', '--count', '1000000', '--keys', '3000'], { maxBuffer: 1 << 30 }));
   const ref = join(dir, 'ref.ndjson');
+  const run = startSabre(['run', '--source', `file:${input}`, '--sink', `file:${ref}`, ...JOB]);
+  await started(run);
   const t0 = Date.now();
-  const r = await runSabre(['run', '--source', `file:${input}`, '--sink', `file:${ref}`, ...JOB]);
+  const r = await run.exit;
   referenceMs = Date.now() - t0;
-  expect(r.code).toBe(0);
+  expect(r.code, r.stderr).toBe(0);
   reference = readFileSync(ref, 'utf8').split('\n').filter(Boolean).sort();
   expect(reference.length).toBeGreaterThan(10_000);
 }, 120_000);
@@ -28,7 +42,11 @@ beforeAll(async () => {
 describe('checkpoints: kill -9 and restart, file source → file sink', () => {
   it('20+ SIGKILLs at seeded random moments, restarts on random P and W: committed output equals an uninterrupted run', async () => {
     const rnd = seeded(20261122);
-    const deadline = Date.now() + 180_000;
+    // Kill moments count from each process's start line, not from spawn, so a loaded machine (slow node
+    // start-up, slow restore) shifts them instead of spending them all before the first checkpoint.
+    // 20 kills take ~30-90 s on 2 cores; the deadline leaves the test timeout room for a last
+    // uninterrupted run and the comparison at several times referenceMs.
+    const deadline = Date.now() + 200_000;
     let liveKills = 0;
     let restores = 0;
     let rounds = 0;
@@ -41,10 +59,14 @@ describe('checkpoints: kill -9 and restart, file source → file sink', () => {
       for (;;) {
         const P = [1, 2, 4, 8, 16][Math.floor(rnd() * 5)]!;
         const W = 1 + Math.floor(rnd() * 2);
-        const { child, exit } = startSabre(['run', '--source', `file:${input}`, '--sink', `file:${out}`, ...JOB,
+        const run = startSabre(['run', '--source', `file:${input}`, '--sink', `file:${out}`, ...JOB,
           '--checkpoint-dir', cp, '--checkpoint-interval', '150ms', '--partitions', String(P), '--workers', String(W)]);
-        await new Promise((r) => setTimeout(r, 200 + rnd() * Math.max(500, referenceMs * 0.4)));
-        const live = child.exitCode === null;
+        const { child, exit } = run;
+        // A seeded moment in the first third of an uninterrupted run, counted from the start line.
+        const delay = rnd() * Math.max(300, referenceMs * 0.3);
+        await Promise.race([started(run), exit]);
+        await new Promise((r) => setTimeout(r, delay));
+        const live = child.exitCode === null && child.signalCode === null;
         if (live) child.kill('SIGKILL');
         const e = await exit;
         if (e.stderr.includes('restored from checkpoint')) restores++;
@@ -64,9 +86,11 @@ describe('checkpoints: kill -9 and restart, file source → file sink', () => {
       expect(got.length).toBe(reference.length);
       expect(got).toEqual(reference);
     }
+    process.stderr.write(`[kill test] ${liveKills} kills, ${restores} restores, ${rounds} rounds in ${((Date.now() - deadline + 200_000) / 1000).toFixed(1)} s `
+      + `(uninterrupted run ${referenceMs} ms)\n`);
     expect(liveKills).toBeGreaterThanOrEqual(20);
     expect(restores).toBeGreaterThan(5);
-  }, 240_000);
+  }, 300_000);
 });
 
 describe('checkpoints: failures', () => {
@@ -101,13 +125,9 @@ export default { name: 'boom', init: () => 0, add: (a, v) => {
     const cp = join(dir, 'corrupt-cp');
     const out = join(dir, 'corrupt-out.ndjson');
     const args = ['run', '--source', `file:${input}`, '--sink', `file:${out}`, ...JOB, '--checkpoint-dir', cp, '--checkpoint-interval', '100ms'];
-    const first = startSabre(args);
-    // Let it take a few checkpoints, then kill it.
-    await new Promise((r) => setTimeout(r, 1500));
-    first.child.kill('SIGKILL');
-    await first.exit;
-    const { listCheckpoints, checkpointPath } = await import('../dist/src/checkpoint/manifest.js');
-    const ids = listCheckpoints(cp);
+    // Kill it once it took at least two checkpoints (waiting on that, not on a clock).
+    const ids = await killAfterCheckpoints(startSabre(args), cp, 2);
+    const { checkpointPath } = await import('../dist/src/checkpoint/manifest.js');
     expect(ids.length).toBeGreaterThanOrEqual(2);
     const snap = join(checkpointPath(cp, ids[0]!), 'worker-0.snap');
     const bytes = readFileSync(snap);
@@ -120,12 +140,37 @@ export default { name: 'boom', init: () => 0, add: (a, v) => {
     expect(committedLines(out)).toEqual(reference);
   }, 120_000);
 
+  it('a manifest whose values were altered is detected by its own checksum, reported, and the previous checkpoint is used', async () => {
+    const cp = join(dir, 'altered-cp');
+    const out = join(dir, 'altered-out.ndjson');
+    const args = ['run', '--source', `file:${input}`, '--sink', `file:${out}`, ...JOB, '--checkpoint-dir', cp, '--checkpoint-interval', '100ms'];
+    const ids = await killAfterCheckpoints(startSabre(args), cp, 2);
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    const { checkpointPath } = await import('../dist/src/checkpoint/manifest.js');
+    // Still valid JSON, every snapshot intact: only the source position is wrong (half-way back). Restored as
+    // it is, the file source would re-read records the state already counted, and output would double.
+    const path = join(checkpointPath(cp, ids[0]!), 'manifest.json');
+    const m = JSON.parse(readFileSync(path, 'utf8'));
+    const pos = m.sources[0].position;
+    expect(pos.bytes).toBeGreaterThan(0);
+    pos.bytes = Math.floor(pos.bytes / 2);
+    pos.lines = Math.floor(pos.lines / 2);
+    writeFileSync(path, JSON.stringify(m, null, 2) + '\n');
+    const second = await runSabre(args);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/skipped a corrupt checkpoint: .*manifest\.json: manifest checksum mismatch/);
+    expect(second.stderr).toContain(`restored from checkpoint ${ids[1]}`);
+    expect(committedLines(out)).toEqual(reference);
+  }, 120_000);
+
   it('SIGTERM drains into a final checkpoint and exits 0; a restart continues the generator exactly where it stopped', async () => {
     const cp = join(dir, 'term-cp');
-    const args = ['run', '--source', 'generator', '--rate', '50000', '--keys', '100', '--sink', 'null', '--http-port', '0', '--progress', '0',
+    const args = ['run', '--source', 'generator', '--rate', '50000', '--keys', '100', '--sink', 'null', '--http-port', '0', '--progress', '100ms',
       '--checkpoint-dir', cp, '--checkpoint-interval', '10s'];
     const run = startSabre(args);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Signal once the handler is installed and 20,000 records went in (a progress line says so), not after a fixed sleep.
+    const recordsIn = (): number => Math.max(0, ...[...run.stderr().matchAll(/s in ([\d,]+) \(/g)].map((m) => Number(m[1]!.replace(/,/g, ''))));
+    await waitFor('20,000 records in', () => recordsIn() >= 20_000, run);
     run.child.kill('SIGTERM');
     const e = await run.exit;
     expect(e.code).toBe(0);

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { SabreError } from '../errors.js';
+import { W_BARRIER_ALIGN_MS, W_BARRIER_ID, W_SNAPSHOT_SERIALIZE_MS, W_SNAPSHOT_WRITE_MS, type Counters } from '../metrics/counters.js';
 import type { PartitionedWriter } from '../partition/partitioned-writer.js';
 import type { Source } from '../io/source.js';
 import { checkpointPath, pruneCheckpoints, writeManifest, type Manifest } from './manifest.js';
+import { mkdirDurably } from './durable-file.js';
 
 export interface CheckpointerOptions {
   dir: string;
@@ -13,6 +14,30 @@ export interface CheckpointerOptions {
   workers: number;
   /** The first id to use (restored id + 1, or 1). */
   nextId: number;
+  /** Where workers leave their pause of each checkpoint (W_BARRIER_*, W_SNAPSHOT_*); without it, stats have none. */
+  counters?: Counters;
+}
+
+/** One worker's part of a checkpoint (ms): how long its partitions could not be read. */
+export interface WorkerPause {
+  /** Its first ring delivered the barrier → its last did (the early rings are not read meanwhile). */
+  alignMs: number;
+  /** Serialising its state; the worker loop does nothing else. */
+  serializeMs: number;
+  /** Writing and fsyncing the snapshot file; likewise. */
+  writeMs: number;
+}
+
+/** What one completed checkpoint cost. */
+export interface CheckpointTiming {
+  id: number;
+  /** Sources held on the main thread: positions recorded and BARRIER written into every ring. */
+  holdMs: number;
+  /** Barriers written → every ack read and the manifest durable. */
+  durationMs: number;
+  bytes: number;
+  /** Per worker; empty without `counters`. */
+  workers: WorkerPause[];
 }
 
 export interface CheckpointStats {
@@ -21,7 +46,14 @@ export interface CheckpointStats {
   lastDurationMs: number;
   lastBytes: number;
   maxDurationMs: number;
+  /** Longest source hold and longest worker pause (serialise + write) of any checkpoint so far, ms. */
+  maxHoldMs: number;
+  maxWorkerPauseMs: number;
+  /** The newest RECENT_TIMINGS checkpoints, oldest first. */
+  recent: CheckpointTiming[];
 }
+
+const RECENT_TIMINGS = 256;
 
 interface InFlight {
   id: number;
@@ -29,6 +61,8 @@ interface InFlight {
   positions: { name: string; position: unknown }[];
   acked: Set<number>;
   bytes: number[];
+  holdMs: number;
+  pauses: WorkerPause[];
   resolve: (m: Manifest) => void;
   reject: (e: unknown) => void;
 }
@@ -50,7 +84,9 @@ export class Checkpointer {
   readonly onComplete: ((m: Manifest) => Promise<void> | void)[] = [];
   /** A checkpoint whose barriers went out failed (manifest or hook): its epoch's results belong to the next one. */
   readonly onFailed: ((id: number, e: unknown) => void)[] = [];
-  readonly stats: CheckpointStats = { completed: 0, lastId: 0, lastDurationMs: 0, lastBytes: 0, maxDurationMs: 0 };
+  readonly stats: CheckpointStats = {
+    completed: 0, lastId: 0, lastDurationMs: 0, lastBytes: 0, maxDurationMs: 0, maxHoldMs: 0, maxWorkerPauseMs: 0, recent: [],
+  };
 
   constructor(private readonly o: CheckpointerOptions, private readonly writer: PartitionedWriter,
     private readonly sources: () => Source[]) {
@@ -75,17 +111,21 @@ export class Checkpointer {
   async trigger(): Promise<Manifest> {
     if (this.inFlight) throw new SabreError('ERR_CHECKPOINT', `checkpoint ${this.inFlight.id} is still in progress`);
     const id = this.nextId++;
-    mkdirSync(checkpointPath(this.o.dir, id), { recursive: true });
+    mkdirDurably(checkpointPath(this.o.dir, id));
+    let f!: InFlight;
     const done = new Promise<Manifest>((resolve, reject) => {
-      this.inFlight = { id, startedAt: performance.now(), positions: [], acked: new Set(), bytes: [], resolve, reject };
+      f = { id, startedAt: performance.now(), positions: [], acked: new Set(), bytes: [], holdMs: 0, pauses: [], resolve, reject };
+      this.inFlight = f;
     });
     // Nothing may be written between recording positions and the last barrier: hold the sources.
+    const held = performance.now();
     this.writer.hold();
     try {
-      this.inFlight!.positions = this.sources().filter((s) => s.position).map((s) => ({ name: s.name, position: s.position!() }));
+      f.positions = this.sources().filter((s) => s.position).map((s) => ({ name: s.name, position: s.position!() }));
       await this.writer.writeBarrierAll(id);
     } finally {
       this.writer.release();
+      f.holdMs = performance.now() - held;
     }
     return done;
   }
@@ -96,6 +136,12 @@ export class Checkpointer {
     if (!f || f.id !== id) return;
     f.acked.add(worker);
     f.bytes[worker] = bytes;
+    const c = this.o.counters;
+    if (c && c.worker(worker, W_BARRIER_ID) === id) {
+      f.pauses[worker] = {
+        alignMs: c.worker(worker, W_BARRIER_ALIGN_MS), serializeMs: c.worker(worker, W_SNAPSHOT_SERIALIZE_MS), writeMs: c.worker(worker, W_SNAPSHOT_WRITE_MS),
+      };
+    }
     if (f.acked.size === this.o.workers) void this.complete(f);
   }
 
@@ -123,6 +169,10 @@ export class Checkpointer {
       st.lastDurationMs = durationMs;
       st.lastBytes = f.bytes.reduce((a, b) => a + b, 0);
       st.maxDurationMs = Math.max(st.maxDurationMs, durationMs);
+      st.maxHoldMs = Math.max(st.maxHoldMs, f.holdMs);
+      for (const p of f.pauses) if (p) st.maxWorkerPauseMs = Math.max(st.maxWorkerPauseMs, p.serializeMs + p.writeMs);
+      st.recent.push({ id: f.id, holdMs: f.holdMs, durationMs, bytes: st.lastBytes, workers: f.pauses.filter(Boolean) });
+      if (st.recent.length > RECENT_TIMINGS) st.recent.shift();
       for (const hook of this.onComplete) await hook(manifest);
       pruneCheckpoints(this.o.dir, this.o.retained);
       if (this.inFlight === f) this.inFlight = undefined;
@@ -143,7 +193,7 @@ export class Checkpointer {
       sources: this.sources().filter((s) => s.position).map((s) => ({ name: s.name, position: s.position!() })),
       snapshots: [], final: true,
     };
-    mkdirSync(checkpointPath(this.o.dir, id), { recursive: true });
+    mkdirDurably(checkpointPath(this.o.dir, id));
     writeManifest(this.o.dir, manifest);
     for (const hook of this.onComplete) await hook(manifest);
     pruneCheckpoints(this.o.dir, this.o.retained);

@@ -3,13 +3,16 @@ import { join, dirname, basename } from 'node:path';
 import { createHash } from 'node:crypto';
 import { SabreError } from '../errors.js';
 import { readSnapshotFile } from './snapshot.js';
-import { replaceFileAtomically } from './durable-file.js';
+import { fsyncDir, mkdirDurably, replaceFileAtomically } from './durable-file.js';
 import type { ResolvedOptions } from '../options.js';
 
 /**
  * A checkpoint is a directory `chk-<id>` holding one snapshot per worker and
  * a `manifest.json`, written last and atomically: a checkpoint exists once
- * its manifest does. Source positions live in the manifest.
+ * its manifest does. Source positions live in the manifest. The file also
+ * holds `checksum`, the SHA-256 of the JSON of every other field in file
+ * order (see manifestChecksum), so a manifest whose values were altered is
+ * detected like a corrupt snapshot.
  */
 export interface Manifest {
   format: 'sabre-checkpoint';
@@ -44,9 +47,18 @@ export function jobFingerprint(o: ResolvedOptions): string {
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }
 
+/** The checksum of a manifest's fields (without `checksum`), as they are ordered in the file. */
+export function manifestChecksum(fields: object): string {
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+}
+
 export function writeManifest(dir: string, m: Manifest): string {
   const path = join(checkpointPath(dir, m.id), MANIFEST);
-  replaceFileAtomically(path, JSON.stringify(m, null, 2) + '\n');
+  const { checksum: _old, ...fields } = m as Manifest & { checksum?: string };
+  // The snapshots' directory entries are durable before a manifest names them.
+  mkdirDurably(dirname(path));
+  fsyncDir(dirname(path));
+  replaceFileAtomically(path, JSON.stringify({ ...fields, checksum: manifestChecksum(fields) }, null, 2) + '\n');
   return path;
 }
 
@@ -63,10 +75,14 @@ export function listCheckpoints(dir: string): number[] {
 /** Read a manifest and verify every snapshot it lists (checksums); throws ERR_CHECKPOINT_CORRUPT. */
 export function loadVerified(manifestPath: string): { manifest: Manifest; snapshotFiles: string[] } {
   let m: Manifest;
+  let checksum: unknown;
   try {
-    m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+    ({ checksum, ...m } = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest & { checksum?: unknown });
   } catch (e) {
     throw new SabreError('ERR_CHECKPOINT_CORRUPT', `${manifestPath}: ${(e as Error).message}`);
+  }
+  if (checksum !== manifestChecksum(m)) {
+    throw new SabreError('ERR_CHECKPOINT_CORRUPT', `${manifestPath}: manifest checksum mismatch (${checksum === undefined ? 'no checksum' : 'its fields were altered'})`);
   }
   if (m.format !== 'sabre-checkpoint' || m.version !== 1) {
     throw new SabreError('ERR_CHECKPOINT_CORRUPT', `${manifestPath}: not a version 1 Sabre checkpoint manifest`);
@@ -100,6 +116,10 @@ export function findRestorePoint(o: ResolvedOptions, newest = Infinity): Restore
   const dir = o.checkpointDir;
   if (o.restore && o.restore !== 'latest') {
     const p = basename(o.restore) === MANIFEST ? o.restore : join(o.restore, MANIFEST);
+    if (!existsSync(p)) {
+      throw new SabreError('ERR_INVALID_OPTION', `--restore ${o.restore}: no checkpoint manifest at ${p} `
+        + '(give a complete checkpoint: its chk-<id> directory or manifest.json, or latest)');
+    }
     const v = loadVerified(p);
     if (v.manifest.id > newest) {
       throw new SabreError('ERR_INVALID_OPTION', `--restore ${o.restore}: the results of checkpoint ${v.manifest.id} were never committed `

@@ -2,7 +2,7 @@ import { createEngine, type RunSummary } from '../engine.js';
 import { formatWindow } from '../time/window-spec.js';
 import { detectUws } from '../metrics/uws-impl.js';
 import { resolveOptions, type RawOptions } from '../options.js';
-import type { SabreError } from '../errors.js';
+import { SabreError } from '../errors.js';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const rate = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
@@ -22,7 +22,12 @@ export async function runCommand(raw: RawOptions): Promise<number> {
       const o = resolveOptions(raw);
       // A result too large for the out-ring is a matter of configuration: after a restore it would fail the same way.
       const tooLarge = (err.cause as SabreError | undefined)?.code === 'ERR_RESULT_TOO_LARGE';
-      if (err.code !== 'ERR_WORKER_CRASHED' || tooLarge || !o.checkpointDir || o.onWorkerError !== 'restore' || restarts >= o.restartLimit) throw e;
+      if (err.code !== 'ERR_WORKER_CRASHED' || tooLarge || !o.checkpointDir || o.onWorkerError !== 'restore') throw e;
+      if (restarts >= o.restartLimit) {
+        // Same code as the failure itself (callers match on it); the message says restoring was tried and given up.
+        throw new SabreError('ERR_WORKER_CRASHED', `${err.message}; giving up after ${restarts} `
+          + `restore${restarts === 1 ? '' : 's'} from the last checkpoint (--restart-limit ${o.restartLimit})`, { cause: err });
+      }
       process.stderr.write(`[sabre] ${err.code}: ${err.message}; restoring from the last checkpoint (restart ${restarts + 1} of ${o.restartLimit})\n`);
     }
   }
@@ -77,6 +82,7 @@ async function runOnce(raw: RawOptions): Promise<number> {
     + `sources paused ${summary.sources.reduce((a, x) => a + x.pauses, 0)} times `
     + `(${summary.sources.reduce((a, x) => a + x.pausedSeconds, 0).toFixed(2)}s)`
     + (summary.checkpoints ? `; ${summary.checkpoints.completed} checkpoints (last ${summary.checkpoints.lastId}, `
-      + `max ${summary.checkpoints.maxDurationMs.toFixed(0)} ms)` : '') + '\n');
+      + `max ${summary.checkpoints.maxDurationMs.toFixed(0)} ms, sources held at most ${summary.checkpoints.maxHoldMs.toFixed(1)} ms, `
+      + `longest worker pause ${summary.checkpoints.maxWorkerPauseMs.toFixed(0)} ms)` : '') + '\n');
   return 0;
 }

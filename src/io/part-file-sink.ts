@@ -35,6 +35,7 @@ export class PartFileSink implements EpochSink {
     const dir = dirname(this.path) || '.';
     const prefix = `${basename(this.path)}.part-`;
     if (!existsSync(dir)) return;
+    let renamed = false;
     for (const f of readdirSync(dir)) {
       if (!f.startsWith(prefix)) continue;
       const m = /^(\d+)(\.inprogress)?$/.exec(f.slice(prefix.length));
@@ -42,8 +43,13 @@ export class PartFileSink implements EpochSink {
       const epoch = Number(m[1]);
       const full = join(dir, f);
       if (epoch > committed) rmSync(full, { force: true });
-      else if (m[2]) renameSync(full, this.partPath(epoch));
+      else if (m[2]) {
+        fsyncFile(full); // written by a process that died before its commit fsynced it
+        renameSync(full, this.partPath(epoch));
+        renamed = true;
+      }
     }
+    if (renamed) fsyncDir(dir);
   }
 
   write(chunk: string, lines: number): boolean {

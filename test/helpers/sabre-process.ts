@@ -1,16 +1,50 @@
 // Runs `sabre` as a real child process (for kill, signal and restart tests).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export interface Exit { code: number | null; signal: NodeJS.Signals | null; stderr: string }
 
-export function startSabre(args: string[]): { child: ChildProcess; exit: Promise<Exit> } {
+export interface Running {
+  child: ChildProcess;
+  exit: Promise<Exit>;
+  /** What it wrote to stderr so far. */
+  stderr: () => string;
+}
+
+export function startSabre(args: string[]): Running {
   const child = spawn('node', ['bin/sabre.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const exit = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
-  return { child, exit };
+  // 'close', not 'exit': stderr is read to its end by then.
+  const exit = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+  return { child, exit, stderr: () => stderr };
+}
+
+/**
+ * Poll `cond` every 20 ms until it holds; fails if `run` exits first or after
+ * `timeoutMs` (a bound for a wedged process, not a tuning knob: every test waits
+ * on a condition, never on a fixed sleep).
+ */
+export async function waitFor(what: string, cond: () => boolean, run?: Running, timeoutMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  let exited = false;
+  void run?.exit.then(() => { exited = true; });
+  for (;;) {
+    if (cond()) return;
+    if (exited) throw new Error(`waiting for ${what}: the process exited first; stderr:\n${run!.stderr()}`);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`waiting for ${what}: not after ${timeoutMs} ms${run ? `; stderr:\n${run.stderr()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Manifests of the complete checkpoints in `dir` (those with a manifest.json), newest first. */
+export function completeCheckpoints(dir: string): { id: number; final: boolean; sources: { name: string; position: Record<string, number> }[] }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /^chk-\d+$/.test(f) && existsSync(join(dir, f, 'manifest.json')))
+    .map((f) => JSON.parse(readFileSync(join(dir, f, 'manifest.json'), 'utf8')))
+    .sort((a, b) => b.id - a.id);
 }
 
 export async function runSabre(args: string[]): Promise<Exit> {
