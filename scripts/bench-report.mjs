@@ -9,6 +9,7 @@ import { readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync } from 
 import { join, relative, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chart, short, PALETTE } from './bench-svg.mjs';
+import { checkpointSection } from './bench-report-checkpoint.mjs';
 
 const { values: args } = parseArgs({ options: { in: { type: 'string', default: 'bench-results' }, out: { type: 'string', default: 'docs/BENCHMARKS.md' }, svg: { type: 'string', default: 'docs/bench' } } });
 
@@ -377,6 +378,8 @@ if (ING.length > 0) {
   w('', 'Latency: request sent → response read (HTTP); frame sent → its ack (WS: the ack waits until every record of the frame is in the rings, and a frame queues behind earlier ones while credit is out).', '');
 }
 
+if (R.checkpoint) w(...checkpointSection(R.checkpoint, { M, us, mmm, pct, short }));
+
 // The hand-written analysis (why a target is missed, what was profiled) lives in the output file
 // between these markers and is carried over on every regeneration.
 const OPEN = '<!-- analysis: hand-written, kept by bench-report -->';
@@ -389,6 +392,7 @@ w('## Reproduce', '', '```sh', 'npm ci && npm run build', 'scripts/build-native.
   'node dist/bench/sabre-bench.js partitions-sweep      # ≈ 6 min: P 1…64 × W 1…cores, core + heavy job, all baselines, 3 rounds',
   'node dist/bench/sabre-bench.js latency-under-load    # ≈ 1 min: max throughput, then 10/50/90 % of it and 1M rec/s',
   'node dist/bench/metrics.js                           # bench:metrics, ≈ 30 s',
+  'node dist/bench/checkpoint.js                        # bench:checkpoint, ≈ 7 min: throughput, latency at 500k rec/s, pauses, state size',
   'node dist/bench/sabre-bench.js ring-1p1c ring-ping-pong keys',
   'node dist/bench/sabre-bench.js record-size                # generator keys padded to 32 B … 1 KiB (--key-bytes)',
   'KAFKA_BROKERS=127.0.0.1:9092 node dist/bench/kafka.js  # bench:kafka, ≈ 2 min (+ ≈ 1 min to produce): 5 rounds of ceiling, JSON and Sabre consumers (without KAFKA_BROKERS it starts the local broker)',
