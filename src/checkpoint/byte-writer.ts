@@ -1,8 +1,13 @@
 /** A growable little-endian byte buffer for snapshot files (cold path: one per checkpoint). */
 export class ByteWriter {
-  private buf = new Uint8Array(1 << 16);
-  private view = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private view: DataView;
   length = 0;
+
+  constructor(initialBytes = 1 << 16) {
+    this.buf = new Uint8Array(Math.max(64, initialBytes));
+    this.view = new DataView(this.buf.buffer);
+  }
 
   private ensure(n: number): void {
     if (this.length + n <= this.buf.length) return;
