@@ -78,3 +78,20 @@ describe('manifest checksum', () => {
     }
   });
 });
+
+describe('job fingerprint', () => {
+  it("covers the generator's settings (another sequence is another job), and only for the generator", async () => {
+    const { jobFingerprint } = await import('../dist/src/checkpoint/manifest.js');
+    const { resolveOptions } = await import('../dist/src/options.js');
+    const fp = (o: Record<string, unknown>) => jobFingerprint(resolveOptions({ sink: 'null', ...o }));
+    const base = fp({ source: 'generator', keys: 100 });
+    expect(fp({ source: 'generator', keys: 100 })).toBe(base);
+    for (const change of [{ keys: 101 }, { seed: 2 }, { disorder: 7 }, { eventsPerMs: 10 }, { generator: 'cards' }, { keyBytes: 32 }]) {
+      expect(fp({ source: 'generator', keys: 100, ...change })).not.toBe(base);
+    }
+    // Settings that do not change the input or the state keep the job: partitions, workers, rate.
+    expect(fp({ source: 'generator', keys: 100, partitions: 8, workers: 2, rate: 1000 })).toBe(base);
+    // A file job does not depend on generator options.
+    expect(fp({ source: 'file:/x.ndjson', keys: 5 })).toBe(fp({ source: 'file:/x.ndjson', keys: 6 }));
+  });
+});

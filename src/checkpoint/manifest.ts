@@ -43,6 +43,13 @@ export function jobFingerprint(o: ResolvedOptions): string {
     window: o.window, aggregates: o.aggregates, aggregateModule: o.aggregateModule ?? null,
     outOfOrderness: o.outOfOrderness, allowedLateness: o.allowedLateness, keyGroups: o.keyGroups,
     key: o.key, time: o.time, value: o.value, source: o.source,
+    // A generator's input is its settings: a checkpoint of another sequence would resume the wrong records.
+    ...(o.source === 'generator' ? {
+      generator: {
+        kind: o.generator, seed: o.seed, keys: o.keys, keyBytes: o.keyBytes, disorder: o.disorder,
+        eventsPerMs: o.eventsPerMs,
+      },
+    } : {}),
   };
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }
