@@ -23,8 +23,20 @@ import { createEngine } from '../src/index.js';
 import { produceCommand } from '../src/cli/produce-command.js';
 import { createConsumer, createKafka } from '../src/io/kafka/kafka-client.js';
 import { median, numArgs, progress, report, stats } from './bench-util.js';
+import * as flatbuffers from 'flatbuffers';
+import { Record } from '../src/codec/generated/sabre/fb/record.js';
 
-const a = numArgs({ count: 2_000_000, keys: 10_000, partitions: 8, workers: 1, repeat: 5 });
+const rec = new Record();
+
+// --format json|flatbuffers (default json): the values' format. With flatbuffers Sabre copies each value
+// into its ring without decoding it, so Sabre ÷ ceiling then shows the engine's own cost on the main thread;
+// the second baseline decodes every value with the flatc-generated classes instead of JSON.parse.
+const formatAt = process.argv.indexOf('--format');
+const format = formatAt >= 0 ? process.argv[formatAt + 1] : 'json';
+if (format !== 'json' && format !== 'flatbuffers') throw new Error(`--format json|flatbuffers, got ${format}`);
+const otherArgs = process.argv.slice(2);
+if (formatAt >= 0) otherArgs.splice(formatAt - 2, 2);
+const a = numArgs({ count: 2_000_000, keys: 10_000, partitions: 8, workers: 1, repeat: 5 }, otherArgs);
 
 function broker(): { brokers: string; stop: () => void } {
   if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, stop: () => {} };
@@ -81,7 +93,12 @@ async function bare(brokers: string, topic: string, group: string, parse: boolea
         first = performance.now();
         cost = costMark();
       }
-      if (parse) {
+      if (parse && format === 'flatbuffers') {
+        for (const m of batch.messages) {
+          sink += Record.getRootAsRecord(new flatbuffers.ByteBuffer(m.value!), rec).value();
+          n++;
+        }
+      } else if (parse) {
         for (const m of batch.messages) {
           const v = JSON.parse(m.value!.toString('utf8')) as { value: number };
           sink += v.value;
@@ -111,7 +128,7 @@ async function bare(brokers: string, topic: string, group: string, parse: boolea
 /** The full job: Kafka source → partitioned rings → workers (tumbling 1 s, five aggregates) → null sink. */
 async function sabre(brokers: string, topic: string, group: string): Promise<Run & { results: number }> {
   const engine = createEngine({
-    source: `kafka:${topic}`, brokers, group, window: 'tumbling:1s', agg: 'count,sum,min,max,avg', outOfOrderness: '200ms',
+    source: `kafka:${topic}`, brokers, group, format, window: 'tumbling:1s', agg: 'count,sum,min,max,avg', outOfOrderness: '200ms',
     idleTimeout: '1000000000h', sink: 'null', lateOutput: 'null', deadLetter: 'null',
     partitions: a.partitions, workers: a.workers, progress: 0, httpPort: 0,
   });
@@ -139,7 +156,7 @@ try {
   const topic = `bench-kafka-${Date.now().toString(36)}`;
   progress(`[bench:kafka] producing ${a.count} records to ${topic}`);
   const t0 = performance.now();
-  const code = await produceCommand({ brokers: b.brokers, count: a.count, keys: a.keys, progress: 0 }, topic);
+  const code = await produceCommand({ brokers: b.brokers, count: a.count, keys: a.keys, format, progress: 0 }, topic);
   if (code !== 0) throw new Error(`produce exited ${code}`);
   const produceSecs = (performance.now() - t0) / 1000;
   const ceilingRuns: Run[] = [];
@@ -150,7 +167,7 @@ try {
     const tag = `${r}-${Date.now().toString(36)}`;
     progress(`[bench:kafka] round ${r}/${a.repeat}: bare kafkajs eachBatch, values touched (ceiling)`);
     ceilingRuns.push(await bare(b.brokers, topic, `bench-ceiling-${tag}`, false));
-    progress(`[bench:kafka] round ${r}/${a.repeat}: bare kafkajs eachBatch + JSON.parse`);
+    progress(`[bench:kafka] round ${r}/${a.repeat}: bare kafkajs eachBatch + ${format === 'json' ? 'JSON.parse' : 'flatbuffers decode'}`);
     jsonRuns.push(await bare(b.brokers, topic, `bench-bare-${tag}`, true));
     progress(`[bench:kafka] round ${r}/${a.repeat}: sabre P=${a.partitions} W=${a.workers}`);
     sabreRuns.push(await sabre(b.brokers, topic, `bench-sabre-${tag}`));
@@ -160,14 +177,15 @@ try {
   const jsonStats = stats(jsonRuns.map((x) => x.recordsPerSec));
   const sabreStats = stats(sabreRuns.map((x) => x.recordsPerSec));
   const perRound = (base: Run[]): ReturnType<typeof stats> => stats(sabreRuns.map((x, i) => x.recordsPerSec / base[i]!.recordsPerSec));
-  report('kafka', {
-    job: { count: a.count, keys: a.keys, topicPartitions: 8, window: 'tumbling:1s', aggregates: 5, partitions: a.partitions, workers: a.workers, sink: 'null' },
+  report(format === 'json' ? 'kafka' : 'kafka-flatbuffers', {
+    job: { format, count: a.count, keys: a.keys, topicPartitions: 8, window: 'tumbling:1s', aggregates: 5, partitions: a.partitions, workers: a.workers, sink: 'null' },
     repeat: a.repeat,
     loadAvgAtStart,
     produce: { recordsPerSec: a.count / produceSecs, seconds: produceSecs },
     baselines: {
       ceiling: 'kafkajs eachBatch, every message iterated and its value bytes touched (length + last byte), nothing else',
-      json: 'kafkajs eachBatch, every value JSON.parse()d and its value field summed',
+      json: format === 'json' ? 'kafkajs eachBatch, every value JSON.parse()d and its value field summed'
+        : 'kafkajs eachBatch, every value read with the flatc-generated sabre.fb.Record and its value summed',
     },
     ceilingRecordsPerSec: ceilingStats,
     bareKafkajsRecordsPerSec: jsonStats, // the JSON-parsing consumer (the name older results used)
