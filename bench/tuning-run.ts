@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { CORE_JOB, lean, runEngine } from './engine-run.js';
 import type { createEngine } from '../src/index.js';
 
-const names = ['ring-size', 'max-batch', 'partitions', 'workers', 'count', 'rate', 'seconds', 'worker-young'];
+const names = ['ring-size', 'max-batch', 'partitions', 'workers', 'count', 'rate', 'seconds', 'warmup', 'worker-young'];
 const mainOnly = process.argv.includes('--main-only');
 const flags = process.argv.slice(2).filter((a) => a !== '--main-only');
 const { values: v } = parseArgs({ options: Object.fromEntries(names.map((k) => [k, { type: 'string' as const }])), args: flags });
@@ -39,6 +39,7 @@ const r = await runEngine({
   ...CORE_JOB, ringSize: v['ring-size'] ?? '1MiB', maxBatch: Number(v['max-batch'] ?? 256),
   partitions: Number(v.partitions ?? 4), workers: Number(v.workers ?? 1),
   ...(v['worker-young'] ? { workerYoungGeneration: Number(v['worker-young']) } : {}),
-  ...(v.rate ? { rate: Number(v.rate), duration: `${Math.round(Number(v.seconds ?? 5) * 1000)}ms` } : { count: Number(v.count ?? 3_000_000) }),
-}, onStart); // onStart's handler is registered before runEngine awaits done, so it has run by now
+  // Throttled: `warmup` s at the rate first (JIT, table growth), then `seconds` measured (latency since the mark).
+  ...(v.rate ? { rate: Number(v.rate), duration: `${Math.round((Number(v.warmup ?? 2) + Number(v.seconds ?? 5)) * 1000)}ms` } : { count: Number(v.count ?? 3_000_000) }),
+}, onStart, v.rate ? Number(v.warmup ?? 2) * 1000 : undefined); // onStart's handler is registered before runEngine awaits done, so it has run by now
 process.stdout.write(JSON.stringify({ ...lean(r), heapLimitBytes }) + '\n');

@@ -68,7 +68,11 @@ if (sweep) {
     const r = best.recordsPerSecMedian / b.recordsPerSec.median;
     w(`| core job ≥ ${target}× ${label} | ${x2(r)} (Sabre P=${best.partitions} W=${best.workers}: ${M(best.recordsPerSecMedian)} M/s vs ${M(b.recordsPerSec.median)} M/s) | ${met(r >= target)}${r < target ? `, short by ${pct(1 - r / target)} (needs ${M(target * b.recordsPerSec.median)} M/s)` : ''} |`);
   };
-  row('single-threaded Node', 'single-thread', 1.5);
+  row('single-threaded Node (partitions sweep: its best cell vs the baseline of the same rounds)', 'single-thread', 1.5);
+  for (const c of coreRuns()) {
+    const pairs = c.sabreRecordsPerSec.runs.map((v, i) => v / c.singleThreadRecordsPerSec.runs[i]);
+    w(`| core job ≥ 1.5× single-threaded Node (\`bench:core\`, P=${c.job.partitions} W=${c.job.workers}, ${pairs.length} alternating rounds) | ${x2(c.ratio)} of medians (${M(c.sabreRecordsPerSec.median)} vs ${M(c.singleThreadRecordsPerSec.median)} M/s); per round ${mmm(spread(pairs), x2)} | ${roundsVerdict(pairs, 1.5, x2)} |`);
+  }
   const pm = sweep.baselines.filter((b) => b.name.startsWith('postmessage') && b.recordsPerSec).sort((a, b) => b.recordsPerSec.median - a.recordsPerSec.median)[0];
   if (pm) row(`postMessage pool (its best: W=${pm.workers})`, pm.name, 3);
   row('Go channel pipeline', 'go', 1.0);
@@ -211,6 +215,15 @@ if (lat) {
     return `| ${short(l.rate)}/s | ${cnt.toFixed(0)} | ${worst.toFixed(2)} ms |`;
   });
   w('', 'GC during those runs (all threads, from engine.stats().gc): pauses per run (mean over repetitions) and the longest single pause seen.', '', '| offered | GC pauses per run | longest pause |', '|---|---|---|', ...gcRows, '');
+  const mj = lat.machineJitter;
+  if (mj) {
+    const row = (name, t) => `| ${name} | ${mmm(t.gapsOver100usPerSec, (v) => v.toFixed(0))} | ${mmm(t.gapsOver1msPerSec, (v) => v.toFixed(1))} | ${mmm(t.longestMs, (v) => `${v.toFixed(1)} ms`)} | ${mmm(t.lostFraction, (v) => `${(v * 100).toFixed(2)}%`)} | ${mmm(t.floorP99Us, us)} | ${mmm(t.floorP999Us, us)} |`;
+    w(`**The machine's own floor** (\`bench/scenarios/machine-jitter.ts\`, before each round, ${mj.seconds} s): the main thread and a worker thread both spin reading the clock, the engine's layout; a gap between two reads (over 20 µs) is time the thread did not run — other threads and other tenants of this host, interrupts, V8's helper threads. ` +
+      'The floor is the wait a record arriving at a random moment would see from those gaps alone (it waits out the rest of the gap it lands in): no engine on this machine can have lower percentiles for a record that crosses both threads.', '',
+      '| thread | gaps > 100 µs per s | gaps > 1 ms per s | longest gap | time lost | floor p99 | floor p99.9 |', '|---|---|---|---|---|---|---|',
+      row('main', mj.main), row('worker', mj.worker),
+      `| either (a record crosses both) | | | | | ${mmm(mj.combined.floorP99Us, us)} | ${mmm(mj.combined.floorP999Us, us)} |`, '');
+  }
 }
 
 // ── metrics cost ───────────────────────────────────────────────────────────
@@ -252,8 +265,8 @@ if (R['ring-1p1c'] || R['ring-ping-pong']) {
 if (R.keys) {
   const k = R.keys;
   w('## Distinct keys (`keys`)', '', `Core job, ${short(k.count)} records, P=${k.partitions} W=${k.workers}, ${k.repeat} runs. Memory: ${k.memoryNote}. Worker figures come from the workers' own heap reports (once a second), so they are coarse.`, '',
-    '| keys | M rec/s | peak open (key, window)s | worker bytes per key-window | process RSS bytes per key-window |', '|---|---|---|---|---|',
-    ...k.rows.map((r) => `| ${short(r.keys)} | ${mmm(r.recordsPerSec)} | ${mmm(r.peakOpenWindows, short)} | ${mmm(r.workerBytesPerKeyWindow, (v) => Number.isFinite(v) ? v.toFixed(0) : '–')} | ${mmm(r.rssBytesPerKeyWindow, (v) => Number.isFinite(v) ? v.toFixed(0) : '–')} |`), '');
+    '| keys | M rec/s | peak open (key, window)s | state bytes per key-window | worker bytes per key-window | process RSS bytes per key-window |', '|---|---|---|---|---|---|',
+    ...k.rows.map((r) => `| ${short(r.keys)} | ${mmm(r.recordsPerSec)} | ${mmm(r.peakOpenWindows, short)} | ${mmm(r.stateBytesPerKeyWindow, (v) => Number.isFinite(v) ? v.toFixed(0) : '–')} | ${mmm(r.workerBytesPerKeyWindow, (v) => Number.isFinite(v) ? v.toFixed(0) : '–')} | ${mmm(r.rssBytesPerKeyWindow, (v) => Number.isFinite(v) ? v.toFixed(0) : '–')} |`), '');
 }
 if (R['record-size']) {
   const s = R['record-size'];
@@ -271,9 +284,20 @@ if (R['record-size']) {
       '| key bytes | M rec/s | key MB/s |', '|---|---|---|', ...s.rows.map((r) => `| ${r.keyBytes} | ${mmm(r.recordsPerSec)} | ${mmm(r.keyMBPerSec, (v) => v.toFixed(1))} |`), '');
   }
 }
+/** The newest bench:core result per worker count, at the newest core result's commit. */
+function coreRuns() {
+  if (!R.core) return [];
+  const byW = new Map();
+  for (const d of allRuns(args.in, 'core')) if (d.machine?.commit === R.core.machine.commit) byW.set(d.job.workers, d);
+  return [...byW.values()].sort((a, b) => b.job.workers - a.job.workers);
+}
 if (R.core) {
-  const c = R.core;
-  w('## `npm run bench:core`', '', `Sabre P=${c.job.partitions} W=${c.job.workers} vs single-threaded Node, ${short(c.job.count)} records, alternating: Sabre ${mmm(c.sabreRecordsPerSec)} M/s, single-thread ${mmm(c.singleThreadRecordsPerSec)} M/s, ratio ${x2(c.ratio)} (commit \`${c.machine.commit}\`, ${c.date.slice(0, 10)}).`, '');
+  w('## `npm run bench:core`', '', 'Sabre vs single-threaded Node (the same job on the main thread with a `Map` of objects), alternating in one process, a fresh engine (new worker threads, whose JIT starts cold) per Sabre run; the baseline\'s main thread keeps its JIT warm from round to round.', '',
+    '| P | W | records | rounds | Sabre M/s | single-thread M/s | ratio of medians | per-round ratios | commit, date |', '|---|---|---|---|---|---|---|---|---|',
+    ...coreRuns().map((c) => {
+      const pairs = c.sabreRecordsPerSec.runs.map((v, i) => v / c.singleThreadRecordsPerSec.runs[i]);
+      return `| ${c.job.partitions} | ${c.job.workers} | ${short(c.job.count)} | ${pairs.length} | ${mmm(c.sabreRecordsPerSec)} | ${mmm(c.singleThreadRecordsPerSec)} | ${x2(c.ratio)} | ${mmm(spread(pairs), x2)} | \`${c.machine.commit}\`, ${c.date.slice(0, 16).replace('T', ' ')} |`;
+    }), '');
 }
 
 // ── issue 4: Kafka source and push ingest (bench:kafka, bench:ingest) ─────
@@ -289,7 +313,7 @@ function allRuns(dir, scenario) {
   }
   return docs.sort((a, b) => (a.date < b.date ? -1 : 1));
 }
-const spread = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return { min: s[0], max: s.at(-1), median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 }; };
+function spread(xs) { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return { min: s[0], max: s.at(-1), median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 }; }
 /**
  * Decided per round (or per run), like the metrics cost: met only when every
  * round reaches the target, missed only when none does; rounds on both sides
@@ -431,7 +455,7 @@ if (tun) {
     'analysis markers is hand-written and kept on regeneration. Figures: **median (min – max)** over the repetitions;',
     `machine: ${tun.machine.cores} cores, ${tun.machine.cpu}, Node ${tun.machine.node}, commit \`${tun.machine.commit}\`, load average ${tun.loadAvgAtStart} → ${tun.machine.loadAvg1m}.`, '',
     `Every configuration runs in its own process, ${tun.repeat} times, interleaved: once unthrottled (${short(tun.count)} records, throughput) and once at`,
-    `${short(tun.rate)} records/s offered for ${tun.seconds} s (latency per stage from engine.stats(), coordinated-omission free; GC pauses per thread).`,
+    `${short(tun.rate)} records/s offered for ${tun.warmupSeconds ? `${tun.warmupSeconds} s of warm-up, then ` : ''}${tun.seconds} s (latency per stage from engine.stats()${tun.warmupSeconds ? ', steady state after the warm-up' : ''}, coordinated-omission free; GC pauses per thread, whole run).`,
     'Core job: tumbling 1 s, five aggregates, 10k keys, P=4, W=cores−1, null sink. What each row sets (bench/tuning-run.ts):', '',
     '- `semi-space N MB`: `node --max-semi-space-size=N`. V8 flags are process-wide and V8 lets this one win over a worker\'s own',
     '  limit, so it sets the semi-space of the main thread **and of every worker**.');

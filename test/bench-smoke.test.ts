@@ -116,6 +116,7 @@ describe('sabre bench --smoke', () => {
     const d = bench(BENCH, ['latency-under-load', '--smoke']);
     expectStats(d.maxThroughput.recordsPerSec, 1);
     expect(d.loads.map((l: Doc) => l.fraction)).toEqual([0.1, 0.5, 0.9]);
+    for (const t of ['main', 'worker']) expect(Number.isFinite(d.machineJitter[t].floorP999Us.median)).toBe(true);
     for (const l of d.loads) {
       expect(l.rate).toBe(Math.round(l.fraction * d.maxThroughput.recordsPerSec.median));
       expect(l.recordsIn[0]).toBeGreaterThan(0);

@@ -7,10 +7,19 @@
 import { CORE_JOB, lean, runEngine, type EngineRun } from '../engine-run.js';
 import { stats } from '../bench-util.js';
 import type { ScenarioContext } from './scenario.js';
+import { machineJitter } from './machine-jitter.js';
 
 const STAGES = ['queue', 'process', 'emit'] as const;
 const FIELDS = ['p50', 'p99', 'p999', 'max'] as const;
 type Fig = Record<(typeof STAGES)[number], Record<(typeof FIELDS)[number], ReturnType<typeof stats>>>;
+
+function jitterStats(ts: import('./machine-jitter.js').ThreadJitter[]) {
+  return {
+    gapsOver100usPerSec: stats(ts.map((t) => t.gapsOver100usPerSec)), gapsOver1msPerSec: stats(ts.map((t) => t.gapsOver1msPerSec)),
+    longestMs: stats(ts.map((t) => t.longestMs)), lostFraction: stats(ts.map((t) => t.lostFraction)),
+    floorP99Us: stats(ts.map((t) => t.floorP99Us)), floorP999Us: stats(ts.map((t) => t.floorP999Us)),
+  };
+}
 
 /** min/median/max over the repetitions of every stage's every percentile (whole run, or `steady`: after the warm-up). */
 export function latencyStats(runs: EngineRun[], steady = false): Fig {
@@ -33,7 +42,7 @@ export async function latencyUnderLoad(ctx: ScenarioContext): Promise<Record<str
   const fractions = ctx.list('fractions', [0.1, 0.5, 0.9]);
   const fixed = ctx.list('rates', smoke ? [] : [1_000_000]);
   const job = { ...CORE_JOB, partitions, workers };
-  const total = repeat * (1 + fractions.length + fixed.length);
+  const total = repeat * (2 + fractions.length + fixed.length);
 
   const maxRuns: EngineRun[] = [];
   for (let r = 0; r < repeat; r++) {
@@ -46,8 +55,12 @@ export async function latencyUnderLoad(ctx: ScenarioContext): Promise<Record<str
     ...fixed.map((rate) => ({ label: `${rate} rec/s`, fraction: rate / max.median, rate })),
   ];
   const runs = new Map<number, EngineRun[]>(points.map((_, i) => [i, []]));
+  const jitter: Awaited<ReturnType<typeof machineJitter>>[] = [];
+  const jitterMs = ctx.num('jitter-ms', smoke ? 300 : 3000);
   // Repetitions outermost: each load level sees the machine at several moments.
   for (let r = 0; r < repeat; r++) {
+    ctx.tick(`latency-under-load machine jitter (two spinning threads, ${jitterMs} ms) run ${r + 1}/${repeat}`, total);
+    jitter.push(await machineJitter(jitterMs));
     for (const [i, pt] of points.entries()) {
       ctx.tick(`latency-under-load ${pt.label} (${pt.rate} rec/s) run ${r + 1}/${repeat}`, total);
       const run = await runEngine({ ...job, rate: pt.rate, duration: `${Math.round((warmup + seconds) * 1000)}ms` }, undefined, warmup * 1000);
@@ -58,6 +71,17 @@ export async function latencyUnderLoad(ctx: ScenarioContext): Promise<Record<str
     smoke, repeat, partitions, workers, seconds, warmupSeconds: warmup,
     job: { window: 'tumbling:1s', aggregates: 5, keys: 10_000 },
     maxThroughput: { count: maxCount, recordsPerSec: max, latencyUs: latencyStats(maxRuns) },
+    /**
+     * The machine's own floor, measured before each round: the main thread and a worker spin on the
+     * clock together; gaps are time they did not run. floorP99Us/floorP999Us: the wait a record arriving
+     * at a random moment would see from those gaps alone (combined: either thread's gap delays it).
+     */
+    machineJitter: {
+      seconds: jitterMs / 1000,
+      main: jitterStats(jitter.map((j) => j.threads[0]!)),
+      worker: jitterStats(jitter.map((j) => j.threads[1]!)),
+      combined: { floorP99Us: stats(jitter.map((j) => j.combined.floorP99Us)), floorP999Us: stats(jitter.map((j) => j.combined.floorP999Us)) },
+    },
     loads: points.map((pt, i) => {
       const rs = runs.get(i)!;
       return {

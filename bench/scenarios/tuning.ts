@@ -38,6 +38,7 @@ export async function tuningScenario(ctx: ScenarioContext): Promise<Record<strin
   const batches = ctx.list('maxBatches', smoke ? [16] : [16, 256, 1024]);
   const rate = ctx.num('rate', smoke ? 100_000 : 1_000_000);
   const seconds = ctx.num('seconds', smoke ? 0.5 : 5);
+  const warmup = ctx.num('warmup', smoke ? 0.2 : 2);
   const count = ctx.num('count', smoke ? 50_000 : 3_000_000);
   const configs: Config[] = [
     { name: 'V8 default semi-space' },
@@ -62,16 +63,17 @@ export async function tuningScenario(ctx: ScenarioContext): Promise<Record<strin
       x.thrIn.push(a.recordsIn);
       x.thrProcessed.push(a.recordsProcessed);
       ctx.tick(`tuning ${c.name} at ${rate} rec/s run ${r + 1}/${repeat}`, total);
-      const b = JSON.parse(execFileSync(process.execPath, [...flags, CHILD, ...common, '--rate', String(rate), '--seconds', String(seconds)], { encoding: 'utf8' }));
+      const b = JSON.parse(execFileSync(process.execPath, [...flags, CHILD, ...common, '--rate', String(rate), '--seconds', String(seconds), '--warmup', String(warmup)], { encoding: 'utf8' }));
       runs.get(c.name)!.lat.push(b);
     }
   }
   return {
-    smoke, repeat, rate, seconds, count,
+    smoke, repeat, rate, seconds, warmupSeconds: warmup, count,
     rows: configs.map((c) => {
       const x = runs.get(c.name)!;
-      const lat = x.lat as { latencyUs: Record<string, Record<string, number>>; gc: { thread: string; count: number; totalMs: number; maxMs: number; pauseBuckets: number[] }[]; recordsIn: number; recordsProcessed: number; heapLimitBytes: { main: number; workers: number[] } }[];
-      const f = (stage: string, p: string) => stats(lat.map((l) => l.latencyUs[stage]![p]!));
+      const lat = x.lat as { latencyUs: Record<string, Record<string, number>>; steadyUs?: Record<string, Record<string, number>>; gc: { thread: string; count: number; totalMs: number; maxMs: number; pauseBuckets: number[] }[]; recordsIn: number; recordsProcessed: number; heapLimitBytes: { main: number; workers: number[] } }[];
+      // Steady state (after the warm-up) where the run has it.
+      const f = (stage: string, p: string) => stats(lat.map((l) => (l.steadyUs ?? l.latencyUs)[stage]![p]!));
       return {
         ...c, recordsPerSec: stats(x.thr), unthrottled: { recordsIn: x.thrIn, recordsProcessed: x.thrProcessed },
         atRate: {
