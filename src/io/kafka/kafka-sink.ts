@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { ResolvedOptions } from '../../options.js';
 import { SabreError } from '../../errors.js';
 import type { LineSink } from '../line-sink.js';
@@ -9,6 +8,7 @@ import {
 import { logRetry, sendUntilAcked } from './send-retry.js';
 import { WindowResultEncoder } from './window-result-codec.js';
 import { forEachLine, resultMessage, type ResultMessage } from './result-message.js';
+import { SendBatcher } from './send-batcher.js';
 import { TransactionalKafkaSink, transactionTimeoutFor } from './transactional-sink.js';
 
 export { keyOf } from './result-message.js';
@@ -55,11 +55,9 @@ export class KafkaSink implements LineSink {
   /** Messages acknowledged by Kafka, and send attempts that failed and were retried. */
   sent = 0;
   retries = 0;
-  private queue: ResultMessage[] = [];
-  private queueBytes = 0;
+  private readonly batcher: SendBatcher;
   /** Queued plus being sent: what Kafka has not acknowledged yet. */
   private inFlightBytes = 0;
-  private loop: Promise<void> | undefined;
   private error: unknown;
   private closing = false;
   private drainWaiters: (() => void)[] = [];
@@ -69,6 +67,7 @@ export class KafkaSink implements LineSink {
     aggregates: readonly string[], private readonly limits: SinkLimits = SINK_DEFAULTS) {
     this.name = `kafka:${topic}`;
     this.encoder = format === 'flatbuffers' ? new WindowResultEncoder(aggregates) : undefined;
+    this.batcher = new SendBatcher(limits, (batch, bytes) => this.sendBatch(batch, bytes), () => Boolean(this.error), () => this.closing);
   }
 
   /** Unacknowledged bytes right now (for tests and metrics). */
@@ -80,7 +79,7 @@ export class KafkaSink implements LineSink {
     if (this.error) throw this.sinkError();
     this.lines += lines;
     forEachLine(chunk, (line) => this.enqueue(resultMessage(line, this.encoder)));
-    this.kick();
+    this.batcher.kick();
     return this.inFlightBytes < this.limits.maxInFlightBytes;
   }
 
@@ -92,7 +91,7 @@ export class KafkaSink implements LineSink {
   async close(): Promise<void> {
     this.closing = true;
     try {
-      while (this.loop) await this.loop;
+      await this.batcher.idle();
       if (this.error) throw this.sinkError();
     } finally {
       await this.producer.disconnect().catch(() => {});
@@ -100,32 +99,14 @@ export class KafkaSink implements LineSink {
   }
 
   private enqueue(m: ResultMessage): void {
-    this.queue.push(m);
-    this.queueBytes += m.bytes;
+    this.batcher.push(m);
     this.inFlightBytes += m.bytes;
   }
 
-  private kick(): void {
-    if (this.loop || this.queue.length === 0 || this.error) return;
-    this.loop = this.sendLoop().finally(() => {
-      this.loop = undefined;
-      this.kick();
-    });
-  }
-
-  private async sendLoop(): Promise<void> {
-    const l = this.limits;
-    while (this.queue.length > 0 && !this.error) {
-      if (!this.closing && this.queueBytes < l.maxBatchBytes && l.lingerMs > 0) await delay(l.lingerMs);
-      let n = 0;
-      let bytes = 0;
-      while (n < this.queue.length && n < l.maxBatchMessages && bytes < l.maxBatchBytes) bytes += this.queue[n++]!.bytes;
-      const batch = this.queue.splice(0, n);
-      this.queueBytes -= bytes;
-      await this.sendWithRetry(batch);
-      this.inFlightBytes -= bytes;
-      if (this.inFlightBytes <= l.maxInFlightBytes / 2 || this.error) this.wakeDrained();
-    }
+  private async sendBatch(batch: ResultMessage[], bytes: number): Promise<void> {
+    await this.sendWithRetry(batch);
+    this.inFlightBytes -= bytes;
+    if (this.inFlightBytes <= this.limits.maxInFlightBytes / 2 || this.error) this.wakeDrained();
   }
 
   private async sendWithRetry(batch: ResultMessage[]): Promise<void> {

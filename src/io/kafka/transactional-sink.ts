@@ -6,6 +6,7 @@ import { errorText, isTransient, type Admin, type Message, type Producer, type T
 import type { SinkLimits } from './kafka-sink.js';
 import type { KafkaPosition } from './offset-tracker.js';
 import { forEachLine, resultMessage, type ResultMessage } from './result-message.js';
+import { SendBatcher } from './send-batcher.js';
 import { logRetry, sendUntilAcked } from './send-retry.js';
 import { WindowResultEncoder } from './window-result-codec.js';
 
@@ -77,14 +78,12 @@ export class TransactionalKafkaSink implements CommittingSink {
   readonly commitsPositionsOf: string | undefined;
   /** The epoch the open transaction collects: results of any epoch up to it are sent at once. */
   private epoch = 1;
-  private queue: ResultMessage[] = [];
-  private queueBytes = 0;
+  private readonly batcher: SendBatcher;
   private sendingBytes = 0;
   /** Results of epochs after `epoch`, waiting for it to commit. */
   private readonly later = new Map<number, ResultMessage[]>();
   private laterBytes = 0;
   private txn: Promise<Transaction> | undefined;
-  private loop: Promise<void> | undefined;
   private error: unknown;
   private flushing = false;
   private closing = false;
@@ -97,6 +96,8 @@ export class TransactionalKafkaSink implements CommittingSink {
     this.limits = s.limits;
     this.commitsPositionsOf = s.source?.name;
     this.encoder = s.format === 'flatbuffers' ? new WindowResultEncoder(s.aggregates) : undefined;
+    this.batcher = new SendBatcher(s.limits, (batch, bytes) => this.sendBatch(batch, bytes), () => Boolean(this.error),
+      () => this.flushing || this.closing);
   }
 
   /**
@@ -115,11 +116,11 @@ export class TransactionalKafkaSink implements CommittingSink {
 
   /** Unacknowledged or uncommitted bytes held right now (for tests and metrics). */
   get pendingBytes(): number {
-    return this.queueBytes + this.sendingBytes + this.laterBytes;
+    return this.batcher.bytes + this.sendingBytes + this.laterBytes;
   }
 
   private get sendableBytes(): number {
-    return this.queueBytes + this.sendingBytes;
+    return this.batcher.bytes + this.sendingBytes;
   }
 
   begin(epoch: number): void {
@@ -139,7 +140,7 @@ export class TransactionalKafkaSink implements CommittingSink {
     this.lines += lines;
     if (epoch <= this.epoch) {
       forEachLine(chunk, (line) => this.enqueue(resultMessage(line, this.encoder)));
-      this.kick();
+      this.batcher.kick();
     } else {
       let held = this.later.get(epoch);
       if (!held) this.later.set(epoch, (held = []));
@@ -170,8 +171,8 @@ export class TransactionalKafkaSink implements CommittingSink {
     this.promote(m.id);
     this.flushing = true;
     try {
-      this.kick();
-      while (this.loop) await this.loop;
+      this.batcher.kick();
+      await this.batcher.idle();
       if (this.error) throw this.error;
       const txn = await this.transaction();
       const { topic, markerGroup, source } = this.s;
@@ -194,7 +195,7 @@ export class TransactionalKafkaSink implements CommittingSink {
     this.commits++;
     this.epoch = m.id + 1;
     this.promote(this.epoch);
-    this.kick();
+    this.batcher.kick();
     this.wakeDrained();
   }
 
@@ -203,7 +204,7 @@ export class TransactionalKafkaSink implements CommittingSink {
     if (id < this.epoch) return;
     this.epoch = id + 1;
     this.promote(this.epoch);
-    this.kick();
+    this.batcher.kick();
   }
 
   /**
@@ -215,7 +216,7 @@ export class TransactionalKafkaSink implements CommittingSink {
   async close(): Promise<void> {
     this.closing = true;
     try {
-      while (this.loop) await this.loop;
+      await this.batcher.idle();
       const open = await this.txn?.catch(() => undefined);
       if (open?.isActive()) await open.abort().catch(() => {});
       this.txn = undefined;
@@ -257,8 +258,7 @@ export class TransactionalKafkaSink implements CommittingSink {
   }
 
   private enqueue(m: ResultMessage): void {
-    this.queue.push(m);
-    this.queueBytes += m.bytes;
+    this.batcher.push(m);
   }
 
   /** Held results of epochs up to `upTo` join the open transaction. */
@@ -273,38 +273,22 @@ export class TransactionalKafkaSink implements CommittingSink {
     }
   }
 
-  private kick(): void {
-    if (this.loop || this.queue.length === 0 || this.error) return;
-    this.loop = this.sendLoop().finally(() => {
-      this.loop = undefined;
-      this.kick();
-    });
-  }
-
-  private async sendLoop(): Promise<void> {
+  private async sendBatch(batch: ResultMessage[], bytes: number): Promise<void> {
     const l = this.limits;
-    while (this.queue.length > 0 && !this.error) {
-      if (!this.flushing && !this.closing && this.queueBytes < l.maxBatchBytes && l.lingerMs > 0) await delay(l.lingerMs);
-      let n = 0;
-      let bytes = 0;
-      while (n < this.queue.length && n < l.maxBatchMessages && bytes < l.maxBatchBytes) bytes += this.queue[n++]!.bytes;
-      const batch = this.queue.splice(0, n);
-      this.queueBytes -= bytes;
-      this.sendingBytes += bytes;
-      const messages: Message[] = batch.map((p) => ({ key: p.key, value: p.value }));
-      try {
-        const txn = await this.transaction();
-        await sendUntilAcked(txn, this.s.topic, messages, (attempt, e) => {
-          this.retries++;
-          logRetry(this.name, attempt, e, messages.length);
-        }, { backoffMs: l.retryBackoffMs, maxBackoffMs: l.maxRetryBackoffMs });
-        this.sent += messages.length;
-      } catch (e) {
-        this.fail(e, 'send failed for good');
-      }
-      this.sendingBytes -= bytes;
-      if (this.sendableBytes <= l.maxInFlightBytes / 2 || this.error) this.wakeDrained();
+    this.sendingBytes += bytes;
+    const messages: Message[] = batch.map((p) => ({ key: p.key, value: p.value }));
+    try {
+      const txn = await this.transaction();
+      await sendUntilAcked(txn, this.s.topic, messages, (attempt, e) => {
+        this.retries++;
+        logRetry(this.name, attempt, e, messages.length);
+      }, { backoffMs: l.retryBackoffMs, maxBackoffMs: l.maxRetryBackoffMs });
+      this.sent += messages.length;
+    } catch (e) {
+      this.fail(e, 'send failed for good');
     }
+    this.sendingBytes -= bytes;
+    if (this.sendableBytes <= l.maxInFlightBytes / 2 || this.error) this.wakeDrained();
   }
 
   private fail(e: unknown, what: string): void {
