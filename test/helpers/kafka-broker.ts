@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCRIPTS = path.join(ROOT, 'scripts', 'kafka');
@@ -57,22 +58,12 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-function ephemeralPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** up.sh puts the controller on port+1, so both must be free. */
 async function pickPort(): Promise<number> {
   if ((await portFree(9092)) && (await portFree(9093))) return 9092;
   for (let i = 0; i < 50; i++) {
-    const port = await ephemeralPort();
+    const port = await freePort();
     if (port < 65535 && (await portFree(port + 1))) return port;
   }
   throw new Error('kafka-broker: no free port pair found on 127.0.0.1');

@@ -4,7 +4,9 @@
 // same port).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import net from 'node:net';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 export interface SabreServer {
   child: ChildProcess;
@@ -65,17 +67,6 @@ export function startSabreServer(args: string[], env: Record<string, string> = {
   };
 }
 
-/** A port nothing listens on right now (bound and released on 127.0.0.1). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Listener {
   /** Dotted IPv4 address, or the raw hex of an IPv6 one. */
