@@ -5,7 +5,7 @@ import { resolveOptions, type RawOptions, type ResolvedOptions } from './options
 import { SabreError, type ErrorCode, type RecordFault } from './errors.js';
 import { Doorbell } from './ring/doorbell.js';
 import { RingBuffer } from './ring/ring-buffer.js';
-import { AsyncSleep } from './ring/wait-strategy.js';
+import { AsyncSleep, SPIN_AUTO } from './ring/wait-strategy.js';
 import { Partitioner } from './partition/partitioner.js';
 import { PartitionedWriter, WRITE_OK, WRITE_TOO_LARGE } from './partition/partitioned-writer.js';
 import { Counters, P_RECORDS_IN, P_RECORDS_PROCESSED, W_LOOP_WALL } from './metrics/counters.js';
@@ -19,7 +19,7 @@ import { IngestPort } from './io/ingest-port.js';
 import { loadSinkModule, loadSourceModule } from './io/plugins.js';
 import { NdjsonSource } from './io/ndjson-source.js';
 import { loadUserAggregate } from './state/user-aggregate.js';
-import { SPIN_AUTO, type WorkerSummary, type WorkerTask } from '../workers/worker-loop.js';
+import type { WorkerSummary, WorkerTask } from '../workers/worker-loop.js';
 import { Checkpointer, type CheckpointStats } from './checkpoint/checkpointer.js';
 import { findRestorePoint, jobFingerprint, listCheckpoints, type RestorePoint } from './checkpoint/manifest.js';
 import { PartFileSink } from './io/part-file-sink.js';

@@ -1,7 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import { RingBuffer, type RingHandle } from '../src/ring/ring-buffer.js';
 import { Doorbell } from '../src/ring/doorbell.js';
-import { SpinThenSleep } from '../src/ring/wait-strategy.js';
+import { SPIN_AUTO, SPIN_AUTO_MICROS, SpinThenSleep, spinsFor } from '../src/ring/wait-strategy.js';
 import { WRAP_MARKER, align8 } from '../src/ring/layout.js';
 import { RecordView } from '../src/codec/record-view.js';
 import {
@@ -66,16 +66,6 @@ export interface WorkerSummary {
 }
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
-/** WorkerTask.spin value asking the worker to calibrate its spin to SPIN_AUTO_MICROS. */
-export const SPIN_AUTO = -1;
-/**
- * How long an idle worker polls before it sleeps, when it has a core to
- * itself. Longer than the gaps a busy source leaves (a paced generator yields
- * to its event loop every 0.25 ms; a Kafka or HTTP source between batches),
- * so a loaded worker never pays the wake-up (a futex wake here: tens to
- * hundreds of µs) between batches; short enough that an idle engine sleeps.
- */
-const SPIN_AUTO_MICROS = 300;
 /** Records processed between clock reads while the worker is busy. */
 const CLOCK_EVERY = 1024;
 
@@ -204,7 +194,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     for (let i = 0; i < n; i++) if (ended[i] === 0 && atBarrier[i] === 0 && rings[i]!.loadHead() !== tails[i]) return true;
     return false;
   };
-  const waiter = new SpinThenSleep(bell, task.spin === SPIN_AUTO ? calibrateSpin(hasWork, SPIN_AUTO_MICROS) : task.spin);
+  const waiter = new SpinThenSleep(bell, task.spin === SPIN_AUTO ? spinsFor(hasWork, SPIN_AUTO_MICROS) : task.spin);
   /** An idle worker sleeps until its processing-time tick, its next early firing or metrics flush, or a publish. */
   const sleepTimeout = (): number => {
     const now = wallNow();
@@ -302,17 +292,6 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   }
 }
 
-/** Polls of `hasWork` that take about `micros` µs (the fastest of a few timed runs: slower ones were preempted). */
-function calibrateSpin(hasWork: () => boolean, micros: number): number {
-  const n = 20_000;
-  let best = Infinity;
-  for (let k = 0; k < 4; k++) {
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) if (hasWork()) break;
-    best = Math.min(best, performance.now() - t0);
-  }
-  return Math.max(1, Math.round((n * micros) / Math.max(best * 1000, 1)));
-}
 
 function busyWait(micros: number): void {
   const until = performance.now() + micros / 1000;

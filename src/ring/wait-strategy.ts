@@ -1,4 +1,22 @@
 import type { Doorbell } from './doorbell.js';
+import { iterationsPerMicro } from '../time/calibrate.js';
+
+/** A spin count (WorkerTask.spin) asking the worker to calibrate it to SPIN_AUTO_MICROS of polls. */
+export const SPIN_AUTO = -1;
+/**
+ * How long an idle worker polls before it sleeps, when it has a core to
+ * itself. Longer than the gaps a busy source leaves (a paced generator yields
+ * to its event loop every 0.25 ms; a Kafka or HTTP source between batches),
+ * so a loaded worker never pays the wake-up (a futex wake here: tens to
+ * hundreds of µs) between batches; short enough that an idle engine sleeps.
+ */
+export const SPIN_AUTO_MICROS = 300;
+
+/** Polls of `ready` that take about `micros` µs on this thread (measured while nothing is ready). */
+export function spinsFor(ready: () => boolean, micros: number): number {
+  const perMicro = iterationsPerMicro((n) => { for (let i = 0; i < n; i++) if (ready()) break; }, 20_000, 4);
+  return Math.max(1, Math.round(perMicro * micros));
+}
 
 /**
  * How a consumer (or a producer waiting for space) waits for something it

@@ -17,13 +17,12 @@ export const brokers: string = inject('kafkaBrokers');
 export const describeKafka: typeof describe = (brokers ? describe : describe.skip) as typeof describe;
 
 /**
- * --idle-timeout for Kafka tests: effectively never. The engine treats a
- * partition that has not received its first record yet as idle at once (its
- * last-write time starts at 0), so the partitions whose first fetch comes
- * later than another's would get the global watermark and turn their first
- * records late. Kafka partitions start at different event times after a
- * restart from committed offsets. Reported to the lead; until lastWrite starts
- * at the engine's start time, tests switch idleness off.
+ * --idle-timeout for Kafka tests: effectively never. Idle time counts from
+ * the engine's start (src/engine.ts), but a Kafka partition whose first fetch,
+ * or first fetch after a restart or a broker outage, comes more than the
+ * timeout later than another's would be sent the source's watermark and turn
+ * its first records late. These tests check exact results against the
+ * reference, so they switch idleness off.
  */
 export const NO_IDLE = '1000000000h';
 

@@ -1,3 +1,5 @@
+import { iterationsPerMicro } from '../../time/calibrate.js';
+
 /**
  * A busy pause of about `micros` µs that neither reads the clock nor
  * allocates. Clock reads cost ~50 ns and allocate a heap number each
@@ -30,15 +32,8 @@ function spin(n: number, seed: number): number {
   return x;
 }
 
-/** Iterations of spin() per µs: the fastest of a few timed runs (the slower ones were preempted). */
+/** Iterations of spin() per µs. */
 function calibrate(): number {
-  const n = 200_000;
-  spin(n, 1); // warm up (optimise) before timing
-  let best = Infinity;
-  for (let k = 0; k < 5; k++) {
-    const t0 = performance.now();
-    SpinPause.sink = spin(n, SpinPause.sink);
-    best = Math.min(best, performance.now() - t0);
-  }
-  return n / Math.max(best * 1000, 1);
+  spin(200_000, 1); // warm up (optimise) before timing
+  return iterationsPerMicro((n) => { SpinPause.sink = spin(n, SpinPause.sink); }, 200_000, 5);
 }
