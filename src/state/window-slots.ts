@@ -130,10 +130,6 @@ export class WindowSlots {
   float(s: number, field: number): number {
     return field < COLD ? this.f[s * F_STRIDE + field]! : this.cold[s * C_STRIDE + field - COLD]!;
   }
-  setFloat(s: number, field: number, v: number): void {
-    if (field < COLD) this.f[s * F_STRIDE + field] = v;
-    else this.cold[s * C_STRIDE + field - COLD] = v;
-  }
   int(s: number, field: number): number {
     return field < COLD ? this.i[s * I_STRIDE + field]! : this.coldI[s * CI_STRIDE + field - COLD]!;
   }
