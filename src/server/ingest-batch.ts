@@ -2,7 +2,7 @@
 // record by record through an IngestPort. Shared by HTTP and WebSocket
 // ingest so both report bad records, full rings and positions alike.
 import type { FlatInput } from '../codec/flat-input.js';
-import type { RecordBatchReader } from './record-batch-reader.js';
+import type { FlatReader } from '../codec/flat-reader.js';
 import { INGEST_OK, type IngestPort } from '../io/ingest-port.js';
 import { wallNow } from '../io/source.js';
 import { IO_INGEST, IO_TIME, IO_VALUE } from '../partition/partitioned-writer.js';
@@ -53,7 +53,7 @@ export function countLines(s: string, from = 0): number {
 
 /** The readers a flatbuffers body is read with: the fast path, and FlatInput for whatever it declines. */
 export interface FlatReaders {
-  fast: RecordBatchReader;
+  fast: FlatReader;
   flat: FlatInput;
 }
 

@@ -18,7 +18,7 @@
 // and is never written to.
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { FlatInput } from '../codec/flat-input.js';
-import { RecordBatchReader } from './record-batch-reader.js';
+import { FlatReader } from '../codec/flat-reader.js';
 import type { IngestPort } from '../io/ingest-port.js';
 import { bearerOk, WWW_AUTHENTICATE } from './bearer.js';
 import { bodyKindOf, IngestBatch, type BodyKind, type FlatReaders } from './ingest-batch.js';
@@ -46,7 +46,7 @@ export class HttpIngest {
   };
   /** Requests past their body, waiting for ring space. */
   readonly inflight = new Set<IngestRequest>();
-  readonly readers: FlatReaders = { fast: new RecordBatchReader(), flat: new FlatInput() };
+  readonly readers: FlatReaders = { fast: new FlatReader(), flat: new FlatInput() };
   closed = false;
   private publishScheduled = false;
   private lastPublish = 0;

@@ -16,7 +16,7 @@
 // frames ≤ credit, each ≤ maxPayloadLength, and at most queueLimit bytes).
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { FlatInput } from '../codec/flat-input.js';
-import { RecordBatchReader } from './record-batch-reader.js';
+import { FlatReader } from '../codec/flat-reader.js';
 import type { IngestPort } from '../io/ingest-port.js';
 import { bearerOk, WWW_AUTHENTICATE } from './bearer.js';
 import { IngestBatch, type FlatReaders } from './ingest-batch.js';
@@ -62,7 +62,7 @@ interface IngestClient {
 export class WsIngest {
   readonly counts = { frames: 0, creditViolations: 0, unauthorized401: 0, unavailable503: 0 };
   private readonly clients = new Set<WebSocket<IngestClient>>();
-  private readonly readers: FlatReaders = { fast: new RecordBatchReader(), flat: new FlatInput() };
+  private readonly readers: FlatReaders = { fast: new FlatReader(), flat: new FlatInput() };
   private nextId = 1;
   private closed = false;
 

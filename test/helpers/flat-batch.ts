@@ -27,3 +27,16 @@ export function recordBatch(records: FlatRecord[]): Uint8Array {
   b.finish(RecordBatch.createRecordBatch(b, vec));
   return b.asUint8Array().slice();
 }
+
+/** One Record as the root of its buffer, as a Kafka value in flatbuffers format. */
+export function singleRecord(r: FlatRecord): Uint8Array {
+  const b = new flatbuffers.Builder(64);
+  b.forceDefaults(true);
+  const key = r.key === undefined ? 0 : b.createString(r.key);
+  Record.startRecord(b);
+  if (r.key !== undefined) Record.addKey(b, key);
+  if (r.ts !== undefined) Record.addEventTime(b, r.ts);
+  if (r.value !== undefined) Record.addValue(b, r.value);
+  b.finish(Record.endRecord(b));
+  return b.asUint8Array().slice();
+}

@@ -16,6 +16,7 @@
 // structure.
 
 const MAX_DEPTH = 64;
+const MAX_EXACT = 2 ** 53;
 /** Exact powers of ten as doubles (10^22 is the largest). */
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
@@ -41,6 +42,14 @@ function isWs(c: number): boolean {
 
 function isHex(c: number): boolean {
   return (c >= ZERO && c <= NINE) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+}
+
+/** b[start, end) as a string of one char per byte (the caller checked it is ASCII). */
+function latin1(b: Uint8Array, start: number, end: number): string {
+  if (Buffer.isBuffer(b)) return b.toString('latin1', start, end);
+  let text = '';
+  for (let p = start; p < end; p++) text += String.fromCharCode(b[p]!);
+  return text;
 }
 
 /** Member names as bytes, or undefined when they cannot be matched byte-wise (escapes needed). */
@@ -240,10 +249,12 @@ export class JsonFieldScanner {
 
   /**
    * A JSON number; this.num gets its value, exact as JSON.parse would give:
-   * up to 15 significant digits and a decimal exponent within ±22, the
+   * with a digit string below 2^53 and a decimal exponent within ±22, the
    * mantissa and the power of ten are exact doubles and one multiplication or
-   * division rounds correctly (Clinger's fast path). Longer numbers go
-   * through Number() on their text, the same conversion JSON.parse uses.
+   * division rounds correctly (Clinger's fast path). Longer numbers (such as
+   * the 17 digits of 183.48000000000002, one value in eight of the
+   * generator's) go through Number() on their text, the same conversion
+   * JSON.parse uses; a Buffer (Kafka values) gives that text in one call.
    */
   private number(want: boolean): boolean {
     const b = this.b;
@@ -253,14 +264,12 @@ export class JsonFieldScanner {
     if (neg) j++;
     if (j >= b.length) return false;
     let mant = 0;
-    let sig = 0;
     let frac = 0;
     let c = b[j]!;
     if (c === ZERO) {
       j++;
     } else if (c >= 0x31 && c <= NINE) {
       while (j < b.length && (c = b[j]!) >= ZERO && c <= NINE) {
-        if (sig > 0 || c !== ZERO) sig++;
         mant = mant * 10 + (c - ZERO);
         j++;
       }
@@ -271,7 +280,6 @@ export class JsonFieldScanner {
       j++;
       const f0 = j;
       while (j < b.length && (c = b[j]!) >= ZERO && c <= NINE) {
-        if (sig > 0 || c !== ZERO) sig++;
         mant = mant * 10 + (c - ZERO);
         frac++;
         j++;
@@ -298,13 +306,11 @@ export class JsonFieldScanner {
     if (!want) return true;
     const k = exp - frac; // value = mant × 10^k
     let v: number;
-    if (sig <= 15 && k >= -22 && k <= 22) {
+    // Below 2^53 every partial mantissa was an exact integer too (they only grow); 2^53 itself may be a rounded 2^53 + 1.
+    if (mant < MAX_EXACT && k >= -22 && k <= 22) {
       v = k >= 0 ? mant * POW10[k]! : mant / POW10[-k]!;
     } else {
-      let text = '';
-      for (let p = start; p < j; p++) text += String.fromCharCode(b[p]!);
-      v = Number(text);
-      this.num = v;
+      this.num = Number(latin1(b, start, j));
       return true;
     }
     this.num = neg ? -v : v;
