@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIngest, type IngestFixture } from './helpers/ingest-server.js';
+import { startIngest, until, type IngestFixture } from './helpers/ingest-server.js';
 import { recordBatch } from './helpers/flat-batch.js';
 
 const T0 = 1_700_000_000_000;
@@ -44,6 +44,31 @@ describe('POST /ingest', () => {
     ]);
     for (const e of body.errors) expect(typeof e.detail).toBe('string');
     expect(fx.httpPort.records - before).toBe(3);
+  });
+
+  it('gives a key the same window whichever way its NDJSON line is read (in place, or parsed: a number, an escape, non-ASCII)', async () => {
+    const t = T0 + 3_600_000;
+    const lines = [
+      `{"key":"7","ts":${t},"value":1}`, // plain: read in place from the body
+      `{"key":7,"ts":${t + 1},"value":2}`, // a number: parsed
+      `{"key":"\\u0037","ts":${t + 2},"value":4}`, // an escape: parsed
+      `{"key":"é","ts":${t + 3},"value":8}`, // non-ASCII: parsed
+      ` {"value":16, "ts":${t + 4} ,"key" : "é"} `,
+      `{"key":"later","ts":${t + 60_000},"value":0}`, // moves the watermark past the window
+    ];
+    // An engine of its own: the watermark this moves would make the other tests' records late.
+    const own = await startIngest({ window: 'tumbling:1s', agg: 'count,sum', partitions: 4 });
+    try {
+      const res = await fetch(`${own.base}/ingest`, { method: 'POST', body: lines.join('\n'), headers: { 'Content-Type': 'application/x-ndjson' } });
+      expect(await res.json()).toMatchObject({ accepted: 6, rejected: 0 });
+      const of = (key: string) => own.results.find((r) => r.key === key && r.start === t);
+      await until(() => of('7') !== undefined && of('é') !== undefined);
+      expect(of('7')).toMatchObject({ count: 3, sum: 7 });
+      expect(of('é')).toMatchObject({ count: 2, sum: 24 });
+      expect(own.results.filter((r) => r.start === t)).toHaveLength(2);
+    } finally {
+      await own.stop();
+    }
   });
 
   it('takes a flatbuffers RecordBatch built with the flatc classes, listing bad records by index', async () => {

@@ -3,6 +3,7 @@ import type { PartitionedWriter } from '../partition/partitioned-writer.js';
 import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK, WRITE_TOO_LARGE } from '../partition/partitioned-writer.js';
 import type { RecordFault } from '../errors.js';
 import { RecordFields } from './record-fields.js';
+import { JsonFieldScanner } from './json-field-scanner.js';
 import type { FlatInput } from '../codec/flat-input.js';
 import { wallNow, type Source } from './source.js';
 
@@ -25,11 +26,14 @@ export class IngestPort implements Source {
   fault: RecordFault | undefined;
   detail = '';
   private readonly fields: RecordFields;
+  /** Reads a JSON record's key, time and value in place (NDJSON bodies); what it declines goes through tryObject. */
+  readonly lineScanner: JsonFieldScanner;
 
   constructor(readonly name: string, private readonly writer: PartitionedWriter,
     fields: { key: string; time: string; value: string; needsValue: boolean },
     private readonly deadLetterSink: (raw: string, fault: RecordFault, detail: string, where: string) => void) {
     this.fields = new RecordFields(fields.key, fields.time, fields.value, fields.needsValue);
+    this.lineScanner = new JsonFieldScanner(fields.time, fields.value, fields.needsValue, fields.key);
   }
 
   get needsValue(): boolean {

@@ -30,25 +30,33 @@ export function bodyKindOf(contentType: string): BodyKind | undefined {
   return undefined;
 }
 
-function isBlank(s: string, from: number, to: number): boolean {
+const NL = 0x0a;
+const CR = 0x0d;
+
+function isBlank(b: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 13) return false;
+    const c = b[i]!;
+    if (c !== 32 && c !== 9 && c !== CR) return false;
   }
   return true;
 }
 
-/** Non-blank lines of s from `from` on (the records an NDJSON body holds). */
-export function countLines(s: string, from = 0): number {
+/** Non-blank lines of an NDJSON body from byte `from` on (the records it holds). */
+export function countLines(b: Uint8Array, from = 0): number {
   let n = 0;
   let pos = from;
-  while (pos < s.length) {
-    let nl = s.indexOf('\n', pos);
-    if (nl < 0) nl = s.length;
-    if (!isBlank(s, pos, nl)) n++;
+  while (pos < b.length) {
+    let nl = b.indexOf(NL, pos);
+    if (nl < 0) nl = b.length;
+    if (!isBlank(b, pos, nl)) n++;
     pos = nl + 1;
   }
   return n;
+}
+
+/** UTF-8 text of b[start, end). A newline byte never occurs inside a multi-byte sequence, so lines decode alone as they would in the whole body. */
+function utf8(b: Uint8Array, start: number, end: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('utf8');
 }
 
 /** The readers a flatbuffers body is read with: the fast path, and FlatInput for whatever it declines. */
@@ -70,10 +78,14 @@ export class IngestBatch {
   rejected = 0;
   readonly errors: RecordError[] = [];
   errorsOmitted = 0;
-  /** json: 0/1 done; ndjson: char offset of the next line; flatbuffers: next record index. */
+  /** json: 0/1 done; ndjson: byte offset of the next line; flatbuffers: next record index. */
   private pos = 0;
   /** ndjson: lines before `pos`. */
   private line = 0;
+  /** ndjson: the line being written is bytes[lineEnd - its length, lineEnd) from pos (for rawLine). */
+  private lineEnd = 0;
+  private readonly rawLine = (): string => utf8(this.bytes, this.pos, this.lineEnd);
+  private readonly whereLine = (): string => `${this.where}:${this.line + 1}`;
   /** flatbuffers: records in the batch once opened (-1 = not yet). */
   private count = -1;
   private readonly rawFlat = (): string =>
@@ -82,10 +94,9 @@ export class IngestBatch {
 
   constructor(readonly kind: BodyKind, private text: string, private bytes: Uint8Array, private readonly where: string) {}
 
-  /** Text bodies arrive as strings, flatbuffers as bytes. */
+  /** A JSON body is read as a string; NDJSON (scanned line by line in place) and flatbuffers as bytes. */
   static of(kind: BodyKind, body: Uint8Array, where: string): IngestBatch {
-    return kind === 'flatbuffers' ? new IngestBatch(kind, '', body, where)
-      : new IngestBatch(kind, Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'), EMPTY, where);
+    return kind === 'json' ? new IngestBatch(kind, utf8(body, 0, body.length), EMPTY, where) : new IngestBatch(kind, '', body, where);
   }
 
   /** Keep the bytes past the current call: uWS neuters its buffers when the callback returns. */
@@ -94,7 +105,7 @@ export class IngestBatch {
   }
 
   get byteLength(): number {
-    return this.kind === 'flatbuffers' ? this.bytes.length : this.text.length;
+    return this.kind === 'json' ? this.text.length : this.bytes.length;
   }
 
   advance(port: IngestPort, readers: FlatReaders): number {
@@ -105,7 +116,7 @@ export class IngestBatch {
 
   /** Records in the body (a body that is not a RecordBatch counts as 1: its one rejection). */
   records(readers: FlatReaders): number {
-    if (this.kind === 'ndjson') return countLines(this.text);
+    if (this.kind === 'ndjson') return countLines(this.bytes);
     if (this.kind === 'flatbuffers') {
       const n = readers.flat.openBatch(this.bytes);
       return n < 0 ? 1 : n;
@@ -115,7 +126,7 @@ export class IngestBatch {
 
   /** Records not yet written (after a give-up: they were neither accepted nor rejected). */
   remaining(): number {
-    if (this.kind === 'ndjson') return countLines(this.text, this.pos);
+    if (this.kind === 'ndjson') return countLines(this.bytes, this.pos);
     if (this.kind === 'flatbuffers') return this.count < 0 ? 1 : this.count - this.pos;
     return this.pos === 0 ? 1 : 0;
   }
@@ -143,16 +154,16 @@ export class IngestBatch {
       return n;
     }
     if (this.kind === 'ndjson') {
-      const t = this.text;
+      const b = this.bytes;
       let pos = this.pos;
       let line = this.line;
-      while (pos < t.length) {
-        let nl = t.indexOf('\n', pos);
-        if (nl < 0) nl = t.length;
+      while (pos < b.length) {
+        let nl = b.indexOf(NL, pos);
+        if (nl < 0) nl = b.length;
         let end = nl;
-        if (end > pos && t.charCodeAt(end - 1) === 13) end--;
-        if (!isBlank(t, pos, end)) {
-          port.refuse(t.slice(pos, end), detail, `${this.where}:${line + 1}`);
+        if (end > pos && b[end - 1] === CR) end--;
+        if (!isBlank(b, pos, end)) {
+          port.refuse(utf8(b, pos, end), detail, `${this.where}:${line + 1}`);
           n++;
         }
         pos = nl + 1;
@@ -197,22 +208,39 @@ export class IngestBatch {
     return INGEST_OK;
   }
 
+  /**
+   * Lines the scanner takes (a plain string key, numeric time and value:
+   * the common case) are written from the body's bytes; any other line is
+   * decoded and goes through JSON.parse, which also names what is wrong.
+   */
   private advanceNdjson(port: IngestPort): number {
-    const t = this.text;
-    const n = t.length;
+    const b = this.bytes;
+    const n = b.length;
+    const scanner = port.lineScanner;
+    const io = port.io;
+    // Ingest time is stamped once per pass: a body arrives at once, and clock reads cost.
+    const ingest = wallNow();
     while (this.pos < n) {
-      let nl = t.indexOf('\n', this.pos);
+      let nl = b.indexOf(NL, this.pos);
       if (nl < 0) nl = n;
       let end = nl;
-      if (end > this.pos && t.charCodeAt(end - 1) === 13) end--;
-      if (!isBlank(t, this.pos, end)) {
-        const s = t.slice(this.pos, end);
-        const lineNo = this.line + 1;
-        const obj = parseJson(s);
-        const r = obj === BAD_JSON ? port.reject(s, 'invalid-json', jsonError, `${this.where}:${lineNo}`)
-          : port.tryObject(obj, () => s, `${this.where}:${lineNo}`);
+      if (end > this.pos && b[end - 1] === CR) end--;
+      if (!isBlank(b, this.pos, end)) {
+        this.lineEnd = end;
+        let r: number;
+        if (scanner.scan(b, this.pos, end)) {
+          io[IO_TIME] = scanner.time;
+          io[IO_VALUE] = scanner.value;
+          io[IO_INGEST] = ingest;
+          r = port.tryPreparedKeyBytes(b, scanner.keyStart, scanner.keyLength, this.rawLine, this.whereLine);
+        } else {
+          const s = this.rawLine();
+          const obj = parseJson(s);
+          r = obj === BAD_JSON ? port.reject(s, 'invalid-json', jsonError, this.whereLine())
+            : port.tryObject(obj, () => s, this.whereLine());
+        }
         if (r >= 0) return r; // full: this line is retried by the next advance()
-        this.tally(r, port, lineNo, undefined);
+        this.tally(r, port, this.line + 1, undefined);
       }
       this.pos = nl + 1;
       this.line++;

@@ -2,7 +2,7 @@ import type { IngestPort } from '../ingest-port.js';
 import { FlatInput } from '../../codec/flat-input.js';
 import { FlatReader } from '../../codec/flat-reader.js';
 import { IO_INGEST, IO_TIME, IO_VALUE } from '../../partition/partitioned-writer.js';
-import { JsonFieldScanner } from './json-field-scanner.js';
+import { JsonFieldScanner } from '../json-field-scanner.js';
 import type { KafkaMessage } from './kafka-client.js';
 
 /**

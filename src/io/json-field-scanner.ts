@@ -1,15 +1,16 @@
-// Reads a record's event time and value straight from the UTF-8 bytes of a
-// JSON object (a Kafka message value) without decoding a string or building
-// an object: one pass that validates the whole value as JSON and picks out
-// two top-level number fields. On the main thread, where a Kafka source's
-// time goes (kafkajs's decoding, then this), that pass costs less than
-// JSON.parse alone.
+// Reads a record's event time and value — and, when asked, where its key
+// string is — straight from the UTF-8 bytes of a JSON object (a Kafka
+// message value, an NDJSON line of an ingest body) without decoding a
+// string or building an object: one pass that validates the whole value as
+// JSON and picks out the top-level fields. On the main thread, where a
+// source's time goes, that pass costs less than JSON.parse alone.
 //
 // The contract is a fast path, never a second opinion: scan() returns true
 // only when JSON.parse + RecordFields would accept the value with the same
 // time and value. Anything else — invalid JSON, a time given as an ISO
 // string, a missing or non-numeric field, an escaped member name, deep
-// nesting, a number it cannot convert exactly — returns false, and the
+// nesting, a key that is a number or has escapes or non-ASCII bytes (its
+// bytes would not be the UTF-8 of the parsed string for sure) — returns false, and the
 // caller takes the JSON.parse path, which also produces the dead-letter
 // reason. Bytes ≥ 0x80 are accepted inside strings as they are: the UTF-8
 // decoder behind JSON.parse turns invalid sequences into U+FFFD, never into
@@ -62,32 +63,49 @@ function nameBytes(name: string): Uint8Array | undefined {
 }
 
 export class JsonFieldScanner {
-  /** The fields found by the last successful scan(). */
+  /** The fields found by the last successful scan(); the key (with a key field) is bytes[keyStart, keyStart+keyLength). */
   time = 0;
   value = 0;
+  keyStart = 0;
+  keyLength = 0;
   private readonly timeName: Uint8Array | undefined;
   private readonly valueName: Uint8Array | undefined;
+  /** Without a key field the key comes from elsewhere (a Kafka message key) and the value's key member is not looked at. */
+  private readonly keyName: Uint8Array | undefined;
+  private readonly wantsKey: boolean;
   // Scan state (fields, not locals, so helpers can advance them without returning pairs).
   private b: Uint8Array = new Uint8Array(0);
   private i = 0;
+  /** End of the text being scanned in b. */
+  private n = 0;
   private num = 0;
 
-  constructor(timeField: string, valueField: string, private readonly needsValue: boolean) {
+  constructor(timeField: string, valueField: string, private readonly needsValue: boolean, keyField?: string) {
     this.timeName = nameBytes(timeField);
     this.valueName = nameBytes(valueField);
+    this.wantsKey = keyField !== undefined;
+    this.keyName = keyField === undefined ? undefined : nameBytes(keyField);
   }
 
-  /** true: `bytes` is a JSON object with a finite numeric time field (and value field when needed); see the file comment. */
-  scan(bytes: Uint8Array): boolean {
-    if (!this.timeName || !this.valueName) return false;
+  /**
+   * true: bytes[start, end) is a JSON object with a finite numeric time
+   * field (and value field when needed, and a plain string key when a key
+   * field was given); see the file comment.
+   */
+  scan(bytes: Uint8Array, start = 0, end = bytes.length): boolean {
+    if (!this.timeName || !this.valueName || (this.wantsKey && !this.keyName)) return false;
     this.b = bytes;
-    this.i = 0;
+    this.i = start;
+    this.n = end;
     const b = bytes;
-    const n = b.length;
+    const n = end;
     this.ws();
     if (this.i >= n || b[this.i] !== LBRACE) return false;
     this.i++;
     let timeOk = false;
+    let keyOk = false;
+    let keyStart = 0;
+    let keyLength = 0;
     let valueSeen = false;
     let valueOk = false;
     let time = 0;
@@ -104,11 +122,24 @@ export class JsonFieldScanner {
         if (nameEnd < 0) return false; // invalid, or escapes: let JSON.parse read it
         const isTime = this.nameIs(nameStart, nameEnd, this.timeName);
         const isValue = this.nameIs(nameStart, nameEnd, this.valueName);
+        const isKey = this.keyName !== undefined && this.nameIs(nameStart, nameEnd, this.keyName);
         this.ws();
         if (this.i >= n || b[this.i] !== COLON) return false;
         this.i++;
         this.ws();
-        const kind = this.anyValue(1, isTime || isValue);
+        let kind: number;
+        if (isKey) {
+          // Only a plain string key is taken (anything else: decline). Duplicate members: the last one counts, as for JSON.parse.
+          if (this.i >= n || b[this.i] !== QUOTE) return false;
+          keyStart = this.i + 1;
+          const keyEnd = this.asciiString();
+          if (keyEnd < 0) return false;
+          keyLength = keyEnd - keyStart;
+          keyOk = true;
+          kind = Kind.Other;
+        } else {
+          kind = this.anyValue(1, isTime || isValue);
+        }
         if (kind < 0) return false;
         // Duplicate members: JSON.parse keeps the last one, and so do we.
         if (isTime) {
@@ -130,7 +161,7 @@ export class JsonFieldScanner {
       }
     }
     this.ws();
-    if (this.i !== n || !timeOk) return false;
+    if (this.i !== n || !timeOk || (this.wantsKey && !keyOk)) return false;
     if (this.needsValue) {
       if (!valueSeen || !valueOk) return false;
       this.value = value;
@@ -138,12 +169,14 @@ export class JsonFieldScanner {
       this.value = valueOk ? value : 0;
     }
     this.time = time;
+    this.keyStart = keyStart;
+    this.keyLength = keyLength;
     return true;
   }
 
   private ws(): void {
     const b = this.b;
-    while (this.i < b.length && isWs(b[this.i]!)) this.i++;
+    while (this.i < this.n && isWs(b[this.i]!)) this.i++;
   }
 
   private nameIs(start: number, end: number, name: Uint8Array): boolean {
@@ -156,7 +189,7 @@ export class JsonFieldScanner {
   /** At a quote: skip a string without escapes; returns the index of its closing quote, or -1. */
   private plainString(): number {
     const b = this.b;
-    for (let j = this.i + 1; j < b.length; j++) {
+    for (let j = this.i + 1; j < this.n; j++) {
       const c = b[j]!;
       if (c === QUOTE) {
         this.i = j + 1;
@@ -167,11 +200,25 @@ export class JsonFieldScanner {
     return -1;
   }
 
+  /** At a quote: a string of printable ASCII without escapes (its bytes are its UTF-8); the closing quote's index, or -1. */
+  private asciiString(): number {
+    const b = this.b;
+    for (let j = this.i + 1; j < this.n; j++) {
+      const c = b[j]!;
+      if (c === QUOTE) {
+        this.i = j + 1;
+        return j;
+      }
+      if (c === BACKSLASH || c < 0x20 || c >= 0x80) return -1;
+    }
+    return -1;
+  }
+
   /** At a quote: skip any valid string; false if invalid. */
   private string(): boolean {
     const b = this.b;
     let j = this.i + 1;
-    while (j < b.length) {
+    while (j < this.n) {
       const c = b[j]!;
       if (c === QUOTE) {
         this.i = j + 1;
@@ -181,7 +228,7 @@ export class JsonFieldScanner {
       if (c === BACKSLASH) {
         const e = b[j + 1];
         if (e === 0x75) { // \uXXXX
-          if (j + 5 >= b.length || !isHex(b[j + 2]!) || !isHex(b[j + 3]!) || !isHex(b[j + 4]!) || !isHex(b[j + 5]!)) return false;
+          if (j + 5 >= this.n || !isHex(b[j + 2]!) || !isHex(b[j + 3]!) || !isHex(b[j + 4]!) || !isHex(b[j + 5]!)) return false;
           j += 6;
           continue;
         }
@@ -199,7 +246,7 @@ export class JsonFieldScanner {
   /** Any JSON value at i: its kind (this.num set for numbers when `want`), or -1 if invalid or too deep. */
   private anyValue(depth: number, want: boolean): number {
     const b = this.b;
-    if (this.i >= b.length) return -1;
+    if (this.i >= this.n) return -1;
     const c = b[this.i]!;
     if (c === QUOTE) return this.string() ? Kind.Other : -1;
     if (c === MINUS || (c >= ZERO && c <= NINE)) return this.number(want) ? Kind.Number : -1;
@@ -212,7 +259,7 @@ export class JsonFieldScanner {
 
   private literal(word: string): boolean {
     const b = this.b;
-    if (this.i + word.length > b.length) return false;
+    if (this.i + word.length > this.n) return false;
     for (let k = 0; k < word.length; k++) if (b[this.i + k] !== word.charCodeAt(k)) return false;
     this.i += word.length;
     return true;
@@ -224,21 +271,21 @@ export class JsonFieldScanner {
     const close = isObject ? RBRACE : RBRACKET;
     this.i++;
     this.ws();
-    if (this.i < b.length && b[this.i] === close) {
+    if (this.i < this.n && b[this.i] === close) {
       this.i++;
       return Kind.Other;
     }
     for (;;) {
       if (isObject) {
-        if (this.i >= b.length || b[this.i] !== QUOTE || !this.string()) return -1;
+        if (this.i >= this.n || b[this.i] !== QUOTE || !this.string()) return -1;
         this.ws();
-        if (this.i >= b.length || b[this.i] !== COLON) return -1;
+        if (this.i >= this.n || b[this.i] !== COLON) return -1;
         this.i++;
         this.ws();
       }
       if (this.anyValue(depth, false) < 0) return -1;
       this.ws();
-      if (this.i >= b.length) return -1;
+      if (this.i >= this.n) return -1;
       const c = b[this.i]!;
       this.i++;
       if (c === close) return Kind.Other;
@@ -262,24 +309,24 @@ export class JsonFieldScanner {
     let j = start;
     const neg = b[j] === MINUS;
     if (neg) j++;
-    if (j >= b.length) return false;
+    if (j >= this.n) return false;
     let mant = 0;
     let frac = 0;
     let c = b[j]!;
     if (c === ZERO) {
       j++;
     } else if (c >= 0x31 && c <= NINE) {
-      while (j < b.length && (c = b[j]!) >= ZERO && c <= NINE) {
+      while (j < this.n && (c = b[j]!) >= ZERO && c <= NINE) {
         mant = mant * 10 + (c - ZERO);
         j++;
       }
     } else {
       return false;
     }
-    if (j < b.length && b[j] === DOT) {
+    if (j < this.n && b[j] === DOT) {
       j++;
       const f0 = j;
-      while (j < b.length && (c = b[j]!) >= ZERO && c <= NINE) {
+      while (j < this.n && (c = b[j]!) >= ZERO && c <= NINE) {
         mant = mant * 10 + (c - ZERO);
         frac++;
         j++;
@@ -287,15 +334,15 @@ export class JsonFieldScanner {
       if (j === f0) return false;
     }
     let exp = 0;
-    if (j < b.length && (b[j] === 0x65 || b[j] === 0x45)) {
+    if (j < this.n && (b[j] === 0x65 || b[j] === 0x45)) {
       j++;
       let eneg = false;
-      if (j < b.length && (b[j] === PLUS || b[j] === MINUS)) {
+      if (j < this.n && (b[j] === PLUS || b[j] === MINUS)) {
         eneg = b[j] === MINUS;
         j++;
       }
       const e0 = j;
-      while (j < b.length && (c = b[j]!) >= ZERO && c <= NINE) {
+      while (j < this.n && (c = b[j]!) >= ZERO && c <= NINE) {
         if (exp < 100_000) exp = exp * 10 + (c - ZERO);
         j++;
       }
