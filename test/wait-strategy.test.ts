@@ -19,6 +19,28 @@ describe('wait strategies', () => {
     expect(bell.words[BELL_SLEEPING]).toBe(0);
   });
 
+  it('SpinThenSleep polls 1/32 as long after three polls in a row ended in a sleep, and fully again once one finds work', () => {
+    const w = new SpinThenSleep(Doorbell.create(), 1024);
+    const budgets: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      let polls = 0;
+      // Never ready while polling: the re-check after announcing counts too, so stop counting there.
+      w.waitFor(() => { polls++; return false; }, () => 0);
+      budgets.push(polls - 1);
+    }
+    expect(budgets).toEqual([1024, 1024, 1024, 32, 32, 32, 32, 32]);
+    expect(w.sleeps).toBe(8);
+    w.waitFor(() => true, never);
+    expect(w.budget).toBe(1024);
+    // A lone miss between hits does not shorten it.
+    for (let i = 0; i < 4; i++) {
+      w.waitFor(() => false, () => 0);
+      w.waitFor(() => true, never);
+    }
+    expect(w.budget).toBe(1024);
+    expect(w.sleeps).toBe(12);
+  });
+
   it('SpinThenSleep(0) sleeps at once and wakes at its timeout when nobody rings', () => {
     const w = new SpinThenSleep(Doorbell.create(), 0);
     let asked = 0;

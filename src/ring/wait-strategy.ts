@@ -11,6 +11,10 @@ export const SPIN_AUTO = -1;
  * hundreds of µs) between batches; short enough that an idle engine sleeps.
  */
 export const SPIN_AUTO_MICROS = 300;
+/** The short poll of a worker whose polls keep ending in sleeps: spins >> SPIN_FLOOR_SHIFT (about 10 µs of the auto spin). */
+const SPIN_FLOOR_SHIFT = 5;
+/** Polls in a row that ended in a sleep before the poll is shortened. */
+const SPIN_GIVE_UP = 3;
 
 /** Polls of `ready` that take about `micros` µs on this thread (measured while nothing is ready). */
 export function spinsFor(ready: () => boolean, micros: number): number {
@@ -35,15 +39,46 @@ export interface WaitStrategy {
   waitFor(ready: () => boolean, timeoutMs: () => number): void;
 }
 
-/** A thread that may block (workers): poll `spins` times, then Atomics.wait on the doorbell. spins = 0 sleeps at once. */
+/**
+ * A thread that may block (workers): poll, then Atomics.wait on the doorbell.
+ * spins = 0 sleeps at once. The poll adapts: after SPIN_GIVE_UP polls in a
+ * row ended in a sleep it shrinks to spins >> SPIN_FLOOR_SHIFT, and the first
+ * poll that finds work restores it. Under a dense stream (a generator, Kafka
+ * batches) work nearly always arrives within the poll, a lone miss changes
+ * nothing and the worker keeps not paying wake-ups (a shrink on every miss
+ * doubled p99.9 at 1M records/s); under sparse pushes (HTTP requests a
+ * millisecond apart) every full poll would end in a sleep anyway, and
+ * burning them takes the core from the threads that have work (measured:
+ * single-record POSTs 15–35% faster).
+ */
 export class SpinThenSleep implements WaitStrategy {
   /** Sleeps taken (each one a futex wait): what a longer spin would have saved. */
   sleeps = 0;
+  private polls: number;
+  private readonly minPolls: number;
+  /** Polls in a row that ended in a sleep. */
+  private misses = 0;
 
-  constructor(private readonly bell: Doorbell, readonly spins: number) {}
+  constructor(private readonly bell: Doorbell, readonly spins: number) {
+    this.polls = spins;
+    this.minPolls = spins > 0 ? Math.max(1, spins >> SPIN_FLOOR_SHIFT) : 0;
+  }
+
+  /** Polls the next wait makes before it sleeps. */
+  get budget(): number {
+    return this.polls;
+  }
 
   waitFor(ready: () => boolean, timeoutMs: () => number): void {
-    for (let i = 0; i < this.spins; i++) if (ready()) return;
+    const polls = this.polls;
+    for (let i = 0; i < polls; i++) {
+      if (ready()) {
+        this.misses = 0;
+        this.polls = this.spins;
+        return;
+      }
+    }
+    if (++this.misses >= SPIN_GIVE_UP) this.polls = this.minPolls;
     const epoch = this.bell.announce();
     // Re-check after announcing: what happened before announce() did not ring us.
     if (ready()) {
