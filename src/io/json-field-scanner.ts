@@ -132,7 +132,7 @@ export class JsonFieldScanner {
           // Only a plain string key is taken (anything else: decline). Duplicate members: the last one counts, as for JSON.parse.
           if (this.i >= n || b[this.i] !== QUOTE) return false;
           keyStart = this.i + 1;
-          const keyEnd = this.asciiString();
+          const keyEnd = this.plainString(true);
           if (keyEnd < 0) return false;
           keyLength = keyEnd - keyStart;
           keyOk = true;
@@ -186,30 +186,21 @@ export class JsonFieldScanner {
     return true;
   }
 
-  /** At a quote: skip a string without escapes; returns the index of its closing quote, or -1. */
-  private plainString(): number {
+  /**
+   * At a quote: skip a string without escapes — with `ascii`, of printable
+   * ASCII only (its bytes are then its UTF-8 for sure); returns the index of
+   * its closing quote, or -1.
+   */
+  private plainString(ascii = false): number {
     const b = this.b;
+    const top = ascii ? 0x80 : 0x100;
     for (let j = this.i + 1; j < this.n; j++) {
       const c = b[j]!;
       if (c === QUOTE) {
         this.i = j + 1;
         return j;
       }
-      if (c === BACKSLASH || c < 0x20) return -1;
-    }
-    return -1;
-  }
-
-  /** At a quote: a string of printable ASCII without escapes (its bytes are its UTF-8); the closing quote's index, or -1. */
-  private asciiString(): number {
-    const b = this.b;
-    for (let j = this.i + 1; j < this.n; j++) {
-      const c = b[j]!;
-      if (c === QUOTE) {
-        this.i = j + 1;
-        return j;
-      }
-      if (c === BACKSLASH || c < 0x20 || c >= 0x80) return -1;
+      if (c === BACKSLASH || c < 0x20 || c >= top) return -1;
     }
     return -1;
   }

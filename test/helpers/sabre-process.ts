@@ -38,13 +38,27 @@ export async function waitFor(what: string, cond: () => boolean, run?: Running, 
   }
 }
 
-/** Manifests of the complete checkpoints in `dir` (those with a manifest.json), newest first. */
-export function completeCheckpoints(dir: string): { id: number; final: boolean; sources: { name: string; position: Record<string, number> }[] }[] {
+type Manifest = { id: number; final: boolean; sources: { name: string; position: Record<string, number> }[] };
+
+/**
+ * Manifests of the complete checkpoints in `dir` (those with a manifest.json), newest first. A running
+ * engine prunes old checkpoints meanwhile: one deleted between the listing and the read is gone, not listed.
+ */
+export function completeCheckpoints(dir: string): Manifest[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => /^chk-\d+$/.test(f) && existsSync(join(dir, f, 'manifest.json')))
-    .map((f) => JSON.parse(readFileSync(join(dir, f, 'manifest.json'), 'utf8')))
-    .sort((a, b) => b.id - a.id);
+  const found: Manifest[] = [];
+  for (const f of readdirSync(dir)) {
+    if (!/^chk-\d+$/.test(f)) continue;
+    let text: string;
+    try {
+      text = readFileSync(join(dir, f, 'manifest.json'), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // not complete yet, or pruned just now
+      throw e;
+    }
+    found.push(JSON.parse(text) as Manifest);
+  }
+  return found.sort((a, b) => b.id - a.id);
 }
 
 export async function runSabre(args: string[]): Promise<Exit> {
