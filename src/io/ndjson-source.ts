@@ -1,9 +1,12 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
-import { WRITE_OK, WRITE_TOO_LARGE } from '../partition/partitioned-writer.js';
+import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK, WRITE_TOO_LARGE } from '../partition/partitioned-writer.js';
 import { RecordFields } from './record-fields.js';
+import { JsonFieldScanner } from './json-field-scanner.js';
 import { pauseFor, wallNow, type Source, type SourceContext } from './source.js';
+
+const NL = 0x0a;
+const CR = 0x0d;
 
 export interface NdjsonOptions {
   keyField: string;
@@ -17,6 +20,9 @@ export interface NdjsonOptions {
  * iteration), so while we await space in a full ring the stream is not read:
  * the pause reaches the file or the pipe. Blank lines are skipped; anything
  * else that is not a usable record is dead-lettered with its line number.
+ * Lines are split on the bytes (a newline byte never occurs inside a UTF-8
+ * sequence) and read in place by the JSON field scanner; only a line it
+ * declines is decoded and goes through JSON.parse + RecordFields.
  */
 export class NdjsonSource implements Source {
   records = 0;
@@ -27,11 +33,18 @@ export class NdjsonSource implements Source {
   bytesConsumed = 0;
   private stopped = false;
   private readonly fields: RecordFields;
+  private readonly scanner: JsonFieldScanner;
   private ingest = 0;
   private pendingLine = '';
+  /** The record waiting for space was read in place: its key is pendingBytes[scanner.keyStart, +keyLength). */
+  private pendingInPlace = false;
+  private pendingBytes: Uint8Array = new Uint8Array(0);
+  private pendingStart = 0;
+  private pendingEnd = 0;
 
   constructor(readonly name: string, private readonly open: () => Readable, opts: NdjsonOptions) {
     this.fields = new RecordFields(opts.keyField, opts.timeField, opts.valueField, opts.needsValue);
+    this.scanner = new JsonFieldScanner(opts.timeField, opts.valueField, opts.needsValue, opts.keyField);
   }
 
   /** `resume`: a checkpoint's position — reading restarts at that byte, line numbers continue. */
@@ -59,31 +72,29 @@ export class NdjsonSource implements Source {
 
   async run(ctx: SourceContext): Promise<void> {
     const stream = this.open();
-    const decoder = new StringDecoder('utf8');
-    let carry = '';
+    let carry: Buffer = Buffer.alloc(0);
     try {
       for await (const chunk of stream) {
         if (this.stopped) break;
-        const text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
+        const piece = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk as Buffer;
+        const buf = carry.length > 0 ? Buffer.concat([carry, piece]) : piece;
         let from = 0;
         let nl: number;
         const ingest = wallNow();
-        while ((nl = text.indexOf('\n', from)) >= 0) {
-          const raw = text.slice(from, nl);
+        while ((nl = buf.indexOf(NL, from)) >= 0) {
           // Await only when a ring is full: a promise per line would cost more than the parse.
-          const full = this.line(ctx, raw, ingest);
+          const full = this.line(ctx, buf, from, nl, ingest);
           if (full >= 0) await this.retry(ctx, full);
-          this.bytesConsumed += Buffer.byteLength(raw) + 1;
+          this.bytesConsumed += nl + 1 - from;
           from = nl + 1;
         }
-        carry = text.slice(from);
+        carry = buf.subarray(from);
         ctx.writer.publishAll();
       }
-      carry += decoder.end();
       if (carry.length > 0 && !this.stopped) {
-        const full = this.line(ctx, carry, wallNow());
+        const full = this.line(ctx, carry, 0, carry.length, wallNow());
         if (full >= 0) await this.retry(ctx, full);
-        this.bytesConsumed += Buffer.byteLength(carry);
+        this.bytesConsumed += carry.length;
       }
     } finally {
       ctx.writer.publishAll();
@@ -91,10 +102,18 @@ export class NdjsonSource implements Source {
     }
   }
 
-  /** Parse and write one line; returns -1 when done with it, or the full partition it waits for. */
-  private line(ctx: SourceContext, raw: string, ingest: number): number {
+  /** Read and write the line buf[start, end); returns -1 when done with it, or the full partition it waits for. */
+  private line(ctx: SourceContext, buf: Buffer, start: number, end: number, ingest: number): number {
     this.lines++;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (end > start && buf[end - 1] === CR) end--;
+    this.ingest = ingest;
+    if (this.scanner.scan(buf, start, end)) {
+      this.pendingBytes = buf;
+      this.pendingStart = start;
+      this.pendingEnd = end;
+      return this.writeInPlace(ctx, buf, start, end);
+    }
+    const line = buf.toString('utf8', start, end);
     if (line.trim() === '') return -1;
     let obj: unknown;
     try {
@@ -108,23 +127,37 @@ export class NdjsonSource implements Source {
       ctx.deadLetter(line, f.fault!, f.detail, `${this.name}:${this.lines}`);
       return -1;
     }
-    this.ingest = ingest;
     return this.write(ctx, line);
+  }
+
+  /** Write the record the scanner located in buf[start, end); as write(). */
+  private writeInPlace(ctx: SourceContext, buf: Uint8Array, start: number, end: number): number {
+    const sc = this.scanner;
+    const io = ctx.writer.io;
+    io[IO_TIME] = sc.time;
+    io[IO_VALUE] = sc.value;
+    io[IO_INGEST] = this.ingest;
+    const r = ctx.writer.writeKeyBytes(buf, sc.keyStart, sc.keyLength);
+    return this.outcome(ctx, r, true, () => Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8'));
   }
 
   /** Write the record held in `fields`; -1 when written (or dead-lettered), else the full partition. */
   private write(ctx: SourceContext, line: string): number {
     const f = this.fields;
-    const r = ctx.writer.writeRecord(f.key, f.time, f.value, this.ingest);
+    this.pendingLine = line;
+    return this.outcome(ctx, ctx.writer.writeRecord(f.key, f.time, f.value, this.ingest), false, () => line);
+  }
+
+  private outcome(ctx: SourceContext, r: number, inPlace: boolean, text: () => string): number {
     if (r === WRITE_OK) {
       this.records++;
       return -1;
     }
     if (r === WRITE_TOO_LARGE) {
-      ctx.deadLetter(line, 'too-large', 'the key does not fit in a ring frame; raise --ring-size', `${this.name}:${this.lines}`);
+      ctx.deadLetter(text(), 'too-large', 'the key does not fit in a ring frame; raise --ring-size', `${this.name}:${this.lines}`);
       return -1;
     }
-    this.pendingLine = line;
+    this.pendingInPlace = inPlace;
     return r;
   }
 
@@ -133,7 +166,8 @@ export class NdjsonSource implements Source {
     let full = partition;
     while (full >= 0) {
       await pauseFor(this, ctx.writer, full);
-      full = this.write(ctx, this.pendingLine);
+      // The scanner's fields (and the bytes it located the key in) are untouched while this source waits.
+      full = this.pendingInPlace ? this.writeInPlace(ctx, this.pendingBytes, this.pendingStart, this.pendingEnd) : this.write(ctx, this.pendingLine);
     }
   }
 }
