@@ -35,12 +35,13 @@ export class NdjsonSource implements Source {
   private readonly fields: RecordFields;
   private readonly scanner: JsonFieldScanner;
   private ingest = 0;
-  private pendingLine = '';
-  /** The record waiting for space was read in place: its key is pendingBytes[scanner.keyStart, +keyLength). */
+  // The record being written (and rewritten after a full ring): read in place, it is the scanner's fields
+  // and the line pendingBytes[pendingStart, pendingEnd); parsed, it is `fields` and pendingLine.
   private pendingInPlace = false;
-  private pendingBytes: Uint8Array = new Uint8Array(0);
+  private pendingBytes: Buffer = Buffer.alloc(0);
   private pendingStart = 0;
   private pendingEnd = 0;
+  private pendingLine = '';
 
   constructor(readonly name: string, private readonly open: () => Readable, opts: NdjsonOptions) {
     this.fields = new RecordFields(opts.keyField, opts.timeField, opts.valueField, opts.needsValue);
@@ -108,10 +109,11 @@ export class NdjsonSource implements Source {
     if (end > start && buf[end - 1] === CR) end--;
     this.ingest = ingest;
     if (this.scanner.scan(buf, start, end)) {
+      this.pendingInPlace = true;
       this.pendingBytes = buf;
       this.pendingStart = start;
       this.pendingEnd = end;
-      return this.writeInPlace(ctx, buf, start, end);
+      return this.write(ctx);
     }
     const line = buf.toString('utf8', start, end);
     if (line.trim() === '') return -1;
@@ -127,47 +129,44 @@ export class NdjsonSource implements Source {
       ctx.deadLetter(line, f.fault!, f.detail, `${this.name}:${this.lines}`);
       return -1;
     }
-    return this.write(ctx, line);
-  }
-
-  /** Write the record the scanner located in buf[start, end); as write(). */
-  private writeInPlace(ctx: SourceContext, buf: Uint8Array, start: number, end: number): number {
-    const sc = this.scanner;
-    const io = ctx.writer.io;
-    io[IO_TIME] = sc.time;
-    io[IO_VALUE] = sc.value;
-    io[IO_INGEST] = this.ingest;
-    const r = ctx.writer.writeKeyBytes(buf, sc.keyStart, sc.keyLength);
-    return this.outcome(ctx, r, true, () => Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8'));
-  }
-
-  /** Write the record held in `fields`; -1 when written (or dead-lettered), else the full partition. */
-  private write(ctx: SourceContext, line: string): number {
-    const f = this.fields;
+    this.pendingInPlace = false;
     this.pendingLine = line;
-    return this.outcome(ctx, ctx.writer.writeRecord(f.key, f.time, f.value, this.ingest), false, () => line);
+    return this.write(ctx);
   }
 
-  private outcome(ctx: SourceContext, r: number, inPlace: boolean, text: () => string): number {
+  /** Write the pending record; -1 when written (or dead-lettered), else the full partition. */
+  private write(ctx: SourceContext): number {
+    const w = ctx.writer;
+    let r: number;
+    if (this.pendingInPlace) {
+      const sc = this.scanner;
+      w.io[IO_TIME] = sc.time;
+      w.io[IO_VALUE] = sc.value;
+      w.io[IO_INGEST] = this.ingest;
+      r = w.writeKeyBytes(this.pendingBytes, sc.keyStart, sc.keyLength);
+    } else {
+      const f = this.fields;
+      r = w.writeRecord(f.key, f.time, f.value, this.ingest);
+    }
     if (r === WRITE_OK) {
       this.records++;
       return -1;
     }
     if (r === WRITE_TOO_LARGE) {
-      ctx.deadLetter(text(), 'too-large', 'the key does not fit in a ring frame; raise --ring-size', `${this.name}:${this.lines}`);
+      const text = this.pendingInPlace ? this.pendingBytes.toString('utf8', this.pendingStart, this.pendingEnd) : this.pendingLine;
+      ctx.deadLetter(text, 'too-large', 'the key does not fit in a ring frame; raise --ring-size', `${this.name}:${this.lines}`);
       return -1;
     }
-    this.pendingInPlace = inPlace;
     return r;
   }
 
-  /** The record in `fields` met a full ring: wait for space and write it (the stream is not read meanwhile). */
+  /** The pending record met a full ring: wait for space and write it (the stream is not read meanwhile). */
   private async retry(ctx: SourceContext, partition: number): Promise<void> {
     let full = partition;
     while (full >= 0) {
       await pauseFor(this, ctx.writer, full);
       // The scanner's fields (and the bytes it located the key in) are untouched while this source waits.
-      full = this.pendingInPlace ? this.writeInPlace(ctx, this.pendingBytes, this.pendingStart, this.pendingEnd) : this.write(ctx, this.pendingLine);
+      full = this.write(ctx);
     }
   }
 }

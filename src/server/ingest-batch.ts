@@ -82,7 +82,7 @@ export class IngestBatch {
   private pos = 0;
   /** ndjson: lines before `pos`. */
   private line = 0;
-  /** ndjson: the line being written is bytes[lineEnd - its length, lineEnd) from pos (for rawLine). */
+  /** ndjson: end of the line being written, bytes[pos, lineEnd) (for rawLine). */
   private lineEnd = 0;
   private readonly rawLine = (): string => utf8(this.bytes, this.pos, this.lineEnd);
   private readonly whereLine = (): string => `${this.where}:${this.line + 1}`;
@@ -178,7 +178,7 @@ export class IngestBatch {
     for (let i = this.pos; i < count; i++) {
       const raw = flat.batchRecord(i, false)
         ? JSON.stringify({
-          [names.key]: Buffer.from(flat.bytes.buffer, flat.bytes.byteOffset + flat.keyStart, flat.keyLength).toString('utf8'),
+          [names.key]: utf8(flat.bytes, flat.keyStart, flat.keyStart + flat.keyLength),
           [names.time]: flat.eventTime, [names.value]: flat.value,
         })
         : `(flatbuffers RecordBatch record ${i} of ${count}, ${this.bytes.length} bytes)`;
@@ -237,7 +237,7 @@ export class IngestBatch {
           const s = this.rawLine();
           const obj = parseJson(s);
           r = obj === BAD_JSON ? port.reject(s, 'invalid-json', jsonError, this.whereLine())
-            : port.tryObject(obj, () => s, this.whereLine());
+            : port.tryObject(obj, this.rawLine, this.whereLine());
         }
         if (r >= 0) return r; // full: this line is retried by the next advance()
         this.tally(r, port, this.line + 1, undefined);
