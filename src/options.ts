@@ -76,7 +76,7 @@ export const OPTION_SPECS = {
   httpHost: { kind: 'string', default: '127.0.0.1', help: 'metrics/dashboard/ingest bind address' },
   maxBody: { kind: 'bytes', default: '1MiB', min: 1, max: 1 << 30, pow2: false, help: 'largest POST /ingest body (413 above)' },
   ingestTimeout: { kind: 'duration', default: '5s', help: 'how long an ingest request waits for ring space before 503' },
-  authToken: { kind: 'string', default: undefined, help: 'bearer token required by POST /ingest and /ws/ingest' },
+  authToken: { kind: 'string', default: undefined, help: 'bearer token required by POST /ingest, /ws/ingest and /ws/results' },
   brokers: { kind: 'string', default: '127.0.0.1:9092', help: 'Kafka bootstrap brokers, comma-separated' },
   group: { kind: 'string', default: 'sabre', help: 'Kafka consumer group' },
   format: { kind: 'string', default: 'json', choices: ['json', 'flatbuffers'], help: 'Kafka value format (source and sink)' },

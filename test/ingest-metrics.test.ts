@@ -24,7 +24,7 @@ const post = (base: string, body: string, headers: Record<string, string>): Prom
   fetch(`${base}/ingest`, { method: 'POST', body, headers });
 
 describe('ingest counters of an engine with its own HTTP server', () => {
-  it('401/413/415/503/202, refused /ws/ingest upgrades and 4008 are counted in stats(), /api/stats, /metrics and sabre stats; refused records are dead-lettered', async () => {
+  it('401/413/415/503/202, refused /ws/ingest and /ws/results upgrades and 4008 are counted in stats(), /api/stats, /metrics and sabre stats; refused records are dead-lettered', async () => {
     const dead = join(mkdtempSync(join(tmpdir(), 'sabre-ingest-metrics-')), 'dead.ndjson');
     engine = createEngine({
       source: 'api', sink: 'null', lateOutput: 'null', deadLetter: `file:${dead}`, progress: 0, httpListenPort: 0,
@@ -49,6 +49,8 @@ describe('ingest counters of an engine with its own HTTP server', () => {
     const wsUrl = `ws://127.0.0.1:${engine.httpPort}/ws/ingest`;
     await expect(WsClient.connect(wsUrl)).rejects.toMatchObject({ status: 401 });
     await expect(WsClient.connect(wsUrl, { Authorization: 'Bearer wrong' })).rejects.toMatchObject({ status: 401 });
+    // /ws/results carries the job's output: the same token guards it.
+    await expect(WsClient.connect(`ws://127.0.0.1:${engine.httpPort}/ws/results`)).rejects.toMatchObject({ status: 401 });
 
     // A /ws/ingest client sending past its credit: closed with 4008.
     const c = await WsClient.connect(wsUrl, AUTH);
@@ -63,7 +65,7 @@ describe('ingest counters of an engine with its own HTTP server', () => {
       },
       // The violating frame was received; the two refused upgrades never became clients.
       ws: { clients: 0, frames: 1, creditViolations: 1, queuedFrames: 0, unauthorized401: 2, unavailable503: 0 },
-      results: { clients: 0, framesSent: 0, resultsSent: 0, slowDisconnects: 0, unavailable503: 0 },
+      results: { clients: 0, framesSent: 0, resultsSent: 0, slowDisconnects: 0, unauthorized401: 1, unavailable503: 0 },
     };
     await until(() => engine!.stats().ingest?.ws.clients === 0);
     expect(engine.stats().ingest).toEqual(want);
@@ -84,6 +86,7 @@ describe('ingest counters of an engine with its own HTTP server', () => {
     expect(fam.get('sabre_ws_upgrades_refused_total')?.type).toBe('counter');
     expect(sample(fam, 'sabre_ws_upgrades_refused_total', { endpoint: 'ingest', code: '401' })).toBe(2);
     expect(sample(fam, 'sabre_ws_upgrades_refused_total', { endpoint: 'ingest', code: '503' })).toBe(0);
+    expect(sample(fam, 'sabre_ws_upgrades_refused_total', { endpoint: 'results', code: '401' })).toBe(1);
     expect(sample(fam, 'sabre_ws_upgrades_refused_total', { endpoint: 'results', code: '503' })).toBe(0);
     expect(sample(fam, 'sabre_rejected_total')).toBe(refusedBody.notAccepted);
 
@@ -93,6 +96,7 @@ describe('ingest counters of an engine with its own HTTP server', () => {
     expect(lines.find((l) => l.trim().startsWith('responses '))!.trim().split(/\s+/))
       .toEqual(['responses', '5', '1', '1', '1', '1', '1', String(refusedBody.notAccepted), '0', '0']);
     expect(lines.find((l) => l.trim().startsWith('/ws/ingest '))!.trim().split(/\s{2,}/)).toEqual(['/ws/ingest', '0', '1', '1', '4008 credit exceeded', '2', '0']);
+    expect(lines.find((l) => l.trim().startsWith('/ws/results '))!.trim().split(/\s{2,}/)).toEqual(['/ws/results', '0', '0', '0', '4009 too slow', '1', '0']);
 
     await engine.stop();
     const refused = readFileSync(dead, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -128,7 +132,7 @@ describe('ingest counters of an engine with its own HTTP server', () => {
     const api = (await (await fetch(`${base}/api/stats`)).json()) as StatsSnapshot;
     expect(api.ingest!.results.slowDisconnects).toBe(1);
     const line = (await statsCommand({ url: base })).split('\n').find((l) => l.trim().startsWith('/ws/results '))!;
-    expect(line.trim().split(/\s{2,}/)).toEqual(['/ws/results', '0', String(api.ingest!.results.framesSent), '1', '4009 too slow', '–', '0']);
+    expect(line.trim().split(/\s{2,}/)).toEqual(['/ws/results', '0', String(api.ingest!.results.framesSent), '1', '4009 too slow', '0', '0']);
     slow.socket.resume();
     expect((await slow.closed).code).toBe(4009);
   });

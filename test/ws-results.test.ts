@@ -45,6 +45,24 @@ describe('WS /ws/results', () => {
     all.close();
   });
 
+  it('with --auth-token, refuses a subscriber without the token (401, counted); takes it as a header or as ?access_token', async () => {
+    written = 0;
+    fx = await startIngest({ ...ONE_RESULT_PER_RECORD, authToken: 's3cret' });
+    await expect(WsClient.connect(`${fx.wsBase}/ws/results`)).rejects.toMatchObject({ status: 401 });
+    await expect(WsClient.connect(`${fx.wsBase}/ws/results?access_token=nope`)).rejects.toMatchObject({ status: 401 });
+    expect(fx.routes.stats().results).toMatchObject({ unauthorized401: 2, clients: 0 });
+    const byHeader = await WsClient.connect(`${fx.wsBase}/ws/results`, { Authorization: 'Bearer s3cret' });
+    const byQuery = await WsClient.connect(`${fx.wsBase}/ws/results?key=A&access_token=s3cret`);
+    await until(() => fx!.routes.stats().results.clients === 2);
+    await writeRecords(fx, 200);
+    const f = fx;
+    await until(() => resultsIn(byHeader).length >= 190 && resultsIn(byQuery).length >= 95);
+    expect(resultsIn(byQuery).every((r) => r.key.startsWith('A'))).toBe(true); // the token does not disturb the prefix
+    expect(f.routes.stats().results.unauthorized401).toBe(2);
+    byHeader.close();
+    byQuery.close();
+  });
+
   it('disconnects a subscriber that stops reading with 4009 and counts it; the engine and other subscribers go on', async () => {
     written = 0;
     fx = await startIngest({ ...ONE_RESULT_PER_RECORD, hooks: { resultsMaxBackpressure: 256 * 1024 } });

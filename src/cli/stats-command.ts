@@ -136,7 +136,7 @@ export function renderStats(s: StatsSnapshot, url = ''): string {
     ]));
     out.push(table(['WebSocket', 'clients', 'frames', 'closed', 'close code', 'refused 401', 'refused 503'], [
       ['/ws/ingest', int(ws.clients), int(ws.frames), int(ws.creditViolations), '4008 credit exceeded', int(ws.unauthorized401), int(ws.unavailable503)],
-      ['/ws/results', int(r.clients), int(r.framesSent), int(r.slowDisconnects), '4009 too slow', '–', int(r.unavailable503)],
+      ['/ws/results', int(r.clients), int(r.framesSent), int(r.slowDisconnects), '4009 too slow', int(r.unauthorized401), int(r.unavailable503)],
     ]));
   }
   return `${out.join('\n')}\n`;

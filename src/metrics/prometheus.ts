@@ -134,7 +134,7 @@ export class PrometheusExporter {
     });
     new Counter({
       name: 'sabre_ws_upgrades_refused_total',
-      help: 'WebSocket upgrades refused: 401 bad or missing bearer token (/ws/ingest with --auth-token), 503 engine stopping.',
+      help: 'WebSocket upgrades refused: 401 bad or missing bearer token (with --auth-token), 503 engine stopping.',
       labelNames: ['endpoint', 'code'], registers: [r],
       collect() {
         this.reset();
@@ -142,6 +142,7 @@ export class PrometheusExporter {
         if (!i) return;
         this.inc({ endpoint: 'ingest', code: '401' }, i.ws.unauthorized401);
         this.inc({ endpoint: 'ingest', code: '503' }, i.ws.unavailable503);
+        this.inc({ endpoint: 'results', code: '401' }, i.results.unauthorized401);
         this.inc({ endpoint: 'results', code: '503' }, i.results.unavailable503);
       },
     });

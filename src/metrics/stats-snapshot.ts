@@ -211,6 +211,8 @@ export interface WsResultsStats {
   resultsSent: number;
   /** Subscribers closed with 4009 "too slow". */
   slowDisconnects: number;
+  /** Upgrades refused with 401: --auth-token set and the bearer token missing or wrong. */
+  unauthorized401: number;
   /** Upgrades refused with 503: the engine is stopping (or not running). */
   unavailable503: number;
 }

@@ -1,6 +1,8 @@
-// Bearer-token check for the ingest routes (--auth-token). Constant-time
-// comparison, so response timing does not reveal how much of a guess matched.
+// Bearer-token check for the push routes (--auth-token): POST /ingest,
+// /ws/ingest and /ws/results. Constant-time comparison, so response timing
+// does not reveal how much of a guess matched.
 import { timingSafeEqual } from 'node:crypto';
+import type { HttpRequest } from 'uWebSockets.js';
 
 /** True when `authorization` is `Bearer <token>` (scheme case-insensitive). */
 export function bearerOk(authorization: string, token: string): boolean {
@@ -9,6 +11,18 @@ export function bearerOk(authorization: string, token: string): boolean {
   const given = Buffer.from(m[1]!, 'utf8');
   const want = Buffer.from(token, 'utf8');
   return given.length === want.length && timingSafeEqual(given, want);
+}
+
+/**
+ * A WebSocket upgrade carries the token as `Authorization: Bearer …` or as
+ * `?access_token=…` (browsers cannot set headers on a WebSocket). Always true
+ * without a token. Read during the upgrade callback: uWS requests die with it.
+ */
+export function upgradeAuthorized(req: HttpRequest, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  if (bearerOk(req.getHeader('authorization'), token)) return true;
+  const given = new URLSearchParams(req.getQuery()).get('access_token');
+  return given !== null && bearerOk(`Bearer ${given}`, token);
 }
 
 export const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Bearer realm="sabre"' };

@@ -54,6 +54,7 @@ export function addIngestRoutes(app: TemplatedApp, hooks: IngestHooks): IngestRo
   const results = new WsResults(hooks.onResult, {
     maxBackpressure: hooks.resultsMaxBackpressure ?? 1024 * 1024,
     maxFrameBytes: hooks.resultsMaxFrameBytes ?? 64 * 1024,
+    authToken: o.authToken,
   });
   http.register(app);
   ws.register(app);

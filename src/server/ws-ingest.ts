@@ -18,7 +18,7 @@ import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { FlatInput } from '../codec/flat-input.js';
 import { FlatReader } from '../codec/flat-reader.js';
 import type { IngestPort } from '../io/ingest-port.js';
-import { bearerOk, WWW_AUTHENTICATE } from './bearer.js';
+import { upgradeAuthorized, WWW_AUTHENTICATE } from './bearer.js';
 import { IngestBatch, type FlatReaders } from './ingest-batch.js';
 import { JSON_TYPE, methodNotAllowed, send } from './respond.js';
 import type { WsIngestStats } from '../metrics/stats-snapshot.js';
@@ -81,9 +81,7 @@ export class WsIngest {
       idleTimeout: 120,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
-        const token = o.authToken;
-        if (token !== undefined && !bearerOk(req.getHeader('authorization'), token)
-          && !bearerOk(`Bearer ${queryParam(req.getQuery(), 'access_token')}`, token)) {
+        if (!upgradeAuthorized(req, o.authToken)) {
           this.counts.unauthorized401++;
           send(res, '401 Unauthorized', JSON_TYPE, '{"error":"missing or wrong bearer token"}', WWW_AUTHENTICATE);
           return;
@@ -221,7 +219,3 @@ export class WsIngest {
 }
 
 const SEND_DROPPED = 2;
-
-function queryParam(query: string, name: string): string {
-  return new URLSearchParams(query).get(name) ?? '';
-}

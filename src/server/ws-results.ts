@@ -7,10 +7,12 @@
 // subscriber's pending list, and one flush per turn sends what is pending.
 // A subscriber whose send buffer holds more than maxBackpressure bytes at a
 // flush is closed with 4009 "too slow" and counted — it is never skipped
-// silently (that would lose results) and never waited for.
+// silently (that would lose results) and never waited for. With --auth-token
+// a subscriber presents the token as /ws/ingest clients do (401 otherwise).
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { WindowResult } from '../io/out-drain.js';
 import { JSON_TYPE, methodNotAllowed, send } from './respond.js';
+import { upgradeAuthorized, WWW_AUTHENTICATE } from './bearer.js';
 import type { WsResultsStats } from '../metrics/stats-snapshot.js';
 
 export type { WsResultsStats };
@@ -22,6 +24,8 @@ export interface WsResultsOptions {
   maxBackpressure: number;
   /** Largest frame, bytes (results are split across frames beyond it). */
   maxFrameBytes: number;
+  /** --auth-token: subscribers must present it like /ws/ingest clients (results are the job's output). */
+  authToken: string | undefined;
 }
 
 /** Per-socket state (uWS user data). */
@@ -35,7 +39,7 @@ interface Subscriber {
 }
 
 export class WsResults {
-  readonly counts = { framesSent: 0, resultsSent: 0, slowDisconnects: 0, unavailable503: 0 };
+  readonly counts = { framesSent: 0, resultsSent: 0, slowDisconnects: 0, unauthorized401: 0, unavailable503: 0 };
   private readonly subs: Subscriber[] = [];
   private dirty: Subscriber[] = [];
   private flushScheduled = false;
@@ -55,6 +59,11 @@ export class WsResults {
       idleTimeout: 120,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
+        if (!upgradeAuthorized(req, o.authToken)) {
+          this.counts.unauthorized401++;
+          send(res, '401 Unauthorized', JSON_TYPE, '{"error":"missing or wrong bearer token"}', WWW_AUTHENTICATE);
+          return;
+        }
         if (this.closed) {
           this.counts.unavailable503++;
           send(res, '503 Service Unavailable', JSON_TYPE, '{"error":"the engine is not running"}', { 'Retry-After': '1' });

@@ -20,7 +20,7 @@
     ['ws', '/ws/ingest', [['clients', 'clients'], ['frames', 'frames'], ['queuedFrames', 'queued'], ['creditViolations', 'closed 4008'],
       ['unauthorized401', 'refused 401'], ['unavailable503', 'refused 503']]],
     ['results', '/ws/results', [['clients', 'clients'], ['framesSent', 'frames sent'], ['resultsSent', 'results sent'],
-      ['slowDisconnects', 'closed 4009'], ['unavailable503', 'refused 503']]],
+      ['slowDisconnects', 'closed 4009'], ['unauthorized401', 'refused 401'], ['unavailable503', 'refused 503']]],
   ];
 
   const $ = (id) => document.getElementById(id);
