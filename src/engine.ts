@@ -1,3 +1,4 @@
+import { availableParallelism, cpus } from 'node:os';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { resolve as resolvePath } from 'node:path';
@@ -8,7 +9,8 @@ import { RingBuffer } from './ring/ring-buffer.js';
 import { AsyncSleep, SPIN_AUTO } from './ring/wait-strategy.js';
 import { Partitioner } from './partition/partitioner.js';
 import { PartitionedWriter, WRITE_OK, WRITE_TOO_LARGE } from './partition/partitioned-writer.js';
-import { Counters, P_RECORDS_IN, P_RECORDS_PROCESSED, W_LOOP_WALL } from './metrics/counters.js';
+import { Counters, P_RECORDS_IN, P_RECORDS_PROCESSED, W_LOOP_WALL, W_SPIN_GATE } from './metrics/counters.js';
+import { SpinGate, machineBusyMs, processCpuMs } from './ring/spin-gate.js';
 import { WorkerPool } from './worker-pool.js';
 import { OutDrain, type WindowResult } from './io/out-drain.js';
 import { openLineSink, needsLines, type LineSink } from './io/line-sink.js';
@@ -88,6 +90,8 @@ class ApiSource implements Source {
 }
 
 const PUMP_SLEEP_MS = 50;
+/** How often the machine is sampled for the workers' auto spin: often enough to follow a broker's or a test suite's load. */
+const SPIN_GATE_SAMPLE_MS = 500;
 const IDLE_SWEEP_MS = 100;
 
 /**
@@ -126,6 +130,8 @@ export class Engine {
   private finishing: Promise<RunSummary> | undefined;
   private checkpointer: Checkpointer | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
+  /** Samples the machine for the workers' auto spin (src/ring/spin-gate.ts); undefined with a fixed --spin. */
+  private spinGateTimer: NodeJS.Timeout | undefined;
   private restored: RestorePoint | undefined;
   private partSink: PartFileSink | undefined;
   private committing: CommittingSink | undefined;
@@ -265,8 +271,11 @@ export class Engine {
 
     this.pool = new WorkerPool({ workers: o.workers, execArgv: this.extra.workerExecArgv, youngGenerationMb: o.workerYoungGeneration });
     // Spinning threads on an oversubscribed machine only steal the CPU from the thread they wait for.
-    const spin = o.spin >= 0 ? o.spin : o.workers + 1 > (await import('node:os')).availableParallelism() ? 0 : SPIN_AUTO;
+    const spin = o.spin >= 0 ? o.spin : o.workers + 1 > availableParallelism() ? 0 : SPIN_AUTO;
+    // W_SPIN_GATE says whether idle workers poll (stats); with auto spin the gate's sampler keeps it current.
+    for (let w = 0; w < o.workers; w++) this.counters.f64[this.counters.w(w, W_SPIN_GATE)] = spin === 0 ? 0 : 1;
     const tickMs = Math.max(1, Math.min(100, o.earlyFire > 0 ? o.earlyFire : 100));
+    if (spin === SPIN_AUTO) this.startSpinGate(o.workers);
     this.startedAt = wallNow();
     this.state = 'running';
     for (let w = 0; w < o.workers; w++) {
@@ -429,6 +438,7 @@ export class Engine {
     if (this.state === 'failed') throw this.failure;
     this.state = 'stopping';
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    clearInterval(this.spinGateTimer);
     for (const s of this.sources) s.stop();
     const cp = this.checkpointer;
     if (cp) await cp.idle();
@@ -466,6 +476,7 @@ export class Engine {
     this.state = 'failed';
     this.failure = e;
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    clearInterval(this.spinGateTimer);
     this.checkpointer?.abort(e);
     // Uncommitted output stays uncommitted: part files are recovered by the next run.
     void Promise.allSettled([this.sink?.close(), this.lateSink?.close(), this.deadSink?.close()]);
@@ -578,6 +589,25 @@ export class Engine {
   private readonly pumpReady = (): boolean => this.drain.hasData() || this.pumpStop;
 
   /** The main thread's consumer loop (see the class comment). */
+  /** Every SPIN_GATE_SAMPLE_MS: may idle workers poll? (They read the answer from their counters slot.) */
+  private startSpinGate(workers: number): void {
+    const gate = new SpinGate(cpus().length, workers + 1);
+    let busy = machineBusyMs();
+    let own = processCpuMs();
+    let at = performance.now();
+    this.spinGateTimer = setInterval(() => {
+      const b = machineBusyMs();
+      const c = processCpuMs();
+      const now = performance.now();
+      const open = gate.update(b - busy, c - own, now - at) ? 1 : 0;
+      busy = b;
+      own = c;
+      at = now;
+      for (let w = 0; w < workers; w++) this.counters.f64[this.counters.w(w, W_SPIN_GATE)] = open;
+    }, SPIN_GATE_SAMPLE_MS);
+    this.spinGateTimer.unref();
+  }
+
   private async pump(): Promise<void> {
     while (!this.pumpStop) {
       const now = wallNow();

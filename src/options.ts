@@ -56,7 +56,7 @@ export const OPTION_SPECS = {
     help: 'bytes per worker output ring (a power of two, >= --ring-size) [the larger of 1MiB and --ring-size]',
   },
   maxBatch: { kind: 'int', default: 256, min: 1, max: 65536, help: 'frames per ring publish under load' },
-  spin: { kind: 'int', default: -1, min: -1, max: 1_000_000, help: 'worker polls of its rings before sleeping (-1 = auto: ~300 µs of polls, 0 when threads > cores)' },
+  spin: { kind: 'int', default: -1, min: -1, max: 1_000_000, help: 'worker polls of its rings before sleeping (-1 = auto: ~300 µs of polls while the machine leaves a core per thread, 0 when threads > cores)' },
   workerYoungGeneration: {
     kind: 'int', default: undefined, min: 3, max: 1536,
     help: 'MB of V8 young generation per worker (3 × its semi-space; main keeps node\'s --max-semi-space-size) [V8 default]',

@@ -16,7 +16,7 @@ import type { UserAggregate } from '../src/state/user-aggregate.js';
 import type { WindowSpec } from '../src/time/window-spec.js';
 import {
   Counters, P_LATE, P_RECORDS_PROCESSED, P_RESULTS, P_WATERMARK, P_MAX_EVENT_TIME,
-  W_BARRIER_ALIGN_MS, W_BARRIER_ID, W_BATCHES, W_KEYS, W_LATE, W_LOOP_WALL, W_SNAPSHOT_SERIALIZE_MS, W_SNAPSHOT_WRITE_MS, W_OPEN_WINDOWS, W_OUT_FULL_WAITS, W_PEAK_OPEN_WINDOWS, W_STATE_BYTES, W_RESULTS_OUT, W_WATERMARK,
+  W_BARRIER_ALIGN_MS, W_BARRIER_ID, W_BATCHES, W_KEYS, W_LATE, W_LOOP_WALL, W_SNAPSHOT_SERIALIZE_MS, W_SNAPSHOT_WRITE_MS, W_SPIN_GATE, W_OPEN_WINDOWS, W_OUT_FULL_WAITS, W_PEAK_OPEN_WINDOWS, W_STATE_BYTES, W_RESULTS_OUT, W_WATERMARK,
 } from '../src/metrics/counters.js';
 import { OutWriter } from './out-writer.js';
 import { WorkerMetrics } from '../src/metrics/worker-metrics.js';
@@ -194,7 +194,10 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     for (let i = 0; i < n; i++) if (ended[i] === 0 && atBarrier[i] === 0 && rings[i]!.loadHead() !== tails[i]) return true;
     return false;
   };
-  const waiter = new SpinThenSleep(bell, task.spin === SPIN_AUTO ? spinsFor(hasWork, SPIN_AUTO_MICROS) : task.spin);
+  // Auto spin polls only while the main thread's SpinGate says the machine has the cores for it.
+  const waiter = task.spin === SPIN_AUTO
+    ? new SpinThenSleep(bell, spinsFor(hasWork, SPIN_AUTO_MICROS), cf, wIdx + W_SPIN_GATE)
+    : new SpinThenSleep(bell, task.spin);
   /** An idle worker sleeps until its processing-time tick, its next early firing or metrics flush, or a publish. */
   const sleepTimeout = (): number => {
     const now = wallNow();

@@ -108,9 +108,9 @@ export function renderStats(s: StatsSnapshot, url = ''): string {
   ])));
 
   out.push('', 'Workers');
-  out.push(table(['worker', 'results', 'late', 'watermark lag s', 'open windows', 'keys', 'heap used'], s.workers.map((w) => [
+  out.push(table(['worker', 'results', 'late', 'watermark lag s', 'open windows', 'keys', 'heap used', 'idle wait'], s.workers.map((w) => [
     String(w.worker), int(w.resultsOut), int(w.late), w.watermarkLagSeconds === null ? '-' : w.watermarkLagSeconds.toFixed(3),
-    int(w.openWindows), int(w.keys), bytes(w.heap?.usedBytes),
+    int(w.openWindows), int(w.keys), bytes(w.heap?.usedBytes), w.polling ? 'poll, sleep' : 'sleep',
   ])));
 
   out.push('', 'Backpressure');

@@ -30,6 +30,7 @@ export const W_BARRIER_ID = 10; // worker: id of the last barrier it wrote a sna
 export const W_BARRIER_ALIGN_MS = 11; // worker: first of its rings at that barrier → all of them (the early rings wait)
 export const W_SNAPSHOT_SERIALIZE_MS = 12; // worker: serialising that snapshot
 export const W_SNAPSHOT_WRITE_MS = 13; // worker: writing and fsyncing it
+export const W_SPIN_GATE = 14; // main: 1 while an idle worker may poll before sleeping (auto spin), 0 to sleep at once (src/ring/spin-gate.ts)
 export const WORKER_STRIDE = 16;
 
 export interface CounterLayout {
@@ -61,7 +62,10 @@ export class Counters {
       c.f64[p * PARTITION_STRIDE + P_WATERMARK] = -Infinity;
       c.f64[p * PARTITION_STRIDE + P_MAX_EVENT_TIME] = -Infinity;
     }
-    for (let w = 0; w < layout.workers; w++) c.f64[c.workerBase + w * WORKER_STRIDE + W_WATERMARK] = -Infinity;
+    for (let w = 0; w < layout.workers; w++) {
+      c.f64[c.workerBase + w * WORKER_STRIDE + W_WATERMARK] = -Infinity;
+      c.f64[c.workerBase + w * WORKER_STRIDE + W_SPIN_GATE] = 1;
+    }
     return c;
   }
 

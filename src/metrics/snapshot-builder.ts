@@ -6,7 +6,7 @@
 // way) only when asked for: /api/stats asks, the 1/s /ws/stats push does not.
 import {
   P_MAX_EVENT_TIME, P_RECORDS_IN, P_RECORDS_PROCESSED, P_WATERMARK,
-  W_BATCHES, W_KEYS, W_LATE, W_OPEN_WINDOWS, W_PEAK_OPEN_WINDOWS, W_STATE_BYTES, W_RESULTS_OUT, W_WATERMARK,
+  W_BATCHES, W_KEYS, W_LATE, W_OPEN_WINDOWS, W_PEAK_OPEN_WINDOWS, W_STATE_BYTES, W_RESULTS_OUT, W_SPIN_GATE, W_WATERMARK,
 } from './counters.js';
 import type { HubSources, MetricsHub, ThreadGc } from './metrics-hub.js';
 import { GC_KINDS, STAGES, type GcKind, type Stage } from './stages.js';
@@ -59,6 +59,7 @@ export function buildSnapshot(inputs: SnapshotInputs, hub: MetricsHub, now: numb
       peakOpenWindows: c.worker(w, W_PEAK_OPEN_WINDOWS),
       stateBytes: c.worker(w, W_STATE_BYTES),
       keys: c.worker(w, W_KEYS),
+      polling: c.worker(w, W_SPIN_GATE) === 1,
       watermark: ok ? wm : null,
       watermarkLagSeconds: ok && Number.isFinite(maxEventTime) ? Math.max(0, maxEventTime - wm) / 1000 : null,
       watermarkAgeSeconds: ok ? (now - wm) / 1000 : null,

@@ -93,6 +93,11 @@ export interface WorkerStats {
   /** Bytes of the worker's key table, window slots and timers (typed arrays; user accumulators not included). */
   stateBytes: number;
   keys: number;
+  /**
+   * Whether the worker, when idle, polls its rings before sleeping: --spin > 0,
+   * or auto spin while the machine leaves our threads their cores (docs/ARCHITECTURE.md, Waiting).
+   */
+  polling: boolean;
   /** Min watermark over the worker's partitions, epoch ms (null before data). */
   watermark: number | null;
   /**

@@ -59,7 +59,12 @@ export class SpinThenSleep implements WaitStrategy {
   /** Polls in a row that ended in a sleep. */
   private misses = 0;
 
-  constructor(private readonly bell: Doorbell, readonly spins: number) {
+  /**
+   * `gate[gateAt]` (a counters slot the main thread writes, src/ring/spin-gate.ts):
+   * while it is 0 every wait sleeps at once, as if spins were 0.
+   */
+  constructor(private readonly bell: Doorbell, readonly spins: number,
+    private readonly gate?: Float64Array, private readonly gateAt = 0) {
     this.polls = spins;
     this.minPolls = spins > 0 ? Math.max(1, spins >> SPIN_FLOOR_SHIFT) : 0;
   }
@@ -70,7 +75,8 @@ export class SpinThenSleep implements WaitStrategy {
   }
 
   waitFor(ready: () => boolean, timeoutMs: () => number): void {
-    const polls = this.polls;
+    const gated = this.gate !== undefined && this.gate[this.gateAt] === 0;
+    const polls = gated ? 0 : this.polls;
     for (let i = 0; i < polls; i++) {
       if (ready()) {
         this.misses = 0;
@@ -78,7 +84,7 @@ export class SpinThenSleep implements WaitStrategy {
         return;
       }
     }
-    if (++this.misses >= SPIN_GIVE_UP) this.polls = this.minPolls;
+    if (!gated && ++this.misses >= SPIN_GIVE_UP) this.polls = this.minPolls;
     const epoch = this.bell.announce();
     // Re-check after announcing: what happened before announce() did not ring us.
     if (ready()) {
