@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'ERR_ENGINE_STATE'
   | 'ERR_USER_AGGREGATE'
   | 'ERR_SOURCE'
+  | 'ERR_KAFKA_GROUP_SHARED'
   | 'ERR_SINK'
   | 'ERR_CHECKPOINT_CORRUPT'
   | 'ERR_CHECKPOINT'
@@ -31,6 +32,8 @@ const FAULT: Record<ErrorCode, Fault> = {
   ERR_ENGINE_STATE: 'user',
   ERR_USER_AGGREGATE: 'user',
   ERR_SOURCE: 'external',
+  /** A checkpointed Kafka job's consumer group has another live member: its state would be split between processes. */
+  ERR_KAFKA_GROUP_SHARED: 'user',
   ERR_SINK: 'external',
   ERR_CHECKPOINT_CORRUPT: 'external',
   ERR_CHECKPOINT: 'external',

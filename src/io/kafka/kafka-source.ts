@@ -16,6 +16,13 @@ export type { KafkaPosition } from './offset-tracker.js';
 export const COMMIT_INTERVAL_MS = 1000;
 /** How long stop() gives the final commit and the group leave before giving up on the broker. */
 const CLOSE_TIMEOUT_MS = 10_000;
+/**
+ * With checkpoints: how long the group may keep another member before the job
+ * fails with ERR_KAFKA_GROUP_SHARED. Two session timeouts: a member that was
+ * SIGKILLed (a crashed run being restarted) is evicted within one, so only a
+ * live second process is still there after them.
+ */
+export const SHARED_GROUP_GRACE_MS = 2 * KAFKA_DEFAULTS.sessionTimeout;
 
 /**
  * `--source kafka:TOPIC`: a kafkajs consumer group feeding the engine through
@@ -82,6 +89,8 @@ export class KafkaSource implements Source {
   private commitInFlight: Promise<void> | undefined;
   private commitFailures = 0;
   private readonly reader: MessageReader;
+  /** Kafka partitions this run has accepted records from (not those a restore only positioned). */
+  private readonly readHere = new Set<number>();
 
   /**
    * With checkpoints, offsets are committed only by commitCheckpoint(), after
@@ -102,18 +111,60 @@ export class KafkaSource implements Source {
     const ev = consumer.events;
     consumer.on(ev.COMMIT_OFFSETS, ({ payload }) => this.offsets.markCommitted(payload.topics));
     consumer.on(ev.GROUP_JOIN, ({ payload }) => {
+      if (this.checkpointed) {
+        const lost = [...this.readHere].filter((tp) => !payload.memberAssignment[this.topic]?.includes(Number(tp)));
+        if (lost.length > 0) {
+          // Keep the positions: a checkpoint still running records state and offsets that agree.
+          this.fatal?.(sharedGroupError(this.name, `another member of consumer group "${this.group}" took partition(s) ${lost.join(', ')}, whose windows are in this process`));
+          return;
+        }
+      }
       this.offsets.retain(payload.memberAssignment);
       // Resume exactly at the checkpoint, whatever the group committed (a crash can fall between the
       // manifest and the commit, or a corrupt newest checkpoint can send us back to an older one).
       for (const r of this.resume) {
         if (payload.memberAssignment[r.topic]?.includes(r.partition)) this.consumer.seek({ topic: r.topic, partition: r.partition, offset: r.offset });
       }
+      if (this.checkpointed) void this.checkSoleMember();
     });
     // The runner is about to re-join: save what we accepted while our generation is still valid.
     consumer.on(ev.REBALANCING, () => { if (!this.checkpointed) this.commitBeforeRejoin(); });
     consumer.on(ev.CRASH, ({ payload }) => {
       if (!payload.restart) this.fatal?.(payload.error);
     });
+  }
+
+  /**
+   * A checkpointed job keeps the state of every partition it read in this
+   * process's checkpoints, and state does not move between processes yet
+   * (DESIGN.md §7): a second live member of the group would take partitions
+   * whose windows stay here. So the group must have one member:
+   * - a join that takes away a partition this run has read fails the run at
+   *   once (GROUP_JOIN handler), before any checkpoint records the split; a
+   *   restart restores the last checkpoint, whose state and offsets agree;
+   * - another member seen after a join (a newcomer's view of a running job)
+   *   is given SHARED_GROUP_GRACE_MS to vanish — a killed run's member times
+   *   out — and one still there fails the run.
+   * A partial assignment at start (a killed member still holds partitions) is
+   * fine: those partitions arrive later and are sought to the checkpoint.
+   */
+  private async checkSoleMember(): Promise<void> {
+    const others = await this.otherMembers();
+    if (others === 0) return;
+    await delay(SHARED_GROUP_GRACE_MS, undefined, { ref: false });
+    if (this.stopping) return;
+    const still = await this.otherMembers();
+    if (still > 0) this.fatal?.(sharedGroupError(this.name, `consumer group "${this.group}" has ${still} other member(s) after ${SHARED_GROUP_GRACE_MS / 1000} s`));
+  }
+
+  /** Members of the group other than this one (0 when the broker cannot tell right now: a later join checks again). */
+  private async otherMembers(): Promise<number> {
+    try {
+      const d = await this.consumer.describeGroup();
+      return Math.max(0, d.members.length - 1);
+    } catch {
+      return 0;
+    }
   }
 
   /** Next offset accepted per partition (what a checkpoint records). */
@@ -158,6 +209,7 @@ export class KafkaSource implements Source {
       ]);
       await Promise.race([this.stopSignal, failed]);
     } catch (e) {
+      if (e instanceof SabreError) throw e;
       throw new SabreError('ERR_SOURCE', `${this.name}: ${errorText(e)}`, { cause: e });
     } finally {
       clearInterval(timer);
@@ -282,6 +334,7 @@ export class KafkaSource implements Source {
   private resolve(p: EachBatchPayload, topic: string, partition: number, last: string): void {
     p.resolveOffset(last);
     this.offsets.accept(topic, partition, last);
+    this.readHere.add(partition);
   }
 
   /**
@@ -325,6 +378,12 @@ export class KafkaSource implements Source {
       throw e;
     }
   }
+}
+
+function sharedGroupError(source: string, what: string): SabreError {
+  return new SabreError('ERR_KAFKA_GROUP_SHARED', `${source}: ${what}; with `
+    + '--checkpoint-dir a job must be its group\'s only member (one process per --group), or run without checkpoints to '
+    + 'share partitions at-least-once. A restart restores the last checkpoint, whose state and offsets agree');
 }
 
 /** Plugin entry (src/io/plugins.ts): `--source kafka:TOPIC --brokers … --group … --format json|flatbuffers`. */
