@@ -2,7 +2,8 @@
 // /ws/ingest and /ws/results. Constant-time comparison, so response timing
 // does not reveal how much of a guess matched.
 import { timingSafeEqual } from 'node:crypto';
-import type { HttpRequest } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { JSON_TYPE, send } from './respond.js';
 
 /** True when `authorization` is `Bearer <token>` (scheme case-insensitive). */
 export function bearerOk(authorization: string, token: string): boolean {
@@ -26,3 +27,10 @@ export function upgradeAuthorized(req: HttpRequest, token: string | undefined): 
 }
 
 export const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Bearer realm="sabre"' };
+
+/** In a WebSocket upgrade: answer 401 and return true when the token is required and missing or wrong (the caller counts it). */
+export function refuseUnauthorizedUpgrade(res: HttpResponse, req: HttpRequest, token: string | undefined): boolean {
+  if (upgradeAuthorized(req, token)) return false;
+  send(res, '401 Unauthorized', JSON_TYPE, '{"error":"missing or wrong bearer token"}', WWW_AUTHENTICATE);
+  return true;
+}

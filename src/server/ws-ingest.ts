@@ -18,7 +18,7 @@ import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { FlatInput } from '../codec/flat-input.js';
 import { FlatReader } from '../codec/flat-reader.js';
 import type { IngestPort } from '../io/ingest-port.js';
-import { upgradeAuthorized, WWW_AUTHENTICATE } from './bearer.js';
+import { refuseUnauthorizedUpgrade } from './bearer.js';
 import { IngestBatch, type FlatReaders } from './ingest-batch.js';
 import { JSON_TYPE, methodNotAllowed, send } from './respond.js';
 import type { WsIngestStats } from '../metrics/stats-snapshot.js';
@@ -81,9 +81,8 @@ export class WsIngest {
       idleTimeout: 120,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
-        if (!upgradeAuthorized(req, o.authToken)) {
+        if (refuseUnauthorizedUpgrade(res, req, o.authToken)) {
           this.counts.unauthorized401++;
-          send(res, '401 Unauthorized', JSON_TYPE, '{"error":"missing or wrong bearer token"}', WWW_AUTHENTICATE);
           return;
         }
         if (!this.accepting()) {

@@ -12,7 +12,7 @@
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { WindowResult } from '../io/out-drain.js';
 import { JSON_TYPE, methodNotAllowed, send } from './respond.js';
-import { upgradeAuthorized, WWW_AUTHENTICATE } from './bearer.js';
+import { refuseUnauthorizedUpgrade } from './bearer.js';
 import type { WsResultsStats } from '../metrics/stats-snapshot.js';
 
 export type { WsResultsStats };
@@ -59,9 +59,8 @@ export class WsResults {
       idleTimeout: 120,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
-        if (!upgradeAuthorized(req, o.authToken)) {
+        if (refuseUnauthorizedUpgrade(res, req, o.authToken)) {
           this.counts.unauthorized401++;
-          send(res, '401 Unauthorized', JSON_TYPE, '{"error":"missing or wrong bearer token"}', WWW_AUTHENTICATE);
           return;
         }
         if (this.closed) {
