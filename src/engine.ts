@@ -273,7 +273,7 @@ export class Engine {
     // Spinning threads on an oversubscribed machine only steal the CPU from the thread they wait for.
     const spin = o.spin >= 0 ? o.spin : o.workers + 1 > availableParallelism() ? 0 : SPIN_AUTO;
     // W_SPIN_GATE says whether idle workers poll (stats); with auto spin the gate's sampler keeps it current.
-    for (let w = 0; w < o.workers; w++) this.counters.f64[this.counters.w(w, W_SPIN_GATE)] = spin === 0 ? 0 : 1;
+    this.setSpinGate(spin !== 0);
     const tickMs = Math.max(1, Math.min(100, o.earlyFire > 0 ? o.earlyFire : 100));
     if (spin === SPIN_AUTO) this.startSpinGate(o.workers);
     this.startedAt = wallNow();
@@ -599,13 +599,17 @@ export class Engine {
       const b = machineBusyMs();
       const c = processCpuMs();
       const now = performance.now();
-      const open = gate.update(b - busy, c - own, now - at) ? 1 : 0;
+      this.setSpinGate(gate.update(b - busy, c - own, now - at));
       busy = b;
       own = c;
       at = now;
-      for (let w = 0; w < workers; w++) this.counters.f64[this.counters.w(w, W_SPIN_GATE)] = open;
     }, SPIN_GATE_SAMPLE_MS);
     this.spinGateTimer.unref();
+  }
+
+  private setSpinGate(open: boolean): void {
+    const c = this.counters;
+    for (let w = 0; w < c.workers; w++) c.f64[c.w(w, W_SPIN_GATE)] = open ? 1 : 0;
   }
 
   private async pump(): Promise<void> {

@@ -195,13 +195,11 @@ export class JsonFieldScanner {
           keyLength = keyEnd - keyStart;
           keyOk = true;
           i = keyEnd + 1;
-        } else if (c === QUOTE) {
-          i = skipString(b, i, n);
         } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
           i = this.number(b, i, n, isTime || isValue);
           isNumber = true;
         } else {
-          i = this.other(b, i, n, 1);
+          i = this.value1(b, i, n, 1);
         }
         if (i < 0) return false;
         // Duplicate members: JSON.parse keeps the last one, and so do we.
