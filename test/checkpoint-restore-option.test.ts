@@ -18,7 +18,9 @@ let ids: number[];
 beforeAll(async () => {
   dir = tmpDir();
   input = join(dir, 'in.ndjson');
-  writeFileSync(input, execFileSync('node', ['bin/sabre.js', 'generate', '--count', '600000', '--keys', '2000'], { maxBuffer: 1 << 30 }));
+  // Enough input for the killed run to outlast four checkpoints at any speed seen (600k records once ran in
+  // 0.5 s, three checkpoints, and the run ended before the kill): 1.5M records at 50 ms checkpoints.
+  writeFileSync(input, execFileSync('node', ['bin/sabre.js', 'generate', '--count', '1500000', '--keys', '2000'], { maxBuffer: 1 << 30 }));
   const ref = join(dir, 'ref.ndjson');
   const r = await runSabre(['run', '--source', `file:${input}`, '--sink', `file:${ref}`, ...JOB]);
   expect(r.code, r.stderr).toBe(0);
@@ -27,7 +29,7 @@ beforeAll(async () => {
   // A run killed once it has taken four checkpoints (all kept), its committed and in-progress parts with it.
   const base = join(dir, 'killed');
   const run = startSabre(['run', '--source', `file:${input}`, '--sink', `file:${join(base, 'out.ndjson')}`, ...JOB,
-    '--checkpoint-dir', join(base, 'cp'), '--checkpoint-interval', '100ms', '--checkpoints-retained', '10']);
+    '--checkpoint-dir', join(base, 'cp'), '--checkpoint-interval', '50ms', '--checkpoints-retained', '10']);
   await waitFor('4 complete checkpoints', () => completeCheckpoints(join(base, 'cp')).filter((m) => !m.final).length >= 4, run);
   run.child.kill('SIGKILL');
   expect((await run.exit).signal).toBe('SIGKILL');
