@@ -51,6 +51,8 @@ export interface SourceStats {
   records: number;
   pauses: number;
   pausedSeconds: number;
+  /** Source.readsWith: e.g. which Kafka record batch decoder. */
+  readsWith?: string;
 }
 
 export interface RunSummary {
@@ -684,7 +686,7 @@ function chkDirIds(dir: string): number[] {
 }
 
 function sourceStats(s: Source): SourceStats {
-  return { name: s.name, records: s.records, pauses: s.pauses, pausedSeconds: s.pausedMs / 1000 };
+  return { name: s.name, records: s.records, pauses: s.pauses, pausedSeconds: s.pausedMs / 1000, ...(s.readsWith ? { readsWith: s.readsWith } : {}) };
 }
 
 function safeJson(v: unknown): string {

@@ -52,18 +52,21 @@ describe('FlatReader', () => {
       }), { numRuns: 500 });
   });
 
-  it('reads single records (Kafka values) like FlatInput, also when they share one buffer at any offset', () => {
+  it('reads single records (Kafka values) like FlatInput, also when they share one buffer at any offset, as slices or in place', () => {
     fc.assert(fc.property(fc.array(record, { minLength: 1, maxLength: 20 }), fc.nat({ max: 7 }), fc.boolean(), (records: FlatRecord[], pad, needsValue) => {
       // Like the values of one Kafka fetch: consecutive slices of one ArrayBuffer, at unaligned offsets.
       const parts = records.map(singleRecord);
       const whole = new Uint8Array(pad + parts.reduce((n, p) => n + p.length + pad, 0));
       const slices: Uint8Array[] = [];
+      const starts: number[] = [];
       let at = pad;
       for (const p of parts) {
         whole.set(p, at);
         slices.push(whole.subarray(at, at + p.length));
+        starts.push(at);
         at += p.length + pad;
       }
+      const inPlace = new FlatReader();
       const fast = new FlatReader();
       const flat = new FlatInput();
       slices.forEach((bytes, i) => {
@@ -78,6 +81,12 @@ describe('FlatReader', () => {
           .toEqual(Buffer.from(flat.bytes.subarray(flat.keyStart, flat.keyStart + flat.keyLength)));
         expect([fast.eventTime, fast.value]).toEqual([flat.eventTime, flat.value]);
         expect([fast.eventTime, fast.value]).toEqual([r.ts, r.value]);
+        // In place (Sabre's Kafka decoder hands the fetch's bytes and the value's range): the same record, its key located in `whole`.
+        const s0 = starts[i]!;
+        expect(inPlace.single(whole, s0, s0 + bytes.length)).toBe(true);
+        expect(inPlace.bytes).toBe(whole);
+        expect(Buffer.from(whole.subarray(inPlace.keyStart, inPlace.keyStart + inPlace.keyLength)).toString('utf8')).toBe(r.key);
+        expect([inPlace.eventTime, inPlace.value]).toEqual([r.ts, r.value]);
       });
     }), { numRuns: 300 });
   });
@@ -98,6 +107,15 @@ describe('FlatReader', () => {
     }
     expect(accepted).toBeGreaterThanOrEqual(1);
     expect(accepted).toBeLessThanOrEqual(good.length - (fast.keyStart + 3) + 1);
+    // The same cuts as a range of a larger buffer (bytes after the range are valid record bytes): the range's end is the end.
+    const big = new Uint8Array(5 + good.length * 2);
+    big.set(good, 5);
+    big.set(good, 5 + good.length);
+    const inPlace = new FlatReader();
+    for (let n = 0; n <= good.length; n++) {
+      expect(inPlace.single(big, 5, 5 + n)).toBe(fast.single(good.subarray(0, n)));
+      if (inPlace.single(big, 5, 5 + n)) expect(inPlace.keyStart + inPlace.keyLength).toBeLessThanOrEqual(5 + n);
+    }
     fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => {
       if (fast.single(bytes)) {
         expect(fast.keyStart + fast.keyLength).toBeLessThanOrEqual(bytes.length);

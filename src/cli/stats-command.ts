@@ -115,7 +115,7 @@ export function renderStats(s: StatsSnapshot, url = ''): string {
 
   out.push('', 'Backpressure');
   out.push(s.sources.length
-    ? table(['source', 'records', 'pauses', 'paused s'], s.sources.map((x) => [x.name, int(x.records), int(x.pauses), x.pausedSeconds.toFixed(3)]))
+    ? table(['source', 'records', 'pauses', 'paused s'], s.sources.map((x) => [x.readsWith ? `${x.name} (${x.readsWith})` : x.name, int(x.records), int(x.pauses), x.pausedSeconds.toFixed(3)]))
     : '  (no sources)');
 
   if (s.eventLoop) {

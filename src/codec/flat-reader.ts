@@ -22,6 +22,8 @@ const F64_BYTES = new Uint8Array(F64.buffer);
 const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export class FlatReader {
+  /** The buffer's flatbuffer is bytes[base, base + size): every position below is relative to base. */
+  private base = 0;
   private size = 0;
   /** Offset of the records vector's first element, -1 when the batch could not be located. */
   private elements = -1;
@@ -59,16 +61,17 @@ export class FlatReader {
     return this.record(slot + this.u32(slot));
   }
 
-  /** A buffer holding one Record as its root (a Kafka value); false as for read(). */
-  single(bytes: Uint8Array): boolean {
-    this.attach(bytes);
+  /** bytes[start, end) holds one Record as its root (a Kafka value, read in place); false as for read(). */
+  single(bytes: Uint8Array, start = 0, end = bytes.length): boolean {
+    this.attach(bytes, start, end);
     this.elements = -1;
     return this.size >= 8 && this.record(this.u32(0));
   }
 
-  private attach(bytes: Uint8Array): void {
+  private attach(bytes: Uint8Array, start = 0, end = bytes.length): void {
     this.bytes = bytes;
-    this.size = bytes.length;
+    this.base = start;
+    this.size = end - start;
   }
 
   /** The Record table at pos. */
@@ -88,7 +91,7 @@ export class FlatReader {
     const v = this.f64(pos + valueField);
     // x - x is 0 for a finite x and NaN for NaN and ±Infinity.
     if (t - t !== 0 || v - v !== 0) return false;
-    this.keyStart = str + 4;
+    this.keyStart = this.base + str + 4;
     this.keyLength = len;
     this.eventTime = t;
     this.value = v;
@@ -111,18 +114,21 @@ export class FlatReader {
   }
 
   // Callers check bounds first (in()).
-  private u32(at: number): number {
+  private u32(rel: number): number {
     const b = this.bytes;
+    const at = this.base + rel;
     return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
   }
 
-  private u16(at: number): number {
+  private u16(rel: number): number {
     const b = this.bytes;
+    const at = this.base + rel;
     return b[at]! | (b[at + 1]! << 8);
   }
 
-  private f64(at: number): number {
+  private f64(rel: number): number {
     const b = this.bytes;
+    const at = this.base + rel;
     const s = F64_BYTES;
     if (HOST_LE) for (let i = 0; i < 8; i++) s[i] = b[at + i]!;
     else for (let i = 0; i < 8; i++) s[7 - i] = b[at + i]!;

@@ -18,6 +18,8 @@ export interface Source {
   records: number;
   pauses: number;
   pausedMs: number;
+  /** How it reads its input, when there is a choice worth showing (the Kafka source: which record batch decoder). */
+  readonly readsWith?: string;
   run(ctx: SourceContext): Promise<void>;
   stop(): void;
   /** Where the source is: recorded in checkpoints (JSON), handed back to resume after a restore. */

@@ -120,6 +120,8 @@ export interface SourceStats {
   records: number;
   pauses: number;
   pausedSeconds: number;
+  /** How the source reads (the Kafka source: "kafka record batches: sabre decoder" or "…: kafkajs decoder"). */
+  readsWith?: string;
 }
 
 export interface StageLatency {

@@ -1,6 +1,8 @@
-// The one module that imports kafkajs. Everything else in Sabre talks to
-// Kafka through these factories and the types re-exported here, so another
-// client (e.g. a librdkafka binding) could replace kafkajs in this file only.
+// The one module that uses kafkajs (loaded through record-batch-decoder.ts,
+// which puts Sabre's record batch decoder into it first). Everything else in
+// Sabre talks to Kafka through these factories and the types re-exported
+// here, so another client (e.g. a librdkafka binding) could replace kafkajs
+// in these two files only.
 //
 // Defaults (stated once, here):
 // - logs: WARN and ERROR only, one line each on stderr, prefixed "[sabre kafka]".
@@ -19,9 +21,10 @@
 //   murmur2 partitioner, so a key's Kafka partition and its Sabre key group agree.
 // - transactional producer (the transactional sink): the same, plus a
 //   transactional.id and a transaction timeout sized to the checkpoint interval.
-import kafkajs from 'kafkajs';
+import { kafkajs } from './record-batch-decoder.js';
 import type { Admin, Consumer, LogEntry, Producer, Kafka as KafkaClient } from 'kafkajs';
 
+export { kafkaDecoder, RecordView } from './record-batch-decoder.js';
 export type { Admin, Consumer, Producer, EachBatchPayload, KafkaMessage, Batch, Message, Transaction } from 'kafkajs';
 
 /** What can send a batch of messages: a producer, or a transaction of one. */

@@ -5,7 +5,7 @@ import { wallNow, type Source } from '../source.js';
 import type { IngestPort } from '../ingest-port.js';
 import { MessageReader } from './message-reader.js';
 import {
-  KAFKA_DEFAULTS, createConsumer, createKafka, errorText, isRebalancing, topicOf,
+  KAFKA_DEFAULTS, kafkaDecoder, createConsumer, createKafka, errorText, isRebalancing, topicOf,
   type Consumer, type EachBatchPayload,
 } from './kafka-client.js';
 import { OffsetTracker, type KafkaPosition } from './offset-tracker.js';
@@ -76,6 +76,8 @@ export class KafkaSource implements Source {
   duplicates = 0;
   kafkaPauses = 0;
   readonly offsets = new OffsetTracker();
+  /** Which record batch decoder kafkajs reads with in this process (record-batch-decoder.ts). */
+  readonly readsWith = `kafka record batches: ${kafkaDecoder} decoder`;
   /** Settles when stop() has committed and left the group. */
   readonly closed: Promise<void>;
 
@@ -298,13 +300,14 @@ export class KafkaSource implements Source {
     const n = msgs.length;
     this.reader.beginBatch(topic, partition, wallNow());
     let i = 0;
-    let last: string | undefined;
+    // The index of the last message accepted (-1: none yet); its offset string is made only to resolve it.
+    let last = -1;
     // Re-read after a rebalance or runner restart: skip what this run already accepted.
     const accepted = this.offsets.next(topic, partition);
     if (accepted !== undefined) {
       while (i < n && BigInt(msgs[i]!.offset) < accepted) i++;
       this.duplicates += i;
-      if (i > 0) last = msgs[i - 1]!.offset;
+      last = i - 1;
     }
     let beat = performance.now();
     for (; i < n; i++) {
@@ -314,21 +317,21 @@ export class KafkaSource implements Source {
       let r = this.reader.read(m);
       while (r >= 0) {
         // Ring r is full. Make what we accepted visible to kafkajs before waiting.
-        if (last !== undefined) this.resolve(p, topic, partition, last);
+        if (last >= 0) this.resolve(p, topic, partition, msgs[last]!.offset);
         if (!(await this.waitForRing(p, topic, partition, r))) break;
         r = this.reader.read(m);
       }
       if (r >= 0) break; // stopping: this message was not accepted
-      last = m.offset;
+      last = i;
       if ((i & 4095) === 4095 && performance.now() - beat > KAFKA_DEFAULTS.heartbeatInterval) {
         this.port.publish();
-        this.resolve(p, topic, partition, last);
+        this.resolve(p, topic, partition, m.offset);
         await this.heartbeat(p);
         beat = performance.now();
       }
     }
     this.port.publish();
-    if (last !== undefined) this.resolve(p, topic, partition, last);
+    if (last >= 0) this.resolve(p, topic, partition, msgs[last]!.offset);
   }
 
   private resolve(p: EachBatchPayload, topic: string, partition: number, last: string): void {

@@ -3,11 +3,13 @@ import { FlatInput } from '../../codec/flat-input.js';
 import { FlatReader } from '../../codec/flat-reader.js';
 import { IO_INGEST, IO_TIME, IO_VALUE } from '../../partition/partitioned-writer.js';
 import { JsonFieldScanner } from '../json-field-scanner.js';
-import type { KafkaMessage } from './kafka-client.js';
+import { RecordView, type KafkaMessage } from './kafka-client.js';
 
 /**
  * One Kafka message → one record through the ingest port (or a dead letter).
  *
+ * - Bytes: read in place from the fetched batch when Sabre's record batch
+ *   decoder made the message (a RecordView), else from kafkajs's Buffers.
  * - Key: the message key's bytes, hashed as they are (murmur2), so the key
  *   group agrees with Kafka's default partitioner; without a message key,
  *   the value's `--key` field (JSON) or the Record's key (flatbuffers).
@@ -29,7 +31,7 @@ export class MessageReader {
   private ingestTime = 0;
   private topic = '';
   private partition = 0;
-  private message: KafkaMessage | undefined;
+  private message: KafkaMessage | RecordView | undefined;
   private readonly rawText = (): string => {
     const v = this.message?.value;
     if (!v) return '';
@@ -49,38 +51,61 @@ export class MessageReader {
   }
 
   /** INGEST_OK / INGEST_REJECTED (accepted either way), or the index of a full ring (nothing written). */
-  read(m: KafkaMessage): number {
+  read(m: KafkaMessage | RecordView): number {
     this.message = m;
-    const v = m.value;
-    const key = m.key;
-    const port = this.port;
-    if (v === null || v === undefined) {
-      return port.reject('', this.flat ? 'bad-flatbuffer' : 'not-an-object', 'the message has no value (a tombstone)', this.whereText());
+    // A RecordView (Sabre's record batch decoder) is read in place; kafkajs's own messages through their Buffers.
+    let bytes: Uint8Array;
+    let start = 0;
+    let end: number;
+    let key: Uint8Array | null;
+    let keyStart = 0;
+    let keyLength = 0;
+    if (m instanceof RecordView) {
+      if (m.valueLength < 0) return this.tombstone();
+      bytes = m.bytes;
+      start = m.valueStart;
+      end = start + m.valueLength;
+      key = m.keyLength < 0 ? null : m.bytes;
+      keyStart = m.keyStart;
+      keyLength = m.keyLength;
+    } else {
+      const v = m.value;
+      if (v === null || v === undefined) return this.tombstone();
+      bytes = v;
+      end = v.length;
+      key = m.key ?? null;
+      keyLength = key === null ? 0 : key.length;
     }
+    const port = this.port;
     const io = port.io;
     if (this.flat) {
       // The fast reader takes complete, finite records; the reference reader accepts what else it may and names the fault.
-      const input = this.flatReader.single(v) ? this.flatReader : this.flatInput.single(v, port.needsValue) ? this.flatInput : undefined;
+      const input = this.flatReader.single(bytes, start, end) ? this.flatReader
+        : this.flatInput.single(bytes.subarray(start, end), port.needsValue) ? this.flatInput : undefined;
       if (input === undefined) return port.reject(this.rawText(), this.flatInput.fault!, this.flatInput.detail, this.whereText());
       io[IO_TIME] = input.eventTime;
       io[IO_VALUE] = input.value;
       io[IO_INGEST] = this.ingestTime;
-      return key ? port.tryPreparedKeyBytes(key, 0, key.length, this.rawText, this.whereText)
+      return key !== null ? port.tryPreparedKeyBytes(key, keyStart, keyLength, this.rawText, this.whereText)
         : port.tryPreparedKeyBytes(input.bytes, input.keyStart, input.keyLength, this.rawText, this.whereText);
     }
-    if (key && this.scanner.scan(v)) {
+    if (key !== null && this.scanner.scan(bytes, start, end)) {
       io[IO_TIME] = this.scanner.time;
       io[IO_VALUE] = this.scanner.value;
       io[IO_INGEST] = this.ingestTime;
-      return port.tryPreparedKeyBytes(key, 0, key.length, this.rawText, this.whereText);
+      return port.tryPreparedKeyBytes(key, keyStart, keyLength, this.rawText, this.whereText);
     }
     let obj: unknown;
     try {
-      obj = JSON.parse(v.toString('utf8'));
+      obj = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8'));
     } catch (e) {
       return port.reject(this.rawText(), 'invalid-json', (e as Error).message, this.whereText());
     }
-    return key ? port.tryObjectKeyBytes(obj, key, 0, key.length, this.rawText, this.whereText)
+    return key !== null ? port.tryObjectKeyBytes(obj, key, keyStart, keyLength, this.rawText, this.whereText)
       : port.tryObject(obj, this.rawText, this.whereText());
+  }
+
+  private tombstone(): number {
+    return this.port.reject('', this.flat ? 'bad-flatbuffer' : 'not-an-object', 'the message has no value (a tombstone)', this.whereText());
   }
 }
