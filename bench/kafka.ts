@@ -1,27 +1,32 @@
 // npm run bench:kafka — Kafka in, window job, null sink: records/s of Sabre
-// consuming a topic through the full job, next to two bare kafkajs consumer
-// groups of the same topic:
-//   - ceiling: eachBatch that only iterates the messages and touches each
-//     value's bytes (length and last byte). This is what kafkajs itself costs
-//     (fetch, decode, batch): no consumer of the topic in this process can go
-//     faster, so Sabre ÷ ceiling is the figure for "the engine is never the
-//     bottleneck" (target ≥ 0.95).
-//   - json: the same, plus JSON.parse of every value, as a typical hand-written
-//     consumer does. Sabre does not parse (it scans the bytes for its fields),
-//     so it can beat this one; the ratio says what a JSON consumer would lose.
+// consuming a topic through the full job, next to three bare kafkajs
+// consumer groups of the same topic:
+//   - ceiling: stock kafkajs (its own record decoder), eachBatch that only
+//     iterates the messages and touches each value's bytes (length and last
+//     byte). What a hand-written kafkajs consumer costs at the least: the
+//     issue's baseline, Sabre ÷ ceiling ≥ 0.95 the target.
+//   - sameDecoder: the same bare consumer with Sabre's record batch decoder
+//     (src/io/kafka/record-batch-decoder.ts) in kafkajs. Sabre ÷ this is what
+//     the engine costs on top of its Kafka client, with the client's gain
+//     taken out: the honest "is the engine the bottleneck" figure.
+//   - json: stock kafkajs plus JSON.parse of every value, as a typical
+//     hand-written consumer does.
+// Every run is its own process (the decoder is chosen per process: stock
+// runs get SABRE_KAFKA_DECODER=kafkajs), so no run inherits another's heap.
 // All use the same client settings (src/io/kafka/kafka-client.ts); within a
-// round the three run back to back (ceiling, json, Sabre), each with a fresh
-// consumer group over the same topic, and the report gives per-round ratios
-// as well as ratios of medians, because the machine is noisy.
+// round the four run back to back, each with a fresh consumer group over the
+// same topic, and the report gives per-round ratios as well as ratios of
+// medians, because the machine is noisy.
 //
 // Produces --count records (the generator sequence, JSON, keyed) to a fresh
 // topic first. Uses KAFKA_BROKERS if set, else starts the local broker with
 // scripts/kafka/up.sh and stops it at the end (unless it was already running).
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { createEngine } from '../src/index.js';
 import { produceCommand } from '../src/cli/produce-command.js';
-import { createConsumer, createKafka } from '../src/io/kafka/kafka-client.js';
+import { createConsumer, createKafka, kafkaDecoder } from '../src/io/kafka/kafka-client.js';
 import { median, numArgs, progress, report, stats } from './bench-util.js';
 import * as flatbuffers from 'flatbuffers';
 import { Record } from '../src/codec/generated/sabre/fb/record.js';
@@ -34,8 +39,16 @@ const rec = new Record();
 const formatAt = process.argv.indexOf('--format');
 const format = formatAt >= 0 ? process.argv[formatAt + 1] : 'json';
 if (format !== 'json' && format !== 'flatbuffers') throw new Error(`--format json|flatbuffers, got ${format}`);
+/** A child run: `--run ceiling|json|sabre --topic T --group G` (the parent passes the rest). */
+const stringArg = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+};
 const otherArgs = process.argv.slice(2);
-if (formatAt >= 0) otherArgs.splice(formatAt - 2, 2);
+for (const name of ['--format', '--run', '--topic', '--group', '--brokers']) {
+  const at = otherArgs.indexOf(name);
+  if (at >= 0) otherArgs.splice(at, 2);
+}
 const a = numArgs({ count: 2_000_000, keys: 10_000, partitions: 8, workers: 1, repeat: 5 }, otherArgs);
 
 function broker(): { brokers: string; stop: () => void } {
@@ -151,6 +164,32 @@ async function sabre(brokers: string, topic: string, group: string): Promise<Run
   return { recordsPerSec: a.count / ((last - first) / 1000), wallMs: last - t0, results: summary.results, ...costs };
 }
 
+type Kind = 'ceiling' | 'sameDecoder' | 'json' | 'sabre';
+
+/** One run in a fresh process: stock kafkajs for the baselines but sameDecoder, Sabre's decoder for it and Sabre. */
+function runChild(kind: Kind, brokers: string, topic: string, group: string): Run & { results?: number; decoder: string } {
+  const stockDecoder = kind === 'ceiling' || kind === 'json';
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--run', kind, '--topic', topic, '--group', group, '--brokers', brokers,
+    '--format', format, '--count', String(a.count), '--partitions', String(a.partitions), '--workers', String(a.workers)], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20,
+    env: { ...process.env, SABRE_KAFKA_DECODER: stockDecoder ? 'kafkajs' : 'sabre' },
+  });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as Run & { results?: number; decoder: string };
+  const want = stockDecoder ? 'kafkajs' : 'sabre';
+  if (r.decoder !== want) throw new Error(`${kind} run used the ${r.decoder} decoder, not ${want}`);
+  return r;
+}
+
+const childKind = stringArg('--run') as Kind | undefined;
+if (childKind !== undefined) {
+  const brokers = stringArg('--brokers')!;
+  const topic = stringArg('--topic')!;
+  const group = stringArg('--group')!;
+  const r = childKind === 'sabre' ? await sabre(brokers, topic, group) : await bare(brokers, topic, group, childKind === 'json');
+  process.stdout.write(JSON.stringify({ ...r, decoder: kafkaDecoder }) + '\n');
+  process.exit(0);
+}
+
 const b = broker();
 try {
   const topic = `bench-kafka-${Date.now().toString(36)}`;
@@ -160,20 +199,24 @@ try {
   if (code !== 0) throw new Error(`produce exited ${code}`);
   const produceSecs = (performance.now() - t0) / 1000;
   const ceilingRuns: Run[] = [];
+  const sameDecoderRuns: Run[] = [];
   const jsonRuns: Run[] = [];
-  const sabreRuns: (Run & { results: number })[] = [];
+  const sabreRuns: (Run & { results?: number })[] = [];
   const loadAvgAtStart = Math.round(loadavg()[0]! * 100) / 100;
   for (let r = 1; r <= a.repeat; r++) {
     const tag = `${r}-${Date.now().toString(36)}`;
-    progress(`[bench:kafka] round ${r}/${a.repeat}: bare kafkajs eachBatch, values touched (ceiling)`);
-    ceilingRuns.push(await bare(b.brokers, topic, `bench-ceiling-${tag}`, false));
-    progress(`[bench:kafka] round ${r}/${a.repeat}: bare kafkajs eachBatch + ${format === 'json' ? 'JSON.parse' : 'flatbuffers decode'}`);
-    jsonRuns.push(await bare(b.brokers, topic, `bench-bare-${tag}`, true));
+    progress(`[bench:kafka] round ${r}/${a.repeat}: bare stock kafkajs eachBatch, values touched (ceiling)`);
+    ceilingRuns.push(runChild('ceiling', b.brokers, topic, `bench-ceiling-${tag}`));
+    progress(`[bench:kafka] round ${r}/${a.repeat}: the same with Sabre's record batch decoder`);
+    sameDecoderRuns.push(runChild('sameDecoder', b.brokers, topic, `bench-same-${tag}`));
+    progress(`[bench:kafka] round ${r}/${a.repeat}: bare stock kafkajs eachBatch + ${format === 'json' ? 'JSON.parse' : 'flatbuffers decode'}`);
+    jsonRuns.push(runChild('json', b.brokers, topic, `bench-bare-${tag}`));
     progress(`[bench:kafka] round ${r}/${a.repeat}: sabre P=${a.partitions} W=${a.workers}`);
-    sabreRuns.push(await sabre(b.brokers, topic, `bench-sabre-${tag}`));
+    sabreRuns.push(runChild('sabre', b.brokers, topic, `bench-sabre-${tag}`));
   }
   progress('');
   const ceilingStats = stats(ceilingRuns.map((x) => x.recordsPerSec));
+  const sameDecoderStats = stats(sameDecoderRuns.map((x) => x.recordsPerSec));
   const jsonStats = stats(jsonRuns.map((x) => x.recordsPerSec));
   const sabreStats = stats(sabreRuns.map((x) => x.recordsPerSec));
   const perRound = (base: Run[]): ReturnType<typeof stats> => stats(sabreRuns.map((x, i) => x.recordsPerSec / base[i]!.recordsPerSec));
@@ -183,27 +226,33 @@ try {
     loadAvgAtStart,
     produce: { recordsPerSec: a.count / produceSecs, seconds: produceSecs },
     baselines: {
-      ceiling: 'kafkajs eachBatch, every message iterated and its value bytes touched (length + last byte), nothing else',
-      json: format === 'json' ? 'kafkajs eachBatch, every value JSON.parse()d and its value field summed'
-        : 'kafkajs eachBatch, every value read with the flatc-generated sabre.fb.Record and its value summed',
+      ceiling: 'stock kafkajs eachBatch, every message iterated and its value bytes touched (length + last byte), nothing else',
+      sameDecoder: 'the ceiling consumer with Sabre\'s record batch decoder in kafkajs (what Sabre\'s source reads through)',
+      json: format === 'json' ? 'stock kafkajs eachBatch, every value JSON.parse()d and its value field summed'
+        : 'stock kafkajs eachBatch, every value read with the flatc-generated sabre.fb.Record and its value summed',
     },
+    kafkaClientSettings: 'src/io/kafka/kafka-client.ts KAFKA_DEFAULTS, the same for every run',
     ceilingRecordsPerSec: ceilingStats,
+    sameDecoderRecordsPerSec: sameDecoderStats,
     bareKafkajsRecordsPerSec: jsonStats, // the JSON-parsing consumer (the name older results used)
     sabreRecordsPerSec: sabreStats,
     wallMsIncludingGroupJoin: {
-      ceiling: ceilingRuns.map((x) => Math.round(x.wallMs)), bare: jsonRuns.map((x) => Math.round(x.wallMs)), sabre: sabreRuns.map((x) => Math.round(x.wallMs)),
+      ceiling: ceilingRuns.map((x) => Math.round(x.wallMs)), sameDecoder: sameDecoderRuns.map((x) => Math.round(x.wallMs)),
+      bare: jsonRuns.map((x) => Math.round(x.wallMs)), sabre: sabreRuns.map((x) => Math.round(x.wallMs)),
     },
     windowsFired: sabreRuns[0]?.results,
     // Where the time goes (median over runs): the main thread runs kafkajs and, in Sabre, the source (value scan, key hash, frame write).
     mainBusyUsPerRecord: {
-      ceiling: median(ceilingRuns.map((x) => x.mainBusyUsPerRecord)), json: median(jsonRuns.map((x) => x.mainBusyUsPerRecord)),
-      sabre: median(sabreRuns.map((x) => x.mainBusyUsPerRecord)),
+      ceiling: median(ceilingRuns.map((x) => x.mainBusyUsPerRecord)), sameDecoder: median(sameDecoderRuns.map((x) => x.mainBusyUsPerRecord)),
+      json: median(jsonRuns.map((x) => x.mainBusyUsPerRecord)), sabre: median(sabreRuns.map((x) => x.mainBusyUsPerRecord)),
     },
     cpuUsPerRecord: {
-      ceiling: median(ceilingRuns.map((x) => x.cpuUsPerRecord)), json: median(jsonRuns.map((x) => x.cpuUsPerRecord)),
-      sabre: median(sabreRuns.map((x) => x.cpuUsPerRecord)),
+      ceiling: median(ceilingRuns.map((x) => x.cpuUsPerRecord)), sameDecoder: median(sameDecoderRuns.map((x) => x.cpuUsPerRecord)),
+      json: median(jsonRuns.map((x) => x.cpuUsPerRecord)), sabre: median(sabreRuns.map((x) => x.cpuUsPerRecord)),
     },
     ratioVsCeiling: sabreStats.median / ceilingStats.median,
+    ratioVsSameDecoder: sabreStats.median / sameDecoderStats.median,
+    pairRatiosVsSameDecoder: perRound(sameDecoderRuns),
     ratio: sabreStats.median / jsonStats.median, // vs the JSON-parsing consumer
     pairRatiosVsCeiling: perRound(ceilingRuns),
     pairRatiosVsJson: perRound(jsonRuns),
