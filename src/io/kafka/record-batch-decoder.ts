@@ -93,19 +93,29 @@ function varint(b: Uint8Array): number {
 
 const EMPTY_HEADERS_AT = -1;
 
+/** What the records of one fetched batch share. */
+class BatchShared {
+  constructor(
+    /** The bytes the records lie in: the fetch response's, or a decompressed batch's. */
+    readonly bytes: Buffer,
+    readonly context: BatchContext,
+    readonly baseOffset: number,
+    readonly baseTimestamp: number,
+  ) {}
+}
+
 /**
  * One record of a fetched batch. Reads like kafkajs's message object
  * (offset, timestamp, key, value, headers, attributes, magicByte,
- * isControlRecord, batchContext), but holds only numbers and a reference to
- * the batch's bytes; the Buffers and strings are made when asked for.
+ * isControlRecord, batchContext), but holds only small integers (deltas and
+ * positions, no boxed doubles) and a reference to what its batch shares;
+ * the Buffers and strings are made when asked for.
  */
 export class RecordView {
   constructor(
-    /** The bytes the record lies in: the fetch response's, or a decompressed batch's. */
-    readonly bytes: Buffer,
-    readonly batchContext: BatchContext,
-    readonly offsetNumber: number,
-    readonly timestampNumber: number,
+    private readonly batch: BatchShared,
+    private readonly offsetDelta: number,
+    private readonly timestampDelta: number,
     readonly attributes: number,
     /** The key is bytes[keyStart, keyStart + keyLength); keyLength -1: no key. */
     readonly keyStart: number,
@@ -116,36 +126,49 @@ export class RecordView {
     private readonly headersAt: number,
   ) {}
 
+  /** The bytes the record lies in (key and value are ranges of them). */
+  get bytes(): Buffer {
+    return this.batch.bytes;
+  }
+
+  get batchContext(): BatchContext {
+    return this.batch.context;
+  }
+
+  get offsetNumber(): number {
+    return this.batch.baseOffset + this.offsetDelta;
+  }
+
   get offset(): string {
-    return String(this.offsetNumber);
+    return String(this.batch.baseOffset + this.offsetDelta);
   }
 
   get timestamp(): string {
-    const c = this.batchContext;
-    return c.timestampType === LOG_APPEND_TIME && c.maxTimestamp ? c.maxTimestamp : String(this.timestampNumber);
+    const c = this.batch.context;
+    return c.timestampType === LOG_APPEND_TIME && c.maxTimestamp ? c.maxTimestamp : String(this.batch.baseTimestamp + this.timestampDelta);
   }
 
   get key(): Buffer | null {
-    return this.keyLength < 0 ? null : this.bytes.subarray(this.keyStart, this.keyStart + this.keyLength);
+    return this.keyLength < 0 ? null : this.batch.bytes.subarray(this.keyStart, this.keyStart + this.keyLength);
   }
 
   get value(): Buffer | null {
-    return this.valueLength < 0 ? null : this.bytes.subarray(this.valueStart, this.valueStart + this.valueLength);
+    return this.valueLength < 0 ? null : this.batch.bytes.subarray(this.valueStart, this.valueStart + this.valueLength);
   }
 
   get magicByte(): number {
-    return this.batchContext.magicByte;
+    return this.batch.context.magicByte;
   }
 
   get isControlRecord(): boolean {
-    return this.batchContext.isControlBatch;
+    return this.batch.context.isControlBatch;
   }
 
   /** As kafkajs: one entry per header key; a key given more than once maps to an array of its values. */
   get headers(): Headers {
     const out: Headers = {};
     if (this.headersAt === EMPTY_HEADERS_AT) return out;
-    const b = this.bytes;
+    const b = this.batch.bytes;
     at = this.headersAt;
     const count = varint(b);
     for (let i = 0; i < count; i++) {
@@ -165,6 +188,7 @@ export class RecordView {
 /** Decode `count` records starting at `at` in `b` (kafkajs's Record v0 layout, each prefixed by its length). */
 function decodeRecords(b: Buffer, count: number, end: number, context: BatchContext, baseOffset: number, baseTimestamp: number): RecordView[] {
   const records = new Array<RecordView>(count);
+  const shared = new BatchShared(b, context, baseOffset, baseTimestamp);
   for (let i = 0; i < count; i++) {
     const length = varint(b);
     const recordEnd = at + length;
@@ -179,7 +203,7 @@ function decodeRecords(b: Buffer, count: number, end: number, context: BatchCont
     const valueStart = at;
     if (valueLength > 0) at += valueLength;
     const headersAt = b[at] === 0 ? EMPTY_HEADERS_AT : at;
-    records[i] = new RecordView(b, context, baseOffset + offsetDelta, baseTimestamp + timestampDelta, attributes,
+    records[i] = new RecordView(shared, offsetDelta, timestampDelta, attributes,
       keyStart, keyLength, valueStart, valueLength, headersAt);
     at = recordEnd;
   }
