@@ -33,6 +33,8 @@ describeKafka('Kafka source → Sabre: window results equal the single-threaded 
     });
     await engine.start();
     const source = kafkaSourceOf(engine);
+    // The records go through Sabre's record batch decoder (RecordViews read in place), and the stats say so.
+    expect(engine.snapshot().sources.find((x) => x.name === `kafka:${topic}` && x.readsWith)?.readsWith).toBe("Sabre's record batch decoder");
     await until(() => engine.snapshot().recordsIn >= SPEC.count, '200k records in', 90_000);
     const summary = await engine.stop();
     await source.closed;

@@ -41,7 +41,7 @@ async function runOnce(raw: RawOptions): Promise<number> {
   if (restoredFrom !== undefined) process.stderr.write(`[sabre] restored from checkpoint ${restoredFrom} in ${o.checkpointDir}\n`);
   process.stderr.write(`[sabre] ${o.source} → ${formatWindow(o.window)} [${o.aggregates.join(',')}] → ${o.sink}; `
     + `partitions=${o.partitions} workers=${o.workers} key-groups=${o.keyGroups} ring=${o.ringSize}B\n`);
-  for (const src of engine.snapshot().sources) if (src.readsWith) process.stderr.write(`[sabre] ${src.name} reads ${src.readsWith}\n`);
+  for (const src of engine.snapshot().sources) if (src.readsWith) process.stderr.write(`[sabre] ${src.name} reads with ${src.readsWith}\n`);
   if (engine.httpPort !== undefined) {
     const uws = detectUws();
     process.stderr.write(`[sabre] dashboard http://${o.httpHost}:${engine.httpPort}/  metrics /metrics  stats /api/stats; `

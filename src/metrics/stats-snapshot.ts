@@ -120,7 +120,7 @@ export interface SourceStats {
   records: number;
   pauses: number;
   pausedSeconds: number;
-  /** How the source reads (the Kafka source: "kafka record batches: sabre decoder" or "…: kafkajs decoder"). */
+  /** How the source reads (the Kafka source: "Sabre's record batch decoder" or "kafkajs's own record decoder"). */
   readsWith?: string;
 }
 

@@ -77,7 +77,7 @@ export class KafkaSource implements Source {
   kafkaPauses = 0;
   readonly offsets = new OffsetTracker();
   /** Which record batch decoder kafkajs reads with in this process (record-batch-decoder.ts). */
-  readonly readsWith = `kafka record batches: ${kafkaDecoder} decoder`;
+  readonly readsWith = kafkaDecoder === 'sabre' ? "Sabre's record batch decoder" : "kafkajs's own record decoder";
   /** Settles when stop() has committed and left the group. */
   readonly closed: Promise<void>;
 
