@@ -450,7 +450,7 @@ w('## Reproduce', '', '```sh', 'npm ci && npm run build', 'scripts/build-native.
   'node dist/bench/checkpoint.js                        # bench:checkpoint, ≈ 7 min: throughput, latency at 500k rec/s, pauses, state size',
   'node dist/bench/sabre-bench.js ring-1p1c ring-ping-pong keys',
   'node dist/bench/sabre-bench.js record-size                # generator keys padded to 32 B … 1 KiB (--key-bytes)',
-  'KAFKA_BROKERS=127.0.0.1:9092 node dist/bench/kafka.js  # bench:kafka, ≈ 2 min (+ ≈ 1 min to produce): 5 rounds of ceiling, JSON and Sabre consumers (without KAFKA_BROKERS it starts the local broker)',
+  'KAFKA_BROKERS=127.0.0.1:9092 node dist/bench/kafka.js  # bench:kafka, ≈ 2 min (+ ≈ 1 min to produce): 5 rounds of stock-kafkajs ceiling, same-decoder, JSON and Sabre consumers, each its own process (without KAFKA_BROKERS it starts the local broker)',
   'node dist/bench/ingest.js                            # bench:ingest, ≈ 45 s: HTTP (in-repo client, then wrk if installed), WS flatbuffers, WS NDJSON; run it 3 times',
   'node scripts/bench-report.mjs                        # → docs/BENCHMARKS.md, docs/bench/*.svg', '```', '',
   'Any scenario takes `--smoke` (seconds, one repetition; ignored by this report) and `--repeat N`; `node dist/bench/sabre-bench.js help` lists each one\'s flags.', '');
