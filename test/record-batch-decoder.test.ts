@@ -116,6 +116,32 @@ describe('Sabre record batch decoder', () => {
     expect(await names(stock.batchDecoder)).toBe('KafkaJSPartialMessageError');
   });
 
+  it('refuses corrupt batches with a clear error instead of views past their bytes', async () => {
+    const records = [0, 1, 2].map((i) => ({ key: Buffer.from('k'), value: Buffer.from('v'), headers: {}, offsetDelta: i, timestampDelta: i }));
+    const good = await batchBytes(records);
+    // Records start at 61 (57 bytes of batch header, then the int32 count); the first one's key length varint is at 65.
+    const hugeCount = Buffer.from(good);
+    hugeCount.writeInt32BE(1_000_000, 57);
+    await expect(decodeAll(ours.batchDecoder, hugeCount)).rejects.toThrow(/1000000 records in .* bytes \(corrupt batch\)/);
+    const longKey = Buffer.from(good);
+    expect(longKey[65]).toBe(2); // zigzag(1): the key 'k'
+    longKey[65] = 126; // zigzag(63): past the record
+    await expect(decodeAll(ours.batchDecoder, longKey)).rejects.toThrow(/record 0's key or value runs past the record \(corrupt batch\)/);
+    // Any damage to the records either fails like that or yields views inside the bytes.
+    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 61, max: good.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), async (flips) => {
+      const bad = Buffer.from(good);
+      for (const [i, v] of flips) bad[i] = v;
+      const views = await decodeAll(ours.batchDecoder, bad).catch((e: Error) => {
+        expect(e.message).toMatch(/corrupt batch/);
+        return [];
+      });
+      for (const v of views as RecordView[]) {
+        expect(v.keyStart + Math.max(0, v.keyLength)).toBeLessThanOrEqual(v.bytes.length);
+        expect(v.valueStart + Math.max(0, v.valueLength)).toBeLessThanOrEqual(v.bytes.length);
+      }
+    }), { numRuns: 300 });
+  });
+
   it('builds Batches that keep the same messages: fetched-offset filter, control records, aborted transactions', async () => {
     const recs = (n: number, key?: Buffer): Rec[] => Array.from({ length: n }, (_, i) => ({ key: key ?? Buffer.from(`k${i}`), value: Buffer.from(`v${i}`), headers: {}, offsetDelta: i, timestampDelta: i }));
     // Offsets 100-104 (transactional, producer 4242), 105 a control record (the abort marker), 106-108 plain.

@@ -186,13 +186,22 @@ export class RecordView {
 }
 
 /** Decode `count` records starting at `at` in `b` (kafkajs's Record v0 layout, each prefixed by its length). */
+/** The smallest record: a length, attributes, two deltas, key and value lengths and a header count of one byte each. */
+const MIN_RECORD_BYTES = 7;
+
+function corrupt(context: BatchContext, what: string): Error {
+  return new Error(`Kafka record batch at offset ${context.firstOffset}: ${what} (corrupt batch)`);
+}
+
 function decodeRecords(b: Buffer, count: number, end: number, context: BatchContext, baseOffset: number, baseTimestamp: number): RecordView[] {
+  // A count no batch of this size can hold is refused before it sizes an array.
+  if (count > (end - at) / MIN_RECORD_BYTES) throw corrupt(context, `${count} records in ${end - at} bytes`);
   const records = new Array<RecordView>(count);
   const shared = new BatchShared(b, context, baseOffset, baseTimestamp);
   for (let i = 0; i < count; i++) {
     const length = varint(b);
     const recordEnd = at + length;
-    if (recordEnd > end || length < 0) throw new Error(`record ${i} of a batch at offset ${context.firstOffset} runs past its batch`);
+    if (recordEnd > end || length < 0) throw corrupt(context, `record ${i} runs past its batch`);
     const attributes = b[at++]!;
     const timestampDelta = varint(b);
     const offsetDelta = varint(b);
@@ -202,6 +211,8 @@ function decodeRecords(b: Buffer, count: number, end: number, context: BatchCont
     const valueLength = varint(b);
     const valueStart = at;
     if (valueLength > 0) at += valueLength;
+    // The header count is the record's last field: key and value must leave room for it.
+    if (at >= recordEnd || keyLength < -1 || valueLength < -1) throw corrupt(context, `record ${i}'s key or value runs past the record`);
     const headersAt = b[at] === 0 ? EMPTY_HEADERS_AT : at;
     records[i] = new RecordView(shared, offsetDelta, timestampDelta, attributes,
       keyStart, keyLength, valueStart, valueLength, headersAt);
