@@ -302,7 +302,7 @@ export class Engine {
       this.hub = new MetricsHub({
         counters: this.counters,
         ringOccupancy: () => this.rings.map((r) => r.occupancy()),
-        sources: () => this.sources.map(sourceStats),
+        sources: () => sourcesStats(this.sources),
         mainCounts: () => ({ deadLetter: this.deadLetters, rejected: this.sources.reduce((a, x) => a + ((x as IngestPort).rejected ?? 0), 0) }),
       }).start();
       this.hub.attach(this.pool.piscina);
@@ -502,7 +502,7 @@ export class Engine {
       results: this.drain?.resultLines ?? 0,
       late: this.drain?.lateLines ?? 0,
       deadLetter: this.deadLetters,
-      sources: this.sources.map(sourceStats),
+      sources: sourcesStats(this.sources),
       ringOccupancy: this.rings.map((r) => r.occupancy()),
       elapsedMs: wallNow() - this.startedAt,
     };
@@ -683,6 +683,27 @@ function workerError(w: number, e: unknown): SabreError {
 function chkDirIds(dir: string): number[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).map((f) => /^chk-(\d+)$/.exec(f)).filter((m) => m !== null).map((m) => Number(m![1]));
+}
+
+/**
+ * One entry per source name: the Kafka source counts its records on the
+ * ingest port it writes through, which has its name, and says how it reads.
+ */
+function sourcesStats(sources: readonly Source[]): SourceStats[] {
+  const byName = new Map<string, SourceStats>();
+  for (const s of sources) {
+    const x = sourceStats(s);
+    const seen = byName.get(x.name);
+    if (seen === undefined) {
+      byName.set(x.name, x);
+      continue;
+    }
+    seen.records += x.records;
+    seen.pauses += x.pauses;
+    seen.pausedSeconds += x.pausedSeconds;
+    if (x.readsWith) seen.readsWith = x.readsWith;
+  }
+  return [...byName.values()];
 }
 
 function sourceStats(s: Source): SourceStats {

@@ -41,6 +41,10 @@ describeKafka('Kafka source → Sabre: window results equal the single-threaded 
 
     expect(summary.recordsIn).toBe(SPEC.count);
     expect(summary.recordsProcessed).toBe(SPEC.count);
+    // One stats entry for the source (its ingest port's counts and how it reads).
+    expect(summary.sources.filter((x) => x.name === `kafka:${topic}`)).toEqual([
+      expect.objectContaining({ records: SPEC.count, readsWith: "Sabre's record batch decoder" }),
+    ]);
     expect(summary.deadLetter).toBe(0);
     expect(summary.late).toBe(0);
     expect(source.duplicates).toBe(0);

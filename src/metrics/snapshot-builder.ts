@@ -94,7 +94,7 @@ export function buildSnapshot(inputs: SnapshotInputs, hub: MetricsHub, now: numb
     partitions,
     workers,
     sources: (inputs.sources?.() ?? []).map((s) => ({
-      name: s.name, records: s.records, pauses: s.pauses, pausedSeconds: s.pausedSeconds,
+      name: s.name, records: s.records, pauses: s.pauses, pausedSeconds: s.pausedSeconds, ...(s.readsWith ? { readsWith: s.readsWith } : {}),
     })),
     latency: {
       unit: 'us', stages,

@@ -66,8 +66,8 @@ export const SHARED_GROUP_GRACE_MS = 2 * KAFKA_DEFAULTS.sessionTimeout;
  */
 export class KafkaSource implements Source {
   readonly name: string;
-  // Records, ring waits and paused time are counted on the ingest port (one
-  // source entry in the stats); these stay 0 so the summary does not count them twice.
+  // Records, ring waits and paused time are counted on the ingest port of the
+  // same name, which the stats merge with this one into one entry; these stay 0.
   records = 0;
   pauses = 0;
   pausedMs = 0;

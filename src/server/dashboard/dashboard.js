@@ -280,7 +280,9 @@
     }
     for (const x of s.sources) {
       const tr = el('tr', { 'data-testid': `source-${x.name}` });
-      tr.append(el('td', null, x.name), el('td', null, fmtInt(x.records)),
+      // readsWith: how the source reads (the Kafka source: which record batch decoder is in use).
+      const name = x.readsWith ? el('td', { title: x.readsWith }, `${x.name} (${x.readsWith})`) : el('td', null, x.name);
+      tr.append(name, el('td', null, fmtInt(x.records)),
         el('td', { 'data-testid': `source-${x.name}-pauses`, 'data-value': String(x.pauses) }, fmtInt(x.pauses)),
         el('td', { 'data-testid': `source-${x.name}-paused`, 'data-value': String(x.pausedSeconds) }, x.pausedSeconds.toFixed(3)));
       body.append(tr);
