@@ -6,15 +6,19 @@
 // Why: kafkajs builds each record with a Decoder object, a Buffer per record,
 // key and value, a headers object, and offset and timestamp strings made
 // through its Long class (parse the batch's base offset from a string, add,
-// print) — three Long parses per record with the batch's offset filter. On
-// this VM that was about half of what a bare kafkajs consumer spends per
-// record, a third of it in garbage collection (docs/INGEST.md, Kafka).
+// print) — three Long parses per record with the batch's offset filter, and
+// a third of its time collecting that garbage. On the project's 2-vCPU VM a
+// bare consumer's main thread spent 1.1–1.5 µs per record with kafkajs's
+// decoder and 0.17–0.31 µs with this one (docs/BENCHMARKS.md, Kafka).
 //
-// What: one small RecordView per record, holding numbers and the batch's
-// bytes: offset, timestamp, key, value and headers are made on access, with
-// the same values kafkajs gives (strings, Buffers, the same headers object).
-// Sabre's source reads the key and value in place (keyStart/valueStart) and
-// never asks for the Buffers. The batch's offset filter compares numbers.
+// What: one small RecordView per record, holding small integers (deltas,
+// positions) and a reference to what its batch shares (bytes, context, base
+// offset and timestamp): offset, timestamp, key, value and headers are made
+// on access, with the values kafkajs gives (strings, Buffers, the same
+// headers object). Sabre's source reads the key and value in place
+// (keyStart/valueStart) and never asks for the Buffers. The batch's offset
+// filter compares numbers. A batch that is corrupt (a record count or a key
+// or value its bytes cannot hold) fails with an error that says so.
 //
 // Limits (each falls back to kafkajs's own decoder, per batch):
 // - a base offset or timestamp beyond what a double holds exactly;
