@@ -1,3 +1,4 @@
+import type { SourceStats } from './metrics/stats-snapshot.js';
 import { availableParallelism, cpus } from 'node:os';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -46,14 +47,7 @@ export interface EngineOptions extends RawOptions {
   workerExecArgv?: string[];
 }
 
-export interface SourceStats {
-  name: string;
-  records: number;
-  pauses: number;
-  pausedSeconds: number;
-  /** Source.readsWith: e.g. which Kafka record batch decoder. */
-  readsWith?: string;
-}
+export type { SourceStats } from './metrics/stats-snapshot.js';
 
 export interface RunSummary {
   recordsIn: number;

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import * as flatbuffers from 'flatbuffers';
 import { createEngine, type WindowResult } from '../dist/src/index.js';
 import { Record as FbRecord } from '../dist/src/codec/generated/sabre/fb/record.js';
-import { createAdmin, createKafka, createProducer, ensureTopic, type Message } from '../dist/src/io/kafka/kafka-client.js';
+import { createKafka, createProducer, type Message } from '../dist/src/io/kafka/kafka-client.js';
 import { sendUntilAcked } from '../dist/src/io/kafka/send-retry.js';
 import { tmpDir } from './helpers/engine-run.js';
-import { NO_IDLE, brokers, describeKafka, groupOffsets, kafkaSourceOf, unique, until } from './helpers/kafka-env.js';
+import { NO_IDLE, brokers, createTopic, describeKafka, groupOffsets, kafkaSourceOf, unique, until } from './helpers/kafka-env.js';
 
 const T = 1_700_000_000_000;
 
@@ -17,10 +17,7 @@ const T = 1_700_000_000_000;
  */
 async function produce(topic: string, messages: Message[]): Promise<void> {
   const kafka = createKafka(brokers);
-  const admin = createAdmin(kafka);
-  await admin.connect();
-  await ensureTopic(admin, topic, 2);
-  await admin.disconnect();
+  await createTopic(kafka, topic, 2);
   const producer = createProducer(kafka);
   await producer.connect();
   try {

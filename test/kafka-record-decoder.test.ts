@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { createAdmin, createKafka, createProducer, ensureTopic } from '../dist/src/io/kafka/kafka-client.js';
-import { brokers, describeKafka, unique } from './helpers/kafka-env.js';
+import { createKafka, createProducer } from '../dist/src/io/kafka/kafka-client.js';
+import { brokers, createTopic, describeKafka, unique } from './helpers/kafka-env.js';
 
 // Sabre's record batch decoder against kafkajs's own, on what a real broker
 // serves: the same topic is read by two processes, one with each decoder
@@ -31,10 +31,7 @@ describeKafka('record batch decoder on a real broker', () => {
   it('reads gzip, headers, keyless, tombstones and transactions exactly like kafkajs', async () => {
     const topic = unique('decoder');
     const kafka = createKafka(brokers, 'decoder-test');
-    const admin = createAdmin(kafka);
-    await admin.connect();
-    await ensureTopic(admin, topic, 2);
-    await admin.disconnect();
+    await createTopic(kafka, topic, 2);
 
     const producer = createProducer(kafka);
     await producer.connect();

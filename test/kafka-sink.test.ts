@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { createEngine, murmur2, toPositive, type EngineOptions } from '../dist/src/index.js';
 import { KafkaSink, SINK_DEFAULTS } from '../dist/src/io/kafka/kafka-sink.js';
 import { WindowResultEncoder, decodeWindowResult } from '../dist/src/io/kafka/window-result-codec.js';
-import { createAdmin, createKafka, createProducer, ensureTopic } from '../dist/src/io/kafka/kafka-client.js';
+import { createKafka, createProducer } from '../dist/src/io/kafka/kafka-client.js';
 import { tmpDir } from './helpers/engine-run.js';
-import { brokers, describeKafka, readTopic, unique } from './helpers/kafka-env.js';
+import { brokers, createTopic, describeKafka, readTopic, unique } from './helpers/kafka-env.js';
 
 const JOB: EngineOptions = {
   source: 'generator', count: 30_000, keys: 200, eventsPerMs: 10, window: 'tumbling:500ms', partitions: 4, workers: 2,
@@ -61,10 +61,7 @@ describeKafka('Kafka sink', () => {
   it('backpressure: write() returns false above the in-flight bound, drained() resolves below it, every line lands', async () => {
     const topic = unique('sink-bp');
     const kafka = createKafka(brokers);
-    const admin = createAdmin(kafka);
-    await admin.connect();
-    await ensureTopic(admin, topic, 8);
-    await admin.disconnect();
+    await createTopic(kafka, topic, 8);
     const producer = createProducer(kafka);
     await producer.connect();
     const limit = 64 << 10;

@@ -41,6 +41,17 @@ export interface TradeSpec {
   format?: 'json' | 'flatbuffers';
 }
 
+/** Create `topic` with `partitions` partitions unless it exists, and wait for its leaders. */
+export async function createTopic(kafka: ReturnType<typeof createKafka>, topic: string, partitions: number): Promise<void> {
+  const admin = createAdmin(kafka);
+  await admin.connect();
+  try {
+    await ensureTopic(admin, topic, partitions);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /**
  * Produce records [from, to) of the generator sequence to `topic` (created
  * with 8 partitions if missing), keyed by record key, `perSend` per send,
@@ -48,10 +59,7 @@ export interface TradeSpec {
  */
 export async function produceTrades(topic: string, spec: TradeSpec, range: { from?: number; to?: number; perSend?: number; pauseMs?: number } = {}): Promise<void> {
   const kafka = createKafka(brokers, 'sabre-test-producer');
-  const admin = createAdmin(kafka);
-  await admin.connect();
-  await ensureTopic(admin, topic, 8);
-  await admin.disconnect();
+  await createTopic(kafka, topic, 8);
   const producer = createProducer(kafka);
   await producer.connect();
   const gen = new TradeMessages({ kind: 'trades', seed: spec.seed, keys: spec.keys, disorder: spec.disorder, eventsPerMs: spec.eventsPerMs,
