@@ -212,7 +212,7 @@ export class Engine {
     this.rings = Array.from({ length: o.partitions },
       (_, p) => RingBuffer.create(o.ringSize, workerBells[partitioner.workerOfPartition(p)]!, this.bell));
     this.outRings = workerBells.map((wb) => RingBuffer.create(o.outRingSize, this.bell, wb));
-    this.writer = new PartitionedWriter(this.rings, partitioner, this.counters, o.maxBatch);
+    this.writer = new PartitionedWriter(this.rings, partitioner, this.counters, o.maxBatch, o.maxFutureSkew > 0 ? o.maxFutureSkew : Infinity);
     this.sentWatermark = new Float64Array(o.partitions).fill(-Infinity);
     this.drain = new OutDrain(this.outRings, o.aggregates, userAgg?.name, this.sink, this.lateSink, needsLines(this.sink));
     this.drain.callbacks.push(...this.callbacks);
@@ -409,6 +409,12 @@ export class Engine {
     if (r === WRITE_TOO_LARGE) {
       this.deadLetter(safeJson(record), 'too-large', 'the record does not fit in a ring frame', 'api');
       throw Object.assign(new SabreError('ERR_RECORD_TOO_LARGE', 'the record does not fit in a ring frame; raise --ring-size'), { reason: 'too-large' });
+    }
+    if (r < WRITE_OK) {
+      // An event time out of range or too far ahead: refused like a record extract() declines.
+      const why = this.writer.rejection(r)!;
+      this.deadLetter(safeJson(record), why.fault, why.detail, 'api');
+      throw Object.assign(new SabreError('ERR_BAD_RECORD', `${why.fault}: ${why.detail}`), { reason: why.fault });
     }
     if (r === WRITE_OK) {
       this.api.records++;

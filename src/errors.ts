@@ -62,6 +62,8 @@ export type RecordFault =
   | 'not-an-object'
   | 'missing-key'
   | 'bad-time'
+  /** A valid event time more than --max-future-skew ahead of the wall clock when the record arrived. */
+  | 'future-time'
   | 'bad-value'
   | 'too-large'
   | 'bad-flatbuffer'

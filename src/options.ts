@@ -45,6 +45,10 @@ export const OPTION_SPECS = {
   allowedLateness: { kind: 'duration', default: '0', help: 'late records within this update fired windows ("late" firings)' },
   idleTimeout: { kind: 'duration', default: '5s', help: 'a partition without records this long stops holding windows back' },
   earlyFire: { kind: 'duration', default: '0', help: 'fire open windows every D of processing time as "early" (0 = off)' },
+  maxFutureSkew: {
+    kind: 'duration', default: '0',
+    help: 'dead-letter records (future-time) whose event time is more than D ahead of the wall clock (0 = off)',
+  },
   lateOutput: { kind: 'string', default: 'stderr', help: 'records beyond allowed lateness: stderr | file:PATH | null' },
   deadLetter: { kind: 'string', default: 'stderr', help: 'rejected input with its reason: stderr | file:PATH | null' },
   partitions: { kind: 'int', default: 4, min: 1, max: 4096, help: 'rings (P); key groups are spread over them' },
@@ -111,6 +115,8 @@ export interface ResolvedOptions {
   readonly allowedLateness: number;
   readonly idleTimeout: number;
   readonly earlyFire: number;
+  /** ms; 0 = off. */
+  readonly maxFutureSkew: number;
   readonly lateOutput: string;
   readonly deadLetter: string;
   readonly partitions: number;

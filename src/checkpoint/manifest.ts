@@ -20,7 +20,7 @@ export interface Manifest {
   id: number;
   completedAt: string;
   durationMs: number;
-  /** Hash of the options that shape state; restore refuses another job's checkpoints unless asked by path. */
+  /** Hash of the options that shape state (jobFingerprint); restore refuses another job's checkpoints, however asked. */
   job: string;
   keyGroups: number;
   partitions: number;
@@ -128,6 +128,7 @@ export function findRestorePoint(o: ResolvedOptions, newest = Infinity): Restore
         + '(give a complete checkpoint: its chk-<id> directory or manifest.json, or latest)');
     }
     const v = loadVerified(p);
+    refuseAnotherJob(o, v.manifest, `--restore ${o.restore}`);
     if (v.manifest.id > newest) {
       throw new SabreError('ERR_INVALID_OPTION', `--restore ${o.restore}: the results of checkpoint ${v.manifest.id} were never committed `
         + `to ${o.sink} (its transaction was aborted; the last committed is checkpoint ${newest}): restore that one or an older one`);
@@ -139,17 +140,12 @@ export function findRestorePoint(o: ResolvedOptions, newest = Infinity): Restore
     return undefined;
   }
   const skipped: string[] = [];
-  const job = jobFingerprint(o);
   for (const id of listCheckpoints(dir)) {
     if (id > newest) continue;
     const path = join(checkpointPath(dir, id), MANIFEST);
     try {
       const v = loadVerified(path);
-      if (v.manifest.job !== job) {
-        if (o.restore === 'latest') return { ...v, skipped };
-        throw new SabreError('ERR_INVALID_OPTION',
-          `${dir} holds checkpoints of another job (${v.manifest.job}, this one is ${job}): use another --checkpoint-dir, or --restore ${path} to restore it anyway`);
-      }
+      refuseAnotherJob(o, v.manifest, o.restore === 'latest' ? `--restore latest: ${dir}` : dir!);
       return { ...v, skipped };
     } catch (e) {
       if ((e as SabreError).code !== 'ERR_CHECKPOINT_CORRUPT') throw e;
@@ -164,6 +160,20 @@ export function findRestorePoint(o: ResolvedOptions, newest = Infinity): Restore
     process.stderr.write(`[sabre] no usable checkpoint in ${dir}, starting from the beginning: ${skipped.join('; ')}\n`);
   }
   return undefined;
+}
+
+/**
+ * A checkpoint of another job (another window, aggregates, bounds, key
+ * groups, fields or source: see jobFingerprint) is refused however it was
+ * asked for — automatically, `--restore latest` or `--restore PATH`: its
+ * state would be read as this job's, and the output would mix both jobs.
+ */
+function refuseAnotherJob(o: ResolvedOptions, m: Manifest, what: string): void {
+  const job = jobFingerprint(o);
+  if (m.job === job) return;
+  throw new SabreError('ERR_INVALID_OPTION', `${what}: checkpoint ${m.id} is of another job (${m.job}; this one is ${job}: `
+    + 'the window, aggregates, bounds, key groups, fields or source differ): run with the options it was taken with, '
+    + 'or use another --checkpoint-dir');
 }
 
 /** Keep the newest `retained` complete checkpoints; remove older ones and abandoned (manifest-less) ones below the newest. */

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { PartitionedWriter } from '../partition/partitioned-writer.js';
-import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK, WRITE_TOO_LARGE } from '../partition/partitioned-writer.js';
+import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK } from '../partition/partitioned-writer.js';
 import type { RecordFault } from '../errors.js';
 import { RecordFields } from './record-fields.js';
 import { JsonFieldScanner } from './json-field-scanner.js';
@@ -188,7 +188,7 @@ export class IngestPort implements Source {
   }
 
   private keyedOutcome(r: number, raw: () => string, where: () => string): number {
-    return this.outcome(r, raw, r === WRITE_TOO_LARGE ? where() : '');
+    return this.outcome(r, raw, r < WRITE_OK ? where() : '');
   }
 
   private outcome(r: number, raw: () => string, where: string): number {
@@ -196,7 +196,11 @@ export class IngestPort implements Source {
       this.records++;
       return INGEST_OK;
     }
-    if (r === WRITE_TOO_LARGE) return this.reject(raw(), 'too-large', 'the record does not fit in a ring frame; raise --ring-size', where);
+    // Refused by the writer (too large, event time out of range or too far ahead): dead-lettered with its reason.
+    if (r < WRITE_OK) {
+      const why = this.writer.rejection(r)!;
+      return this.reject(raw(), why.fault, why.detail, where);
+    }
     return r;
   }
 }

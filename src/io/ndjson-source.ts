@@ -152,9 +152,11 @@ export class NdjsonSource implements Source {
       this.records++;
       return -1;
     }
-    if (r === WRITE_TOO_LARGE) {
+    if (r < WRITE_OK) {
+      // Refused (too large, or an event time out of range or too far ahead): dead-lettered, not retried.
       const text = this.pendingInPlace ? this.pendingBytes.toString('utf8', this.pendingStart, this.pendingEnd) : this.pendingLine;
-      ctx.deadLetter(text, 'too-large', 'the key does not fit in a ring frame; raise --ring-size', `${this.name}:${this.lines}`);
+      const why = r === WRITE_TOO_LARGE ? { fault: 'too-large' as const, detail: 'the key does not fit in a ring frame; raise --ring-size' } : w.rejection(r)!;
+      ctx.deadLetter(text, why.fault, why.detail, `${this.name}:${this.lines}`);
       return -1;
     }
     return r;

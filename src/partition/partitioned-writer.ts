@@ -5,10 +5,16 @@ import { TIME_AT, VALUE_AT, encodeUtf8, recordBodyBytes, utf8Length, writeKeyByt
 import { murmur2 } from './murmur2.js';
 import type { Partitioner } from './partitioner.js';
 import { Counters, P_RECORDS_IN } from '../metrics/counters.js';
+import { badTimeDetail, futureTimeDetail, isEventTime } from '../time/event-time-range.js';
+import type { RecordFault } from '../errors.js';
 
 /** writeX() results other than a full partition's index. */
 export const WRITE_OK = -1;
 export const WRITE_TOO_LARGE = -2;
+/** The event time is outside the range of src/time/event-time-range.ts (dead-letter reason `bad-time`). */
+export const WRITE_BAD_TIME = -3;
+/** The event time is more than --max-future-skew ahead of the ingest time (dead-letter reason `future-time`). */
+export const WRITE_FUTURE_TIME = -4;
 
 /**
  * Slots of PartitionedWriter.io: a record's doubles are handed over in this
@@ -57,16 +63,30 @@ export class PartitionedWriter {
   /** The next record's event time, value and ingest time (IO_*), for writePrepared. */
   readonly io = new Float64Array([0, 0, 0, -Infinity]);
 
+  /**
+   * `maxFutureSkew`: records whose event time is more than this many ms after
+   * their ingest time (the wall clock when they arrived) are refused (--max-future-skew; Infinity = off).
+   */
   constructor(readonly rings: RingBuffer[], readonly partitioner: Partitioner, private readonly counters: Counters,
-    private readonly maxBatch: number) {
+    private readonly maxBatch: number, private readonly maxFutureSkew = Infinity) {
     this.dirty = new Int32Array(rings.length);
     this.isDirty = new Uint8Array(rings.length);
     this.lastWrite = new Float64Array(rings.length);
     this.recordsIn = rings.map((_, p) => counters.p(p, P_RECORDS_IN));
   }
 
-  /** Write a record whose key is a string. Returns WRITE_OK, WRITE_TOO_LARGE or the full partition. */
+  /**
+   * Write a record whose key is a string. Returns WRITE_OK, the full
+   * partition, or a refusal the caller dead-letters: WRITE_TOO_LARGE,
+   * WRITE_BAD_TIME, WRITE_FUTURE_TIME (see rejection()).
+   */
   writeRecord(key: string, eventTime: number, value: number, ingest: number): number {
+    const io = this.io;
+    io[IO_TIME] = eventTime;
+    io[IO_VALUE] = value;
+    io[IO_INGEST] = ingest;
+    const t = this.timeCheck();
+    if (t !== WRITE_OK) return t;
     const len = utf8Length(key);
     if (len > this.scratch.length) {
       if (len > this.rings[0]!.maxFrameBytes) return WRITE_TOO_LARGE;
@@ -74,25 +94,52 @@ export class PartitionedWriter {
     }
     encodeUtf8(this.scratch, 0, key, len);
     const hash = murmur2(this.scratch, 0, len);
-    const io = this.io;
-    io[IO_TIME] = eventTime;
-    io[IO_VALUE] = value;
-    io[IO_INGEST] = ingest;
     return this.writePrepared(this.partitioner.partitionOf(hash), hash, this.scratch, 0, len);
   }
 
   /**
    * Write a record whose key is already UTF-8 bytes, key[keyStart, keyStart+keyLen)
-   * (flatbuffers input, Kafka keys); its doubles are in `io`.
+   * (flatbuffers input, Kafka keys); its doubles are in `io`. Results as writeRecord's.
    */
   writeKeyBytes(key: Uint8Array, keyStart: number, keyLen: number): number {
+    const t = this.timeCheck();
+    if (t !== WRITE_OK) return t;
     const hash = murmur2(key, keyStart, keyLen);
     return this.writePrepared(this.partitioner.partitionOf(hash), hash, key, keyStart, keyLen);
   }
 
   /**
+   * The event-time checks every input record passes, here where every input
+   * path (file, stdin, push ingest, Kafka, the library API) meets: a time out
+   * of range (bad-time) or too far ahead (future-time) is refused before it
+   * can reach a ring, so it moves no watermark and touches no state.
+   */
+  private timeCheck(): number {
+    const io = this.io;
+    const t = io[IO_TIME]!;
+    if (!isEventTime(t)) return WRITE_BAD_TIME;
+    if (t - io[IO_INGEST]! > this.maxFutureSkew) return WRITE_FUTURE_TIME;
+    return WRITE_OK;
+  }
+
+  /**
+   * The dead-letter reason and detail of a refused write (a result below
+   * WRITE_OK), from the record still in `io`; undefined for any other result. Cold path.
+   */
+  rejection(r: number): { fault: RecordFault; detail: string } | undefined {
+    const io = this.io;
+    switch (r) {
+      case WRITE_TOO_LARGE: return { fault: 'too-large', detail: 'the record does not fit in a ring frame; raise --ring-size' };
+      case WRITE_BAD_TIME: return { fault: 'bad-time', detail: badTimeDetail(io[IO_TIME]!) };
+      case WRITE_FUTURE_TIME: return { fault: 'future-time', detail: futureTimeDetail(io[IO_TIME]!, io[IO_INGEST]!, this.maxFutureSkew) };
+      default: return undefined;
+    }
+  }
+
+  /**
    * Write a record whose key bytes key[keyStart, keyStart+keyLen), hash and
-   * partition are already known (generator, Kafka); its doubles are in `io`.
+   * partition are already known (the generator, whose times are in range by
+   * construction: no time check); its doubles are in `io`.
    */
   writePrepared(p: number, hash: number, key: Uint8Array, keyStart: number, keyLen: number): number {
     if (this.held) return p;

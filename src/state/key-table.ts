@@ -69,6 +69,20 @@ export class KeyTable {
     return this.insert(b, hash, src, start, len);
   }
 
+  /** Bucket of the key whose bytes are src[start, start+len), or -1 if it is not in the table (nothing is added). */
+  lookup(hash: number, src: Uint8Array, start: number, len: number): number {
+    const buckets = this.buckets;
+    const mask = this.mask;
+    let b = Math.imul(hash, 0x9e3779b1) & mask;
+    for (;;) {
+      const w = b * B_STRIDE;
+      const id1 = buckets[w + B_ID1]!;
+      if (id1 === 0) return -1;
+      if (buckets[w + B_HASH] === hash && buckets[w + B_LEN] === len && this.bytesEqual(w, id1 - 1, src, start, len)) return b;
+      b = (b + 1) & mask;
+    }
+  }
+
   /** Id of a key (inserting it if new): find() for callers that keep the key, not the bucket. */
   idOf(hash: number, src: Uint8Array, start: number, len: number): number {
     const b = this.find(hash, src, start, len);

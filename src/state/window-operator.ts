@@ -103,17 +103,24 @@ export class WindowOperator {
     if (this.ua) this.slots.user = [];
   }
 
-  /** One record of local partition `pi`; the key is src[keyStart, keyStart+keyLen); times and value in `io`. */
+  /**
+   * One record of local partition `pi`; the key is src[keyStart, keyStart+keyLen); times and value in `io`.
+   * A late record (every window it belongs to is past allowed lateness) changes nothing but the late
+   * counters: it opens no window, adds no key and moves neither maxTs nor the watermark — else one record
+   * far ahead, itself late, would make every later on-time record of its partition late too.
+   */
   record(pi: number, hash: number, src: Uint8Array, keyStart: number, keyLen: number): void {
     const io = this.io;
     const ts = io[IN_TS]!;
-    // The key's bucket (its hot row); used right away, before anything can grow the table.
-    const kw = this.keys.find(hash, src, keyStart, keyLen) * B_STRIDE;
     const wm = this.wm[pi]!;
-    let accepted: boolean;
-    if (this.kind === 2) accepted = this.session(pi, kw);
-    else {
-      accepted = false;
+    let accepted = false;
+    if (this.kind === 2) {
+      // A new session [ts, ts+gap) past lateness is late unless the key has a live session to merge with,
+      // so then look the key up without adding it.
+      const keys = this.keys;
+      const b = ts + this.gap + this.lateness > wm ? keys.find(hash, src, keyStart, keyLen) : keys.lookup(hash, src, keyStart, keyLen);
+      if (b >= 0) accepted = this.session(pi, b * B_STRIDE);
+    } else {
       const size = this.size;
       const lateness = this.lateness;
       const slide = this.slide;
@@ -125,23 +132,29 @@ export class WindowOperator {
         last = r < 0 ? ts - r - slide : ts - r;
         this.lastStart[pi] = last;
       }
-      // Tumbling is sliding with slide == size: one iteration.
-      for (let start = last; start > ts - size; start -= slide) {
-        const end = start + size;
-        // Windows are visited by decreasing end: once one is expired, all the rest are.
-        if (end + lateness <= wm) break;
-        accepted = true;
-        io[IO_START] = start;
-        io[IO_END] = end;
-        const s = this.windowOf(kw, pi);
-        this.add(s);
-        if (end <= wm) this.fire(s, FIRE_LATE);
+      // `last` starts the window of ts that ends last: if it is expired, all are, and the key is not looked up.
+      if (last > ts - size && last + size + lateness > wm) {
+        // The key's bucket (its hot row); used right away, before anything can grow the table.
+        const kw = this.keys.find(hash, src, keyStart, keyLen) * B_STRIDE;
+        // Tumbling is sliding with slide == size: one iteration.
+        for (let start = last; start > ts - size; start -= slide) {
+          const end = start + size;
+          // Windows are visited by decreasing end: once one is expired, all the rest are.
+          if (end + lateness <= wm) break;
+          accepted = true;
+          io[IO_START] = start;
+          io[IO_END] = end;
+          const s = this.windowOf(kw, pi);
+          this.add(s);
+          if (end <= wm) this.fire(s, FIRE_LATE);
+        }
       }
     }
     if (!accepted) {
       this.lateRecords++;
       this.lateByPartition[pi]!++;
       this.emitter.late(hash, src, keyStart, keyLen, ts, io[IN_VALUE]!, io[IN_INGEST]!, wm, this.config.partitions[pi]!);
+      return;
     }
     if (ts > this.maxTs[pi]!) {
       this.maxTs[pi] = ts;

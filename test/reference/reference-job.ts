@@ -129,11 +129,12 @@ class Partition {
     // Step 1: assign, update the non-expired windows, late-fire the already-fired ones.
     const updated = this.opts.window.kind === 'session' ? this.assignSession(r) : this.assignFixed(r);
     if (updated.length === 0) {
+      // Late: nothing else happens (it moves neither maxTs nor the watermark).
       this.late.push(r);
-    } else {
-      for (const w of updated) {
-        if (w.end <= this.wm) this.fire(w, 'late');
-      }
+      return;
+    }
+    for (const w of updated) {
+      if (w.end <= this.wm) this.fire(w, 'late');
     }
     // Step 2.
     this.maxTs = Math.max(this.maxTs, r.ts);
