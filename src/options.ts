@@ -35,7 +35,7 @@ const DEFAULT_OUT_RING_SIZE = 1 << 20;
 export const OPTION_SPECS = {
   source: {
     kind: 'string', default: 'generator',
-    help: 'generator | file:PATH | stdin | kafka:TOPIC',
+    help: 'generator | file:PATH | stdin | kafka:TOPIC | http (http: only what is pushed to POST /ingest and WS /ws/ingest, until Ctrl-C)',
   },
   sink: { kind: 'string', default: 'stdout', help: 'stdout | file:PATH | null | kafka:TOPIC' },
   key: { kind: 'string', default: 'key', help: 'record field holding the key' },

@@ -54,6 +54,9 @@ async function runOnce(raw: RawOptions): Promise<number> {
     const uws = detectUws();
     process.stderr.write(`[sabre] dashboard http://${o.httpHost}:${engine.httpPort}/  metrics /metrics  stats /api/stats; `
       + `uWebSockets.js: ${uws.implementation}${uws.implementation === 'native' ? '' : ` (${uws.detail}; slower)`}\n`);
+    if (o.source === 'http') {
+      process.stderr.write(`[sabre] push only: POST records to http://${o.httpHost}:${engine.httpPort}/ingest or send them to ws://${o.httpHost}:${engine.httpPort}/ws/ingest; Ctrl-C ends the run\n`);
+    }
   }
 
   let last = engine.snapshot();
