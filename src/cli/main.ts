@@ -74,13 +74,11 @@ function configOptions(obj: Record<string, unknown>, path: string): RawOptions {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  // --help/-h is answered before anything is parsed or opened (no broker, no server is contacted).
-  if (cmd !== undefined && cmd !== 'bench' && wantsHelp(rest)) {
-    const usage = commandUsage(cmd);
-    if (usage !== undefined || cmd === 'help') {
-      process.stdout.write((usage ?? generalUsage()) + '\n');
-      return 0;
-    }
+  // --help/-h is answered before anything is parsed or opened (no broker, no server is contacted); bench answers its own.
+  const usage = cmd === undefined ? undefined : commandUsage(cmd);
+  if (usage !== undefined && wantsHelp(rest)) {
+    process.stdout.write(usage + '\n');
+    return 0;
   }
   switch (cmd) {
     case undefined:
