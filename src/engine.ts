@@ -557,6 +557,14 @@ export class Engine {
     const o = this.options;
     const nd = { keyField: o.key, timeField: o.time, valueField: o.value, needsValue: o.aggregates.some((a) => a !== 'count') };
     if (o.source === 'api') return undefined;
+    if (o.source === 'http') {
+      // Push only: no loop of its own, so the run ends only at stop() (Ctrl-C); records come through the ingest routes' ports.
+      if (o.httpPort === 0 && this.extra.httpListenPort === undefined) {
+        throw new SabreError('ERR_INVALID_OPTION', '--source http takes records only from POST /ingest and WS /ws/ingest: '
+          + 'it needs the HTTP server; give --http-port a port (not 0)');
+      }
+      return undefined;
+    }
     const resume = this.restored?.manifest.sources.find((s) => s.name === o.source)?.position as Record<string, number> | undefined;
     if (o.source === 'generator') {
       return new GeneratorSource({
@@ -569,7 +577,7 @@ export class Engine {
       return NdjsonSource.stdin(nd);
     }
     if (o.source.startsWith('file:') && o.source.length > 5) return NdjsonSource.file(o.source.slice(5), nd, resume as { bytes: number; lines: number } | undefined);
-    throw new SabreError('ERR_INVALID_OPTION', `--source "${o.source}": use generator, file:PATH, stdin, kafka:TOPIC (or api from the library)`);
+    throw new SabreError('ERR_INVALID_OPTION', `--source "${o.source}": use generator, file:PATH, stdin, kafka:TOPIC, http (or api from the library)`);
   }
 
   private sourceContext(): SourceContext {

@@ -33,8 +33,11 @@ const CORES = availableParallelism();
 const DEFAULT_OUT_RING_SIZE = 1 << 20;
 
 export const OPTION_SPECS = {
-  source: { kind: 'string', default: 'generator', help: 'generator | file:PATH | stdin' },
-  sink: { kind: 'string', default: 'stdout', help: 'stdout | file:PATH | null' },
+  source: {
+    kind: 'string', default: 'generator',
+    help: 'generator | file:PATH | stdin | kafka:TOPIC | http (http: only what is pushed to POST /ingest and WS /ws/ingest, until Ctrl-C)',
+  },
+  sink: { kind: 'string', default: 'stdout', help: 'stdout | file:PATH | null | kafka:TOPIC' },
   key: { kind: 'string', default: 'key', help: 'record field holding the key' },
   time: { kind: 'string', default: 'ts', help: 'record field holding event time (epoch ms or ISO-8601)' },
   value: { kind: 'string', default: 'value', help: 'record field holding the numeric value' },
@@ -327,9 +330,19 @@ function resolveTransactional(out: Record<string, unknown>): void {
   }
 }
 
-/** `--help` text for `sabre run`, generated from the specs so it never drifts. */
-export function optionsHelp(): string {
-  return (Object.entries(OPTION_SPECS) as [OptionName, Spec][])
-    .map(([name, s]) => `  --${kebab(name).padEnd(20)} ${s.help}${s.default !== undefined ? ` [${String(s.default)}]` : ''}`)
-    .join('\n');
+/**
+ * `--help` lines for `names` (default: every option, i.e. `sabre run`),
+ * generated from the specs so they never drift: help, the allowed values of
+ * an option with choices, and the default (`defaults` overrides it for a
+ * command that has its own, e.g. `sabre generate --count`).
+ */
+export function optionsHelp(names: readonly OptionName[] = Object.keys(OPTION_SPECS) as OptionName[],
+  defaults: Partial<Record<OptionName, string | number>> = {}): string {
+  const width = Math.max(...names.map((n) => kebab(n).length)) + 2;
+  return names.map((name) => {
+    const s: Spec = OPTION_SPECS[name];
+    const def = defaults[name] ?? s.default;
+    const choices = s.choices ? `; one of ${s.choices.join(' | ')}` : '';
+    return `  --${kebab(name).padEnd(width)} ${s.help}${choices}${def !== undefined ? ` [${String(def)}]` : ''}`;
+  }).join('\n');
 }

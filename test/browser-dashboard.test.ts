@@ -1,9 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createEngine, type Engine } from '../dist/src/index.js';
 import type { StatsSnapshot } from '../dist/src/metrics/stats-snapshot.js';
 import { launchChromium } from './helpers/chromium.js';
+import { tmpDir } from './helpers/engine-run.js';
+
+/**
+ * The committed README image. A test run leaves it alone (the screenshot goes to a temporary directory);
+ * `npm run docs:screenshot` runs this test with SABRE_DASHBOARD_PNG=docs/dashboard.png to regenerate it.
+ */
+const DOCS_PNG = 'docs/dashboard.png';
+const SCREENSHOT = process.env.SABRE_DASHBOARD_PNG ?? join(tmpDir(), 'dashboard.png');
+const digest = (path: string): string | undefined => (existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : undefined);
+const DOCS_PNG_BEFORE = digest(DOCS_PNG);
 
 const PARTITIONS = 8;
 const WORKERS = 2;
@@ -197,8 +209,10 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('.uplot canvas').count()).toBeGreaterThanOrEqual(3);
     expect(await page.getAttribute('[data-testid="connection"]', 'data-state')).toBe('open');
 
-    mkdirSync('docs', { recursive: true });
-    await page.screenshot({ path: 'docs/dashboard.png', fullPage: true });
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(readFileSync(SCREENSHOT).subarray(1, 4).toString('latin1')).toBe('PNG');
+    if (resolve(SCREENSHOT) !== resolve(DOCS_PNG)) expect(digest(DOCS_PNG), `${DOCS_PNG} changed`).toBe(DOCS_PNG_BEFORE);
     expect(errors).toEqual([]);
     await page.close();
   });

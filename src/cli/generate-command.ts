@@ -5,8 +5,11 @@ import { SIM_EPOCH_MS, TradeModel } from '../io/generator/trade-model.js';
  * `sabre generate --count N`: the generator's records as NDJSON on stdout, the
  * same sequence `--source generator` feeds the engine (simulated clock).
  */
+/** sabre generate always ends: --count defaults to 1000 here (usage.ts shows it). */
+export const GENERATE_DEFAULTS = { count: 1000 } as const;
+
 export async function generateCommand(raw: RawOptions): Promise<number> {
-  const o = resolveOptions({ count: 1000, ...raw });
+  const o = resolveOptions({ ...GENERATE_DEFAULTS, ...raw });
   const model = new TradeModel({ kind: o.generator, seed: o.seed, keys: o.keys, keyBytes: o.keyBytes, disorder: o.disorder, eventsPerMs: o.eventsPerMs });
   // Keys are padded once each, not per record.
   const keys = Array.from({ length: o.keys }, (_, k) => model.keyString(k));

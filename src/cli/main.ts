@@ -1,23 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { SabreError } from '../errors.js';
-import { OPTION_SPECS, camel, optionsHelp, type RawOptions } from '../options.js';
+import { OPTION_SPECS, camel, type RawOptions } from '../options.js';
+import { STATS_DEFAULT_URL, commandUsage, generalUsage, wantsHelp } from './usage.js';
 import { runCommand } from './run-command.js';
 import { generateCommand } from './generate-command.js';
-
-const USAGE = `Usage: sabre <command> [options]
-
-Commands:
-  run        run a windowed job (default source: the built-in generator)
-  generate   print generator records as NDJSON (for file:/stdin demos)
-  produce    write generator records to a Kafka topic: sabre produce TOPIC --rate R --count N --keys K
-  stats      print the live figures of a running job (--url http://127.0.0.1:8080)
-  bench      benchmarks: sabre bench <scenario> [--smoke] [--repeat N] (see docs/BENCHMARKS.md)
-  help       this text
-
-sabre run [--config job.json] [options]
-${optionsHelp()}
-
-Durations accept 500, 500ms, 2s, 1m. Sizes accept 65536, 64KiB, 4MiB.`;
 
 /** Parse `--name value` / `--name=value` pairs; `--config FILE` merges a JSON file under them. */
 export function parseArgs(args: string[]): RawOptions {
@@ -88,18 +74,25 @@ function configOptions(obj: Record<string, unknown>, path: string): RawOptions {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  // --help/-h is answered before anything is parsed or opened (no broker, no server is contacted); bench answers its own.
+  const usage = cmd === undefined ? undefined : commandUsage(cmd);
+  if (usage !== undefined && wantsHelp(rest)) {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
   switch (cmd) {
     case undefined:
-    case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(USAGE + '\n');
+      process.stdout.write(generalUsage() + '\n');
       return 0;
+    case 'help': {
+      // `sabre help COMMAND`: that command's usage.
+      const usage = rest[0] !== undefined ? commandUsage(rest[0]) : undefined;
+      process.stdout.write((usage ?? generalUsage()) + '\n');
+      return 0;
+    }
     case 'run':
-      if (rest.includes('--help')) {
-        process.stdout.write(USAGE + '\n');
-        return 0;
-      }
       return runCommand(parseArgs(rest));
     case 'generate':
       return generateCommand(parseArgs(rest));
@@ -111,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
       return produceCommand(parseArgs(rest), topic);
     }
     case 'bench': {
-      // The benchmark runner lives outside src/ (bench/); it is compiled next to it.
+      // The benchmark runner lives outside src/ (bench/); it is compiled next to it (and answers --help itself).
       const benchModule = '../../bench/sabre-bench.js';
       const { main: benchMain } = (await import(benchModule)) as { main(argv: string[]): Promise<number | void> };
       return (await benchMain(rest)) ?? 0;
@@ -119,12 +112,12 @@ export async function main(argv: string[]): Promise<number> {
     case 'stats': {
       const { statsCommand } = await import('./stats-command.js');
       const at = rest.indexOf('--url');
-      const url = at >= 0 && rest[at + 1] ? rest[at + 1]! : 'http://127.0.0.1:8080';
+      const url = at >= 0 && rest[at + 1] ? rest[at + 1]! : STATS_DEFAULT_URL;
       process.stdout.write(await statsCommand({ url }));
       return 0;
     }
     default:
-      process.stderr.write(`sabre: unknown command "${cmd}"\n\n${USAGE}\n`);
+      process.stderr.write(`sabre: unknown command "${cmd}"\n\n${generalUsage()}\n`);
       return 2;
   }
 }

@@ -6,8 +6,8 @@ import {
 } from '../io/kafka/kafka-client.js';
 import { TradeMessages } from '../io/kafka/trade-messages.js';
 import { logRetry, sendUntilAcked } from '../io/kafka/send-retry.js';
+import { PRODUCE_SYNOPSIS } from './usage.js';
 
-const USAGE = 'usage: sabre produce TOPIC [--count N] [--rate R] [--keys K] [--seed S] [--format json|flatbuffers] [--brokers HOST:PORT]';
 /**
  * Messages per send. kafkajs groups a send's messages per partition by copying
  * arrays (quadratic in messages per partition), so bigger sends get slower:
@@ -30,7 +30,7 @@ const perSec = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n
  */
 export async function produceCommand(raw: RawOptions, topic: string | undefined): Promise<number> {
   if (!topic) {
-    process.stderr.write(`sabre produce: name a topic\n${USAGE}\n`);
+    process.stderr.write(`sabre produce: name a topic\n${PRODUCE_SYNOPSIS}\n`);
     return 2;
   }
   const o = resolveOptions(raw);

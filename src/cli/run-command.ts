@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { createEngine, type RunSummary } from '../engine.js';
 import { formatWindow } from '../time/window-spec.js';
 import { detectUws } from '../metrics/uws-impl.js';
@@ -14,6 +15,13 @@ const rate = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >
  * from the last checkpoint (--on-worker-error restore, up to --restart-limit).
  */
 export async function runCommand(raw: RawOptions): Promise<number> {
+  const cores = availableParallelism();
+  const workers = resolveOptions(raw).workers;
+  if (workers > cores) {
+    // Allowed (e.g. to try a layout meant for a larger machine), but a worker is a thread that wants a core of its own.
+    process.stderr.write(`[sabre] warning: --workers ${workers} is more than this machine's ${cores} cores; `
+      + `workers will take turns on them (the default is cores - 1: ${Math.max(1, cores - 1)})\n`);
+  }
   for (let restarts = 0; ; restarts++) {
     try {
       return await runOnce(restarts === 0 ? raw : { ...raw, restore: 'latest' });
@@ -46,6 +54,9 @@ async function runOnce(raw: RawOptions): Promise<number> {
     const uws = detectUws();
     process.stderr.write(`[sabre] dashboard http://${o.httpHost}:${engine.httpPort}/  metrics /metrics  stats /api/stats; `
       + `uWebSockets.js: ${uws.implementation}${uws.implementation === 'native' ? '' : ` (${uws.detail}; slower)`}\n`);
+    if (o.source === 'http') {
+      process.stderr.write(`[sabre] push only: POST records to http://${o.httpHost}:${engine.httpPort}/ingest or send them to ws://${o.httpHost}:${engine.httpPort}/ws/ingest; Ctrl-C ends the run\n`);
+    }
   }
 
   let last = engine.snapshot();

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK, WRITE_TOO_LARGE } from '../partition/partitioned-writer.js';
 import { RecordFields } from './record-fields.js';
 import { JsonFieldScanner } from './json-field-scanner.js';
+import { BOM_BYTES, hasBom } from './utf8-bom.js';
 import { pauseFor, wallNow, type Source, type SourceContext } from './source.js';
 
 const NL = 0x0a;
@@ -105,6 +106,9 @@ export class NdjsonSource implements Source {
 
   /** Read and write the line buf[start, end); returns -1 when done with it, or the full partition it waits for. */
   private line(ctx: SourceContext, buf: Buffer, start: number, end: number, ingest: number): number {
+    // A UTF-8 byte-order mark (written by some Windows tools) may open the input: it is not part of the first record.
+    // The first line is whole in buf however the input was chunked, and a resumed read never starts on line 1.
+    if (this.lines === 0 && hasBom(buf, start, end)) start += BOM_BYTES;
     this.lines++;
     if (end > start && buf[end - 1] === CR) end--;
     this.ingest = ingest;

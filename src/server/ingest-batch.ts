@@ -4,6 +4,7 @@
 import type { FlatInput } from '../codec/flat-input.js';
 import type { FlatReader } from '../codec/flat-reader.js';
 import { INGEST_OK, type IngestPort } from '../io/ingest-port.js';
+import { BOM_BYTES, hasBom } from '../io/utf8-bom.js';
 import { wallNow } from '../io/source.js';
 import { IO_INGEST, IO_TIME, IO_VALUE } from '../partition/partitioned-writer.js';
 
@@ -94,8 +95,12 @@ export class IngestBatch {
 
   constructor(readonly kind: BodyKind, private text: string, private bytes: Uint8Array, private readonly where: string) {}
 
-  /** A JSON body is read as a string; NDJSON (scanned line by line in place) and flatbuffers as bytes. */
+  /**
+   * A JSON body is read as a string; NDJSON (scanned line by line in place) and flatbuffers as bytes.
+   * A text body (POST or WS text frame) may open with a UTF-8 byte-order mark: it is not part of the first record.
+   */
   static of(kind: BodyKind, body: Uint8Array, where: string): IngestBatch {
+    if (kind !== 'flatbuffers' && hasBom(body)) body = body.subarray(BOM_BYTES);
     return kind === 'json' ? new IngestBatch(kind, utf8(body, 0, body.length), EMPTY, where) : new IngestBatch(kind, '', body, where);
   }
 
