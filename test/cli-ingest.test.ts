@@ -70,7 +70,7 @@ describe('sabre run --auth-token --max-body --ingest-timeout', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(s.ingest!.http).toEqual({
-        requests: 6, accepted202: 1, unauthorized401: 2, tooLarge413: 1, unsupported415: 1, unavailable503: 1,
+        requests: 6, accepted202: 1, unauthorized401: 2, forbidden403: 0, tooLarge413: 1, unsupported415: 1, unavailable503: 1,
         recordsNotAccepted: refused.notAccepted, aborted: 0, waiting: 0,
       });
       expect(s.ingest!.ws).toMatchObject({ creditViolations: 1, frames: 1, clients: 0, unauthorized401: 1, unavailable503: 0 });

@@ -4,6 +4,7 @@
 //                 application/x-ndjson     one record per line (blank lines ignored)
 //                 application/x-flatbuffers a sabre.fb.RecordBatch
 //   202 {accepted, rejected, errors:[{line|index, reason, detail}]}   bad records dead-lettered, good ones kept
+//   403 an Origin header (a browser's request) from neither the dashboard's origin nor --allowed-origins
 //   401 --auth-token set and no/wrong `Authorization: Bearer …`
 //   413 body over --max-body (Content-Length checked up front, bytes counted while reading)
 //   415 any other Content-Type
@@ -21,6 +22,7 @@ import { FlatInput } from '../codec/flat-input.js';
 import { FlatReader } from '../codec/flat-reader.js';
 import type { IngestPort } from '../io/ingest-port.js';
 import { bearerOk, WWW_AUTHENTICATE } from './bearer.js';
+import { refuseForeignOrigin, type AllowedOrigins } from './origin.js';
 import { bodyKindOf, IngestBatch, type BodyKind, type FlatReaders } from './ingest-batch.js';
 import { JSON_TYPE, methodNotAllowed } from './respond.js';
 import type { HttpIngestStats } from '../metrics/stats-snapshot.js';
@@ -32,6 +34,8 @@ export interface HttpIngestOptions {
   /** ms a request may wait for ring space in total; 0 = answer 503 at once. */
   ingestTimeout: number;
   authToken: string | undefined;
+  /** --allowed-origins (besides the dashboard's own). */
+  allowedOrigins: AllowedOrigins;
 }
 
 /** Under load, records are published at most this often (see publishSoon). */
@@ -41,7 +45,7 @@ const SUPPORTED = '{"error":"unsupported Content-Type","supported":["application
 
 export class HttpIngest {
   readonly counts: Omit<HttpIngestStats, 'waiting'> = {
-    requests: 0, accepted202: 0, unauthorized401: 0, tooLarge413: 0, unsupported415: 0,
+    requests: 0, accepted202: 0, unauthorized401: 0, forbidden403: 0, tooLarge413: 0, unsupported415: 0,
     unavailable503: 0, recordsNotAccepted: 0, aborted: 0,
   };
   /** Requests past their body, waiting for ring space. */
@@ -95,6 +99,10 @@ export class HttpIngest {
     c.requests++;
     const o = this.options;
     // Everything is answered from here without awaiting, or onAborted is attached below before the body is read.
+    if (refuseForeignOrigin(res, req, o.allowedOrigins)) {
+      c.forbidden403++;
+      return;
+    }
     if (o.authToken !== undefined && !bearerOk(req.getHeader('authorization'), o.authToken)) {
       c.unauthorized401++;
       reply(res, '401 Unauthorized', '{"error":"missing or wrong bearer token"}', WWW_AUTHENTICATE);

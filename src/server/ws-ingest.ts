@@ -19,6 +19,7 @@ import { FlatInput } from '../codec/flat-input.js';
 import { FlatReader } from '../codec/flat-reader.js';
 import type { IngestPort } from '../io/ingest-port.js';
 import { refuseUnauthorizedUpgrade } from './bearer.js';
+import { refuseForeignOrigin, type AllowedOrigins } from './origin.js';
 import { IngestBatch, type FlatReaders } from './ingest-batch.js';
 import { JSON_TYPE, methodNotAllowed, send } from './respond.js';
 import type { WsIngestStats } from '../metrics/stats-snapshot.js';
@@ -38,6 +39,8 @@ export interface WsIngestOptions {
   /** Bytes of frames queued behind a full ring before the client counts as a violator (4008). */
   queueLimit: number;
   authToken: string | undefined;
+  /** --allowed-origins (besides the dashboard's own). */
+  allowedOrigins: AllowedOrigins;
 }
 
 interface Pending {
@@ -60,7 +63,7 @@ interface IngestClient {
 }
 
 export class WsIngest {
-  readonly counts = { frames: 0, creditViolations: 0, unauthorized401: 0, unavailable503: 0 };
+  readonly counts = { frames: 0, creditViolations: 0, unauthorized401: 0, forbidden403: 0, unavailable503: 0 };
   private readonly clients = new Set<WebSocket<IngestClient>>();
   private readonly readers: FlatReaders = { fast: new FlatReader(), flat: new FlatInput() };
   private nextId = 1;
@@ -81,6 +84,10 @@ export class WsIngest {
       idleTimeout: 120,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
+        if (refuseForeignOrigin(res, req, o.allowedOrigins)) {
+          this.counts.forbidden403++;
+          return;
+        }
         if (refuseUnauthorizedUpgrade(res, req, o.authToken)) {
           this.counts.unauthorized401++;
           return;
@@ -122,7 +129,7 @@ export class WsIngest {
     const c = this.counts;
     return {
       clients: this.clients.size, frames: c.frames, creditViolations: c.creditViolations, queuedFrames: queued,
-      unauthorized401: c.unauthorized401, unavailable503: c.unavailable503,
+      unauthorized401: c.unauthorized401, forbidden403: c.forbidden403, unavailable503: c.unavailable503,
     };
   }
 
