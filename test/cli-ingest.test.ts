@@ -92,9 +92,9 @@ describe('sabre run --auth-token --max-body --ingest-timeout', () => {
 
       const table = (await sabreStats(base)).split('\n');
       expect(table.find((l) => l.trim().startsWith('responses '))!.trim().split(/\s+/))
-        .toEqual(['responses', '6', '1', '2', '1', '1', '1', String(refused.notAccepted), '0', '0']);
+        .toEqual(['responses', '6', '1', '2', '0', '1', '1', '1', String(refused.notAccepted), '0', '0']);
       expect(table.find((l) => l.trim().startsWith('/ws/ingest '))!.trim().split(/\s{2,}/))
-        .toEqual(['/ws/ingest', '0', '1', '1', '4008 credit exceeded', '1', '0']);
+        .toEqual(['/ws/ingest', '0', '1', '1', '4008 credit exceeded', '1', '0', '0']);
     } finally {
       const { code, stderr } = await proc.stop();
       expect(code, stderr).toBe(0);
