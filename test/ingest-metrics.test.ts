@@ -60,7 +60,7 @@ describe('ingest counters of an engine with its own HTTP server', () => {
 
     const want = {
       http: {
-        requests: 5, accepted202: 1, unauthorized401: 1, forbidden403: 0, tooLarge413: 1, unsupported415: 1, unavailable503: 1,
+        requests: 5, accepted202: 1, badRequest400: 0, unauthorized401: 1, forbidden403: 0, tooLarge413: 1, unsupported415: 1, unavailable503: 1,
         recordsNotAccepted: refusedBody.notAccepted, aborted: 0, waiting: 0,
       },
       // The violating frame was received; the two refused upgrades never became clients.
@@ -94,7 +94,7 @@ describe('ingest counters of an engine with its own HTTP server', () => {
     const lines = out.split('\n');
     expect(lines).toContain('Ingest');
     expect(lines.find((l) => l.trim().startsWith('responses '))!.trim().split(/\s+/))
-      .toEqual(['responses', '5', '1', '1', '0', '1', '1', '1', String(refusedBody.notAccepted), '0', '0']);
+      .toEqual(['responses', '5', '1', '0', '1', '0', '1', '1', '1', String(refusedBody.notAccepted), '0', '0']);
     expect(lines.find((l) => l.trim().startsWith('/ws/ingest '))!.trim().split(/\s{2,}/)).toEqual(['/ws/ingest', '0', '1', '1', '4008 credit exceeded', '2', '0', '0']);
     expect(lines.find((l) => l.trim().startsWith('/ws/results '))!.trim().split(/\s{2,}/)).toEqual(['/ws/results', '0', '0', '0', '4009 too slow', '1', '0', '0']);
 

@@ -82,7 +82,7 @@ describe('browser origins (--allowed-origins)', () => {
     expect(sample(fam, 'sabre_ws_upgrades_refused_total', { endpoint: 'results', code: '403' })).toBe(1);
     expect(sample(fam, 'sabre_ws_upgrades_refused_total', { endpoint: 'stats', code: '403' })).toBe(1);
     const lines = (await statsCommand({ url: base })).split('\n');
-    expect(lines.find((l) => l.trim().startsWith('responses '))!.trim().split(/\s+/).slice(0, 5)).toEqual(['responses', '6', '2', '0', '4']);
+    expect(lines.find((l) => l.trim().startsWith('responses '))!.trim().split(/\s+/).slice(0, 6)).toEqual(['responses', '6', '2', '0', '0', '4']);
   });
 
   it('--allowed-origins adds the origins it lists (normalised); * allows any', async () => {

@@ -100,13 +100,14 @@ export class PrometheusExporter {
     });
     new Counter({
       name: 'sabre_ingest_responses_total',
-      help: 'POST /ingest answers by status: 202 accepted, 401 bad token, 403 browser origin not allowed, 413 body over --max-body, 415 unknown Content-Type, 503 rings full for --ingest-timeout or engine stopping.',
+      help: 'POST /ingest answers by status: 202 accepted, 400 no Content-Length nor chunked body, 401 bad token, 403 browser origin not allowed, 413 body over --max-body, 415 unknown Content-Type, 503 rings full for --ingest-timeout or engine stopping.',
       labelNames: ['code'], registers: [r],
       collect() {
         this.reset();
         const h = s().ingest?.http;
         if (!h) return;
         this.inc({ code: '202' }, h.accepted202);
+        this.inc({ code: '400' }, h.badRequest400 ?? 0);
         this.inc({ code: '401' }, h.unauthorized401);
         this.inc({ code: '403' }, h.forbidden403);
         this.inc({ code: '413' }, h.tooLarge413);

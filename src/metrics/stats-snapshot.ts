@@ -187,6 +187,8 @@ export interface ServerStats {
 export interface HttpIngestStats {
   requests: number;
   accepted202: number;
+  /** Requests refused with 400: a body with neither Content-Length nor Transfer-Encoding: chunked. */
+  badRequest400: number;
   unauthorized401: number;
   /** Requests refused with 403: an Origin (a browser's request) from neither the dashboard's own origin nor --allowed-origins. */
   forbidden403: number;

@@ -40,11 +40,12 @@ export type { WsIngestStats };
 export const CLOSE_CREDIT_EXCEEDED = 4008;
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_INTERNAL = 1011;
+export const CLOSE_TOO_BIG = 1009;
 
 export interface WsIngestOptions {
   /** Records granted on open; each ack grants back what its frame cost. */
   credit: number;
-  /** Largest frame, bytes (uWS closes the socket with 1009 above it). */
+  /** Largest frame, bytes (--max-body): a larger one closes the socket with 1009. */
   maxPayload: number;
   /** Bytes of frames queued behind a full ring before the client counts as a violator (4008). */
   queueLimit: number;
@@ -71,6 +72,8 @@ interface IngestClient {
   closed: boolean;
   /** Set when the client violated its credit: the close reason, sent (4008) once the frame being written is done. */
   closing: string | undefined;
+  /** The code sent with `closing`: 4008, or 1009 for a frame over --max-body. */
+  closeCode: number;
   /** Credit of acks sent this event-loop turn, added to `credit` in the next (see releaseCredit). */
   unreleased: number;
   ac: AbortController;
@@ -104,7 +107,9 @@ export class WsIngest {
   register(app: TemplatedApp, path = '/ws/ingest'): void {
     const o = this.options;
     app.ws<IngestClient>(path, {
-      maxPayloadLength: o.maxPayload,
+      // uWS drops the connection without a close frame (the client sees 1006) when a frame is over its limit:
+      // set it above ours, so a frame up to twice --max-body reaches onFrame and gets 1009 (docs/INGEST.md).
+      maxPayloadLength: Math.min(2 * o.maxPayload, 0x7fffffff),
       // Acks are small and at most one per credited frame; this only guards against a client that never reads them.
       maxBackpressure: 16 * 1024 * 1024,
       idleTimeout: 120,
@@ -125,7 +130,7 @@ export class WsIngest {
         }
         res.upgrade<IngestClient>(
           {
-            id: this.nextId++, credit: 0, frames: 0, queue: [], queuedBytes: 0, closed: false, closing: undefined, unreleased: 0,
+            id: this.nextId++, credit: 0, frames: 0, queue: [], queuedBytes: 0, closed: false, closing: undefined, closeCode: CLOSE_CREDIT_EXCEEDED, unreleased: 0,
             ac: new AbortController(),
           },
           req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
@@ -175,6 +180,10 @@ export class WsIngest {
     const u = ws.getUserData();
     // After a violation the socket closes once its frame being written is done: later frames are not looked at.
     if (u.closed || u.closing !== undefined) return;
+    if (message.byteLength > this.options.maxPayload) {
+      this.frameTooLarge(ws, u);
+      return;
+    }
     if (!this.accepting()) {
       ws.end(CLOSE_GOING_AWAY, 'engine stopping');
       return;
@@ -233,7 +242,7 @@ export class WsIngest {
         this.ack(ws, item, false);
         if (u.closed) return;
         if (u.closing !== undefined) {
-          ws.end(CLOSE_CREDIT_EXCEEDED, u.closing);
+          ws.end(u.closeCode, u.closing);
           return;
         }
         if (u.queue.length === 0) return;
@@ -255,6 +264,17 @@ export class WsIngest {
     this.dropQueuedBehindHead(u);
     if (u.queue.length === 0) ws.end(CLOSE_CREDIT_EXCEEDED, reason);
     else u.closing = reason; // drainQueue closes after the head's ack
+  }
+
+  /** A frame over --max-body: nothing of it is written; 1009 once the frame being written (if any) is done, as for 4008. */
+  private frameTooLarge(ws: WebSocket<IngestClient>, u: IngestClient): void {
+    this.dropQueuedBehindHead(u);
+    const reason = `frame over --max-body (${this.options.maxPayload} bytes)`;
+    if (u.queue.length === 0) ws.end(CLOSE_TOO_BIG, reason);
+    else {
+      u.closing = reason;
+      u.closeCode = CLOSE_TOO_BIG;
+    }
   }
 
   /** Frames queued behind the one being written were not started: drop them (never acknowledged). */
