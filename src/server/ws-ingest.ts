@@ -70,9 +70,9 @@ interface IngestClient {
   queue: Pending[];
   queuedBytes: number;
   closed: boolean;
-  /** Set when the client violated its credit: the close reason, sent (4008) once the frame being written is done. */
+  /** Set when the client is to be closed (4008, 1009) once the frame being written is done: the reason. */
   closing: string | undefined;
-  /** The code sent with `closing`: 4008, or 1009 for a frame over --max-body. */
+  /** The code sent with `closing`. */
   closeCode: number;
   /** Credit of acks sent this event-loop turn, added to `credit` in the next (see releaseCredit). */
   unreleased: number;
@@ -261,20 +261,23 @@ export class WsIngest {
    */
   private violation(ws: WebSocket<IngestClient>, u: IngestClient, reason: string): void {
     this.counts.creditViolations++;
-    this.dropQueuedBehindHead(u);
-    if (u.queue.length === 0) ws.end(CLOSE_CREDIT_EXCEEDED, reason);
-    else u.closing = reason; // drainQueue closes after the head's ack
+    this.closeAfterHead(ws, u, CLOSE_CREDIT_EXCEEDED, reason);
   }
 
-  /** A frame over --max-body: nothing of it is written; 1009 once the frame being written (if any) is done, as for 4008. */
+  /** A frame over --max-body: nothing of it is written; 1009, after the frame being written, as for 4008. */
   private frameTooLarge(ws: WebSocket<IngestClient>, u: IngestClient): void {
+    this.closeAfterHead(ws, u, CLOSE_TOO_BIG, `frame over --max-body (${this.options.maxPayload} bytes)`);
+  }
+
+  /** Close now, or, while a frame is being written, once drainQueue has completed and acknowledged it. */
+  private closeAfterHead(ws: WebSocket<IngestClient>, u: IngestClient, code: number, reason: string): void {
     this.dropQueuedBehindHead(u);
-    const reason = `frame over --max-body (${this.options.maxPayload} bytes)`;
-    if (u.queue.length === 0) ws.end(CLOSE_TOO_BIG, reason);
-    else {
-      u.closing = reason;
-      u.closeCode = CLOSE_TOO_BIG;
+    if (u.queue.length === 0) {
+      ws.end(code, reason);
+      return;
     }
+    u.closing = reason;
+    u.closeCode = code;
   }
 
   /** Frames queued behind the one being written were not started: drop them (never acknowledged). */
