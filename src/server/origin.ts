@@ -45,7 +45,7 @@ export function originAllowed(origin: string, host: string, allowed: AllowedOrig
 /** In a route or an upgrade: answer 403 and return true when the request's Origin is not allowed (the caller counts it). */
 export function refuseForeignOrigin(res: HttpResponse, req: HttpRequest, allowed: AllowedOrigins): boolean {
   const origin = req.getHeader('origin');
-  if (originAllowed(origin, req.getHeader('host'), allowed)) return false;
+  if (origin === '' || originAllowed(origin, req.getHeader('host'), allowed)) return false; // '': the usual, non-browser case
   send(res, '403 Forbidden', JSON_TYPE, JSON.stringify({
     error: `origin ${origin} is not allowed: only the dashboard's own origin and --allowed-origins may send browser requests`,
     reason: FORBIDDEN_ORIGIN,
