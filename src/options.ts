@@ -298,42 +298,6 @@ function checkKeyBytes(out: Record<string, unknown>): void {
   }
 }
 
-/**
- * --sink-transactional: auto turns transactions on for a kafka: sink with
- * checkpoints (the Kafka counterpart of the file sink's part files); true
- * insists on them and says what is missing. The default transactional.id is
- * stable for one job (sink topic + absolute checkpoint directory), so a
- * restarted process fences the one it replaces.
- */
-function resolveTransactional(out: Record<string, unknown>): void {
-  const mode = out.sinkTransactional as 'auto' | 'true' | 'false';
-  const sink = out.sink as string;
-  const kafka = sink.startsWith('kafka:') && sink.length > 6;
-  const dir = out.checkpointDir as string | undefined;
-  if (mode === 'true' && !kafka) {
-    bad('sinkTransactional', `true needs a kafka:TOPIC sink, not "${sink}" (a file: sink with --checkpoint-dir is exactly-once already)`);
-  }
-  if (mode === 'true' && !dir) {
-    bad('sinkTransactional', 'true needs --checkpoint-dir: each transaction commits with a checkpoint (or use --sink-transactional false)');
-  }
-  const on = mode === 'true' || (mode === 'auto' && kafka && dir !== undefined);
-  out.sinkTransactional = on;
-  if (!on) {
-    if (out.transactionalId !== undefined) bad('transactionalId', 'applies only to a transactional Kafka sink (kafka:TOPIC with --checkpoint-dir)');
-    return;
-  }
-  if ((out.checkpointInterval as number) > MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS) {
-    bad('checkpointInterval', `${out.checkpointInterval} ms is too long for a transactional Kafka sink (at most `
-      + `${MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS / 60_000} min: a transaction stays open for an interval and Kafka aborts old ones); `
-      + 'checkpoint more often or use --sink-transactional false');
-  }
-  if (out.transactionalId === undefined) {
-    const topic = sink.slice('kafka:'.length);
-    const hash = createHash('sha256').update(`${topic}\u0000${resolvePath(dir!)}`).digest('hex').slice(0, 12);
-    out.transactionalId = `sabre-${topic}-${hash}`;
-  }
-}
-
 /** Env variable the bearer token may come from, so that it is not on the command line (ps). */
 export const AUTH_TOKEN_ENV = 'SABRE_AUTH_TOKEN';
 
@@ -371,6 +335,42 @@ function resolveAllowedOrigins(text: string | undefined): readonly string[] {
   });
   if (list.length === 0) bad('allowedOrigins', 'lists no origin; give scheme://host[:port] entries, or * for any');
   return Object.freeze(list);
+}
+
+/**
+ * --sink-transactional: auto turns transactions on for a kafka: sink with
+ * checkpoints (the Kafka counterpart of the file sink's part files); true
+ * insists on them and says what is missing. The default transactional.id is
+ * stable for one job (sink topic + absolute checkpoint directory), so a
+ * restarted process fences the one it replaces.
+ */
+function resolveTransactional(out: Record<string, unknown>): void {
+  const mode = out.sinkTransactional as 'auto' | 'true' | 'false';
+  const sink = out.sink as string;
+  const kafka = sink.startsWith('kafka:') && sink.length > 6;
+  const dir = out.checkpointDir as string | undefined;
+  if (mode === 'true' && !kafka) {
+    bad('sinkTransactional', `true needs a kafka:TOPIC sink, not "${sink}" (a file: sink with --checkpoint-dir is exactly-once already)`);
+  }
+  if (mode === 'true' && !dir) {
+    bad('sinkTransactional', 'true needs --checkpoint-dir: each transaction commits with a checkpoint (or use --sink-transactional false)');
+  }
+  const on = mode === 'true' || (mode === 'auto' && kafka && dir !== undefined);
+  out.sinkTransactional = on;
+  if (!on) {
+    if (out.transactionalId !== undefined) bad('transactionalId', 'applies only to a transactional Kafka sink (kafka:TOPIC with --checkpoint-dir)');
+    return;
+  }
+  if ((out.checkpointInterval as number) > MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS) {
+    bad('checkpointInterval', `${out.checkpointInterval} ms is too long for a transactional Kafka sink (at most `
+      + `${MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS / 60_000} min: a transaction stays open for an interval and Kafka aborts old ones); `
+      + 'checkpoint more often or use --sink-transactional false');
+  }
+  if (out.transactionalId === undefined) {
+    const topic = sink.slice('kafka:'.length);
+    const hash = createHash('sha256').update(`${topic}\u0000${resolvePath(dir!)}`).digest('hex').slice(0, 12);
+    out.transactionalId = `sabre-${topic}-${hash}`;
+  }
 }
 
 /** `--help` text for `sabre run`, generated from the specs so it never drifts. */
