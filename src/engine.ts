@@ -315,7 +315,7 @@ export class Engine {
     if (httpWanted) {
       const hub = this.hub;
       this.http = await startHttpServer({
-        host: o.httpHost, listenPort: listen,
+        host: o.httpHost, listenPort: listen, allowedOrigins: o.allowedOrigins,
         stats: (so) => this.stats(so),
         histogram: (stage, w) => hub?.hgrm(stage, w),
       });

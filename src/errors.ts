@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'ERR_SINK'
   | 'ERR_CHECKPOINT_CORRUPT'
   | 'ERR_CHECKPOINT'
+  | 'ERR_FORBIDDEN_ORIGIN'
   | 'ERR_INTERNAL';
 
 /** Whose fault an error is: it tells the reader where to look. */
@@ -37,6 +38,8 @@ const FAULT: Record<ErrorCode, Fault> = {
   ERR_SINK: 'external',
   ERR_CHECKPOINT_CORRUPT: 'external',
   ERR_CHECKPOINT: 'external',
+  /** A browser request from an origin neither the dashboard's own nor in --allowed-origins (403). */
+  ERR_FORBIDDEN_ORIGIN: 'user',
   ERR_INTERNAL: 'internal',
 };
 

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { SabreError } from './errors.js';
 import { parseDuration } from './time/duration.js';
 import { parseWindow, type WindowSpec } from './time/window-spec.js';
@@ -8,6 +9,7 @@ import { BUILTIN_AGGREGATES } from './state/user-aggregate.js';
 import { KEY_PREFIX, longestKeyBytes, type GeneratorKind } from './io/generator/trade-model.js';
 import { FRAME_HEADER_BYTES } from './codec/frame.js';
 import { recordBodyBytes } from './codec/record-writer.js';
+import { normalizeOrigin } from './server/origin.js';
 
 /**
  * Every engine option, its flag, type, default and help, declared once. The
@@ -83,7 +85,12 @@ export const OPTION_SPECS = {
   httpHost: { kind: 'string', default: '127.0.0.1', help: 'metrics/dashboard/ingest bind address' },
   maxBody: { kind: 'bytes', default: '1MiB', min: 1, max: 1 << 30, pow2: false, help: 'largest POST /ingest body (413 above)' },
   ingestTimeout: { kind: 'duration', default: '5s', help: 'how long an ingest request waits for ring space before 503' },
-  authToken: { kind: 'string', default: undefined, help: 'bearer token required by POST /ingest, /ws/ingest and /ws/results' },
+  authToken: { kind: 'string', default: undefined, help: 'bearer token required by POST /ingest, /ws/ingest and /ws/results (visible in ps: prefer --auth-token-file or env SABRE_AUTH_TOKEN)' },
+  authTokenFile: { kind: 'string', default: undefined, help: 'read --auth-token from this file (contents trimmed)' },
+  allowedOrigins: {
+    kind: 'string', default: undefined,
+    help: 'browser origins allowed besides the dashboard\'s own (http://HOST:PORT), comma-separated; * = any [own origin only]',
+  },
   brokers: { kind: 'string', default: '127.0.0.1:9092', help: 'Kafka bootstrap brokers, comma-separated' },
   group: { kind: 'string', default: 'sabre', help: 'Kafka consumer group' },
   format: { kind: 'string', default: 'json', choices: ['json', 'flatbuffers'], help: 'Kafka value format (source and sink)' },
@@ -147,7 +154,11 @@ export interface ResolvedOptions {
   readonly httpHost: string;
   readonly maxBody: number;
   readonly ingestTimeout: number;
+  /** From --auth-token, else --auth-token-file (trimmed), else env SABRE_AUTH_TOKEN. */
   readonly authToken: string | undefined;
+  readonly authTokenFile: string | undefined;
+  /** Normalised origins (scheme://host[:port]) or '*', besides the dashboard's own; empty = own origin only. */
+  readonly allowedOrigins: readonly string[];
   readonly brokers: string;
   readonly group: string;
   readonly format: 'json' | 'flatbuffers';
@@ -226,7 +237,7 @@ function range(name: string, spec: Spec, n: number): number {
 }
 
 /** Validate once, fill defaults, check cross-field rules. */
-export function resolveOptions(raw: RawOptions = {}): ResolvedOptions {
+export function resolveOptions(raw: RawOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(raw)) {
     if (!(k in OPTION_SPECS)) {
@@ -268,6 +279,8 @@ export function resolveOptions(raw: RawOptions = {}): ResolvedOptions {
   }
   checkKeyBytes(out);
   resolveTransactional(out);
+  resolveAuthToken(out, env);
+  out.allowedOrigins = resolveAllowedOrigins(out.allowedOrigins as string | undefined);
   return Object.freeze(out) as unknown as ResolvedOptions;
 }
 
@@ -292,6 +305,45 @@ function checkKeyBytes(out: Record<string, unknown>): void {
     bad('keyBytes', `a record with a ${n}-byte key is a ${frame}-byte frame, more than a quarter of --ring-size (${ring}); `
       + `raise --ring-size to ${need} or more, or use shorter keys`);
   }
+}
+
+/** Env variable the bearer token may come from, so that it is not on the command line (ps). */
+export const AUTH_TOKEN_ENV = 'SABRE_AUTH_TOKEN';
+
+/** The token: --auth-token, else the trimmed contents of --auth-token-file, else env SABRE_AUTH_TOKEN (ignored when empty). */
+function resolveAuthToken(out: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  const file = out.authTokenFile as string | undefined;
+  if (file !== undefined) {
+    if (out.authToken !== undefined) bad('authTokenFile', 'and --auth-token both give the token; keep one (the file keeps it out of ps)');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      return bad('authTokenFile', `cannot read "${file}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; give a readable file holding the token`);
+    }
+    const token = text.trim();
+    if (token === '') bad('authTokenFile', `"${file}" is empty; put the token in it`);
+    if (/\s/.test(token)) bad('authTokenFile', `"${file}" holds more than one word; a bearer token has no spaces or line breaks`);
+    out.authToken = token;
+    return;
+  }
+  const fromEnv = env[AUTH_TOKEN_ENV]?.trim();
+  if (out.authToken === undefined && fromEnv) out.authToken = fromEnv;
+}
+
+/** --allowed-origins: each entry `*` or an origin `scheme://host[:port]` (no path), normalised as browsers send it. */
+function resolveAllowedOrigins(text: string | undefined): readonly string[] {
+  if (text === undefined) return Object.freeze([]);
+  const list = text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    if (s === '*') return s;
+    const o = normalizeOrigin(s);
+    if (o === undefined || !/^https?:\/\//.test(o)) {
+      return bad('allowedOrigins', `"${s}" is not an origin; give scheme://host[:port] (e.g. http://localhost:3000) or *`);
+    }
+    return o;
+  });
+  if (list.length === 0) bad('allowedOrigins', 'lists no origin; give scheme://host[:port] entries, or * for any');
+  return Object.freeze(list);
 }
 
 /**

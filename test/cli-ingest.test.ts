@@ -70,7 +70,7 @@ describe('sabre run --auth-token --max-body --ingest-timeout', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(s.ingest!.http).toEqual({
-        requests: 6, accepted202: 1, unauthorized401: 2, tooLarge413: 1, unsupported415: 1, unavailable503: 1,
+        requests: 6, accepted202: 1, badRequest400: 0, unauthorized401: 2, forbidden403: 0, tooLarge413: 1, unsupported415: 1, unavailable503: 1,
         recordsNotAccepted: refused.notAccepted, aborted: 0, waiting: 0,
       });
       expect(s.ingest!.ws).toMatchObject({ creditViolations: 1, frames: 1, clients: 0, unauthorized401: 1, unavailable503: 0 });
@@ -92,9 +92,9 @@ describe('sabre run --auth-token --max-body --ingest-timeout', () => {
 
       const table = (await sabreStats(base)).split('\n');
       expect(table.find((l) => l.trim().startsWith('responses '))!.trim().split(/\s+/))
-        .toEqual(['responses', '6', '1', '2', '1', '1', '1', String(refused.notAccepted), '0', '0']);
+        .toEqual(['responses', '6', '1', '0', '2', '0', '1', '1', '1', String(refused.notAccepted), '0', '0']);
       expect(table.find((l) => l.trim().startsWith('/ws/ingest '))!.trim().split(/\s{2,}/))
-        .toEqual(['/ws/ingest', '0', '1', '1', '4008 credit exceeded', '1', '0']);
+        .toEqual(['/ws/ingest', '0', '1', '1', '4008 credit exceeded', '1', '0', '0']);
     } finally {
       const { code, stderr } = await proc.stop();
       expect(code, stderr).toBe(0);

@@ -60,12 +60,12 @@ describe('ingest counters of an engine with its own HTTP server', () => {
 
     const want = {
       http: {
-        requests: 5, accepted202: 1, unauthorized401: 1, tooLarge413: 1, unsupported415: 1, unavailable503: 1,
+        requests: 5, accepted202: 1, badRequest400: 0, unauthorized401: 1, forbidden403: 0, tooLarge413: 1, unsupported415: 1, unavailable503: 1,
         recordsNotAccepted: refusedBody.notAccepted, aborted: 0, waiting: 0,
       },
       // The violating frame was received; the two refused upgrades never became clients.
-      ws: { clients: 0, frames: 1, creditViolations: 1, queuedFrames: 0, unauthorized401: 2, unavailable503: 0 },
-      results: { clients: 0, framesSent: 0, resultsSent: 0, slowDisconnects: 0, unauthorized401: 1, unavailable503: 0 },
+      ws: { clients: 0, frames: 1, creditViolations: 1, queuedFrames: 0, unauthorized401: 2, forbidden403: 0, unavailable503: 0 },
+      results: { clients: 0, framesSent: 0, resultsSent: 0, slowDisconnects: 0, unauthorized401: 1, forbidden403: 0, unavailable503: 0 },
     };
     await until(() => engine!.stats().ingest?.ws.clients === 0);
     expect(engine.stats().ingest).toEqual(want);
@@ -94,9 +94,9 @@ describe('ingest counters of an engine with its own HTTP server', () => {
     const lines = out.split('\n');
     expect(lines).toContain('Ingest');
     expect(lines.find((l) => l.trim().startsWith('responses '))!.trim().split(/\s+/))
-      .toEqual(['responses', '5', '1', '1', '1', '1', '1', String(refusedBody.notAccepted), '0', '0']);
-    expect(lines.find((l) => l.trim().startsWith('/ws/ingest '))!.trim().split(/\s{2,}/)).toEqual(['/ws/ingest', '0', '1', '1', '4008 credit exceeded', '2', '0']);
-    expect(lines.find((l) => l.trim().startsWith('/ws/results '))!.trim().split(/\s{2,}/)).toEqual(['/ws/results', '0', '0', '0', '4009 too slow', '1', '0']);
+      .toEqual(['responses', '5', '1', '0', '1', '0', '1', '1', '1', String(refusedBody.notAccepted), '0', '0']);
+    expect(lines.find((l) => l.trim().startsWith('/ws/ingest '))!.trim().split(/\s{2,}/)).toEqual(['/ws/ingest', '0', '1', '1', '4008 credit exceeded', '2', '0', '0']);
+    expect(lines.find((l) => l.trim().startsWith('/ws/results '))!.trim().split(/\s{2,}/)).toEqual(['/ws/results', '0', '0', '0', '4009 too slow', '1', '0', '0']);
 
     await engine.stop();
     const refused = readFileSync(dead, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -132,7 +132,7 @@ describe('ingest counters of an engine with its own HTTP server', () => {
     const api = (await (await fetch(`${base}/api/stats`)).json()) as StatsSnapshot;
     expect(api.ingest!.results.slowDisconnects).toBe(1);
     const line = (await statsCommand({ url: base })).split('\n').find((l) => l.trim().startsWith('/ws/results '))!;
-    expect(line.trim().split(/\s{2,}/)).toEqual(['/ws/results', '0', String(api.ingest!.results.framesSent), '1', '4009 too slow', '0', '0']);
+    expect(line.trim().split(/\s{2,}/)).toEqual(['/ws/results', '0', String(api.ingest!.results.framesSent), '1', '4009 too slow', '0', '0', '0']);
     slow.socket.resume();
     expect((await slow.closed).code).toBe(4009);
   });

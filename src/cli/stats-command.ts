@@ -130,13 +130,13 @@ export function renderStats(s: StatsSnapshot, url = ''): string {
     const ws = s.ingest.ws;
     const r = s.ingest.results;
     out.push('', 'Ingest');
-    out.push(table(['POST /ingest', 'requests', '202', '401', '413', '415', '503', 'not accepted', 'aborted', 'waiting'], [
-      ['responses', int(h.requests), int(h.accepted202), int(h.unauthorized401), int(h.tooLarge413), int(h.unsupported415),
+    out.push(table(['POST /ingest', 'requests', '202', '400', '401', '403', '413', '415', '503', 'not accepted', 'aborted', 'waiting'], [
+      ['responses', int(h.requests), int(h.accepted202), int(h.badRequest400 ?? 0), int(h.unauthorized401), int(h.forbidden403 ?? 0), int(h.tooLarge413), int(h.unsupported415),
         int(h.unavailable503), int(h.recordsNotAccepted), int(h.aborted), int(h.waiting)],
     ]));
-    out.push(table(['WebSocket', 'clients', 'frames', 'closed', 'close code', 'refused 401', 'refused 503'], [
-      ['/ws/ingest', int(ws.clients), int(ws.frames), int(ws.creditViolations), '4008 credit exceeded', int(ws.unauthorized401), int(ws.unavailable503)],
-      ['/ws/results', int(r.clients), int(r.framesSent), int(r.slowDisconnects), '4009 too slow', int(r.unauthorized401), int(r.unavailable503)],
+    out.push(table(['WebSocket', 'clients', 'frames', 'closed', 'close code', 'refused 401', 'refused 403', 'refused 503'], [
+      ['/ws/ingest', int(ws.clients), int(ws.frames), int(ws.creditViolations), '4008 credit exceeded', int(ws.unauthorized401), int(ws.forbidden403 ?? 0), int(ws.unavailable503)],
+      ['/ws/results', int(r.clients), int(r.framesSent), int(r.slowDisconnects), '4009 too slow', int(r.unauthorized401), int(r.forbidden403 ?? 0), int(r.unavailable503)],
     ]));
   }
   return `${out.join('\n')}\n`;

@@ -100,14 +100,16 @@ export class PrometheusExporter {
     });
     new Counter({
       name: 'sabre_ingest_responses_total',
-      help: 'POST /ingest answers by status: 202 accepted, 401 bad token, 413 body over --max-body, 415 unknown Content-Type, 503 rings full for --ingest-timeout or engine stopping.',
+      help: 'POST /ingest answers by status: 202 accepted, 400 no Content-Length nor chunked body, 401 bad token, 403 browser origin not allowed, 413 body over --max-body, 415 unknown Content-Type, 503 rings full for --ingest-timeout or engine stopping.',
       labelNames: ['code'], registers: [r],
       collect() {
         this.reset();
         const h = s().ingest?.http;
         if (!h) return;
         this.inc({ code: '202' }, h.accepted202);
+        this.inc({ code: '400' }, h.badRequest400 ?? 0);
         this.inc({ code: '401' }, h.unauthorized401);
+        this.inc({ code: '403' }, h.forbidden403);
         this.inc({ code: '413' }, h.tooLarge413);
         this.inc({ code: '415' }, h.unsupported415);
         this.inc({ code: '503' }, h.unavailable503);
@@ -134,15 +136,19 @@ export class PrometheusExporter {
     });
     new Counter({
       name: 'sabre_ws_upgrades_refused_total',
-      help: 'WebSocket upgrades refused: 401 bad or missing bearer token (with --auth-token), 503 engine stopping.',
+      help: 'WebSocket upgrades refused: 401 bad or missing bearer token (with --auth-token), 403 browser origin not allowed (--allowed-origins), 503 engine stopping.',
       labelNames: ['endpoint', 'code'], registers: [r],
       collect() {
         this.reset();
-        const i = s().ingest;
+        const x = s();
+        if (x.server) this.inc({ endpoint: 'stats', code: '403' }, x.server.wsForbidden403 ?? 0);
+        const i = x.ingest;
         if (!i) return;
         this.inc({ endpoint: 'ingest', code: '401' }, i.ws.unauthorized401);
+        this.inc({ endpoint: 'ingest', code: '403' }, i.ws.forbidden403);
         this.inc({ endpoint: 'ingest', code: '503' }, i.ws.unavailable503);
         this.inc({ endpoint: 'results', code: '401' }, i.results.unauthorized401);
+        this.inc({ endpoint: 'results', code: '403' }, i.results.forbidden403);
         this.inc({ endpoint: 'results', code: '503' }, i.results.unavailable503);
       },
     });

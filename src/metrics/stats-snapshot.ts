@@ -173,6 +173,8 @@ export interface ServerStats {
   wsFramesSent: number;
   /** Frames not sent to a client whose buffered amount was over the limit. */
   wsFramesSkipped: number;
+  /** /ws/stats upgrades refused with 403: a browser's Origin that is not allowed (--allowed-origins). */
+  wsForbidden403: number;
   /**
    * Sequence number of the /ws/stats push this snapshot went out in (0: not
    * pushed, e.g. a plain /api/stats). `/api/stats?push=N` returns push N
@@ -185,7 +187,11 @@ export interface ServerStats {
 export interface HttpIngestStats {
   requests: number;
   accepted202: number;
+  /** Requests refused with 400: a body with neither Content-Length nor Transfer-Encoding: chunked. */
+  badRequest400: number;
   unauthorized401: number;
+  /** Requests refused with 403: an Origin (a browser's request) from neither the dashboard's own origin nor --allowed-origins. */
+  forbidden403: number;
   tooLarge413: number;
   unsupported415: number;
   /** Requests answered 503 because a ring stayed full (or the engine was stopping). */
@@ -205,6 +211,8 @@ export interface WsIngestStats {
   creditViolations: number;
   /** Upgrades refused with 401: --auth-token set and the bearer token missing or wrong. */
   unauthorized401: number;
+  /** Upgrades refused with 403: a browser's Origin that is not allowed (--allowed-origins). */
+  forbidden403: number;
   /** Upgrades refused with 503: the engine is stopping (or not running). */
   unavailable503: number;
   /** Frames waiting for ring space right now, over all clients. */
@@ -220,6 +228,8 @@ export interface WsResultsStats {
   slowDisconnects: number;
   /** Upgrades refused with 401: --auth-token set and the bearer token missing or wrong. */
   unauthorized401: number;
+  /** Upgrades refused with 403: a browser's Origin that is not allowed (--allowed-origins). */
+  forbidden403: number;
   /** Upgrades refused with 503: the engine is stopping (or not running). */
   unavailable503: number;
 }

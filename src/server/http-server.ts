@@ -37,6 +37,8 @@ export interface HttpServerOptions {
   wsIntervalMs?: number;
   /** A /ws/stats client with more than this many bytes buffered misses frames (default 256 KiB). */
   wsBufferLimit?: number;
+  /** --allowed-origins: browser origins besides the dashboard's own that may open /ws/stats (default none). */
+  allowedOrigins?: readonly string[];
 }
 
 export interface HttpServer {
@@ -69,7 +71,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
     if (s.server === null && socket) s.server = socket.serverStats();
     return s;
   };
-  socket = new StatsSocket(() => stats(), { intervalMs: options.wsIntervalMs ?? 1000, bufferLimit: options.wsBufferLimit ?? 256 * 1024 });
+  socket = new StatsSocket(() => stats(), { intervalMs: options.wsIntervalMs ?? 1000, bufferLimit: options.wsBufferLimit ?? 256 * 1024, allowedOrigins: options.allowedOrigins ?? [] });
   const histogram: HistogramSource = (stage, worker) => options.histogram(stage, worker);
   const s0 = socket;
   addApiRoutes(app, stats, histogram, prometheus, (seq) => s0.pushed(seq));

@@ -4,9 +4,11 @@
 //                 application/x-ndjson     one record per line (blank lines ignored)
 //                 application/x-flatbuffers a sabre.fb.RecordBatch
 //   202 {accepted, rejected, errors:[{line|index, reason, detail}]}   bad records dead-lettered, good ones kept
+//   403 an Origin header (a browser's request) from neither the dashboard's origin nor --allowed-origins
 //   401 --auth-token set and no/wrong `Authorization: Bearer …`
 //   413 body over --max-body (Content-Length checked up front, bytes counted while reading)
-//   415 any other Content-Type
+//   400 neither Content-Length nor Transfer-Encoding: chunked (uWS would read the body as the next request)
+//   415 any other Content-Type (the body names the type received and the ones accepted)
 //   503 + Retry-After: a ring stayed full for --ingest-timeout; the body says what was
 //       accepted and how many records were not (reason ERR_RING_FULL, retryFrom); those
 //       are also dead-lettered, reason refused-full (docs/INGEST.md)
@@ -21,6 +23,7 @@ import { FlatInput } from '../codec/flat-input.js';
 import { FlatReader } from '../codec/flat-reader.js';
 import type { IngestPort } from '../io/ingest-port.js';
 import { bearerOk, WWW_AUTHENTICATE } from './bearer.js';
+import { refuseForeignOrigin, type AllowedOrigins } from './origin.js';
 import { bodyKindOf, IngestBatch, type BodyKind, type FlatReaders } from './ingest-batch.js';
 import { JSON_TYPE, methodNotAllowed } from './respond.js';
 import type { HttpIngestStats } from '../metrics/stats-snapshot.js';
@@ -32,16 +35,43 @@ export interface HttpIngestOptions {
   /** ms a request may wait for ring space in total; 0 = answer 503 at once. */
   ingestTimeout: number;
   authToken: string | undefined;
+  /** --allowed-origins (besides the dashboard's own). */
+  allowedOrigins: AllowedOrigins;
 }
 
 /** Under load, records are published at most this often (see publishSoon). */
 const PUBLISH_EVERY_MS = 1;
 
-const SUPPORTED = '{"error":"unsupported Content-Type","supported":["application/json","application/x-ndjson","application/x-flatbuffers"]}';
+const SUPPORTED_TYPES = ['application/json', 'application/x-ndjson', 'application/x-flatbuffers'];
+
+function unsupportedBody(received: string): string {
+  return JSON.stringify({
+    error: received === '' ? 'no Content-Type; send one of the supported types'
+      : `unsupported Content-Type "${received}"; send one of the supported types`,
+    reason: 'ERR_UNSUPPORTED_MEDIA_TYPE', received, supported: SUPPORTED_TYPES,
+  });
+}
+
+const BAD_LENGTH = JSON.stringify({ error: 'Content-Length is not a decimal number of bytes', reason: 'ERR_BAD_REQUEST' });
+
+/** Digits only, spaces around allowed (the one form of Content-Length RFC 9110 has). */
+function isDecimal(s: string): boolean {
+  const t = s.trim();
+  if (t.length === 0) return false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+const NO_LENGTH = JSON.stringify({
+  error: 'a POST /ingest body needs a Content-Length or Transfer-Encoding: chunked', reason: 'ERR_BAD_REQUEST',
+});
 
 export class HttpIngest {
   readonly counts: Omit<HttpIngestStats, 'waiting'> = {
-    requests: 0, accepted202: 0, unauthorized401: 0, tooLarge413: 0, unsupported415: 0,
+    requests: 0, accepted202: 0, badRequest400: 0, unauthorized401: 0, forbidden403: 0, tooLarge413: 0, unsupported415: 0,
     unavailable503: 0, recordsNotAccepted: 0, aborted: 0,
   };
   /** Requests past their body, waiting for ring space. */
@@ -95,18 +125,38 @@ export class HttpIngest {
     c.requests++;
     const o = this.options;
     // Everything is answered from here without awaiting, or onAborted is attached below before the body is read.
+    if (refuseForeignOrigin(res, req, o.allowedOrigins)) {
+      c.forbidden403++;
+      return;
+    }
     if (o.authToken !== undefined && !bearerOk(req.getHeader('authorization'), o.authToken)) {
       c.unauthorized401++;
       reply(res, '401 Unauthorized', '{"error":"missing or wrong bearer token"}', WWW_AUTHENTICATE);
       return;
     }
-    const kind = bodyKindOf(req.getHeader('content-type'));
+    const type = req.getHeader('content-type');
+    const kind = bodyKindOf(type);
     if (kind === undefined) {
       c.unsupported415++;
-      reply(res, '415 Unsupported Media Type', SUPPORTED);
+      reply(res, '415 Unsupported Media Type', unsupportedBody(type));
       return;
     }
     const cl = req.getHeader('content-length');
+    // uWS reads a request without either as having no body, and whatever follows as the next request:
+    // refuse it and close.
+    if (cl === '' && req.getHeader('transfer-encoding') === '') {
+      c.badRequest400++;
+      reply(res, '400 Bad Request', NO_LENGTH, {}, true);
+      return;
+    }
+    // uWS 20.30 calls this handler for a Content-Length that is not a decimal number, then closes the
+    // connection before anything written here is sent (docs/INGEST.md): the 400 is counted, and would
+    // reach the client from a uWS that sends it.
+    if (cl !== '' && !isDecimal(cl)) {
+      c.badRequest400++;
+      reply(res, '400 Bad Request', BAD_LENGTH, {}, true);
+      return;
+    }
     const declared = cl === '' ? -1 : Number(cl);
     if (declared > o.maxBody) {
       c.tooLarge413++;

@@ -22,7 +22,7 @@ export interface IngestHooks {
   onResult: (cb: (r: WindowResult) => void) => void;
   /** False once the engine stops: new input is refused (503 / close 1001), nothing is written after END. */
   accepting: () => boolean;
-  options: { maxBody: number; ingestTimeout: number; authToken: string | undefined };
+  options: { maxBody: number; ingestTimeout: number; authToken: string | undefined; allowedOrigins: readonly string[] };
   /** Records granted to a /ws/ingest client (default 65536). */
   wsCredit?: number;
   /** Bytes of frames a /ws/ingest client may have queued behind a full ring (default max(16 MiB, 4 × maxBody)). */
@@ -50,11 +50,13 @@ export function addIngestRoutes(app: TemplatedApp, hooks: IngestHooks): IngestRo
     maxPayload: o.maxBody,
     queueLimit: hooks.wsQueueLimit ?? Math.max(16 * 1024 * 1024, 4 * o.maxBody),
     authToken: o.authToken,
+    allowedOrigins: o.allowedOrigins,
   }, hooks.accepting);
   const results = new WsResults(hooks.onResult, {
     maxBackpressure: hooks.resultsMaxBackpressure ?? 1024 * 1024,
     maxFrameBytes: hooks.resultsMaxFrameBytes ?? 64 * 1024,
     authToken: o.authToken,
+    allowedOrigins: o.allowedOrigins,
   });
   http.register(app);
   ws.register(app);

@@ -8,11 +8,14 @@
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { ServerStats, StatsSnapshot } from '../metrics/stats-snapshot.js';
 import { detectUws } from '../metrics/uws-impl.js';
+import { refuseForeignOrigin, type AllowedOrigins } from './origin.js';
 
 export interface StatsSocketOptions {
   intervalMs: number;
   /** Skip a client's frame while more than this many bytes wait in its send buffer. */
   bufferLimit: number;
+  /** --allowed-origins (besides the dashboard's own): what a browser page elsewhere may not open. */
+  allowedOrigins?: AllowedOrigins;
 }
 
 export interface StatsClient {
@@ -37,6 +40,8 @@ export class StatsSocket {
   private nextId = 1;
   framesSent = 0;
   framesSkipped = 0;
+  /** Upgrades refused with 403 (a browser's Origin that is not allowed). */
+  forbidden403 = 0;
   ticks = 0;
   /** Snapshots built for pushing so far (the last one's sequence number). */
   pushes = 0;
@@ -50,7 +55,12 @@ export class StatsSocket {
       // uWS's own hard cap (it drops beyond it); our soft limit below is what normally applies.
       maxBackpressure: Math.max(this.options.bufferLimit * 4, 1 << 20),
       maxPayloadLength: 4096,
+      // (The fallback cannot refuse an upgrade: there the origin check is not made.)
       upgrade: this.fallbackState ? undefined : (res, req, context) => {
+        if (refuseForeignOrigin(res, req, this.options.allowedOrigins ?? [])) {
+          this.forbidden403++;
+          return;
+        }
         res.upgrade<StatsClient>(this.newClient(),
           req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
           req.getHeader('sec-websocket-extensions'), context);
@@ -129,7 +139,7 @@ export class StatsSocket {
   }
 
   serverStats(): ServerStats {
-    return { wsClients: this.clients.size, wsFramesSent: this.framesSent, wsFramesSkipped: this.framesSkipped, push: 0 };
+    return { wsClients: this.clients.size, wsFramesSent: this.framesSent, wsFramesSkipped: this.framesSkipped, wsForbidden403: this.forbidden403, push: 0 };
   }
 
   close(): void {

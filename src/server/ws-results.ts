@@ -13,6 +13,7 @@ import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { WindowResult } from '../io/out-drain.js';
 import { JSON_TYPE, methodNotAllowed, send } from './respond.js';
 import { refuseUnauthorizedUpgrade } from './bearer.js';
+import { refuseForeignOrigin, type AllowedOrigins } from './origin.js';
 import type { WsResultsStats } from '../metrics/stats-snapshot.js';
 
 export type { WsResultsStats };
@@ -26,6 +27,8 @@ export interface WsResultsOptions {
   maxFrameBytes: number;
   /** --auth-token: subscribers must present it like /ws/ingest clients (results are the job's output). */
   authToken: string | undefined;
+  /** --allowed-origins (besides the dashboard's own): a page elsewhere must not read the results. */
+  allowedOrigins: AllowedOrigins;
 }
 
 /** Per-socket state (uWS user data). */
@@ -39,7 +42,7 @@ interface Subscriber {
 }
 
 export class WsResults {
-  readonly counts = { framesSent: 0, resultsSent: 0, slowDisconnects: 0, unauthorized401: 0, unavailable503: 0 };
+  readonly counts = { framesSent: 0, resultsSent: 0, slowDisconnects: 0, unauthorized401: 0, forbidden403: 0, unavailable503: 0 };
   private readonly subs: Subscriber[] = [];
   private dirty: Subscriber[] = [];
   private flushScheduled = false;
@@ -59,6 +62,10 @@ export class WsResults {
       idleTimeout: 120,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
+        if (refuseForeignOrigin(res, req, o.allowedOrigins)) {
+          this.counts.forbidden403++;
+          return;
+        }
         if (refuseUnauthorizedUpgrade(res, req, o.authToken)) {
           this.counts.unauthorized401++;
           return;

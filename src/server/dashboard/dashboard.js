@@ -15,12 +15,12 @@
   const PAUSE_LABELS = ['.1', '.25', '.5', '1', '2.5', '5', '10', '25', '50', '100', '∞'];
   // snapshot.ingest (src/metrics/stats-snapshot.ts): [group, endpoint, [[field, label], …]].
   const INGEST = [
-    ['http', 'POST /ingest', [['requests', 'requests'], ['accepted202', '202'], ['unauthorized401', '401'], ['tooLarge413', '413'],
+    ['http', 'POST /ingest', [['requests', 'requests'], ['accepted202', '202'], ['badRequest400', '400'], ['unauthorized401', '401'], ['forbidden403', '403'], ['tooLarge413', '413'],
       ['unsupported415', '415'], ['unavailable503', '503'], ['recordsNotAccepted', 'records not accepted'], ['aborted', 'aborted'], ['waiting', 'waiting']]],
     ['ws', '/ws/ingest', [['clients', 'clients'], ['frames', 'frames'], ['queuedFrames', 'queued'], ['creditViolations', 'closed 4008'],
-      ['unauthorized401', 'refused 401'], ['unavailable503', 'refused 503']]],
+      ['unauthorized401', 'refused 401'], ['forbidden403', 'refused 403'], ['unavailable503', 'refused 503']]],
     ['results', '/ws/results', [['clients', 'clients'], ['framesSent', 'frames sent'], ['resultsSent', 'results sent'],
-      ['slowDisconnects', 'closed 4009'], ['unauthorized401', 'refused 401'], ['unavailable503', 'refused 503']]],
+      ['slowDisconnects', 'closed 4009'], ['unauthorized401', 'refused 401'], ['forbidden403', 'refused 403'], ['unavailable503', 'refused 503']]],
   ];
 
   const $ = (id) => document.getElementById(id);
