@@ -1,17 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startIngest, type IngestFixture, SLOW } from './helpers/ingest-server.js';
+import { ndjsonRange, startIngest, type IngestFixture, SLOW } from './helpers/ingest-server.js';
 import { WsClient } from './helpers/ws-client.js';
 import { sendWithinCredit, type Frame } from './helpers/credit-sender.js';
 
-const T0 = 1_700_000_000_000;
 let fx: IngestFixture | undefined;
 afterEach(async () => { await fx?.stop(); fx = undefined; });
 
 
 function textFrame(n: number, from: number): Frame {
-  let s = '';
-  for (let i = 0; i < n; i++) s += `{"key":"k${(from + i) % 5}","ts":${T0 + from + i},"value":1}\n`;
-  return { data: s, records: n };
+  return { data: ndjsonRange(n, from), records: n };
 }
 
 describe('WS /ws/ingest against full rings', () => {

@@ -5,19 +5,12 @@
 // so it is refused with 4008 (nothing of it written), however fast the first
 // was acknowledged.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startIngest, type IngestFixture } from './helpers/ingest-server.js';
+import { ndjsonRange, startIngest, type IngestFixture } from './helpers/ingest-server.js';
 import { WsClient } from './helpers/ws-client.js';
 import { sendWithinCredit } from './helpers/credit-sender.js';
 
-const T0 = 1_700_000_000_000;
 let fx: IngestFixture | undefined;
 afterEach(async () => { await fx?.stop(); fx = undefined; });
-
-function frame(n: number, from: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += `{"key":"k${(from + i) % 5}","ts":${T0 + from + i},"value":1}\n`;
-  return s;
-}
 
 describe('WS /ws/ingest credit', () => {
   it('two frames that together exceed the credit granted: the first is acknowledged, the second refused with 4008', async () => {
@@ -27,7 +20,7 @@ describe('WS /ws/ingest credit', () => {
     // Both frames leave in one TCP write, so the server reads them together: the first one's ack cannot
     // have reached the client before it sent the second.
     c.socket.cork();
-    const sent = Promise.all([c.send(frame(600, 0)), c.send(frame(600, 600))]);
+    const sent = Promise.all([c.send(ndjsonRange(600, 0)), c.send(ndjsonRange(600, 600))]);
     process.nextTick(() => c.socket.uncork());
     await sent;
     const open = new Promise((r) => setTimeout(r, 3000, 'still open'));
@@ -40,7 +33,7 @@ describe('WS /ws/ingest credit', () => {
   it('a client that waits for the ack before spending the credit it returns is never refused', async () => {
     fx = await startIngest({ partitions: 2, workers: 1, hooks: { wsCredit: 1000 } });
     const c = await WsClient.connect(`${fx.wsBase}/ws/ingest`);
-    const frames = Array.from({ length: 40 }, (_, i) => ({ data: frame(600, i * 600), records: 600 }));
+    const frames = Array.from({ length: 40 }, (_, i) => ({ data: ndjsonRange(600, i * 600), records: 600 }));
     const report = await sendWithinCredit(c, frames);
     expect(report.acks.reduce((a, m) => a + m.accepted, 0)).toBe(24_000);
     expect(report.creditWaits).toBeGreaterThan(30);

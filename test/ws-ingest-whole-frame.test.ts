@@ -5,18 +5,11 @@
 // all. So a client that resends every unacknowledged frame never duplicates
 // part of one.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startIngest, type IngestFixture, SLOW, until } from './helpers/ingest-server.js';
+import { ndjsonRange, startIngest, type IngestFixture, SLOW, until } from './helpers/ingest-server.js';
 import { WsClient } from './helpers/ws-client.js';
 
-const T0 = 1_700_000_000_000;
 let fx: IngestFixture | undefined;
 afterEach(async () => { await fx?.stop(); fx = undefined; });
-
-function frame(n: number, from: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += `{"key":"k${(from + i) % 5}","ts":${T0 + from + i},"value":1}\n`;
-  return s;
-}
 
 /** The wait lasts until the 4 KiB ring has taken part of the 600-record frame and is full. */
 async function headFrameWaiting(f: IngestFixture): Promise<void> {
@@ -28,9 +21,9 @@ describe('WS /ws/ingest: a frame is accepted whole or not at all', () => {
     fx = await startIngest({ ...SLOW, hooks: { wsCredit: 1000, wsQueueLimit: 1024 } });
     const c = await WsClient.connect(`${fx.wsBase}/ws/ingest`);
     await c.next((m) => m.type === 'credit');
-    await c.send(frame(600, 0)); // does not fit the ring: part written, the rest waits
+    await c.send(ndjsonRange(600, 0)); // does not fit the ring: part written, the rest waits
     await headFrameWaiting(fx);
-    await c.send(frame(100, 600)); // within credit, but 4 KiB queued > 1 KiB: a violation
+    await c.send(ndjsonRange(100, 600)); // within credit, but 4 KiB queued > 1 KiB: a violation
     const closed = await c.closed;
     expect(closed).toEqual({ code: 4008, reason: 'credit exceeded: too many bytes queued' });
     const acks = c.messages.filter((m) => m.type === 'ack');
@@ -45,9 +38,9 @@ describe('WS /ws/ingest: a frame is accepted whole or not at all', () => {
     fx = await startIngest({ ...SLOW, hooks: { wsCredit: 1000 } });
     const c = await WsClient.connect(`${fx.wsBase}/ws/ingest`);
     await c.next((m) => m.type === 'credit');
-    await c.send(frame(600, 0));
+    await c.send(ndjsonRange(600, 0));
     await headFrameWaiting(fx);
-    await c.send(frame(600, 600)); // 400 left: a violation
+    await c.send(ndjsonRange(600, 600)); // 400 left: a violation
     expect(await c.closed).toEqual({ code: 4008, reason: 'credit exceeded' });
     expect(c.messages.filter((m) => m.type === 'ack')).toEqual([{ type: 'ack', frame: 1, accepted: 600, rejected: 0, credit: 600 }]);
     expect(fx.wsPort.records).toBe(600);
@@ -57,9 +50,9 @@ describe('WS /ws/ingest: a frame is accepted whole or not at all', () => {
     fx = await startIngest({ ...SLOW, hooks: { wsCredit: 1000 } });
     const c = await WsClient.connect(`${fx.wsBase}/ws/ingest`);
     await c.next((m) => m.type === 'credit');
-    await c.send(frame(600, 0));
+    await c.send(ndjsonRange(600, 0));
     await headFrameWaiting(fx);
-    await c.send(frame(300, 600)); // queued behind it, not started
+    await c.send(ndjsonRange(300, 600)); // queued behind it, not started
     await until(() => fx!.wsPort.pauses > 0);
     c.terminate();
     await c.closed;

@@ -55,6 +55,18 @@ export class KeyTable {
    * new. Read `buckets` after the call (an insert may have grown the table).
    */
   find(hash: number, src: Uint8Array, start: number, len: number): number {
+    const b = this.probe(hash, src, start, len);
+    return b >= 0 ? b : this.insert(~b, hash, src, start, len);
+  }
+
+  /** Bucket of the key whose bytes are src[start, start+len), or -1 if it is not in the table (nothing is added). */
+  lookup(hash: number, src: Uint8Array, start: number, len: number): number {
+    const b = this.probe(hash, src, start, len);
+    return b >= 0 ? b : -1;
+  }
+
+  /** The key's bucket, or ~(the empty bucket where it would go): one probe for find() and lookup(). */
+  private probe(hash: number, src: Uint8Array, start: number, len: number): number {
     const buckets = this.buckets;
     const mask = this.mask;
     // Fibonacci-scramble the hash: murmur2's low bits already chose the partition.
@@ -62,22 +74,7 @@ export class KeyTable {
     for (;;) {
       const w = b * B_STRIDE;
       const id1 = buckets[w + B_ID1]!;
-      if (id1 === 0) break;
-      if (buckets[w + B_HASH] === hash && buckets[w + B_LEN] === len && this.bytesEqual(w, id1 - 1, src, start, len)) return b;
-      b = (b + 1) & mask;
-    }
-    return this.insert(b, hash, src, start, len);
-  }
-
-  /** Bucket of the key whose bytes are src[start, start+len), or -1 if it is not in the table (nothing is added). */
-  lookup(hash: number, src: Uint8Array, start: number, len: number): number {
-    const buckets = this.buckets;
-    const mask = this.mask;
-    let b = Math.imul(hash, 0x9e3779b1) & mask;
-    for (;;) {
-      const w = b * B_STRIDE;
-      const id1 = buckets[w + B_ID1]!;
-      if (id1 === 0) return -1;
+      if (id1 === 0) return ~b;
       if (buckets[w + B_HASH] === hash && buckets[w + B_LEN] === len && this.bytesEqual(w, id1 - 1, src, start, len)) return b;
       b = (b + 1) & mask;
     }

@@ -75,6 +75,13 @@ export function ndjson(n: number, key = (i: number) => `k${i % 7}`): string {
   return s;
 }
 
+/** Records from…from+n-1 as NDJSON (keys k0…k4, ts T0 + i, value 1): consecutive frames of one client. */
+export function ndjsonRange(n: number, from: number): string {
+  let s = '';
+  for (let i = from; i < from + n; i++) s += `{"key":"k${i % 5}","ts":${T0 + i},"value":1}\n`;
+  return s;
+}
+
 /** A tiny ring (≈ 50 records) drained by a worker that takes 1 ms per record. */
 export const SLOW = { ringSize: '4KiB', partitions: 1, workers: 1, slowMicrosPerRecord: 1000 } as const;
 
