@@ -728,12 +728,17 @@ function sourcesStats(sources: readonly Source[]): SourceStats[] {
     seen.pauses += x.pauses;
     seen.pausedSeconds += x.pausedSeconds;
     if (x.readsWith) seen.readsWith = x.readsWith;
+    if (x.watermark !== undefined) seen.watermark = x.watermark;
   }
   return [...byName.values()];
 }
 
 function sourceStats(s: Source): SourceStats {
-  return { name: s.name, records: s.records, pauses: s.pauses, pausedSeconds: s.pausedMs / 1000, ...(s.readsWith ? { readsWith: s.readsWith } : {}) };
+  const wm = s.watermark?.();
+  return {
+    name: s.name, records: s.records, pauses: s.pauses, pausedSeconds: s.pausedMs / 1000, ...(s.readsWith ? { readsWith: s.readsWith } : {}),
+    ...(wm !== undefined ? { watermark: Number.isFinite(wm) ? wm : null } : {}),
+  };
 }
 
 function safeJson(v: unknown): string {

@@ -112,6 +112,8 @@ describeKafka('Kafka source: event time per Kafka partition (the watermark waits
       const perPartition = source.eventTime.snapshot(0).map((x) => x.watermark);
       expect(perPartition).toHaveLength(KAFKA_PARTITIONS);
       expect(source.watermark()).toBe(Math.min(...perPartition));
+      // ... and the stats show it on the source's entry.
+      expect(summary.sources.find((x) => x.name === `kafka:${topic}`)?.watermark).toBe(Math.min(...perPartition));
       expect(Math.max(...perPartition) - Math.min(...perPartition)).toBeGreaterThan(SKEW - DISORDER - TICK_MS);
     } finally {
       await production.catch(() => {});
