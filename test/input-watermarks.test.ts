@@ -47,6 +47,28 @@ describe('InputWatermarks', () => {
     expect(w.current(5000 + IDLE)).toBe(6000 - BOUND);
   });
 
+  it('when every input was idle, the first records restart the idle time of all: the first partition read does not run ahead', () => {
+    const w = new InputWatermarks(BOUND, IDLE);
+    w.assign([0, 1, 2], 0);
+    // The job waited on an empty topic: all three idle, nothing to say.
+    expect(w.current(IDLE)).toBe(-Infinity);
+    // The producer starts: partition 0's batch arrives first, the others' a moment later.
+    w.onEvent(0, 10_000, 5000, true);
+    expect(w.current(5000)).toBe(-Infinity); // 1 and 2 hold back again
+    w.onEvent(1, 9_950, 5001, true);
+    w.onEvent(2, 9_980, 5002, true);
+    expect(w.current(5002)).toBe(9_950 - BOUND);
+    // All idle again after the producer stopped: the largest progress applies.
+    expect(w.current(5002 + IDLE)).toBe(10_000 - BOUND);
+    // It resumes on one partition only: the others hold back for one idle timeout, then it runs alone.
+    w.onEvent(2, 20_000, 9000, true);
+    expect(w.current(9000)).toBe(9_950 - BOUND);
+    expect(w.current(9000 + IDLE - 1)).toBe(9_950 - BOUND);
+    w.onEvent(2, 20_500, 9500, true);
+    w.onEvent(2, 21_000, 9000 + IDLE, true);
+    expect(w.current(9000 + IDLE)).toBe(21_000 - BOUND);
+  });
+
   it('a revoked input stops counting; a batch of an input not assigned (yet) adds it', () => {
     const w = new InputWatermarks(BOUND, IDLE);
     w.assign([0, 1], 0);

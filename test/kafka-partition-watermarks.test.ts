@@ -48,77 +48,105 @@ function prng(seed: number): () => number {
   };
 }
 
+/**
+ * Produce TICKS ticks (every partition PER_TICK records per tick, paced by the
+ * wall clock) while an engine consumes the topic; `engineFirst`: the job starts
+ * on the empty topic and waits `waitMs` (past --idle-timeout) before the
+ * producer starts. Checks no record is late and the windows equal the reference.
+ */
+async function skewedRun(opts: { engineFirst: boolean; idleTimeout?: string; waitMs?: number }): Promise<void> {
+  const topic = unique('skewed');
+  const kafka = createKafka(brokers, 'sabre-test-producer');
+  await createTopic(kafka, topic, KAFKA_PARTITIONS);
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const rnd = prng(13);
+  const all: RefRecord[] = [];
+  // Steady production, paced by the wall clock, running while the engine consumes.
+  let produced = 0;
+  let go!: () => void;
+  let cancelled = false;
+  const started = new Promise<void>((r) => { go = r; });
+  if (!opts.engineFirst) go();
+  const production = (async () => {
+    await started;
+    const t0 = performance.now();
+    for (let j = 0; j < TICKS && !cancelled; j++) {
+      const batch = tickRecords(j, rnd);
+      for (const b of batch) all.push(b.record);
+      await sendUntilAcked(producer, topic, batch.map((b) => ({
+        key: b.record.key, partition: b.partition, value: JSON.stringify(b.record),
+      })), () => {});
+      produced += batch.length;
+      const due = t0 + (j + 1) * TICK_MS;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  })();
+  const total = TICKS * KAFKA_PARTITIONS * PER_TICK;
+
+  const dir = tmpDir();
+  // 4 Sabre partitions ≠ 8 Kafka partitions: each ring mixes records of every Kafka partition.
+  // No partition pauses while producing, so none may turn idle.
+  const engine = createEngine({
+    source: `kafka:${topic}`, brokers, group: unique('skew'), partitions: 4, workers: 2, window: 'tumbling:1s',
+    outOfOrderness: `${BOUND}ms`, ...(opts.idleTimeout ? { idleTimeout: opts.idleTimeout } : {}), sink: `file:${join(dir, 'out.ndjson')}`,
+    lateOutput: `file:${join(dir, 'late.ndjson')}`, deadLetter: `file:${join(dir, 'dead.ndjson')}`, progress: 0,
+  });
+  try {
+    await engine.start();
+    const source = kafkaSourceOf(engine);
+    if (opts.engineFirst) {
+      await until(() => source.eventTime.size === KAFKA_PARTITIONS, 'the partitions assigned', 30_000);
+      await new Promise((r) => setTimeout(r, opts.waitMs));
+      expect(source.eventTime.snapshot(performance.timeOrigin + performance.now()).every((x) => x.idle)).toBe(true);
+      go();
+    }
+    // Windows fire while the topic is being produced (the watermark moves), not only at the end.
+    await until(() => engine.snapshot().results > 0, 'a window fired while producing', 30_000);
+    expect(produced).toBeLessThan(total);
+    await production;
+    await until(() => engine.snapshot().recordsIn >= total, `${total} records in`, 30_000);
+    // The source's watermark is its slowest partition's progress (read before the partitions turn idle), and the stats show it.
+    const perPartition = source.eventTime.snapshot(0).map((x) => x.watermark);
+    const wm = source.watermark();
+    const stats = engine.snapshot().sources.find((x) => x.name === `kafka:${topic}`);
+    const summary = await engine.stop();
+    await source.closed;
+
+    expect(summary.recordsIn).toBe(total);
+    expect(summary.deadLetter).toBe(0);
+    expect(summary.late).toBe(0);
+    expect(readFileSync(join(dir, 'late.ndjson'), 'utf8')).toBe('');
+
+    // Reference: the same records, single-threaded, in event-time order (so none is late there either).
+    const ref = runReference([...all].sort((a, b) => a.ts - b.ts), {
+      window: { kind: 'tumbling', size: 1000 }, aggregates: ['count', 'sum', 'min', 'max', 'avg'],
+      outOfOrderness: BOUND, allowedLateness: 0, partitions: 1, partitionOf: () => 0,
+    });
+    expect(ref.late).toEqual([]);
+    const lines = readFileSync(join(dir, 'out.ndjson'), 'utf8').split('\n').filter(Boolean).sort();
+    expect(lines.length).toBeGreaterThan(KEYS * 5);
+    expect(lines).toEqual(canonicalLines(ref.results));
+    expect(perPartition).toHaveLength(KAFKA_PARTITIONS);
+    expect(wm).toBe(Math.min(...perPartition));
+    expect(stats?.watermark).toBe(wm);
+    expect(Math.max(...perPartition) - Math.min(...perPartition)).toBeGreaterThan(SKEW - DISORDER - TICK_MS);
+  } finally {
+    cancelled = true;
+    go();
+    await production.catch(() => {});
+    await producer.disconnect();
+    await engine.stop().catch(() => {});
+  }
+}
+
 describeKafka('Kafka source: event time per Kafka partition (the watermark waits for the slowest)', () => {
   it('8 partitions produced at a steady rate while consumed, half 1.5 s behind in event time: no late record, windows = reference', async () => {
-    const topic = unique('skewed');
-    const kafka = createKafka(brokers, 'sabre-test-producer');
-    await createTopic(kafka, topic, KAFKA_PARTITIONS);
-    const producer = createProducer(kafka);
-    await producer.connect();
-    const rnd = prng(13);
-    const all: RefRecord[] = [];
-    // Steady production, paced by the wall clock, running while the engine consumes.
-    let produced = 0;
-    const production = (async () => {
-      const t0 = performance.now();
-      for (let j = 0; j < TICKS; j++) {
-        const batch = tickRecords(j, rnd);
-        for (const b of batch) all.push(b.record);
-        await sendUntilAcked(producer, topic, batch.map((b) => ({
-          key: b.record.key, partition: b.partition, value: JSON.stringify(b.record),
-        })), () => {});
-        produced += batch.length;
-        const due = t0 + (j + 1) * TICK_MS;
-        const wait = due - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      }
-    })();
-    const total = TICKS * KAFKA_PARTITIONS * PER_TICK;
+    await skewedRun({ engineFirst: false });
+  });
 
-    const dir = tmpDir();
-    // 4 Sabre partitions ≠ 8 Kafka partitions: each ring mixes records of every Kafka partition.
-    // --idle-timeout is the default: no partition pauses while producing, so none may turn idle.
-    const engine = createEngine({
-      source: `kafka:${topic}`, brokers, group: unique('skew'), partitions: 4, workers: 2, window: 'tumbling:1s',
-      outOfOrderness: `${BOUND}ms`, sink: `file:${join(dir, 'out.ndjson')}`,
-      lateOutput: `file:${join(dir, 'late.ndjson')}`, deadLetter: `file:${join(dir, 'dead.ndjson')}`, progress: 0,
-    });
-    try {
-      await engine.start();
-      const source = kafkaSourceOf(engine);
-      // Windows fire while the topic is being produced (the watermark moves), not only at the end.
-      await until(() => engine.snapshot().results > 0, 'a window fired while producing', 30_000);
-      expect(produced).toBeLessThan(total);
-      await production;
-      await until(() => engine.snapshot().recordsIn >= total, `${total} records in`, 30_000);
-      const summary = await engine.stop();
-      await source.closed;
-
-      expect(summary.recordsIn).toBe(total);
-      expect(summary.deadLetter).toBe(0);
-      expect(summary.late).toBe(0);
-      expect(readFileSync(join(dir, 'late.ndjson'), 'utf8')).toBe('');
-
-      // Reference: the same records, single-threaded, in event-time order (so none is late there either).
-      const ref = runReference([...all].sort((a, b) => a.ts - b.ts), {
-        window: { kind: 'tumbling', size: 1000 }, aggregates: ['count', 'sum', 'min', 'max', 'avg'],
-        outOfOrderness: BOUND, allowedLateness: 0, partitions: 1, partitionOf: () => 0,
-      });
-      expect(ref.late).toEqual([]);
-      const lines = readFileSync(join(dir, 'out.ndjson'), 'utf8').split('\n').filter(Boolean).sort();
-      expect(lines.length).toBeGreaterThan(KEYS * 5);
-      expect(lines).toEqual(canonicalLines(ref.results));
-      // The source's watermark is its slowest partition's progress (the last records' times are within 1 s of each other).
-      const perPartition = source.eventTime.snapshot(0).map((x) => x.watermark);
-      expect(perPartition).toHaveLength(KAFKA_PARTITIONS);
-      expect(source.watermark()).toBe(Math.min(...perPartition));
-      // ... and the stats show it on the source's entry.
-      expect(summary.sources.find((x) => x.name === `kafka:${topic}`)?.watermark).toBe(Math.min(...perPartition));
-      expect(Math.max(...perPartition) - Math.min(...perPartition)).toBeGreaterThan(SKEW - DISORDER - TICK_MS);
-    } finally {
-      await production.catch(() => {});
-      await producer.disconnect();
-      await engine.stop().catch(() => {});
-    }
+  it('the job waited on the empty topic past --idle-timeout (every partition idle) when the producer starts: still no late record', async () => {
+    await skewedRun({ engineFirst: true, idleTimeout: '2s', waitMs: 3000 });
   });
 });

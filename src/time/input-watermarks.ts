@@ -17,7 +17,12 @@
  *   KafkaSource), so a starved input is not mistaken for an idle one.
  * - When every input is idle the largest of their watermarks applies (what
  *   the engine sends idle partitions of a single-input source): the windows
- *   the input already passed fire, the last ones after `idleTimeout`.
+ *   the input already passed fire, the last ones after `idleTimeout`. The
+ *   first records after that (a producer resuming, or starting after the job
+ *   waited on an empty topic) restart every input's idle time: the other
+ *   partitions' records are usually on their way, and the first partition
+ *   read must not run ahead of them. An input that resumes alone, behind
+ *   the watermark already sent, has its older records late (as in Flink).
  * - No inputs at all (before the first assignment): -Infinity, nothing to say.
  *
  * current() may go down (an idle input resumes, a partition is assigned);
@@ -50,8 +55,13 @@ export class InputWatermarks {
       p = new InputProgress(now);
       this.inputs.set(input, p);
     }
+    if (maxTs > -Infinity) {
+      // The source wakes up (every input was idle): the others' idle time starts again, so that
+      // the first partition read does not run ahead of partitions whose records are on their way.
+      if (this.isIdle(p, now) && this.allIdle(now)) for (const q of this.inputs.values()) q.lastRecord = now;
+      p.lastRecord = now;
+    }
     if (maxTs > p.maxTs) p.maxTs = maxTs;
-    if (maxTs > -Infinity) p.lastRecord = now;
     p.caughtUp = caughtUp;
   }
 
@@ -62,7 +72,7 @@ export class InputWatermarks {
     let anyActive = false;
     for (const p of this.inputs.values()) {
       const wm = p.maxTs - this.bound;
-      if (p.caughtUp && now - p.lastRecord >= this.idleTimeout) {
+      if (this.isIdle(p, now)) {
         if (wm > idle) idle = wm;
       } else {
         anyActive = true;
@@ -75,8 +85,17 @@ export class InputWatermarks {
   /** Per input, for stats and tests: its watermark and whether it is idle at `now`. */
   snapshot(now: number): { input: number; watermark: number; idle: boolean }[] {
     return [...this.inputs].sort((a, b) => a[0] - b[0]).map(([input, p]) => ({
-      input, watermark: p.maxTs - this.bound, idle: p.caughtUp && now - p.lastRecord >= this.idleTimeout,
+      input, watermark: p.maxTs - this.bound, idle: this.isIdle(p, now),
     }));
+  }
+
+  private isIdle(p: InputProgress, now: number): boolean {
+    return p.caughtUp && now - p.lastRecord >= this.idleTimeout;
+  }
+
+  private allIdle(now: number): boolean {
+    for (const p of this.inputs.values()) if (!this.isIdle(p, now)) return false;
+    return true;
   }
 
   get size(): number {
