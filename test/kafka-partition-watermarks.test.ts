@@ -1,8 +1,10 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEngine } from '../dist/src/index.js';
 import { createKafka, createProducer } from '../dist/src/io/kafka/kafka-client.js';
+import { KafkaSource } from '../dist/src/io/kafka/kafka-source.js';
+import type { IngestPort } from '../dist/src/io/ingest-port.js';
 import { sendUntilAcked } from '../dist/src/io/kafka/send-retry.js';
 import { runReference, canonicalLines, type RefRecord } from './reference/reference-job.js';
 import { tmpDir } from './helpers/engine-run.js';
@@ -148,5 +150,35 @@ describeKafka('Kafka source: event time per Kafka partition (the watermark waits
 
   it('the job waited on the empty topic past --idle-timeout (every partition idle) when the producer starts: still no late record', async () => {
     await skewedRun({ engineFirst: true, idleTimeout: '2s', waitMs: 3000 });
+  });
+});
+
+// A rebalance changes which Kafka partitions feed this process: revoked ones stop holding the
+// watermark back, newly assigned ones hold it back until read (or idle).
+describe('Kafka source: the partitions tracked follow the group assignment', () => {
+  it('GROUP_JOIN adds the assigned partitions and drops the revoked ones', () => {
+    const handlers = new Map<string, (e: unknown) => void>();
+    const consumer = {
+      events: { COMMIT_OFFSETS: 'commit', GROUP_JOIN: 'join', REBALANCING: 'rebalancing', CRASH: 'crash' },
+      on: (event: string, fn: (e: unknown) => void) => { handlers.set(event, fn); },
+    };
+    const port = { needsValue: true } as unknown as IngestPort;
+    const source = new KafkaSource('t', 'g', consumer as never, port, 'json', { time: 'ts', value: 'value' }, false, [],
+      { outOfOrderness: BOUND, idleTimeout: 60_000 });
+    const join = (partitions: number[]): void => handlers.get('join')!({ payload: { memberAssignment: { t: partitions } } });
+    expect(source.watermark()).toBe(-Infinity);
+    join([0, 1, 2]);
+    expect(source.eventTime.snapshot(0).map((x) => x.input)).toEqual([0, 1, 2]);
+    const now = performance.timeOrigin + performance.now(); // the source's idle clock (no ring waits here)
+    source.eventTime.onEvent(0, 5000, now, true);
+    source.eventTime.onEvent(1, 3000, now, true);
+    expect(source.watermark()).toBe(-Infinity); // partition 2 not read yet
+    join([0, 1]); // 2 revoked
+    expect(source.watermark()).toBe(3000 - BOUND);
+    join([0, 3]); // 1 revoked, 3 assigned: holds back until read
+    expect(source.eventTime.snapshot(0).map((x) => x.input)).toEqual([0, 3]);
+    expect(source.watermark()).toBe(-Infinity);
+    source.eventTime.onEvent(3, 4000, now, true);
+    expect(source.watermark()).toBe(4000 - BOUND);
   });
 });
