@@ -121,6 +121,10 @@ export class Engine {
   private startedAt = 0;
   private deadLetters = 0;
   private sentWatermark!: Float64Array;
+  /** The source that drives watermarks (it has watermark(): several ordered inputs), if any. */
+  private watermarkSource: Source | undefined;
+  /** Largest watermark that source reported (what every partition is sent). */
+  private sourceWatermark = -Infinity;
   private lastIdleSweep = 0;
   private failure: unknown;
   private finishing: Promise<RunSummary> | undefined;
@@ -264,6 +268,8 @@ export class Engine {
     const source = sourceModule ? await sourceModule.createSource(o.source, o, this.openIngest(o.source), resume) : this.createSource();
     this.sources.push(this.api);
     if (source) this.sources.push(source);
+    // Several ordered inputs (Kafka partitions): watermarks are the source's minimum over them, not records' own.
+    if (source?.watermark) this.watermarkSource = source;
 
     this.pool = new WorkerPool({ workers: o.workers, execArgv: this.extra.workerExecArgv, youngGenerationMb: o.workerYoungGeneration });
     // Spinning threads on an oversubscribed machine only steal the CPU from the thread they wait for.
@@ -282,7 +288,7 @@ export class Engine {
         bell: workerBells[w]!.sab, counters: this.counters.sab,
         counterLayout: { partitions: o.partitions, workers: o.workers },
         window: o.window, outOfOrderness: o.outOfOrderness, allowedLateness: o.allowedLateness,
-        earlyFire: o.earlyFire, spin, maxBatch: o.maxBatch, tickMs, aggregateModule,
+        watermarkFromRecords: this.watermarkSource === undefined, earlyFire: o.earlyFire, spin, maxBatch: o.maxBatch, tickMs, aggregateModule,
         slowMicrosPerRecord: this.extra.slowMicrosPerRecord,
         keyGroups: o.keyGroups, totalPartitions: o.partitions, metrics: o.metrics,
         checkpointDir: o.checkpointDir, restoreFiles: this.restored?.snapshotFiles,
@@ -584,6 +590,7 @@ export class Engine {
     return {
       writer: this.writer,
       deadLetter: (raw, fault, detail, where) => this.deadLetter(raw, fault, detail, where),
+      watermark: (t) => this.raiseWatermark(t),
     };
   }
 
@@ -643,9 +650,18 @@ export class Engine {
    * watermark (its largest event time minus the bound), so their windows do
    * not wait forever. Skipped while a source is paused on a full ring: that
    * silence is backpressure, not idleness.
+   *
+   * With a source that drives watermarks, no partition gets more than that
+   * source's watermark (its largest event time is one fast input's, not the
+   * source's progress): the sweep asks the source again instead (its idle
+   * inputs stop holding back) and retries rings that were full.
    */
   private sendIdleWatermarks(now: number): void {
     this.lastIdleSweep = now;
+    if (this.watermarkSource) {
+      this.raiseWatermark(this.watermarkSource.watermark!());
+      return;
+    }
     const w = this.writer;
     if (w.waiting > 0 || this.state !== 'running' || w.maxEventTime === -Infinity) return;
     const wm = w.maxEventTime - this.options.outOfOrderness;
@@ -653,6 +669,22 @@ export class Engine {
       if (now - w.lastWrite[p]! >= this.options.idleTimeout && wm > this.sentWatermark[p]!) {
         if (w.writeWatermark(p, wm)) this.sentWatermark[p] = wm;
       }
+    }
+  }
+
+  /**
+   * Source-driven watermarks: every partition not sent `t` yet gets it, in
+   * band behind the records written so far (which it accounts for). Only ever
+   * raised; a full ring gets it from the next sweep — later, which is safe: a
+   * record written meanwhile below `t` was late on its own input already.
+   */
+  private raiseWatermark(t: number): void {
+    if (t > this.sourceWatermark) this.sourceWatermark = t;
+    const wm = this.sourceWatermark;
+    if (wm === -Infinity || this.state !== 'running') return;
+    const sent = this.sentWatermark;
+    for (let p = 0; p < sent.length; p++) {
+      if (wm > sent[p]! && this.writer.writeWatermark(p, wm)) sent[p] = wm;
     }
   }
 }
@@ -710,12 +742,17 @@ function sourcesStats(sources: readonly Source[]): SourceStats[] {
     seen.pauses += x.pauses;
     seen.pausedSeconds += x.pausedSeconds;
     if (x.readsWith) seen.readsWith = x.readsWith;
+    if (x.watermark !== undefined) seen.watermark = x.watermark;
   }
   return [...byName.values()];
 }
 
 function sourceStats(s: Source): SourceStats {
-  return { name: s.name, records: s.records, pauses: s.pauses, pausedSeconds: s.pausedMs / 1000, ...(s.readsWith ? { readsWith: s.readsWith } : {}) };
+  const wm = s.watermark?.();
+  return {
+    name: s.name, records: s.records, pauses: s.pauses, pausedSeconds: s.pausedMs / 1000, ...(s.readsWith ? { readsWith: s.readsWith } : {}),
+    ...(wm !== undefined ? { watermark: Number.isFinite(wm) ? wm : null } : {}),
+  };
 }
 
 function safeJson(v: unknown): string {

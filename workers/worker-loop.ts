@@ -32,6 +32,8 @@ export interface WorkerTask {
   counterLayout: { partitions: number; workers: number };
   window: WindowSpec;
   outOfOrderness: number;
+  /** false: the source drives watermarks with WATERMARK frames; records do not move them (OperatorConfig.watermarkFromRecords). */
+  watermarkFromRecords: boolean;
   allowedLateness: number;
   earlyFire: number;
   /** Polls of the rings before sleeping; SPIN_AUTO: as many as take about SPIN_AUTO_MICROS here (calibrated at start). */
@@ -83,6 +85,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   const op = new WindowOperator({
     window: task.window, outOfOrderness: task.outOfOrderness, allowedLateness: task.allowedLateness,
     partitions: task.partitions, userAggregate, earlyFiring: task.earlyFire > 0,
+    watermarkFromRecords: task.watermarkFromRecords,
   }, out);
   const counters = new Counters(task.counters, task.counterLayout);
   const cf = counters.f64;

@@ -6,6 +6,11 @@ export interface SourceContext {
   writer: PartitionedWriter;
   /** Reject one piece of input: it goes to the dead-letter output with its reason and is counted. */
   deadLetter(raw: string, fault: RecordFault, detail: string, where: string): void;
+  /**
+   * For a source with watermark(): its watermark rose to `t`. Every partition
+   * is sent it, in-band after the records written so far (never a lower one).
+   */
+  watermark?(t: number): void;
 }
 
 /**
@@ -26,6 +31,15 @@ export interface Source {
   position?(): unknown;
   /** The checkpoint that recorded `position` is complete (e.g. commit Kafka offsets now, not before). */
   commitCheckpoint?(position: unknown): Promise<void>;
+  /**
+   * A source with several ordered inputs (Kafka partitions) keeps event time
+   * per input (src/time/input-watermarks.ts) and says here what its watermark
+   * is now: the minimum over its non-idle inputs of their largest event time
+   * minus the bound (-Infinity: none yet). Having it switches the engine to
+   * source-driven watermarks (DESIGN.md §4): workers no longer derive them
+   * from record timestamps, the engine sends this one to every partition.
+   */
+  watermark?(): number;
   /** Settles once the source has released what it holds (after stop()). */
   readonly closed?: Promise<void>;
 }

@@ -95,6 +95,7 @@ export function buildSnapshot(inputs: SnapshotInputs, hub: MetricsHub, now: numb
     workers,
     sources: (inputs.sources?.() ?? []).map((s) => ({
       name: s.name, records: s.records, pauses: s.pauses, pausedSeconds: s.pausedSeconds, ...(s.readsWith ? { readsWith: s.readsWith } : {}),
+      ...(s.watermark !== undefined ? { watermark: s.watermark } : {}),
     })),
     latency: {
       unit: 'us', stages,

@@ -122,6 +122,11 @@ export interface SourceStats {
   pausedSeconds: number;
   /** How the source reads (the Kafka source: "Sabre's record batch decoder" or "kafkajs's own record decoder"). */
   readsWith?: string;
+  /**
+   * A source that drives watermarks (Kafka): its watermark now, epoch ms —
+   * the minimum over its non-idle inputs of max event time − bound (null: none yet).
+   */
+  watermark?: number | null;
 }
 
 export interface StageLatency {

@@ -30,6 +30,12 @@ export interface OperatorConfig {
    * time per window). Off by default: two stores per record nobody reads.
    */
   earlyFiring?: boolean;
+  /**
+   * false: watermarks come only from WATERMARK/END frames (a source with
+   * several inputs sends the minimum over them; DESIGN.md §4); record
+   * timestamps still update maxTs. Default true: maxTs − bound.
+   */
+  watermarkFromRecords?: boolean;
 }
 
 const MAX_SESSION_MERGE = 1024;
@@ -74,6 +80,7 @@ export class WindowOperator {
   private readonly lateness: number;
   private readonly ua: UserAggregate | undefined;
   private readonly earlyFiring: boolean;
+  private readonly fromRecords: boolean;
   private readonly scratch = new Int32Array(MAX_SESSION_MERGE);
   /** The record being processed: io[IN_TS], io[IN_VALUE], io[IN_INGEST] (see IN_*). */
   readonly io = new Float64Array(8);
@@ -100,6 +107,7 @@ export class WindowOperator {
     this.lateness = config.allowedLateness;
     this.ua = config.userAggregate;
     this.earlyFiring = config.earlyFiring === true;
+    this.fromRecords = config.watermarkFromRecords !== false;
     if (this.ua) this.slots.user = [];
   }
 
@@ -159,7 +167,7 @@ export class WindowOperator {
     if (ts > this.maxTs[pi]!) {
       this.maxTs[pi] = ts;
       const next = ts - this.bound;
-      if (next > wm) {
+      if (next > wm && this.fromRecords) {
         io[IO_WM] = next;
         this.advance(pi);
       }

@@ -17,12 +17,13 @@ export const brokers: string = inject('kafkaBrokers');
 export const describeKafka: typeof describe = (brokers ? describe : describe.skip) as typeof describe;
 
 /**
- * --idle-timeout for Kafka tests: effectively never. Idle time counts from
- * the engine's start (src/engine.ts), but a Kafka partition whose first fetch,
- * or first fetch after a restart or a broker outage, comes more than the
- * timeout later than another's would be sent the source's watermark and turn
- * its first records late. These tests check exact results against the
- * reference, so they switch idleness off.
+ * --idle-timeout for Kafka tests: effectively never. A Kafka partition is idle
+ * after the timeout without records (src/time/input-watermarks.ts), counted
+ * from its assignment or last record; one whose next fetch after a restart or
+ * a broker outage comes more than the timeout later than another's would stop
+ * holding the watermark back meanwhile and its first records could be late.
+ * These tests check exact results against the reference, so they switch
+ * idleness off (kafka-partition-watermarks.test.ts runs with it on).
  */
 export const NO_IDLE = '1000000000h';
 

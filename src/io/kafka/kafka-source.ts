@@ -1,8 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ResolvedOptions } from '../../options.js';
 import { SabreError } from '../../errors.js';
-import { wallNow, type Source } from '../source.js';
-import type { IngestPort } from '../ingest-port.js';
+import { wallNow, type Source, type SourceContext } from '../source.js';
+import { INGEST_OK, type IngestPort } from '../ingest-port.js';
+import { IO_TIME } from '../../partition/partitioned-writer.js';
+import { InputWatermarks } from '../../time/input-watermarks.js';
 import { MessageReader } from './message-reader.js';
 import {
   KAFKA_DEFAULTS, kafkaDecoder, createConsumer, createKafka, errorText, isRebalancing, topicOf,
@@ -60,6 +62,15 @@ export const SHARED_GROUP_GRACE_MS = 2 * KAFKA_DEFAULTS.sessionTimeout;
  * - Backpressure: a full ring pauses exactly the Kafka partition of the batch
  *   being processed, waits for the ring (heartbeating, so a long wait is not a
  *   lost member), resumes it and retries the same message. Nothing is dropped.
+ * - Event time (DESIGN.md §4): every Kafka partition feeds every Sabre
+ *   partition (keys are re-hashed), so records' own timestamps cannot move
+ *   watermarks: a partition ahead in event time would make the others' records
+ *   late. Each Kafka partition's progress (its largest event time − bound) is
+ *   kept in InputWatermarks, folded in once per batch; the source's watermark
+ *   is the minimum over the partitions assigned and not idle, and goes to the
+ *   engine (ctx.watermark) after each batch and from its idle sweep
+ *   (watermark()). Idle time is counted on a clock that stops while the source
+ *   waits for ring space: a partition starved by backpressure is not idle.
  *
  * Unbounded: it runs until the engine stops it. stop() stops accepting at
  * once; the final commit and the group leave follow (see `closed`).
@@ -93,6 +104,11 @@ export class KafkaSource implements Source {
   private readonly reader: MessageReader;
   /** Kafka partitions this run has accepted records from (not those a restore only positioned). */
   private readonly readHere = new Set<number>();
+  /** Event-time progress per Kafka partition (on idleClock()). */
+  readonly eventTime: InputWatermarks;
+  /** [0]: largest event time accepted in the current batch; [1]: ms spent waiting for ring space; [2]: when the current wait began (0: none). A typed array so no double is boxed per record. */
+  private readonly times = new Float64Array(3);
+  private ctx: SourceContext | undefined;
 
   /**
    * With checkpoints, offsets are committed only by commitCheckpoint(), after
@@ -103,8 +119,10 @@ export class KafkaSource implements Source {
 
   constructor(readonly topic: string, readonly group: string, private readonly consumer: Consumer,
     private readonly port: IngestPort, format: 'json' | 'flatbuffers', fields: { time: string; value: string },
-    checkpointed = false, private readonly resume: KafkaPosition[] = []) {
+    checkpointed = false, private readonly resume: KafkaPosition[] = [],
+    time: { outOfOrderness: number; idleTimeout: number } = { outOfOrderness: 0, idleTimeout: Infinity }) {
     this.checkpointed = checkpointed;
+    this.eventTime = new InputWatermarks(time.outOfOrderness, time.idleTimeout);
     // Restored from a checkpoint: records below its positions are in the restored state already.
     for (const r of resume) if (BigInt(r.offset) > 0n) this.offsets.accept(r.topic, r.partition, (BigInt(r.offset) - 1n).toString());
     this.name = `kafka:${topic}`; // = --source, the name checkpoints record positions under
@@ -122,6 +140,8 @@ export class KafkaSource implements Source {
         }
       }
       this.offsets.retain(payload.memberAssignment);
+      // Partitions assigned now hold the watermark back until they are read (or idle); revoked ones stop counting.
+      this.eventTime.assign(payload.memberAssignment[this.topic] ?? [], this.idleClock());
       // Resume exactly at the checkpoint, whatever the group committed (a crash can fall between the
       // manifest and the commit, or a corrupt newest checkpoint can send us back to an older one).
       for (const r of this.resume) {
@@ -193,7 +213,23 @@ export class KafkaSource implements Source {
     }
   }
 
-  async run(): Promise<void> {
+  /**
+   * Source.watermark: the minimum over assigned, non-idle Kafka partitions of
+   * their largest event time − bound (-Infinity while one has no record yet).
+   */
+  watermark(): number {
+    return this.eventTime.current(this.idleClock());
+  }
+
+  /** Wall clock minus the time spent waiting for ring space: idleness is measured on it. */
+  private idleClock(): number {
+    const now = wallNow();
+    const t = this.times;
+    return now - t[1]! - (t[2]! > 0 ? now - t[2]! : 0);
+  }
+
+  async run(ctx?: SourceContext): Promise<void> {
+    this.ctx = ctx;
     this.started = true;
     const failed = new Promise<never>((_, reject) => { this.fatal = reject; });
     failed.catch(() => {});
@@ -310,28 +346,49 @@ export class KafkaSource implements Source {
       last = i - 1;
     }
     let beat = performance.now();
+    const io = this.port.io;
+    const times = this.times;
+    times[0] = -Infinity;
     for (; i < n; i++) {
       if (this.stopping) break;
       const m = msgs[i]!;
       this.messages++;
       let r = this.reader.read(m);
       while (r >= 0) {
-        // Ring r is full. Make what we accepted visible to kafkajs before waiting.
+        // Ring r is full. Make what we accepted visible to kafkajs (and its event time to the engine) before waiting.
         if (last >= 0) this.resolve(p, topic, partition, msgs[last]!.offset);
+        this.progress(partition, false);
         if (!(await this.waitForRing(p, topic, partition, r))) break;
         r = this.reader.read(m);
       }
       if (r >= 0) break; // stopping: this message was not accepted
+      // A record in a ring (not a dead letter): its event time counts for this partition's progress.
+      if (r === INGEST_OK && io[IO_TIME]! > times[0]!) times[0] = io[IO_TIME]!;
       last = i;
       if ((i & 4095) === 4095 && performance.now() - beat > KAFKA_DEFAULTS.heartbeatInterval) {
         this.port.publish();
         this.resolve(p, topic, partition, m.offset);
+        this.progress(partition, false);
         await this.heartbeat(p);
         beat = performance.now();
       }
     }
     this.port.publish();
     if (last >= 0) this.resolve(p, topic, partition, msgs[last]!.offset);
+    // Caught up: this batch reached the partition's end as the broker saw it (only then may it turn idle).
+    this.progress(partition, !this.stopping && i === n && n > 0 && batch.offsetLag() === '0');
+  }
+
+  /**
+   * Fold the current batch's event times (records already published) into
+   * its partition's progress and hand the source's watermark to the engine,
+   * which sends it to every ring behind those records.
+   */
+  private progress(partition: number, caughtUp: boolean): void {
+    const times = this.times;
+    this.eventTime.onEvent(partition, times[0]!, this.idleClock(), caughtUp);
+    times[0] = -Infinity;
+    this.ctx?.watermark?.(this.watermark());
   }
 
   private resolve(p: EachBatchPayload, topic: string, partition: number, last: string): void {
@@ -350,6 +407,7 @@ export class KafkaSource implements Source {
     const tp = [{ topic, partitions: [partition] }];
     this.consumer.pause(tp);
     this.kafkaPauses++;
+    this.times[2] = wallNow();
     try {
       let ready = false;
       const space = this.port.waitForSpace(ring).finally(() => { ready = true; });
@@ -367,6 +425,8 @@ export class KafkaSource implements Source {
       if (this.stopping) return false;
       throw e;
     } finally {
+      this.times[1]! += wallNow() - this.times[2]!;
+      this.times[2] = 0;
       try {
         this.consumer.resume(tp);
       } catch { /* the consumer is restarting: it starts unpaused */ }
@@ -403,5 +463,6 @@ export async function createSource(spec: string, options: ResolvedOptions, port:
     throw new SabreError('ERR_SOURCE', `--source ${spec}: cannot reach Kafka at ${options.brokers}: ${errorText(e)}`, { cause: e });
   }
   return new KafkaSource(topic, options.group, consumer, port, options.format, { time: options.time, value: options.value },
-    options.checkpointDir !== undefined, (resume as KafkaPosition[] | undefined) ?? []);
+    options.checkpointDir !== undefined, (resume as KafkaPosition[] | undefined) ?? [],
+    { outOfOrderness: options.outOfOrderness, idleTimeout: options.idleTimeout });
 }
