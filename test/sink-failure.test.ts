@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from './helpers/engine-run.js';
-import { completeCheckpoints, runSabre } from './helpers/sabre-process.js';
+import { completeCheckpoints, runSabre, waitFor } from './helpers/sabre-process.js';
+import { createEngine } from '../dist/src/index.js';
 
 // A sink that fails mid-run (here /dev/full: every write is ENOSPC) fails the run with one line, code ERR_SINK,
 // naming the target and the cause; and no checkpoint completes, the final one included, while output before
@@ -38,5 +39,41 @@ describe.skipIf(!existsSync(FULL))('a sink that fails mid-run', () => {
     expect(errors, r.stderr).toHaveLength(1);
     expect(errors[0]).toMatch(/^sabre: ERR_SINK: .*--dead-letter.*\/dev\/full.*ENOSPC/);
     expect(completeCheckpoints(state)).toEqual([]);
+  });
+
+  it('the file sink\'s directory removed mid-run, checkpoints on: the run fails with ERR_SINK, and no checkpoint completes after', async () => {
+    const dir = tmpDir();
+    const outDir = join(dir, 'out');
+    mkdirSync(outDir);
+    const cp = join(dir, 'cp');
+    const engine = createEngine({
+      source: 'api', sink: `file:${join(outDir, 'windows.ndjson')}`, lateOutput: 'null', deadLetter: 'null', agg: 'count',
+      window: 'tumbling:10', outOfOrderness: 0, checkpointDir: cp, checkpointInterval: 20, partitions: 1, workers: 1, progress: 0, httpPort: 0,
+    });
+    await engine.start();
+    let ts = 0;
+    let failure: unknown;
+    engine.done.catch((e: unknown) => { failure = e; });
+    const feed = async (): Promise<void> => {
+      // A window fires every 10 records: every epoch has results, so every checkpoint has a part to flush.
+      while (failure === undefined) {
+        try {
+          await engine.write({ key: 'k', ts: ts++ });
+        } catch {
+          return;
+        }
+        if (ts % 10 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+    };
+    const fed = feed();
+    await waitFor('a committed part', () => readdirSync(outDir).some((f) => /\.part-\d+$/.test(f)));
+    rmSync(outDir, { recursive: true });
+    await waitFor('the run to fail', () => failure !== undefined);
+    await fed;
+    expect((failure as { code?: string }).code, String(failure)).toBe('ERR_SINK');
+    expect(String((failure as Error).message)).toContain(outDir);
+    const newest = completeCheckpoints(cp)[0]?.id ?? 0;
+    await new Promise((r) => setTimeout(r, 200)); // ten checkpoint intervals: none completes any more
+    expect(completeCheckpoints(cp)[0]?.id ?? 0).toBe(newest);
   });
 });
