@@ -90,6 +90,8 @@ class StreamSink implements LineSink {
       const s = this.stream as WriteStream;
       await new Promise<void>((resolve, reject) => s.end((e?: Error | null) => (e ? reject(this.failed(e)) : resolve())));
     } else {
+      // stdout/stderr keep this sink's error listener (an error with none would be uncaught), not the engine.
+      this.onError = undefined;
       await this.drained();
     }
   }
