@@ -16,21 +16,33 @@ export function checkOutputTargets(o: ResolvedOptions): void {
   for (const [option, spec] of targets) {
     if (!spec.startsWith('file:') || spec.length <= 5) continue;
     const path = spec.slice(5);
-    const why = directoryProblem(dirname(path)) ?? fileProblem(path);
+    const why = problem(() => directoryProblem(dirname(path)) ?? fileProblem(path));
     if (why !== undefined) throw new SabreError('ERR_SINK_OPEN', `${option} ${spec}: ${why}`);
   }
   if (o.checkpointDir !== undefined) {
-    const why = creatableProblem(o.checkpointDir);
-    if (why !== undefined) throw new SabreError('ERR_CHECKPOINT', `--checkpoint-dir ${o.checkpointDir}: ${why}`);
+    const dir = o.checkpointDir;
+    const why = problem(() => creatableProblem(dir));
+    if (why !== undefined) throw new SabreError('ERR_CHECKPOINT', `--checkpoint-dir ${dir}: ${why}`);
   }
 }
 
+/** What is wrong, as a phrase; an unexpected error (EIO, ELOOP…) says so itself. */
+function problem(check: () => string | undefined): string | undefined {
+  try {
+    return check();
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** undefined: nothing there (ENOTDIR: a file where a directory of the path should be — the caller finds which). */
 function stat(path: string): Stats | undefined {
   try {
     return statSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SabreError('ERR_SINK_OPEN', `${path}: ${(e as Error).message}`, { cause: e });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
   }
 }
 
