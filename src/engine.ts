@@ -26,6 +26,7 @@ import type { WorkerSummary, WorkerTask } from '../workers/worker-loop.js';
 import { Checkpointer, type CheckpointStats } from './checkpoint/checkpointer.js';
 import { findRestorePoint, jobFingerprint, listCheckpoints, type RestorePoint } from './checkpoint/manifest.js';
 import { PartFileSink } from './io/part-file-sink.js';
+import { checkOutputTargets } from './io/output-targets.js';
 import { isCommittingSink, type CommittingSink } from './io/committing-sink.js';
 import { readdirSync, existsSync } from 'node:fs';
 import { MetricsHub } from './metrics/metrics-hub.js';
@@ -173,6 +174,8 @@ export class Engine {
 
   private async startInner(): Promise<void> {
     const o = this.options;
+    // Before anything is opened or read: a target that cannot be written fails here, with nothing lost.
+    checkOutputTargets(o);
     const aggregateModule = o.aggregateModule ? pathToFileURL(resolvePath(o.aggregateModule)).href : undefined;
     const userAgg = aggregateModule ? await loadUserAggregate(aggregateModule) : undefined;
     if (userAgg && !o.aggregates.includes(userAgg.name)) {
@@ -210,6 +213,8 @@ export class Engine {
     }
     this.lateSink = openLineSink(o.lateOutput, '--late-output');
     this.deadSink = openLineSink(o.deadLetter, '--dead-letter');
+    // A sink failing between writes (an asynchronous write error) fails the run at once: no later checkpoint completes.
+    for (const s of [this.sink, this.lateSink, this.deadSink]) s.onError = (e) => this.fail(e);
 
     const partitioner = new Partitioner(o.keyGroups, o.partitions, o.workers);
     const workerBells = Array.from({ length: o.workers }, () => Doorbell.create());
@@ -229,9 +234,26 @@ export class Engine {
       }, this.writer, () => this.sources);
       const cp = this.checkpointer;
       this.drain.onBarrierAck = (w, id, bytes) => cp.onAck(w, id, bytes);
+      // A checkpoint claims only output that reached its target: the results before its barrier (handed to the
+      // sinks before the last ack was read) are flushed, part files fsynced, before its manifest is written.
+      cp.beforeManifest.push(async (id) => {
+        try {
+          await Promise.all([this.sink.flush?.(id), this.lateSink.flush?.(id), this.deadSink.flush?.(id)]);
+        } catch (e) {
+          this.fail(e);
+          throw e;
+        }
+      });
       if (this.partSink) {
         const ps = this.partSink;
-        cp.onComplete.push((m) => ps.commit(m.id));
+        cp.onComplete.push(async (m) => {
+          try {
+            await ps.commit(m.id);
+          } catch (e) {
+            this.fail(e); // the manifest stands: its parts are fsynced, and the next run's recover() renames them
+            throw e;
+          }
+        });
       }
       if (this.committing) {
         // Exactly-once Kafka output: the checkpoint's transaction commits now (with the source offsets).
@@ -333,7 +355,8 @@ export class Engine {
       const routes = this.ingest;
       if (this.hub) this.hub.inputs.ingest = () => routes.stats();
     }
-    this.pumpDone = this.pump();
+    // A sink error thrown in the pump (a write after the sink failed) fails the run.
+    this.pumpDone = this.pump().catch((e: unknown) => this.fail(e));
     // Sources start once every worker is looping, so start-up is not measured as queueing and nothing waits on thread creation.
     await this.workersLooping();
     // Idle time counts from now: no partition is idle before the source had a chance to feed it.
@@ -437,7 +460,11 @@ export class Engine {
     if (options.checkpoint && !this.checkpointer) {
       return Promise.reject(new SabreError('ERR_INVALID_OPTION', 'stop({ checkpoint: true }) needs --checkpoint-dir'));
     }
-    this.finishing = this.finish(options.checkpoint === true);
+    // A failure while finishing (a sink that cannot flush or close) fails the run: threads, server and sinks are released.
+    this.finishing = this.finish(options.checkpoint === true).catch((e: unknown) => {
+      this.fail(e);
+      throw this.failure ?? e;
+    });
     this.finishing.then(this.resolveDone, this.rejectDone);
     return this.finishing;
   }
@@ -459,11 +486,12 @@ export class Engine {
     }
     // A worker failing meanwhile fails the run: stop() rejects with the run's error (ERR_WORKER_CRASHED), not the raw one.
     const workers = await Promise.all(this.workerRuns).catch((e: unknown) => { throw this.failure ?? e; });
-    // Every worker returned after writing its DONE frame: drain until all are read.
-    while (this.drain.workersDone < this.options.workers) await yieldToLoop();
+    // Every worker returned after writing its DONE frame: drain until all are read (unless a sink failed meanwhile).
+    while (this.drain.workersDone < this.options.workers && !this.failed) await yieldToLoop();
     this.pumpStop = true;
     this.bell.ring();
     await this.pumpDone;
+    if (this.failed) throw this.failure;
     // END fired everything: commit that last epoch with a final, stateless checkpoint.
     if (cp && !savepoint) await cp.finalCheckpoint();
     await Promise.all([this.sink.close(), this.lateSink.close(), this.deadSink.close()]);
@@ -477,6 +505,11 @@ export class Engine {
     await this.pool.close();
     this.state = 'stopped';
     return this.summary(workers, created, destroyed);
+  }
+
+  /** The run failed meanwhile (read through a getter: an await may have passed since `state` was last set here). */
+  private get failed(): boolean {
+    return this.state === 'failed';
   }
 
   private fail(e: unknown): void {

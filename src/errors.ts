@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'ERR_SOURCE'
   | 'ERR_KAFKA_GROUP_SHARED'
   | 'ERR_SINK'
+  | 'ERR_SINK_OPEN'
   | 'ERR_CHECKPOINT_CORRUPT'
   | 'ERR_CHECKPOINT'
   | 'ERR_FORBIDDEN_ORIGIN'
@@ -35,7 +36,10 @@ const FAULT: Record<ErrorCode, Fault> = {
   ERR_SOURCE: 'external',
   /** A checkpointed Kafka job's consumer group has another live member: its state would be split between processes. */
   ERR_KAFKA_GROUP_SHARED: 'user',
+  /** A sink failed while the job ran (a write, a flush, an open of the next part file): the run fails, no checkpoint completes after it. */
   ERR_SINK: 'external',
+  /** An output target cannot be opened at start-up (a --sink, --late-output or --dead-letter file in a missing directory, no permission). */
+  ERR_SINK_OPEN: 'user',
   ERR_CHECKPOINT_CORRUPT: 'external',
   ERR_CHECKPOINT: 'external',
   /** A browser request from an origin neither the dashboard's own nor in --allowed-origins (403). */

@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from './helpers/engine-run.js';
 import { committedLines, completeCheckpoints, runSabre, startSabre, waitFor } from './helpers/sabre-process.js';
@@ -28,6 +28,7 @@ beforeAll(async () => {
   expect(reference.length).toBeGreaterThan(10_000);
   // A run killed once it has taken four checkpoints (all kept), its committed and in-progress parts with it.
   const base = join(dir, 'killed');
+  mkdirSync(base); // the sink's directory must exist (the checkpoint dir, created with its parents, is inside it)
   const run = startSabre(['run', '--source', `file:${input}`, '--sink', `file:${join(base, 'out.ndjson')}`, ...JOB,
     '--checkpoint-dir', join(base, 'cp'), '--checkpoint-interval', '50ms', '--checkpoints-retained', '10']);
   await waitFor('4 complete checkpoints', () => completeCheckpoints(join(base, 'cp')).filter((m) => !m.final).length >= 4, run);

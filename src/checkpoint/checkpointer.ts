@@ -71,17 +71,23 @@ interface InFlight {
  * The main thread's half of a checkpoint: hold the sources, record their
  * positions, put BARRIER(id) into every ring, release the sources; then
  * collect every worker's acknowledgement (read from the out-rings, after the
- * results that precede the barrier) and write the manifest atomically. After
- * that, `onComplete` hooks run: the file sink renames its parts, the
- * transactional Kafka sink commits its transaction, a Kafka source commits
- * its offsets. One checkpoint at a time, hooks included: the next one starts
+ * results that precede the barrier); run the `beforeManifest` hooks, which
+ * make those results durable in the sinks (a sink that cannot fails the
+ * checkpoint: it never claims output that did not reach its target); and
+ * write the manifest atomically. After that, `onComplete` hooks run: the
+ * file sink renames its parts, the transactional Kafka sink commits its
+ * transaction, a Kafka source commits its offsets. One checkpoint at a time, hooks included: the next one starts
  * only after they ran, so at most one complete checkpoint is ever
  * uncommitted downstream, and the one before it is never pruned while it is.
  */
 export class Checkpointer {
   private nextId: number;
   private inFlight: InFlight | undefined;
+  /** Every result before checkpoint `id`'s barrier reaches its sink (flushed, fsynced): the manifest is written only after these resolved. */
+  readonly beforeManifest: ((id: number) => Promise<void> | void)[] = [];
   readonly onComplete: ((m: Manifest) => Promise<void> | void)[] = [];
+  /** Set by abort(): the run failed, and no checkpoint may complete after that. */
+  private aborted: { error: unknown } | undefined;
   /** A checkpoint whose barriers went out failed (manifest or hook): its epoch's results belong to the next one. */
   readonly onFailed: ((id: number, e: unknown) => void)[] = [];
   readonly stats: CheckpointStats = {
@@ -109,6 +115,7 @@ export class Checkpointer {
 
   /** Start a checkpoint; resolves with its manifest once complete. */
   async trigger(): Promise<Manifest> {
+    this.throwIfAborted();
     if (this.inFlight) throw new SabreError('ERR_CHECKPOINT', `checkpoint ${this.inFlight.id} is still in progress`);
     const id = this.nextId++;
     mkdirDurably(checkpointPath(this.o.dir, id));
@@ -145,8 +152,13 @@ export class Checkpointer {
     if (f.acked.size === this.o.workers) void this.complete(f);
   }
 
-  /** A worker failed: the checkpoint in flight can never complete. */
+  private throwIfAborted(): void {
+    if (this.aborted) throw this.aborted.error;
+  }
+
+  /** The run failed (a worker, a sink): the checkpoint in flight can never complete, nor can any later one. */
   abort(e: unknown): void {
+    this.aborted ??= { error: e };
     const f = this.inFlight;
     this.inFlight = undefined;
     f?.reject(e);
@@ -154,6 +166,9 @@ export class Checkpointer {
 
   private async complete(f: InFlight): Promise<void> {
     try {
+      for (const hook of this.beforeManifest) await hook(f.id);
+      // The run may have failed while the sinks flushed (a sink error elsewhere, a worker crash): then nothing completes.
+      this.throwIfAborted();
       const durationMs = performance.now() - f.startedAt;
       const manifest: Manifest = {
         format: 'sabre-checkpoint', version: 1, id: f.id, completedAt: new Date().toISOString(), durationMs,
@@ -186,6 +201,7 @@ export class Checkpointer {
 
   /** The input ended and END fired everything: a manifest with no state, so a restart has nothing to redo. */
   async finalCheckpoint(): Promise<Manifest> {
+    this.throwIfAborted();
     const id = this.nextId++;
     const manifest: Manifest = {
       format: 'sabre-checkpoint', version: 1, id, completedAt: new Date().toISOString(), durationMs: 0,
@@ -193,6 +209,8 @@ export class Checkpointer {
       sources: this.sources().filter((s) => s.position).map((s) => ({ name: s.name, position: s.position!() })),
       snapshots: [], final: true,
     };
+    for (const hook of this.beforeManifest) await hook(id);
+    this.throwIfAborted();
     mkdirDurably(checkpointPath(this.o.dir, id));
     writeManifest(this.o.dir, manifest);
     for (const hook of this.onComplete) await hook(manifest);

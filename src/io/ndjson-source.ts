@@ -33,6 +33,8 @@ export class NdjsonSource implements Source {
   /** Bytes of input fully consumed (the position a checkpoint would record). */
   bytesConsumed = 0;
   private stopped = false;
+  /** The stream being read, so stop() can end a read that waits for input (stdin held open). */
+  private stream: Readable | undefined;
   private readonly fields: RecordFields;
   private readonly scanner: JsonFieldScanner;
   private ingest = 0;
@@ -68,30 +70,41 @@ export class NdjsonSource implements Source {
     return new NdjsonSource('stdin', () => process.stdin, opts);
   }
 
+  /**
+   * Stop reading. A read waiting for more input (a pipe or terminal on stdin
+   * that stays open) would hold the run — and the process — until it
+   * closes: the stream is destroyed, which ends that wait.
+   */
   stop(): void {
     this.stopped = true;
+    this.stream?.destroy();
   }
 
   async run(ctx: SourceContext): Promise<void> {
     const stream = this.open();
+    this.stream = stream;
     let carry: Buffer = Buffer.alloc(0);
     try {
-      for await (const chunk of stream) {
-        if (this.stopped) break;
-        const piece = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk as Buffer;
-        const buf = carry.length > 0 ? Buffer.concat([carry, piece]) : piece;
-        let from = 0;
-        let nl: number;
-        const ingest = wallNow();
-        while ((nl = buf.indexOf(NL, from)) >= 0) {
-          // Await only when a ring is full: a promise per line would cost more than the parse.
-          const full = this.line(ctx, buf, from, nl, ingest);
-          if (full >= 0) await this.retry(ctx, full);
-          this.bytesConsumed += nl + 1 - from;
-          from = nl + 1;
+      try {
+        for await (const chunk of stream) {
+          if (this.stopped) break;
+          const piece = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk as Buffer;
+          const buf = carry.length > 0 ? Buffer.concat([carry, piece]) : piece;
+          let from = 0;
+          let nl: number;
+          const ingest = wallNow();
+          while ((nl = buf.indexOf(NL, from)) >= 0) {
+            // Await only when a ring is full: a promise per line would cost more than the parse.
+            const full = this.line(ctx, buf, from, nl, ingest);
+            if (full >= 0) await this.retry(ctx, full);
+            this.bytesConsumed += nl + 1 - from;
+            from = nl + 1;
+          }
+          carry = buf.subarray(from);
+          ctx.writer.publishAll();
         }
-        carry = buf.subarray(from);
-        ctx.writer.publishAll();
+      } catch (e) {
+        if (!this.stopped) throw e; // destroyed by stop(): the input ends here
       }
       if (carry.length > 0 && !this.stopped) {
         const full = this.line(ctx, carry, 0, carry.length, wallNow());
