@@ -61,13 +61,19 @@ export class KafkaSink implements LineSink {
   private error: unknown;
   private closing = false;
   private drainWaiters: (() => void)[] = [];
+  /** Messages queued, and of those acknowledged (or given up on: the sink failed) — in order, one send at a time. */
+  private queued = 0;
+  private settled = 0;
+  /** flush() calls waiting for `settled` to reach their `upTo`. */
+  private flushWaiters: { upTo: number; resolve: () => void }[] = [];
   private readonly encoder: WindowResultEncoder | undefined;
 
   constructor(readonly topic: string, private readonly producer: Producer, format: 'json' | 'flatbuffers',
     aggregates: readonly string[], private readonly limits: SinkLimits = SINK_DEFAULTS) {
     this.name = `kafka:${topic}`;
     this.encoder = format === 'flatbuffers' ? new WindowResultEncoder(aggregates) : undefined;
-    this.batcher = new SendBatcher(limits, (batch, bytes) => this.sendBatch(batch, bytes), () => Boolean(this.error), () => this.closing);
+    this.batcher = new SendBatcher(limits, (batch, bytes) => this.sendBatch(batch, bytes), () => Boolean(this.error),
+      () => this.closing || this.flushWaiters.length > 0);
   }
 
   /** Unacknowledged bytes right now (for tests and metrics). */
@@ -88,6 +94,22 @@ export class KafkaSink implements LineSink {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
+  /**
+   * Resolves once Kafka acknowledged every message written before the call
+   * (later writes do not hold it up), so a checkpoint's manifest is written
+   * only after its results are in the topic; rejects with ERR_SINK if the
+   * sink failed. Queued messages skip the linger meanwhile.
+   */
+  flush(): Promise<void> {
+    if (this.error) return Promise.reject(this.sinkError());
+    const upTo = this.queued;
+    if (this.settled >= upTo) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.flushWaiters.push({ upTo, resolve });
+      this.batcher.hurryNow();
+    }).then(() => { if (this.error) throw this.sinkError(); });
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     try {
@@ -101,12 +123,25 @@ export class KafkaSink implements LineSink {
   private enqueue(m: ResultMessage): void {
     this.batcher.push(m);
     this.inFlightBytes += m.bytes;
+    this.queued++;
   }
 
   private async sendBatch(batch: ResultMessage[], bytes: number): Promise<void> {
     await this.sendWithRetry(batch);
     this.inFlightBytes -= bytes;
+    this.settled += batch.length;
     if (this.inFlightBytes <= this.limits.maxInFlightBytes / 2 || this.error) this.wakeDrained();
+    this.wakeFlushed();
+  }
+
+  private wakeFlushed(): void {
+    const settled = this.settled;
+    // A failed sink sends nothing more: every flush settles (and rejects).
+    this.flushWaiters = this.flushWaiters.filter((w) => {
+      if (w.upTo > settled && !this.error) return true;
+      w.resolve();
+      return false;
+    });
   }
 
   private async sendWithRetry(batch: ResultMessage[]): Promise<void> {

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { ResultMessage } from './result-message.js';
 import type { SinkLimits } from './kafka-sink.js';
 
@@ -15,6 +14,8 @@ export class SendBatcher {
   /** Bytes queued and not yet taken by the loop. */
   bytes = 0;
   private loop: Promise<void> | undefined;
+  /** Ends the linger under way (set while the loop lingers). */
+  private endLinger: (() => void) | undefined;
 
   /**
    * `send` gets each batch and its bytes, and must not reject (a sink records
@@ -42,6 +43,12 @@ export class SendBatcher {
     });
   }
 
+  /** Send what is queued now: a linger under way ends (a flush must not wait out a long lingerMs). */
+  hurryNow(): void {
+    this.endLinger?.();
+    this.kick();
+  }
+
   /** Settles once nothing is queued or in flight (or the sink stopped). */
   async idle(): Promise<void> {
     while (this.loop) await this.loop;
@@ -50,7 +57,7 @@ export class SendBatcher {
   private async run(): Promise<void> {
     const l = this.limits;
     while (this.queue.length > 0 && !this.stopped()) {
-      if (!this.hurry() && this.bytes < l.maxBatchBytes && l.lingerMs > 0) await delay(l.lingerMs);
+      if (!this.hurry() && this.bytes < l.maxBatchBytes && l.lingerMs > 0) await this.linger(l.lingerMs);
       let n = 0;
       let bytes = 0;
       while (n < this.queue.length && n < l.maxBatchMessages && bytes < l.maxBatchBytes) bytes += this.queue[n++]!.bytes;
@@ -58,5 +65,16 @@ export class SendBatcher {
       this.bytes -= bytes;
       await this.send(batch, bytes);
     }
+  }
+
+  private linger(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => this.endLinger!(), ms);
+      this.endLinger = () => {
+        clearTimeout(t);
+        this.endLinger = undefined;
+        resolve();
+      };
+    });
   }
 }

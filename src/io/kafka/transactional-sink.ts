@@ -171,7 +171,7 @@ export class TransactionalKafkaSink implements CommittingSink {
     this.promote(m.id);
     this.flushing = true;
     try {
-      this.batcher.kick();
+      this.batcher.hurryNow();
       await this.batcher.idle();
       if (this.error) throw this.error;
       const txn = await this.transaction();
