@@ -70,4 +70,12 @@ describe('output targets in a missing directory', () => {
       expect(existsSync(out), 'the sink was not opened either').toBe(false);
     }
   });
+
+  it('a file where a directory of the path should be: the one line names that file (ENOTDIR)', async () => {
+    const r = await runSabre(['run', '--source', `file:${input}`, '--sink', 'null', '--dead-letter', `file:${input}/x/dead.ndjson`, ...JOB]);
+    expect(r.code, r.stderr).not.toBe(0);
+    const line = oneLine(r.stderr);
+    expect(line).toMatch(/^sabre: ERR_SINK_OPEN: --dead-letter /);
+    expect(line).toContain(`${input} is a file, not a directory (ENOTDIR)`);
+  });
 });

@@ -57,7 +57,10 @@ function writable(path: string): boolean {
 
 function directoryProblem(dir: string): string | undefined {
   const st = stat(dir);
-  if (st === undefined) return `directory ${dir} does not exist (ENOENT); create it first`;
+  if (st === undefined) {
+    const file = fileOnPath(dir);
+    return file !== undefined ? `${file} is a file, not a directory (ENOTDIR)` : `directory ${dir} does not exist (ENOENT); create it first`;
+  }
   if (!st.isDirectory()) return `${dir} is not a directory (ENOTDIR)`;
   if (!writable(dir)) return `cannot create files in directory ${dir} (EACCES)`;
   return undefined;
@@ -69,6 +72,15 @@ function fileProblem(path: string): string | undefined {
   if (st.isDirectory()) return `${path} is a directory (EISDIR)`;
   if (!writable(path)) return `cannot write ${path} (EACCES)`;
   return undefined;
+}
+
+/** The nearest existing ancestor of a missing directory when it is a file (in.ndjson/x/y: in.ndjson), else undefined. */
+function fileOnPath(dir: string): string | undefined {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    const st = stat(d);
+    if (st !== undefined) return st.isDirectory() ? undefined : d;
+    if (dirname(d) === d) return undefined;
+  }
 }
 
 /** The directory exists, or its nearest existing ancestor is a directory it can be created in. */
