@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { statsCommand } from '../dist/src/cli/stats-command.js';
+import { renderStats, statsCommand } from '../dist/src/cli/stats-command.js';
 import { startHttpServer, type HttpServer } from '../dist/src/server/http-server.js';
 import type { StatsSnapshot } from '../dist/src/metrics/stats-snapshot.js';
 import { startFixture, type Fixture } from './helpers/metrics-fixture.js';
@@ -49,6 +49,17 @@ describe('sabre stats', () => {
     }
     const src = lines.find((l) => l.trim().startsWith('generator '))!;
     expect(src.trim().split(/\s+/)).toEqual(['generator', fmt(s.sources[0]!.records), fmt(s.sources[0]!.pauses), s.sources[0]!.pausedSeconds.toFixed(3)]);
+  });
+
+  it('a source that drives watermarks (Kafka) shows its watermark in its row; others get no column', async () => {
+    const s = (await (await fetch(`${base}/api/stats`)).json()) as StatsSnapshot;
+    expect(renderStats(s)).not.toMatch(/^\s+source\s.*watermark/m);
+    const kafka = { ...s.sources[0]!, name: 'kafka:trades', watermark: 1_700_000_000_000 };
+    const idle = { ...s.sources[0]!, name: 'kafka:quotes', watermark: null };
+    const lines = renderStats({ ...s, sources: [kafka, idle] }).split('\n');
+    expect(lines.find((l) => /^\s+source\s/.test(l))).toMatch(/\swatermark$/);
+    expect(lines.find((l) => l.trim().startsWith('kafka:trades '))!.trim().split(/\s+/).at(-1)).toBe('2023-11-14T22:13:20.000Z');
+    expect(lines.find((l) => l.trim().startsWith('kafka:quotes '))!.trim().split(/\s+/).at(-1)).toBe('-');
   });
 
   it('fails with ERR_INVALID_OPTION when nothing (or not sabre) answers', async () => {

@@ -114,8 +114,13 @@ export function renderStats(s: StatsSnapshot, url = ''): string {
   ])));
 
   out.push('', 'Backpressure');
+  // A column for the event-time watermark only when a source drives watermarks (Kafka: the minimum over its partitions).
+  const drives = s.sources.some((x) => x.watermark !== undefined);
   out.push(s.sources.length
-    ? table(['source', 'records', 'pauses', 'paused s'], s.sources.map((x) => [x.readsWith ? `${x.name} (${x.readsWith})` : x.name, int(x.records), int(x.pauses), x.pausedSeconds.toFixed(3)]))
+    ? table(['source', 'records', 'pauses', 'paused s', ...(drives ? ['watermark'] : [])], s.sources.map((x) => [
+      x.readsWith ? `${x.name} (${x.readsWith})` : x.name, int(x.records), int(x.pauses), x.pausedSeconds.toFixed(3),
+      ...(drives ? [x.watermark == null ? '-' : new Date(x.watermark).toISOString()] : []),
+    ]))
     : '  (no sources)');
 
   if (s.eventLoop) {
