@@ -173,7 +173,7 @@ describe('dashboard in Chromium', () => {
         ingestFigures++;
       }
     }
-    expect(ingestFigures).toBe(11 + 7 + 7); // http, ws, results (each field of IngestStats)
+    expect(ingestFigures).toBe(11 + 8 + 7); // http, ws, results (each field of IngestStats)
 
     // The charts plot this push as their newest point.
     const tp = shown.charts.throughput;

@@ -114,6 +114,7 @@ describe('WS /ws/ingest frames over --max-body', () => {
     await big.send(line.repeat(Math.ceil((3 * MAX) / line.length))).catch(() => {});
     expect((await big.closed).code).toBe(1006);
     expect(fx.wsPort.records).toBe(records);
+    expect(fx.routes.stats().ws.tooLarge1009).toBe(1); // counted (the 1006 is uWS's own drop, not ours)
     // Exactly --max-body is taken.
     const ok = await WsClient.connect(`${fx.wsBase}/ws/ingest`);
     await ok.next((m) => m.type === 'credit');

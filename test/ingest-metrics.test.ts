@@ -64,7 +64,7 @@ describe('ingest counters of an engine with its own HTTP server', () => {
         recordsNotAccepted: refusedBody.notAccepted, aborted: 0, waiting: 0,
       },
       // The violating frame was received; the two refused upgrades never became clients.
-      ws: { clients: 0, frames: 1, creditViolations: 1, queuedFrames: 0, unauthorized401: 2, forbidden403: 0, unavailable503: 0 },
+      ws: { clients: 0, frames: 1, creditViolations: 1, tooLarge1009: 0, queuedFrames: 0, unauthorized401: 2, forbidden403: 0, unavailable503: 0 },
       results: { clients: 0, framesSent: 0, resultsSent: 0, slowDisconnects: 0, unauthorized401: 1, forbidden403: 0, unavailable503: 0 },
     };
     await until(() => engine!.stats().ingest?.ws.clients === 0);
@@ -82,6 +82,7 @@ describe('ingest counters of an engine with its own HTTP server', () => {
     expect(sample(fam, 'sabre_ingest_requests_total')).toBe(5);
     expect(sample(fam, 'sabre_ingest_records_not_accepted_total')).toBe(refusedBody.notAccepted);
     expect(sample(fam, 'sabre_ws_closed_total', { code: '4008', reason: 'credit-exceeded' })).toBe(1);
+    expect(sample(fam, 'sabre_ws_closed_total', { code: '1009', reason: 'too-large' })).toBe(0);
     expect(sample(fam, 'sabre_ws_closed_total', { code: '4009', reason: 'too-slow' })).toBe(0);
     expect(fam.get('sabre_ws_upgrades_refused_total')?.type).toBe('counter');
     expect(sample(fam, 'sabre_ws_upgrades_refused_total', { endpoint: 'ingest', code: '401' })).toBe(2);
@@ -96,6 +97,7 @@ describe('ingest counters of an engine with its own HTTP server', () => {
     expect(lines.find((l) => l.trim().startsWith('responses '))!.trim().split(/\s+/))
       .toEqual(['responses', '5', '1', '0', '1', '0', '1', '1', '1', String(refusedBody.notAccepted), '0', '0']);
     expect(lines.find((l) => l.trim().startsWith('/ws/ingest '))!.trim().split(/\s{2,}/)).toEqual(['/ws/ingest', '0', '1', '1', '4008 credit exceeded', '2', '0', '0']);
+    expect(lines.find((l) => l.includes('1009 frame too large'))!.trim().split(/\s{2,}/)).toEqual(['0', '1009 frame too large']);
     expect(lines.find((l) => l.trim().startsWith('/ws/results '))!.trim().split(/\s{2,}/)).toEqual(['/ws/results', '0', '0', '0', '4009 too slow', '1', '0', '0']);
 
     await engine.stop();

@@ -141,6 +141,7 @@ export function renderStats(s: StatsSnapshot, url = ''): string {
     ]));
     out.push(table(['WebSocket', 'clients', 'frames', 'closed', 'close code', 'refused 401', 'refused 403', 'refused 503'], [
       ['/ws/ingest', int(ws.clients), int(ws.frames), int(ws.creditViolations), '4008 credit exceeded', int(ws.unauthorized401), int(ws.forbidden403 ?? 0), int(ws.unavailable503)],
+      ['', '', '', int(ws.tooLarge1009 ?? 0), '1009 frame too large', '', '', ''],
       ['/ws/results', int(r.clients), int(r.framesSent), int(r.slowDisconnects), '4009 too slow', int(r.unauthorized401), int(r.forbidden403 ?? 0), int(r.unavailable503)],
     ]));
   }

@@ -124,13 +124,14 @@ export class PrometheusExporter {
       collect() { this.reset(); const i = s().ingest; if (i) this.inc(i.http.aborted); },
     });
     new Counter({
-      name: 'sabre_ws_closed_total', help: 'WebSockets closed by Sabre: 4008 credit exceeded (/ws/ingest), 4009 too slow (/ws/results).',
+      name: 'sabre_ws_closed_total', help: 'WebSockets closed by Sabre: 4008 credit exceeded and 1009 frame over --max-body (/ws/ingest), 4009 too slow (/ws/results).',
       labelNames: ['code', 'reason'], registers: [r],
       collect() {
         this.reset();
         const i = s().ingest;
         if (!i) return;
         this.inc({ code: '4008', reason: 'credit-exceeded' }, i.ws.creditViolations);
+        this.inc({ code: '1009', reason: 'too-large' }, i.ws.tooLarge1009);
         this.inc({ code: '4009', reason: 'too-slow' }, i.results.slowDisconnects);
       },
     });

@@ -214,6 +214,8 @@ export interface WsIngestStats {
   frames: number;
   /** Clients closed with 4008 "credit exceeded". */
   creditViolations: number;
+  /** Clients closed with 1009: a frame over --max-body. */
+  tooLarge1009: number;
   /** Upgrades refused with 401: --auth-token set and the bearer token missing or wrong. */
   unauthorized401: number;
   /** Upgrades refused with 403: a browser's Origin that is not allowed (--allowed-origins). */

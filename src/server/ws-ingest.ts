@@ -80,7 +80,7 @@ interface IngestClient {
 }
 
 export class WsIngest {
-  readonly counts = { frames: 0, creditViolations: 0, unauthorized401: 0, forbidden403: 0, unavailable503: 0 };
+  readonly counts = { frames: 0, creditViolations: 0, tooLarge1009: 0, unauthorized401: 0, forbidden403: 0, unavailable503: 0 };
   private readonly clients = new Set<WebSocket<IngestClient>>();
   private readonly readers: FlatReaders = { fast: new FlatReader(), flat: new FlatInput() };
   /** Clients with credit to release at the next check phase, and whether that is scheduled. */
@@ -164,7 +164,7 @@ export class WsIngest {
     for (const ws of this.clients) queued += ws.getUserData().queue.length;
     const c = this.counts;
     return {
-      clients: this.clients.size, frames: c.frames, creditViolations: c.creditViolations, queuedFrames: queued,
+      clients: this.clients.size, frames: c.frames, creditViolations: c.creditViolations, tooLarge1009: c.tooLarge1009, queuedFrames: queued,
       unauthorized401: c.unauthorized401, forbidden403: c.forbidden403, unavailable503: c.unavailable503,
     };
   }
@@ -266,6 +266,7 @@ export class WsIngest {
 
   /** A frame over --max-body: nothing of it is written; 1009, after the frame being written, as for 4008. */
   private frameTooLarge(ws: WebSocket<IngestClient>, u: IngestClient): void {
+    this.counts.tooLarge1009++;
     this.closeAfterHead(ws, u, CLOSE_TOO_BIG, `frame over --max-body (${this.options.maxPayload} bytes)`);
   }
 

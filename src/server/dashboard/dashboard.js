@@ -17,7 +17,7 @@
   const INGEST = [
     ['http', 'POST /ingest', [['requests', 'requests'], ['accepted202', '202'], ['badRequest400', '400'], ['unauthorized401', '401'], ['forbidden403', '403'], ['tooLarge413', '413'],
       ['unsupported415', '415'], ['unavailable503', '503'], ['recordsNotAccepted', 'records not accepted'], ['aborted', 'aborted'], ['waiting', 'waiting']]],
-    ['ws', '/ws/ingest', [['clients', 'clients'], ['frames', 'frames'], ['queuedFrames', 'queued'], ['creditViolations', 'closed 4008'],
+    ['ws', '/ws/ingest', [['clients', 'clients'], ['frames', 'frames'], ['queuedFrames', 'queued'], ['creditViolations', 'closed 4008'], ['tooLarge1009', 'closed 1009'],
       ['unauthorized401', 'refused 401'], ['forbidden403', 'refused 403'], ['unavailable503', 'refused 503']]],
     ['results', '/ws/results', [['clients', 'clients'], ['framesSent', 'frames sent'], ['resultsSent', 'results sent'],
       ['slowDisconnects', 'closed 4009'], ['unauthorized401', 'refused 401'], ['forbidden403', 'refused 403'], ['unavailable503', 'refused 503']]],
