@@ -1,15 +1,14 @@
 import { availableParallelism } from 'node:os';
-import { createHash } from 'node:crypto';
-import { resolve as resolvePath } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { SabreError } from './errors.js';
 import { parseDuration } from './time/duration.js';
 import { parseWindow, type WindowSpec } from './time/window-spec.js';
 import { BUILTIN_AGGREGATES } from './state/user-aggregate.js';
-import { KEY_PREFIX, longestKeyBytes, type GeneratorKind } from './io/generator/trade-model.js';
-import { FRAME_HEADER_BYTES } from './codec/frame.js';
-import { recordBodyBytes } from './codec/record-writer.js';
-import { normalizeOrigin } from './server/origin.js';
+import { bad, camel, kebab } from './options/flags.js';
+import { resolveAllowedOrigins } from './options/origins.js';
+import { checkKeyBytes, resolveAuthToken, resolveTransactional } from './options/rules.js';
+
+export { kebab, camel };
+export { AUTH_TOKEN_ENV, MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS } from './options/rules.js';
 
 /**
  * Every engine option, its flag, type, default and help, declared once. The
@@ -110,87 +109,34 @@ export const OPTION_SPECS = {
 export type OptionName = keyof typeof OPTION_SPECS;
 export type RawOptions = Partial<Record<OptionName, string | number | boolean>>;
 
-/** Options after validation: every default filled in, durations in ms. Frozen. */
-export interface ResolvedOptions {
-  readonly source: string;
-  readonly sink: string;
-  readonly key: string;
-  readonly time: string;
-  readonly value: string;
-  readonly window: WindowSpec;
-  readonly windowText: string;
-  readonly aggregates: readonly string[];
-  readonly aggregateModule: string | undefined;
-  readonly outOfOrderness: number;
-  readonly allowedLateness: number;
-  readonly idleTimeout: number;
-  readonly earlyFire: number;
-  /** ms; 0 = off. */
-  readonly maxFutureSkew: number;
-  readonly lateOutput: string;
-  readonly deadLetter: string;
-  readonly partitions: number;
-  readonly workers: number;
-  readonly keyGroups: number;
-  readonly ringSize: number;
-  readonly outRingSize: number;
-  readonly maxBatch: number;
-  readonly spin: number;
-  /** MB; undefined = V8's default (or the process's --max-semi-space-size) for the workers too. */
-  readonly workerYoungGeneration: number | undefined;
-  readonly generator: 'trades' | 'cards';
-  readonly keys: number;
-  /** Generator keys padded to this many bytes; 0 = unpadded. */
-  readonly keyBytes: number;
-  readonly rate: number;
-  readonly count: number;
-  readonly duration: number;
-  readonly disorder: number;
-  readonly eventsPerMs: number;
-  readonly seed: number;
-  readonly progress: number;
-  readonly metrics: boolean;
-  readonly httpPort: number;
-  readonly httpHost: string;
-  readonly maxBody: number;
-  readonly ingestTimeout: number;
-  /** From --auth-token, else --auth-token-file (trimmed), else env SABRE_AUTH_TOKEN. */
-  readonly authToken: string | undefined;
-  readonly authTokenFile: string | undefined;
-  /** Normalised origins (scheme://host[:port]) or '*', besides the dashboard's own; empty = own origin only. */
-  readonly allowedOrigins: readonly string[];
-  readonly brokers: string;
-  readonly group: string;
-  readonly format: 'json' | 'flatbuffers';
-  readonly checkpointDir: string | undefined;
-  readonly checkpointInterval: number;
-  readonly checkpointsRetained: number;
-  readonly restore: string | undefined;
-  readonly onWorkerError: 'restore' | 'fail';
-  readonly restartLimit: number;
-  /** Resolved from auto: true when the sink is kafka:TOPIC and --checkpoint-dir is set. */
-  readonly sinkTransactional: boolean;
-  /** Set exactly when sinkTransactional: the given id, or one derived from the sink topic and the checkpoint directory. */
-  readonly transactionalId: string | undefined;
-}
+/** The resolved type of each kind of option; durations and sizes become numbers (ms, bytes). */
+interface KindType { string: string; int: number; number: number; duration: number; bytes: number; bool: boolean }
+/** One spec's resolved type: its choices if it has them, else its kind's; `| undefined` when it has no default. */
+type ResolvedValue<S> =
+  | (S extends { readonly choices: readonly (infer C)[] } ? C : S extends { readonly kind: infer K extends Kind } ? KindType[K] : never)
+  | (S extends { readonly default: undefined } ? undefined : never);
+/** Every spec'd option as resolveOptions leaves it, before the derived fields of ResolvedOptions replace some. */
+type SpecifiedOptions = { readonly [N in OptionName]: ResolvedValue<(typeof OPTION_SPECS)[N]> };
 
 /**
- * A transaction stays open about one checkpoint interval; Kafka aborts one
- * older than its transaction.max.timeout.ms (15 min by default), so the
- * interval must stay well below that.
+ * Options after validation: every default filled in, durations in ms, sizes
+ * in bytes. Frozen. Derived from OPTION_SPECS; only the fields resolveOptions
+ * turns into something else are declared here.
  */
-export const MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS = 5 * 60_000;
-
-function bad(name: string, msg: string): never {
-  throw new SabreError('ERR_INVALID_OPTION', `--${kebab(name)}: ${msg}`);
-}
-
-export function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-}
-
-export function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+export interface ResolvedOptions extends Omit<SpecifiedOptions, 'agg' | 'window' | 'outRingSize' | 'allowedOrigins' | 'sinkTransactional'> {
+  readonly window: WindowSpec;
+  /** --window as given, e.g. "tumbling:1s". */
+  readonly windowText: string;
+  /** --agg split on commas. */
+  readonly aggregates: readonly string[];
+  /** Bytes; --out-ring-size when given, else the larger of 1MiB and --ring-size. */
+  readonly outRingSize: number;
+  /** Normalised origins (scheme://host[:port]) or '*', besides the dashboard's own; empty = own origin only. */
+  readonly allowedOrigins: readonly string[];
+  /** Resolved from auto: true when the sink is kafka:TOPIC and --checkpoint-dir is set. */
+  readonly sinkTransactional: boolean;
+  // authToken: from --auth-token, else --auth-token-file (trimmed), else env SABRE_AUTH_TOKEN.
+  // transactionalId: set exactly when sinkTransactional: the given id, or one derived from the sink topic and the checkpoint directory.
 }
 
 export function parseBytes(v: string | number, name: string): number {
@@ -282,104 +228,6 @@ export function resolveOptions(raw: RawOptions = {}, env: NodeJS.ProcessEnv = pr
   resolveAuthToken(out, env);
   out.allowedOrigins = resolveAllowedOrigins(out.allowedOrigins as string | undefined);
   return Object.freeze(out) as unknown as ResolvedOptions;
-}
-
-/**
- * --key-bytes pads generator keys: it cannot shorten one (the longest key of
- * --keys keys is the least it can be), and a record with the padded key must
- * fit a ring frame (a quarter of --ring-size).
- */
-function checkKeyBytes(out: Record<string, unknown>): void {
-  const n = out.keyBytes as number;
-  if (n === 0) return;
-  const longest = longestKeyBytes(out.generator as GeneratorKind, out.keys as number);
-  if (n < longest) {
-    bad('keyBytes', `${n} is shorter than the longest key of --keys ${out.keys} (${longest} bytes, e.g. `
-      + `"${KEY_PREFIX[out.generator as GeneratorKind]}${(out.keys as number) - 1}"); give at least ${longest} or 0 for unpadded keys`);
-  }
-  const frame = FRAME_HEADER_BYTES + recordBodyBytes(n);
-  const ring = out.ringSize as number;
-  if (frame > ring / 4) {
-    let need = ring;
-    while (frame > need / 4) need *= 2;
-    bad('keyBytes', `a record with a ${n}-byte key is a ${frame}-byte frame, more than a quarter of --ring-size (${ring}); `
-      + `raise --ring-size to ${need} or more, or use shorter keys`);
-  }
-}
-
-/** Env variable the bearer token may come from, so that it is not on the command line (ps). */
-export const AUTH_TOKEN_ENV = 'SABRE_AUTH_TOKEN';
-
-/** The token: --auth-token, else the trimmed contents of --auth-token-file, else env SABRE_AUTH_TOKEN (ignored when empty). */
-function resolveAuthToken(out: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
-  const file = out.authTokenFile as string | undefined;
-  if (file !== undefined) {
-    if (out.authToken !== undefined) bad('authTokenFile', 'and --auth-token both give the token; keep one (the file keeps it out of ps)');
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      return bad('authTokenFile', `cannot read "${file}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; give a readable file holding the token`);
-    }
-    const token = text.trim();
-    if (token === '') bad('authTokenFile', `"${file}" is empty; put the token in it`);
-    if (/\s/.test(token)) bad('authTokenFile', `"${file}" holds more than one word; a bearer token has no spaces or line breaks`);
-    out.authToken = token;
-    return;
-  }
-  const fromEnv = env[AUTH_TOKEN_ENV]?.trim();
-  if (out.authToken === undefined && fromEnv) out.authToken = fromEnv;
-}
-
-/** --allowed-origins: each entry `*` or an origin `scheme://host[:port]` (no path), normalised as browsers send it. */
-function resolveAllowedOrigins(text: string | undefined): readonly string[] {
-  if (text === undefined) return Object.freeze([]);
-  const list = text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-    if (s === '*') return s;
-    const o = normalizeOrigin(s);
-    if (o === undefined || !/^https?:\/\//.test(o)) {
-      return bad('allowedOrigins', `"${s}" is not an origin; give scheme://host[:port] (e.g. http://localhost:3000) or *`);
-    }
-    return o;
-  });
-  if (list.length === 0) bad('allowedOrigins', 'lists no origin; give scheme://host[:port] entries, or * for any');
-  return Object.freeze(list);
-}
-
-/**
- * --sink-transactional: auto turns transactions on for a kafka: sink with
- * checkpoints (the Kafka counterpart of the file sink's part files); true
- * insists on them and says what is missing. The default transactional.id is
- * stable for one job (sink topic + absolute checkpoint directory), so a
- * restarted process fences the one it replaces.
- */
-function resolveTransactional(out: Record<string, unknown>): void {
-  const mode = out.sinkTransactional as 'auto' | 'true' | 'false';
-  const sink = out.sink as string;
-  const kafka = sink.startsWith('kafka:') && sink.length > 6;
-  const dir = out.checkpointDir as string | undefined;
-  if (mode === 'true' && !kafka) {
-    bad('sinkTransactional', `true needs a kafka:TOPIC sink, not "${sink}" (a file: sink with --checkpoint-dir is exactly-once already)`);
-  }
-  if (mode === 'true' && !dir) {
-    bad('sinkTransactional', 'true needs --checkpoint-dir: each transaction commits with a checkpoint (or use --sink-transactional false)');
-  }
-  const on = mode === 'true' || (mode === 'auto' && kafka && dir !== undefined);
-  out.sinkTransactional = on;
-  if (!on) {
-    if (out.transactionalId !== undefined) bad('transactionalId', 'applies only to a transactional Kafka sink (kafka:TOPIC with --checkpoint-dir)');
-    return;
-  }
-  if ((out.checkpointInterval as number) > MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS) {
-    bad('checkpointInterval', `${out.checkpointInterval} ms is too long for a transactional Kafka sink (at most `
-      + `${MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS / 60_000} min: a transaction stays open for an interval and Kafka aborts old ones); `
-      + 'checkpoint more often or use --sink-transactional false');
-  }
-  if (out.transactionalId === undefined) {
-    const topic = sink.slice('kafka:'.length);
-    const hash = createHash('sha256').update(`${topic}\u0000${resolvePath(dir!)}`).digest('hex').slice(0, 12);
-    out.transactionalId = `sabre-${topic}-${hash}`;
-  }
 }
 
 /**

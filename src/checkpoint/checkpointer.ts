@@ -1,7 +1,6 @@
 import { SabreError } from '../errors.js';
 import { W_BARRIER_ALIGN_MS, W_BARRIER_ID, W_SNAPSHOT_SERIALIZE_MS, W_SNAPSHOT_WRITE_MS, type Counters } from '../metrics/counters.js';
 import type { PartitionedWriter } from '../partition/partitioned-writer.js';
-import type { Source } from '../io/source.js';
 import { checkpointPath, pruneCheckpoints, writeManifest, type Manifest } from './manifest.js';
 import { mkdirDurably } from './durable-file.js';
 
@@ -67,6 +66,13 @@ interface InFlight {
   reject: (e: unknown) => void;
 }
 
+/** What a checkpoint reads of a source (io/source.ts's Source has it): its name and, if it can resume, its position. */
+export interface PositionedSource {
+  readonly name: string;
+  /** Where the source is: recorded in checkpoints (JSON), handed back to resume after a restore. */
+  position?(): unknown;
+}
+
 /**
  * The main thread's half of a checkpoint: hold the sources, record their
  * positions, put BARRIER(id) into every ring, release the sources; then
@@ -95,7 +101,7 @@ export class Checkpointer {
   };
 
   constructor(private readonly o: CheckpointerOptions, private readonly writer: PartitionedWriter,
-    private readonly sources: () => Source[]) {
+    private readonly sources: () => readonly PositionedSource[]) {
     this.nextId = o.nextId;
   }
 

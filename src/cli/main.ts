@@ -74,7 +74,7 @@ function configOptions(obj: Record<string, unknown>, path: string): RawOptions {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  // --help/-h is answered before anything is parsed or opened (no broker, no server is contacted); bench answers its own.
+  // --help/-h is answered before anything is parsed or opened (no broker, no server is contacted); bench answers its own (bin/sabre.js).
   const usage = cmd === undefined ? undefined : commandUsage(cmd);
   if (usage !== undefined && wantsHelp(rest)) {
     process.stdout.write(usage + '\n');
@@ -103,12 +103,12 @@ export async function main(argv: string[]): Promise<number> {
       const topic = rest[0] && !rest[0].startsWith('--') ? rest.shift() : undefined;
       return produceCommand(parseArgs(rest), topic);
     }
-    case 'bench': {
-      // The benchmark runner lives outside src/ (bench/); it is compiled next to it (and answers --help itself).
-      const benchModule = '../../bench/sabre-bench.js';
-      const { main: benchMain } = (await import(benchModule)) as { main(argv: string[]): Promise<number | void> };
-      return (await benchMain(rest)) ?? 0;
-    }
+    case 'bench':
+      // The benchmarks are not part of the library (bench/ is compiled to dist/bench/): bin/sabre.js runs
+      // `sabre bench` before it calls main(), so only a caller of main() itself gets here.
+      process.stderr.write('sabre bench: run it as `npx sabre bench <scenario>` or `npm run bench -- <scenario>` '
+        + '(node dist/bench/sabre-bench.js); see docs/BENCHMARKS.md\n');
+      return 2;
     case 'stats': {
       const { statsCommand } = await import('./stats-command.js');
       const at = rest.indexOf('--url');

@@ -16,11 +16,8 @@ export const R_PARTITION = 60; // i32
 export const R_KEY = 64; // key bytes, then the user JSON bytes
 export const RESULT_FIXED_BYTES = 64;
 
-export const FIRE_WATERMARK = 0;
-export const FIRE_EARLY = 1;
-export const FIRE_LATE = 2;
-export const FIRE_NAMES = ['watermark', 'early', 'late'] as const;
-export type FireKind = (typeof FIRE_NAMES)[number];
+// R_FIRE holds one of the window operator's firing kinds (state/fire-kind.ts).
+export { FIRE_WATERMARK, FIRE_EARLY, FIRE_LATE, FIRE_NAMES, type FireKind } from '../state/fire-kind.js';
 
 /** LATE body (a record beyond allowed lateness). */
 export const L_VALUE = 0;

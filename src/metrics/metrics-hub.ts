@@ -3,7 +3,6 @@
 // GC pauses per thread (the main thread's own via its GcMonitor), samples
 // the shared counters once per interval for rates, and builds the
 // StatsSnapshot everything else renders.
-import type { Counters } from './counters.js';
 import { P_RECORDS_IN, P_RECORDS_PROCESSED, W_LATE, W_RESULTS_OUT } from './counters.js';
 import { CumulativeHistogram, EMPTY_QUANTILES } from './cumulative-histogram.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
@@ -11,28 +10,13 @@ import { GcMonitor, heapSummary } from './gc-monitor.js';
 import { LatencyRecorder, wallClock, type Clock } from './latency-recorder.js';
 import { GC_BLOCK_BASE, decodeSnapshot, isMetricsMessage } from './snapshot-codec.js';
 import { GC_KINDS, STAGES, isStage, type Stage } from './stages.js';
-import type {
-  EventLoopStats, HeapSummary, IngestStats, Quantiles, Rates, ServerStats, SnapshotOptions, SourceStats, StatsSnapshot,
-} from './stats-snapshot.js';
+import type { EventLoopStats, Quantiles, Rates, SnapshotOptions, StatsSnapshot } from './stats-snapshot.js';
 import { buildSnapshot } from './snapshot-builder.js';
+import { ThreadGc, type HubSources, type HubView } from './hub-state.js';
 
 export { buildSnapshot };
 export type { SnapshotInputs } from './snapshot-builder.js';
-
-/** Where the hub reads what is not in its own histograms. */
-export interface HubSources {
-  counters: Counters;
-  /** Ring occupancy (0 … 1) per partition: an array the engine keeps current, or a callback. */
-  ringOccupancy?: readonly number[] | (() => readonly number[]);
-  /** Source backpressure records. */
-  sources?: () => readonly SourceStats[];
-  /** Counts kept on the main thread, outside the shared counters. */
-  mainCounts?: () => { deadLetter?: number; rejected?: number };
-  /** WebSocket figures of the HTTP server (set once the server runs). */
-  server?: () => ServerStats | null;
-  /** Push-ingest counters of the HTTP server (set once its ingest routes exist). */
-  ingest?: () => IngestStats | null;
-}
+export { ThreadGc, type HubSources } from './hub-state.js';
 
 export interface MetricsHubOptions extends HubSources {
   clock?: Clock;
@@ -40,16 +24,6 @@ export interface MetricsHubOptions extends HubSources {
   intervalMs?: number;
   /** Watch the main thread's GC and event loop (default true). */
   mainThread?: boolean;
-}
-
-/** GC histograms of one thread. */
-export class ThreadGc {
-  readonly kinds = GC_KINDS.map(() => new CumulativeHistogram());
-  /** All kinds together (for the pause-length buckets). */
-  readonly all = new CumulativeHistogram();
-  heap: HeapSummary | null = null;
-  unknown = 0;
-  constructor(readonly thread: string) {}
 }
 
 interface CounterSample {
@@ -60,7 +34,7 @@ interface CounterSample {
   late: number;
 }
 
-export class MetricsHub {
+export class MetricsHub implements HubView {
   /** Mutable: e.g. set `server` once the HTTP server runs. */
   readonly inputs: HubSources;
   readonly workers: number;

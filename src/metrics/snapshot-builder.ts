@@ -8,7 +8,7 @@ import {
   P_MAX_EVENT_TIME, P_RECORDS_IN, P_RECORDS_PROCESSED, P_WATERMARK,
   W_BATCHES, W_KEYS, W_LATE, W_OPEN_WINDOWS, W_PEAK_OPEN_WINDOWS, W_STATE_BYTES, W_RESULTS_OUT, W_SPIN_GATE, W_WATERMARK,
 } from './counters.js';
-import type { HubSources, MetricsHub, ThreadGc } from './metrics-hub.js';
+import type { HubSources, HubView, ThreadGc } from './hub-state.js';
 import { GC_KINDS, STAGES, type GcKind, type Stage } from './stages.js';
 import {
   PAUSE_BUCKETS_MS, SNAPSHOT_VERSION,
@@ -24,7 +24,7 @@ const PAUSE_BUCKETS_US = PAUSE_BUCKETS_MS.map((b) => b * US_PER_MS);
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-export function buildSnapshot(inputs: SnapshotInputs, hub: MetricsHub, now: number = hub.clock(),
+export function buildSnapshot(inputs: SnapshotInputs, hub: HubView, now: number = hub.clock(),
   options: SnapshotOptions = {}): StatsSnapshot {
   const dist = options.distributions === true;
   const c = inputs.counters;

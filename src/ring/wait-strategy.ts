@@ -1,5 +1,5 @@
 import type { Doorbell } from './doorbell.js';
-import { iterationsPerMicro } from '../time/calibrate.js';
+import { iterationsPerMicro } from './calibrate.js';
 
 /** A spin count (WorkerTask.spin) asking the worker to calibrate it to SPIN_AUTO_MICROS of polls. */
 export const SPIN_AUTO = -1;

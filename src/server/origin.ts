@@ -10,26 +10,12 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { JSON_TYPE, send } from './respond.js';
 
+export { normalizeOrigin } from '../options/origins.js';
+
 export const FORBIDDEN_ORIGIN = 'ERR_FORBIDDEN_ORIGIN';
 
 /** Origins (as `scheme://host[:port]`, lowercase, default port left out) besides the page's own; '*' = any. */
 export type AllowedOrigins = readonly string[];
-
-/**
- * The origin as a browser serialises it (RFC 6454: lowercase scheme and
- * host, default port left out), or undefined when `text` is not one.
- */
-export function normalizeOrigin(text: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    return undefined;
-  }
-  if (u.origin === 'null' || u.username !== '' || u.password !== '' || u.search !== '' || u.hash !== '' || u.pathname !== '/') return undefined;
-  // A trailing slash (http://host:port/) is harmless: URL gives every http(s) origin the path '/'.
-  return u.origin;
-}
 
 /** True when a request with this Origin and Host may proceed. */
 export function originAllowed(origin: string, host: string, allowed: AllowedOrigins): boolean {

@@ -7,7 +7,7 @@ import {
 import { TimerQueue } from './timer-queue.js';
 import type { UserAggregate } from './user-aggregate.js';
 import type { WindowSpec } from '../time/window-spec.js';
-import { FIRE_EARLY, FIRE_LATE, FIRE_WATERMARK } from '../codec/out-frames.js';
+import { FIRE_EARLY, FIRE_LATE, FIRE_WATERMARK } from './fire-kind.js';
 
 /** Where firings and late records go (the worker's out-ring writer; a list in tests). */
 export interface Emitter {

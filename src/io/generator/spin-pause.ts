@@ -1,4 +1,4 @@
-import { iterationsPerMicro } from '../../time/calibrate.js';
+import { iterationsPerMicro } from '../../ring/calibrate.js';
 
 /**
  * A busy pause of about `micros` µs that neither reads the clock nor

@@ -1,9 +1,10 @@
 import { Xorshift32, uniform } from './xorshift32.js';
+import { KEY_PAD, KEY_PREFIX, type GeneratorKind } from '../../options/generator-keys.js';
+
+export { KEY_PAD, KEY_PREFIX, longestKeyBytes, type GeneratorKind } from '../../options/generator-keys.js';
 
 /** The simulated clock starts here (docs/SEMANTICS.md). */
 export const SIM_EPOCH_MS = 1_700_000_000_000;
-
-export type GeneratorKind = 'trades' | 'cards';
 
 export interface GeneratorModelOptions {
   kind: GeneratorKind;
@@ -16,16 +17,6 @@ export interface GeneratorModelOptions {
   /** Pad every key with '_' to this many bytes (0 or absent: as drawn, "SYM123"). The record sequence is otherwise the same. */
   keyBytes?: number;
 }
-
-/** The byte that pads keys to --key-bytes: not a digit, so a padded key still names exactly one key index. */
-export const KEY_PAD = '_';
-
-/** Bytes of the longest unpadded key of `keys` keys: the least --key-bytes can be. */
-export function longestKeyBytes(kind: GeneratorKind, keys: number): number {
-  return KEY_PREFIX[kind].length + String(Math.max(0, keys - 1)).length;
-}
-
-export const KEY_PREFIX: Record<GeneratorKind, string> = { trades: 'SYM', cards: 'CARD' };
 
 /**
  * The deterministic record sequence of docs/SEMANTICS.md, drawn into fields

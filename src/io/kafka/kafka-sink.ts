@@ -9,24 +9,11 @@ import { logRetry, sendUntilAcked } from './send-retry.js';
 import { WindowResultEncoder } from './window-result-codec.js';
 import { forEachLine, resultMessage, type ResultMessage } from './result-message.js';
 import { SendBatcher } from './send-batcher.js';
+import { SINK_DEFAULTS, type SinkLimits } from './sink-limits.js';
 import { TransactionalKafkaSink, transactionTimeoutFor } from './transactional-sink.js';
 
 export { keyOf } from './result-message.js';
-
-export const SINK_DEFAULTS = {
-  /** write() returns false above this many unacknowledged bytes; drained() resolves below half of it. */
-  maxInFlightBytes: 8 << 20,
-  /** A small batch waits this long for company before it is sent. */
-  lingerMs: 5,
-  maxBatchBytes: 1 << 20,
-  // kafkajs groups a send per partition by copying arrays (quadratic): keep sends small.
-  maxBatchMessages: 2000,
-  /** Backoff between retries of a failed send (doubling up to the max). */
-  retryBackoffMs: 100,
-  maxRetryBackoffMs: 2000,
-} as const;
-
-export type SinkLimits = { readonly [K in keyof typeof SINK_DEFAULTS]: number };
+export { SINK_DEFAULTS, type SinkLimits } from './sink-limits.js';
 
 /**
  * `--sink kafka:TOPIC`: one message per window firing, keyed by the result's

@@ -1,5 +1,5 @@
 import type { ResultMessage } from './result-message.js';
-import type { SinkLimits } from './kafka-sink.js';
+import type { SinkLimits } from './sink-limits.js';
 
 /**
  * The result messages a Kafka sink has not handed to the client yet, and the

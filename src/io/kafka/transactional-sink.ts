@@ -3,7 +3,7 @@ import type { Manifest } from '../../checkpoint/manifest.js';
 import { SabreError } from '../../errors.js';
 import type { CommittingSink } from '../committing-sink.js';
 import { errorText, isTransient, type Admin, type Message, type Producer, type Transaction } from './kafka-client.js';
-import type { SinkLimits } from './kafka-sink.js';
+import type { SinkLimits } from './sink-limits.js';
 import type { KafkaPosition } from './offset-tracker.js';
 import { forEachLine, resultMessage, type ResultMessage } from './result-message.js';
 import { SendBatcher } from './send-batcher.js';
