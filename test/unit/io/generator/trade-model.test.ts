@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mod10000, TradeModel } from '../dist/src/io/generator/trade-model.js';
-import { Xorshift32 } from '../dist/src/io/generator/xorshift32.js';
+import { mod10000, TradeModel } from '../../../../dist/src/io/generator/trade-model.js';
+import { Xorshift32 } from '../../../../dist/src/io/generator/xorshift32.js';
 
 describe('generator model', () => {
   it('mod10000 is (r >>> 0) % 10000 for every int32 (property, plus the edges)', () => {

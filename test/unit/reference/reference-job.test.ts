@@ -12,7 +12,7 @@ import {
   type RefOptions,
   type RefRecord,
   type RefUserAggregate,
-} from './reference/reference-job.js';
+} from '../../reference/reference-job.js';
 
 const rec = (key: string, ts: number, value: number): RefRecord => ({ key, ts, value });
 const ONE_PARTITION = { partitions: 1, partitionOf: () => 0 };

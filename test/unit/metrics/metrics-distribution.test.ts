@@ -4,11 +4,11 @@
 // values (test/helpers/metrics-fixture.ts), so every point is checked against
 // the exact count of recorded values at or below it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CumulativeHistogram, DISTRIBUTION_MAX_HALVINGS, DISTRIBUTION_TICKS } from '../dist/src/metrics/cumulative-histogram.js';
-import { LatencyRecorder } from '../dist/src/metrics/latency-recorder.js';
-import { startHttpServer, type HttpServer } from '../dist/src/server/http-server.js';
-import type { DistributionPoint, Quantiles, StatsSnapshot } from '../dist/src/metrics/stats-snapshot.js';
-import { startFixture, type Fixture } from './helpers/metrics-fixture.js';
+import { CumulativeHistogram, DISTRIBUTION_MAX_HALVINGS, DISTRIBUTION_TICKS } from '../../../dist/src/metrics/cumulative-histogram.js';
+import { LatencyRecorder } from '../../../dist/src/metrics/latency-recorder.js';
+import { startHttpServer, type HttpServer } from '../../../dist/src/server/http-server.js';
+import type { DistributionPoint, Quantiles, StatsSnapshot } from '../../../dist/src/metrics/stats-snapshot.js';
+import { startFixture, type Fixture } from '../../helpers/metrics-fixture.js';
 
 const MAX_POINTS = DISTRIBUTION_TICKS * DISTRIBUTION_MAX_HALVINGS + 1;
 

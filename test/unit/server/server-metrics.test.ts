@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { startHttpServer, type HttpServer } from '../dist/src/server/http-server.js';
-import type { StatsSnapshot } from '../dist/src/metrics/stats-snapshot.js';
-import { REQUIRED_FAMILIES, parsePrometheus, sample } from './helpers/prom-parser.js';
-import { startFixture, type Fixture } from './helpers/metrics-fixture.js';
+import { startHttpServer, type HttpServer } from '../../../dist/src/server/http-server.js';
+import type { StatsSnapshot } from '../../../dist/src/metrics/stats-snapshot.js';
+import { REQUIRED_FAMILIES, parsePrometheus, sample } from '../../helpers/prom-parser.js';
+import { startFixture, type Fixture } from '../../helpers/metrics-fixture.js';
 
 const REQUIRED = REQUIRED_FAMILIES;
 const QUANTILES = ['0.5', '0.9', '0.99', '0.999', '1'];

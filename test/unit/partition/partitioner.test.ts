@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { murmur2, toPositive, Partitioner } from '../dist/src/index.js';
+import { murmur2, toPositive, Partitioner } from '../../../dist/src/index.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveOptions } from '../dist/src/index.js';
+import { resolveOptions } from '../../../dist/src/index.js';
 
 const invalid = expect.objectContaining({ code: 'ERR_INVALID_OPTION' });
 

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import * as flatbuffers from 'flatbuffers';
-import { Record } from '../dist/src/codec/generated/sabre/fb/record.js';
-import { Attribute } from '../dist/src/codec/generated/sabre/fb/attribute.js';
-import { encodeUtf8, recordBodyBytes, utf8Length, writeKeyBytes, writeRecordHead } from '../dist/src/codec/record-writer.js';
-import { RecordView } from '../dist/src/codec/record-view.js';
+import { Record } from '../../../dist/src/codec/generated/sabre/fb/record.js';
+import { Attribute } from '../../../dist/src/codec/generated/sabre/fb/attribute.js';
+import { encodeUtf8, recordBodyBytes, utf8Length, writeKeyBytes, writeRecordHead } from '../../../dist/src/codec/record-writer.js';
+import { RecordView } from '../../../dist/src/codec/record-view.js';
 
 /** A SharedArrayBuffer-backed region, like a ring's data region. */
 function region(bytes: number) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpDir } from './helpers/engine-run.js';
-import { checkpointPath, loadVerified, writeManifest, type Manifest } from '../dist/src/checkpoint/manifest.js';
+import { tmpDir } from '../../helpers/engine-run.js';
+import { checkpointPath, loadVerified, writeManifest, type Manifest } from '../../../dist/src/checkpoint/manifest.js';
 
 // A manifest carries its own checksum: any value changed after it was written (the JSON still valid)
 // makes it ERR_CHECKPOINT_CORRUPT, like a corrupt snapshot. The restore fallback to the previous
@@ -81,8 +81,8 @@ describe('manifest checksum', () => {
 
 describe('job fingerprint', () => {
   it("covers the generator's settings (another sequence is another job), and only for the generator", async () => {
-    const { jobFingerprint } = await import('../dist/src/checkpoint/manifest.js');
-    const { resolveOptions } = await import('../dist/src/options.js');
+    const { jobFingerprint } = await import('../../../dist/src/checkpoint/manifest.js');
+    const { resolveOptions } = await import('../../../dist/src/options.js');
     const fp = (o: Record<string, unknown>) => jobFingerprint(resolveOptions({ sink: 'null', ...o }));
     const base = fp({ source: 'generator', keys: 100 });
     expect(fp({ source: 'generator', keys: 100 })).toBe(base);

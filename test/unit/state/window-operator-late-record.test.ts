@@ -3,9 +3,9 @@
 // goes to the late output and moves neither maxTs nor the watermark, adds no key and opens no window —
 // so one far-future late record cannot make every later on-time record of its partition late.
 import { describe, expect, it } from 'vitest';
-import { WindowOperator, IN_INGEST, IN_TS, IN_VALUE, type Emitter } from '../dist/src/state/window-operator.js';
-import { F_COUNT, F_END, F_START, I_KEY } from '../dist/src/state/window-slots.js';
-import { murmur2, type WindowSpec } from '../dist/src/index.js';
+import { WindowOperator, IN_INGEST, IN_TS, IN_VALUE, type Emitter } from '../../../dist/src/state/window-operator.js';
+import { F_COUNT, F_END, F_START, I_KEY } from '../../../dist/src/state/window-slots.js';
+import { murmur2, type WindowSpec } from '../../../dist/src/index.js';
 
 const enc = new TextEncoder();
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
-import { Doorbell } from '../dist/src/ring/doorbell.js';
-import { BELL_SLEEPING } from '../dist/src/ring/layout.js';
-import { AsyncSleep, SpinThenSleep } from '../dist/src/ring/wait-strategy.js';
+import { Doorbell } from '../../../dist/src/ring/doorbell.js';
+import { BELL_SLEEPING } from '../../../dist/src/ring/layout.js';
+import { AsyncSleep, SpinThenSleep } from '../../../dist/src/ring/wait-strategy.js';
 
 const never = (): number => 60_000; // a wait that ends only by being rung
 
@@ -64,7 +64,7 @@ describe('wait strategies', () => {
           Atomics.store(flag, 1, round);
         }
         parentPort.postMessage(w.sleeps);
-      }));`, { eval: true, workerData: { dist: new URL('../dist', import.meta.url).href, bell: bell.sab, flag: flag.buffer } });
+      }));`, { eval: true, workerData: { dist: new URL('../../../dist', import.meta.url).href, bell: bell.sab, flag: flag.buffer } });
     const sleeps = new Promise<number>((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
     for (let round = 1; round <= 200; round++) {
       Atomics.store(flag, 0, round);

@@ -2,8 +2,8 @@
 // inputs (Kafka partitions) is the minimum of the non-idle inputs' progress.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { InputWatermarks } from '../dist/src/time/input-watermarks.js';
-import { WindowOperator, IN_TS, type Emitter } from '../dist/src/state/window-operator.js';
+import { InputWatermarks } from '../../../dist/src/time/input-watermarks.js';
+import { WindowOperator, IN_TS, type Emitter } from '../../../dist/src/state/window-operator.js';
 
 const BOUND = 100;
 const IDLE = 1000;

@@ -3,17 +3,17 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import { Counters } from '../dist/src/metrics/counters.js';
-import { MetricsHub } from '../dist/src/metrics/metrics-hub.js';
-import { GcMonitor } from '../dist/src/metrics/gc-monitor.js';
-import { GC_MAJOR, GC_MINOR } from '../dist/src/metrics/stages.js';
+import { Counters } from '../../../dist/src/metrics/counters.js';
+import { MetricsHub } from '../../../dist/src/metrics/metrics-hub.js';
+import { GcMonitor } from '../../../dist/src/metrics/gc-monitor.js';
+import { GC_MAJOR, GC_MINOR } from '../../../dist/src/metrics/stages.js';
 
 // --expose-gc is a per-process V8 flag: a Worker refuses it in execArgv, but
 // setting it on the process before the worker starts gives the worker gc().
 v8.setFlagsFromString('--expose-gc');
 const mainGc = vm.runInNewContext('gc') as () => void;
 
-const WORKER_METRICS_URL = new URL('../dist/src/metrics/worker-metrics.js', import.meta.url).href;
+const WORKER_METRICS_URL = new URL('../../../dist/src/metrics/worker-metrics.js', import.meta.url).href;
 
 // The worker never returns to its event loop between creating the monitor
 // and posting its snapshot: a synchronous loop that allocates and forces three

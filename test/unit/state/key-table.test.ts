@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { B_FIRST, B_ID1, B_STRIDE, INLINE_BYTES, KeyTable } from '../dist/src/state/key-table.js';
-import { murmur2 } from '../dist/src/partition/murmur2.js';
+import { B_FIRST, B_ID1, B_STRIDE, INLINE_BYTES, KeyTable } from '../../../dist/src/state/key-table.js';
+import { murmur2 } from '../../../dist/src/partition/murmur2.js';
 
 const enc = new TextEncoder();
 

@@ -3,10 +3,10 @@
 // engine on a machine that two CPU-bound processes keep busy.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Doorbell } from '../dist/src/ring/doorbell.js';
-import { SpinThenSleep } from '../dist/src/ring/wait-strategy.js';
-import { SpinGate } from '../dist/src/ring/spin-gate.js';
-import { createEngine, type Engine } from '../dist/src/index.js';
+import { Doorbell } from '../../../dist/src/ring/doorbell.js';
+import { SpinThenSleep } from '../../../dist/src/ring/wait-strategy.js';
+import { SpinGate } from '../../../dist/src/ring/spin-gate.js';
+import { createEngine, type Engine } from '../../../dist/src/index.js';
 
 let engine: Engine | undefined;
 const hogs: ChildProcess[] = [];

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { statsCommand } from '../dist/src/cli/stats-command.js';
-import { startHttpServer, type HttpServer } from '../dist/src/server/http-server.js';
-import type { StatsSnapshot } from '../dist/src/metrics/stats-snapshot.js';
-import { startFixture, type Fixture } from './helpers/metrics-fixture.js';
+import { statsCommand } from '../../../dist/src/cli/stats-command.js';
+import { startHttpServer, type HttpServer } from '../../../dist/src/server/http-server.js';
+import type { StatsSnapshot } from '../../../dist/src/metrics/stats-snapshot.js';
+import { startFixture, type Fixture } from '../../helpers/metrics-fixture.js';
 
 let fx: Fixture;
 let server: HttpServer;

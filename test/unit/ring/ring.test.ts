@@ -1,10 +1,10 @@
 import { describe, expect, it, afterAll } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
-import { RingBuffer, Doorbell } from '../dist/src/index.js';
-import { PRODUCER_WAITING } from '../dist/src/ring/layout.js';
+import { RingBuffer, Doorbell } from '../../../dist/src/index.js';
+import { PRODUCER_WAITING } from '../../../dist/src/ring/layout.js';
 
-const consumer = new Worker(new URL('./fixtures/ring-consumer.mjs', import.meta.url));
+const consumer = new Worker(new URL('../../fixtures/ring-consumer.mjs', import.meta.url));
 afterAll(() => consumer.terminate());
 
 interface Seen { seen: number[]; bad: number; sleeps: number }

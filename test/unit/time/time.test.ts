@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createEngine, parseWindow, parseDuration, type WindowResult } from '../dist/src/index.js';
-import { alignDown } from '../dist/src/time/window-spec.js';
+import { createEngine, parseWindow, parseDuration, type WindowResult } from '../../../dist/src/index.js';
+import { alignDown } from '../../../dist/src/time/window-spec.js';
 
 describe('window assignment and durations', () => {
   it('alignDown puts ts in [start, start+size) with start a multiple of size (property)', () => {

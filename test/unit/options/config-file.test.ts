@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from '../dist/src/cli/main.js';
-import { createEngine, resolveOptions } from '../dist/src/index.js';
-import { tmpDir } from './helpers/engine-run.js';
+import { parseArgs } from '../../../dist/src/cli/main.js';
+import { createEngine, resolveOptions } from '../../../dist/src/index.js';
+import { tmpDir } from '../../helpers/engine-run.js';
 
 function config(obj: unknown): string {
   const path = join(tmpDir(), 'job.json');

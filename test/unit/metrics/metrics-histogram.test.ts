@@ -3,12 +3,12 @@ import v8 from 'node:v8';
 import { Float64Histogram } from 'hdr-histogram-js';
 import {
   COUNTS_LENGTH, HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS, countsIndex, createHistogram, valueFromIndex,
-} from '../dist/src/metrics/hdr-layout.js';
-import { LatencyRecorder } from '../dist/src/metrics/latency-recorder.js';
-import { WorkerMetrics } from '../dist/src/metrics/worker-metrics.js';
-import { MetricsHub } from '../dist/src/metrics/metrics-hub.js';
-import { Counters } from '../dist/src/metrics/counters.js';
-import { decodeSnapshot, encodeSnapshot, isMetricsMessage, type MetricsMessage } from '../dist/src/metrics/snapshot-codec.js';
+} from '../../../dist/src/metrics/hdr-layout.js';
+import { LatencyRecorder } from '../../../dist/src/metrics/latency-recorder.js';
+import { WorkerMetrics } from '../../../dist/src/metrics/worker-metrics.js';
+import { MetricsHub } from '../../../dist/src/metrics/metrics-hub.js';
+import { Counters } from '../../../dist/src/metrics/counters.js';
+import { decodeSnapshot, encodeSnapshot, isMetricsMessage, type MetricsMessage } from '../../../dist/src/metrics/snapshot-codec.js';
 
 /** Deterministic values spread over 1 µs … 60 s on a log scale (xorshift32). */
 function values(n: number, seed: number): number[] {

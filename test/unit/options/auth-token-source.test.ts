@@ -6,9 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, type Engine } from '../dist/src/index.js';
-import { resolveOptions } from '../dist/src/options.js';
-import { ndjson } from './helpers/ingest-server.js';
+import { createEngine, type Engine } from '../../../dist/src/index.js';
+import { resolveOptions } from '../../../dist/src/options.js';
+import { ndjson } from '../../helpers/ingest-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sabre-token-'));
 function file(name: string, text: string): string {
