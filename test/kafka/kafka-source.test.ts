@@ -1,12 +1,12 @@
 import { expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine } from '../dist/src/index.js';
-import { produceCommand } from '../dist/src/cli/produce-command.js';
-import { runReference, canonicalLines } from './reference/reference-job.js';
-import { generatedRecords } from './reference/generated-records.js';
-import { partitionOf, tmpDir } from './helpers/engine-run.js';
-import { NO_IDLE, brokers, describeKafka, groupOffsets, kafkaSourceOf, sum, unique, until } from './helpers/kafka-env.js';
+import { createEngine } from '../../dist/src/index.js';
+import { produceCommand } from '../../dist/src/cli/produce-command.js';
+import { runReference, canonicalLines } from '../reference/reference-job.js';
+import { generatedRecords } from '../reference/generated-records.js';
+import { partitionOf, tmpDir } from '../helpers/engine-run.js';
+import { NO_IDLE, brokers, describeKafka, groupOffsets, kafkaSourceOf, sum, unique, until } from '../helpers/kafka-env.js';
 
 // 200k records over 10 s of event time (20 per ms), 1000 keys, jitter ≤ 100 ms.
 const SPEC = { count: 200_000, keys: 1000, seed: 7, disorder: 100, eventsPerMs: 20 };

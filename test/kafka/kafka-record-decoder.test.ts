@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { createKafka, createProducer } from '../dist/src/io/kafka/kafka-client.js';
-import { brokers, createTopic, describeKafka, unique } from './helpers/kafka-env.js';
+import { createKafka, createProducer } from '../../dist/src/io/kafka/kafka-client.js';
+import { brokers, createTopic, describeKafka, unique } from '../helpers/kafka-env.js';
 
 // Sabre's record batch decoder against kafkajs's own, on what a real broker
 // serves: the same topic is read by two processes, one with each decoder

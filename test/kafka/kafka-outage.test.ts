@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
-import { createEngine } from '../dist/src/index.js';
-import { runReference, canonicalLines } from './reference/reference-job.js';
-import { generatedRecords } from './reference/generated-records.js';
-import { partitionOf } from './helpers/engine-run.js';
-import { startBroker, stopBroker } from './helpers/kafka-broker.js';
-import { NO_IDLE, brokers, describeKafka, groupOffsets, kafkaSourceOf, produceTrades, readTopic, sum, unique, until } from './helpers/kafka-env.js';
+import { createEngine } from '../../dist/src/index.js';
+import { runReference, canonicalLines } from '../reference/reference-job.js';
+import { generatedRecords } from '../reference/generated-records.js';
+import { partitionOf } from '../helpers/engine-run.js';
+import { startBroker, stopBroker } from '../helpers/kafka-broker.js';
+import { NO_IDLE, brokers, describeKafka, groupOffsets, kafkaSourceOf, produceTrades, readTopic, sum, unique, until } from '../helpers/kafka-env.js';
 
 const SPEC = { count: 150_000, keys: 500, seed: 5, disorder: 100, eventsPerMs: 15 };
 const OUTAGE_MS = 10_000;

@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpDir } from './helpers/engine-run.js';
-import { startSabre } from './helpers/sabre-process.js';
-import { generatedRecords } from './reference/generated-records.js';
-import { NO_IDLE, brokers, describeKafka, groupOffsets, produceTrades, sum, unique, until } from './helpers/kafka-env.js';
+import { tmpDir } from '../helpers/engine-run.js';
+import { startSabre } from '../helpers/sabre-process.js';
+import { generatedRecords } from '../reference/generated-records.js';
+import { NO_IDLE, brokers, describeKafka, groupOffsets, produceTrades, sum, unique, until } from '../helpers/kafka-env.js';
 
 const SPEC = { count: 200_000, keys: 500, seed: 11, disorder: 100, eventsPerMs: 20 };
 const WINDOW_MS = 1000;

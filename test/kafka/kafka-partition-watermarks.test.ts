@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine } from '../dist/src/index.js';
-import { createKafka, createProducer } from '../dist/src/io/kafka/kafka-client.js';
-import { KafkaSource } from '../dist/src/io/kafka/kafka-source.js';
-import type { IngestPort } from '../dist/src/io/ingest-port.js';
-import { sendUntilAcked } from '../dist/src/io/kafka/send-retry.js';
-import { runReference, canonicalLines, type RefRecord } from './reference/reference-job.js';
-import { tmpDir } from './helpers/engine-run.js';
-import { brokers, createTopic, describeKafka, kafkaSourceOf, unique, until } from './helpers/kafka-env.js';
+import { createEngine } from '../../dist/src/index.js';
+import { createKafka, createProducer } from '../../dist/src/io/kafka/kafka-client.js';
+import { KafkaSource } from '../../dist/src/io/kafka/kafka-source.js';
+import type { IngestPort } from '../../dist/src/io/ingest-port.js';
+import { sendUntilAcked } from '../../dist/src/io/kafka/send-retry.js';
+import { runReference, canonicalLines, type RefRecord } from '../reference/reference-job.js';
+import { tmpDir } from '../helpers/engine-run.js';
+import { brokers, createTopic, describeKafka, kafkaSourceOf, unique, until } from '../helpers/kafka-env.js';
 
 // Issue 13 item 1: a topic read while it is produced. Every Kafka partition is
 // in event-time order within the bound, but half of them run 1.5 s of event

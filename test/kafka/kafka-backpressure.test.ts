@@ -1,11 +1,11 @@
 import { expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine } from '../dist/src/index.js';
-import { runReference, canonicalLines } from './reference/reference-job.js';
-import { generatedRecords } from './reference/generated-records.js';
-import { partitionOf, tmpDir } from './helpers/engine-run.js';
-import { NO_IDLE, brokers, describeKafka, groupOffsets, kafkaSourceOf, produceTrades, sum, unique, until } from './helpers/kafka-env.js';
+import { createEngine } from '../../dist/src/index.js';
+import { runReference, canonicalLines } from '../reference/reference-job.js';
+import { generatedRecords } from '../reference/generated-records.js';
+import { partitionOf, tmpDir } from '../helpers/engine-run.js';
+import { NO_IDLE, brokers, describeKafka, groupOffsets, kafkaSourceOf, produceTrades, sum, unique, until } from '../helpers/kafka-env.js';
 
 const SPEC = { count: 60_000, keys: 300, seed: 3, disorder: 100, eventsPerMs: 10 };
 

@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
-import { createEngine, murmur2, toPositive } from '../dist/src/index.js';
-import { runReference, canonicalLines } from './reference/reference-job.js';
-import { generatedRecords } from './reference/generated-records.js';
-import { partitionOf } from './helpers/engine-run.js';
-import { runSabre } from './helpers/sabre-process.js';
-import { NO_IDLE, brokers, describeKafka, kafkaSourceOf, readTopic, unique, until } from './helpers/kafka-env.js';
+import { createEngine, murmur2, toPositive } from '../../dist/src/index.js';
+import { runReference, canonicalLines } from '../reference/reference-job.js';
+import { generatedRecords } from '../reference/generated-records.js';
+import { partitionOf } from '../helpers/engine-run.js';
+import { runSabre } from '../helpers/sabre-process.js';
+import { NO_IDLE, brokers, describeKafka, kafkaSourceOf, readTopic, unique, until } from '../helpers/kafka-env.js';
 
 const SPEC = { count: 20_000, keys: 50, seed: 9, disorder: 100, eventsPerMs: 10 };
 

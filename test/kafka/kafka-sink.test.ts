@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine, murmur2, toPositive, type EngineOptions } from '../dist/src/index.js';
-import { KafkaSink, SINK_DEFAULTS } from '../dist/src/io/kafka/kafka-sink.js';
-import { WindowResultEncoder, decodeWindowResult } from '../dist/src/io/kafka/window-result-codec.js';
-import { createAdmin, createKafka, createProducer } from '../dist/src/io/kafka/kafka-client.js';
-import { tmpDir } from './helpers/engine-run.js';
-import { brokers, createTopic, describeKafka, readTopic, unique } from './helpers/kafka-env.js';
+import { createEngine, murmur2, toPositive, type EngineOptions } from '../../dist/src/index.js';
+import { KafkaSink, SINK_DEFAULTS } from '../../dist/src/io/kafka/kafka-sink.js';
+import { WindowResultEncoder, decodeWindowResult } from '../../dist/src/io/kafka/window-result-codec.js';
+import { createAdmin, createKafka, createProducer } from '../../dist/src/io/kafka/kafka-client.js';
+import { tmpDir } from '../helpers/engine-run.js';
+import { brokers, createTopic, describeKafka, readTopic, unique } from '../helpers/kafka-env.js';
 
 const JOB: EngineOptions = {
   source: 'generator', count: 30_000, keys: 200, eventsPerMs: 10, window: 'tumbling:500ms', partitions: 4, workers: 2,
@@ -42,7 +42,7 @@ describeKafka('Kafka sink', () => {
     const dir = tmpDir();
     const topic = unique('windows-fb');
     const extra: EngineOptions = {
-      agg: 'count,sum,min,max,avg,spread', aggregateModule: new URL('./fixtures/spread-aggregate.mjs', import.meta.url).pathname,
+      agg: 'count,sum,min,max,avg,spread', aggregateModule: new URL('../fixtures/spread-aggregate.mjs', import.meta.url).pathname,
     };
     await run({ ...extra, sink: `file:${join(dir, 'out.ndjson')}` });
     await run({ ...extra, sink: `kafka:${topic}`, brokers, format: 'flatbuffers' });

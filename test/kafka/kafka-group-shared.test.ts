@@ -5,9 +5,9 @@
 // running (at-least-once, test/kafka-rebalance.test.ts).
 import { expect, it } from 'vitest';
 import { join } from 'node:path';
-import { tmpDir } from './helpers/engine-run.js';
-import { completeCheckpoints, startSabre, waitFor, type Running } from './helpers/sabre-process.js';
-import { NO_IDLE, brokers, describeKafka, produceTrades, unique } from './helpers/kafka-env.js';
+import { tmpDir } from '../helpers/engine-run.js';
+import { completeCheckpoints, startSabre, waitFor, type Running } from '../helpers/sabre-process.js';
+import { NO_IDLE, brokers, describeKafka, produceTrades, unique } from '../helpers/kafka-env.js';
 
 const SPEC = { count: 20_000, keys: 50, seed: 5, disorder: 0, eventsPerMs: 5 };
 

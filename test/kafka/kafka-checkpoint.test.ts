@@ -1,12 +1,12 @@
 import { expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointPath, listCheckpoints } from '../dist/src/checkpoint/manifest.js';
-import { createEngine } from '../dist/src/index.js';
-import { tmpDir } from './helpers/engine-run.js';
-import { committedLines, seeded, startSabre } from './helpers/sabre-process.js';
-import { NO_IDLE, brokers, describeKafka, groupOffsets, produceTrades, sum, unique, until } from './helpers/kafka-env.js';
-import { kafkaSourceOf } from './helpers/kafka-env.js';
+import { checkpointPath, listCheckpoints } from '../../dist/src/checkpoint/manifest.js';
+import { createEngine } from '../../dist/src/index.js';
+import { tmpDir } from '../helpers/engine-run.js';
+import { committedLines, seeded, startSabre } from '../helpers/sabre-process.js';
+import { NO_IDLE, brokers, describeKafka, groupOffsets, produceTrades, sum, unique, until } from '../helpers/kafka-env.js';
+import { kafkaSourceOf } from '../helpers/kafka-env.js';
 
 // The bound spans the whole topic: Kafka partitions interleave arbitrarily, so nothing may depend on the order
 // in which the consumer reads them; windows fire at END, and every record lives in checkpointed state until then.

@@ -1,16 +1,16 @@
 import { expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine, resolveOptions, type EngineOptions } from '../dist/src/index.js';
-import { checkpointPath, listCheckpoints, type Manifest } from '../dist/src/checkpoint/manifest.js';
-import { SINK_DEFAULTS } from '../dist/src/io/kafka/kafka-sink.js';
-import { TransactionalKafkaSink } from '../dist/src/io/kafka/transactional-sink.js';
-import { createAdmin, createKafka, createProducer, ensureTopic } from '../dist/src/io/kafka/kafka-client.js';
-import { tmpDir } from './helpers/engine-run.js';
-import { seeded, startSabre, waitFor } from './helpers/sabre-process.js';
+import { createEngine, resolveOptions, type EngineOptions } from '../../dist/src/index.js';
+import { checkpointPath, listCheckpoints, type Manifest } from '../../dist/src/checkpoint/manifest.js';
+import { SINK_DEFAULTS } from '../../dist/src/io/kafka/kafka-sink.js';
+import { TransactionalKafkaSink } from '../../dist/src/io/kafka/transactional-sink.js';
+import { createAdmin, createKafka, createProducer, ensureTopic } from '../../dist/src/io/kafka/kafka-client.js';
+import { tmpDir } from '../helpers/engine-run.js';
+import { seeded, startSabre, waitFor } from '../helpers/sabre-process.js';
 import {
   NO_IDLE, brokers, describeKafka, groupOffsets, kafkaSourceOf, produceTrades, readIsolated, unique, until,
-} from './helpers/kafka-env.js';
+} from '../helpers/kafka-env.js';
 
 // Kafka → Sabre → Kafka with the transactional sink, SIGKILLed at seeded random moments while the input
 // is still being produced. P = 8 = the topic's partitions, so each Sabre partition is fed by exactly one

@@ -19,13 +19,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
-import { createAdmin, createKafka, createProducer, ensureTopic, type Admin } from '../dist/src/io/kafka/kafka-client.js';
-import { sendUntilAcked } from '../dist/src/io/kafka/send-retry.js';
-import { KafkaSource, type KafkaPosition } from '../dist/src/io/kafka/kafka-source.js';
-import type { IngestPort } from '../dist/src/io/ingest-port.js';
-import { tmpDir } from './helpers/engine-run.js';
-import { startSabre, type Exit } from './helpers/sabre-process.js';
-import { NO_IDLE, brokers, describeKafka, groupOffsets, unique, until } from './helpers/kafka-env.js';
+import { createAdmin, createKafka, createProducer, ensureTopic, type Admin } from '../../dist/src/io/kafka/kafka-client.js';
+import { sendUntilAcked } from '../../dist/src/io/kafka/send-retry.js';
+import { KafkaSource, type KafkaPosition } from '../../dist/src/io/kafka/kafka-source.js';
+import type { IngestPort } from '../../dist/src/io/ingest-port.js';
+import { tmpDir } from '../helpers/engine-run.js';
+import { startSabre, type Exit } from '../helpers/sabre-process.js';
+import { NO_IDLE, brokers, describeKafka, groupOffsets, unique, until } from '../helpers/kafka-env.js';
 
 const PARTITIONS = 8;
 /** Records per partition per send, and the pause between sends: ~4,000 records/s over the topic. */
