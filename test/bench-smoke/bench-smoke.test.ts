@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = join(import.meta.dirname, '../..');
 const BENCH = join(ROOT, 'dist/bench/sabre-bench.js');
 const dir = mkdtempSync(join(tmpdir(), 'sabre-bench-smoke-'));
 const native: Record<'rust' | 'go', string | undefined> = { rust: undefined, go: undefined };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { floorOf, machineJitter } from '../dist/bench/scenarios/machine-jitter.js';
+import { floorOf, machineJitter } from '../../dist/bench/scenarios/machine-jitter.js';
 
 describe('machine jitter (the latency floor under the benchmarks)', () => {
   it('floorOf: the wait a uniformly arriving record sees from gaps alone, at a given quantile', () => {

@@ -1,9 +1,9 @@
 // The single-threaded Node baseline computes what the reference computes, so
 // its throughput is for the same job. Needs the build: npx tsc -p tsconfig.json.
 import { describe, expect, it } from 'vitest';
-import { runSingleThread, type BaselineOptions } from '../dist/bench/baselines/single-thread.js';
-import { generatedRecords } from './reference/generated-records.js';
-import { canonicalLines, runReference, type RefResult } from './reference/reference-job.js';
+import { runSingleThread, type BaselineOptions } from '../../dist/bench/baselines/single-thread.js';
+import { generatedRecords } from '../reference/generated-records.js';
+import { canonicalLines, runReference, type RefResult } from '../reference/reference-job.js';
 
 const CASES: Array<[string, BaselineOptions]> = [
   ['default shape, scaled down', { count: 60_000, keys: 1_000, seed: 42, disorder: 100, eventsPerMs: 1000, windowMs: 20, outOfOrderness: 200 }],

@@ -2,9 +2,9 @@
 // partition per worker (each worker's watermark is its own). Needs the build:
 // npx tsc -p tsconfig.json (the workers load dist/bench/baselines/*.js).
 import { describe, expect, it } from 'vitest';
-import { runPostMessagePool, shardOf, type PostMessagePoolOptions } from '../dist/bench/baselines/postmessage-pool.js';
-import { generatedRecords } from './reference/generated-records.js';
-import { canonicalLines, runReference, type RefResult } from './reference/reference-job.js';
+import { runPostMessagePool, shardOf, type PostMessagePoolOptions } from '../../dist/bench/baselines/postmessage-pool.js';
+import { generatedRecords } from '../reference/generated-records.js';
+import { canonicalLines, runReference, type RefResult } from '../reference/reference-job.js';
 
 const SHAPE = { count: 40_000, keys: 200, seed: 42, disorder: 40, eventsPerMs: 20, windowMs: 50, outOfOrderness: 15 };
 

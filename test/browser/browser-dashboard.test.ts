@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { createEngine, type Engine } from '../dist/src/index.js';
-import type { StatsSnapshot } from '../dist/src/metrics/stats-snapshot.js';
-import { launchChromium } from './helpers/chromium.js';
-import { tmpDir } from './helpers/engine-run.js';
+import { createEngine, type Engine } from '../../dist/src/index.js';
+import type { StatsSnapshot } from '../../dist/src/metrics/stats-snapshot.js';
+import { launchChromium } from '../helpers/chromium.js';
+import { tmpDir } from '../helpers/engine-run.js';
 
 /**
  * The committed README image. A test run leaves it alone (the screenshot goes to a temporary directory);
