@@ -2,7 +2,7 @@
 // its consumer group must have one member. A running job whose partitions a
 // second checkpointed process takes fails at once with ERR_KAFKA_GROUP_SHARED;
 // without checkpoints two processes share the group's partitions and keep
-// running (at-least-once, test/kafka-rebalance.test.ts).
+// running (at-least-once, test/kafka/kafka-rebalance.test.ts).
 import { expect, it } from 'vitest';
 import { join } from 'node:path';
 import { tmpDir } from '../helpers/engine-run.js';

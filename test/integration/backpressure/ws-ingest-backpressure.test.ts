@@ -41,7 +41,7 @@ describe('WS /ws/ingest against full rings', () => {
     await c.send(textFrame(600, 600).data); // 400 left: a violation
     expect(await c.closed).toEqual({ code: 4008, reason: 'credit exceeded' });
     // The waiting frame is completed and acknowledged before the close (a frame goes in whole or not at all:
-    // test/ws-ingest-whole-frame.test.ts); nothing of the violating one is written.
+    // test/integration/ingest/ws-ingest-whole-frame.test.ts); nothing of the violating one is written.
     expect(c.messages.filter((m) => m.type === 'ack')).toMatchObject([{ frame: 1, accepted: 600 }]);
     await new Promise((r) => setTimeout(r, 300));
     expect(fx.wsPort.records).toBe(600);
