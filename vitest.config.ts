@@ -9,8 +9,10 @@ export default defineConfig({
     fileParallelism: false,
     pool: 'forks',
     projects: [
-      // Explicit group orders: core files first, then the Kafka files, one file at a time in each.
-      { extends: true, test: { name: 'core', include: ['test/**/*.test.ts'], exclude: ['test/kafka-*.test.ts'], sequence: { groupOrder: 1 } } },
+      // Projects are chosen by folder (test/kafka/ holds every test that needs the
+      // broker). Explicit group orders: core files first, then the Kafka files,
+      // one file at a time in each.
+      { extends: true, test: { name: 'core', include: ['test/**/*.test.ts'], exclude: ['test/kafka/**'], sequence: { groupOrder: 1 } } },
       {
         // Kafka tests need a real broker: the global setup starts one only when
         // a file of this project is in the run, and stops it at the end. They
@@ -18,7 +20,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'kafka',
-          include: ['test/kafka-*.test.ts'],
+          include: ['test/kafka/**/*.test.ts'],
           globalSetup: ['test/helpers/kafka-global-setup.ts'],
           sequence: { groupOrder: 2 },
         },

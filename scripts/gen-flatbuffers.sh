@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates src/codec/generated/ from src/codec/record.fbs (ring records,
 # input) and src/codec/result.fbs (window results, Kafka sink) with Debian's
-# flatc (flatbuffers-compiler 2.0.8). The output is committed; test/codec-record.test.ts
+# flatc (flatbuffers-compiler 2.0.8). The output is committed; test/unit/codec/codec-record.test.ts
 # checks it is what this script produces.
 # flatc 2.0.8 writes extensionless relative imports, which Node's ESM resolver
 # (tsconfig "module": "NodeNext") rejects, so we add ".js" to them.

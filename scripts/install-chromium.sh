@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's Chromium for the dashboard browser test
-# (test/browser-dashboard.test.ts drives it with playwright-core; no
+# (test/browser/browser-dashboard.test.ts drives it with playwright-core; no
 # Playwright-downloaded browser is used). Idempotent: does nothing when
 # /usr/bin/chromium is already there.
 set -euo pipefail

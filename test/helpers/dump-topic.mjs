@@ -1,4 +1,4 @@
-// Child process for test/kafka-record-decoder.test.ts: read a topic from the
+// Child process for test/kafka/kafka-record-decoder.test.ts: read a topic from the
 // beginning with Sabre's Kafka client (read_committed, eachBatch), in this
 // process's record batch decoder (SABRE_KAFKA_DECODER picks it), and print
 // every message as plain data, as kafkajs users see it, on one JSON line.

@@ -1,6 +1,6 @@
 // A real engine (source: 'api') with the ingest routes on a real uWS server.
 // The engine wires addIngestRoutes on its own server when it has one
-// (httpListenPort / --http-port; test/ingest-metrics.test.ts goes that way).
+// (httpListenPort / --http-port; test/integration/ingest/ingest-metrics.test.ts goes that way).
 // Here the engine runs without a server and the routes are added to one of
 // ours, fed by the engine's own ingest ports (the same route code as in
 // `sabre run`), because the tests need what the engine does not expose: hooks
