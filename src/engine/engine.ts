@@ -1,40 +1,40 @@
-import type { SourceStats } from './metrics/stats-snapshot.js';
+import type { SourceStats } from '../metrics/stats-snapshot.js';
 import { availableParallelism, cpus } from 'node:os';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { resolve as resolvePath } from 'node:path';
-import { resolveOptions, type RawOptions, type ResolvedOptions } from './options.js';
-import { SabreError, type ErrorCode, type RecordFault } from './errors.js';
-import { Doorbell } from './ring/doorbell.js';
-import { RingBuffer } from './ring/ring-buffer.js';
-import { AsyncSleep, SPIN_AUTO } from './ring/wait-strategy.js';
-import { Partitioner } from './partition/partitioner.js';
-import { PartitionedWriter, WRITE_OK, WRITE_TOO_LARGE } from './partition/partitioned-writer.js';
-import { Counters, P_RECORDS_IN, P_RECORDS_PROCESSED, W_LOOP_WALL, W_SPIN_GATE } from './metrics/counters.js';
-import { SpinGate, machineBusyMs, processCpuMs } from './ring/spin-gate.js';
-import { WorkerPool } from './engine/worker-pool.js';
-import { OutDrain } from './engine/out-drain.js';
-import type { WindowResult } from './codec/window-result.js';
-import { openLineSink, needsLines, type LineSink } from './io/line-sink.js';
-import { RecordFields } from './io/record-fields.js';
-import { wallNow, type Source, type SourceContext } from './io/source.js';
-import { GeneratorSource } from './io/generator/generator-source.js';
-import { IngestPort } from './io/ingest-port.js';
-import { loadSinkModule, loadSourceModule } from './io/plugins.js';
-import { NdjsonSource } from './io/ndjson-source.js';
-import { loadUserAggregate } from './state/user-aggregate.js';
-import type { WorkerSummary, WorkerTask } from '../workers/worker-loop.js';
-import { Checkpointer, type CheckpointStats } from './checkpoint/checkpointer.js';
-import { findRestorePoint, jobFingerprint, listCheckpoints, type RestorePoint } from './checkpoint/manifest.js';
-import { PartFileSink } from './io/part-file-sink.js';
-import { checkOutputTargets } from './io/output-targets.js';
-import { isCommittingSink, type CommittingSink } from './io/committing-sink.js';
+import { resolveOptions, type RawOptions, type ResolvedOptions } from '../options.js';
+import { SabreError, type ErrorCode, type RecordFault } from '../errors.js';
+import { Doorbell } from '../ring/doorbell.js';
+import { RingBuffer } from '../ring/ring-buffer.js';
+import { AsyncSleep, SPIN_AUTO } from '../ring/wait-strategy.js';
+import { Partitioner } from '../partition/partitioner.js';
+import { PartitionedWriter, WRITE_OK, WRITE_TOO_LARGE } from '../partition/partitioned-writer.js';
+import { Counters, P_RECORDS_IN, P_RECORDS_PROCESSED, W_LOOP_WALL, W_SPIN_GATE } from '../metrics/counters.js';
+import { SpinGate, machineBusyMs, processCpuMs } from '../ring/spin-gate.js';
+import { WorkerPool } from './worker-pool.js';
+import { OutDrain } from './out-drain.js';
+import type { WindowResult } from '../codec/window-result.js';
+import { openLineSink, needsLines, type LineSink } from '../io/line-sink.js';
+import { RecordFields } from '../io/record-fields.js';
+import { wallNow, type Source, type SourceContext } from '../io/source.js';
+import { GeneratorSource } from '../io/generator/generator-source.js';
+import { IngestPort } from '../io/ingest-port.js';
+import { loadSinkModule, loadSourceModule } from '../io/plugins.js';
+import { NdjsonSource } from '../io/ndjson-source.js';
+import { loadUserAggregate } from '../state/user-aggregate.js';
+import type { WorkerSummary, WorkerTask } from '../../workers/worker-loop.js';
+import { Checkpointer, type CheckpointStats } from '../checkpoint/checkpointer.js';
+import { findRestorePoint, jobFingerprint, listCheckpoints, type RestorePoint } from '../checkpoint/manifest.js';
+import { PartFileSink } from '../io/part-file-sink.js';
+import { checkOutputTargets } from '../io/output-targets.js';
+import { isCommittingSink, type CommittingSink } from '../io/committing-sink.js';
 import { readdirSync, existsSync } from 'node:fs';
-import { MetricsHub } from './metrics/metrics-hub.js';
-import type { SnapshotOptions, StatsSnapshot } from './metrics/stats-snapshot.js';
-import { FIRE_EARLY } from './codec/out-frames.js';
-import { startHttpServer, type HttpServer } from './server/http-server.js';
-import { addIngestRoutes, type IngestRoutes } from './server/ingest-routes.js';
+import { MetricsHub } from '../metrics/metrics-hub.js';
+import type { SnapshotOptions, StatsSnapshot } from '../metrics/stats-snapshot.js';
+import { FIRE_EARLY } from '../codec/out-frames.js';
+import { startHttpServer, type HttpServer } from '../server/http-server.js';
+import { addIngestRoutes, type IngestRoutes } from '../server/ingest-routes.js';
 
 /** Options for createEngine: every CLI option (camelCase) plus library-only ones. */
 export interface EngineOptions extends RawOptions {
@@ -49,7 +49,7 @@ export interface EngineOptions extends RawOptions {
   workerExecArgv?: string[];
 }
 
-export type { SourceStats } from './metrics/stats-snapshot.js';
+export type { SourceStats } from '../metrics/stats-snapshot.js';
 
 export interface RunSummary {
   recordsIn: number;
