@@ -13,7 +13,6 @@ import { RecordFields } from '../io/record-fields.js';
 import { wallNow, type Source, type SourceContext } from '../io/source.js';
 import { IngestPort } from '../io/ingest-port.js';
 import { checkOutputTargets } from '../io/output-targets.js';
-import { loadUserAggregate, type UserAggregate } from '../state/user-aggregate.js';
 import type { Checkpointer } from '../checkpoint/checkpointer.js';
 import type { RestorePoint } from '../checkpoint/manifest.js';
 import type { WindowResult } from '../codec/window-result.js';
@@ -30,6 +29,7 @@ import { openSource } from './source-factory.js';
 import { SpinGateSampler, chooseSpin } from './spin-gate-sampler.js';
 import { Observability, sourcesStats } from './observability.js';
 import { workerError, workerTasks, workersLooping } from './worker-tasks.js';
+import { loadJobAggregate } from './job-aggregate.js';
 
 export type { EngineOptions, RunSummary, SourceStats, StopOptions } from './engine-types.js';
 
@@ -106,8 +106,7 @@ export class Engine {
     // Before anything is opened or read: a target that cannot be written fails here, with nothing lost.
     checkOutputTargets(o);
     const aggregateModule = o.aggregateModule ? pathToFileURL(resolvePath(o.aggregateModule)).href : undefined;
-    const userAgg = aggregateModule ? await loadUserAggregate(aggregateModule) : undefined;
-    checkAggregates(o.aggregates, userAgg);
+    const userAgg = aggregateModule ? await loadJobAggregate(aggregateModule, o.aggregates) : undefined;
     const committed = await this.sinks.openTransactional(o);
     const { restored, nextId } = findRecovery(o, committed);
     this.restored = restored;
@@ -339,18 +338,6 @@ export class Engine {
       deadLetter: (raw, fault, detail, where) => this.sinks.deadLetter(raw, fault, detail, where),
       watermark: (t) => this.pump!.raiseWatermark(t),
     };
-  }
-}
-
-function checkAggregates(aggregates: readonly string[], userAgg: UserAggregate | undefined): void {
-  if (userAgg && !aggregates.includes(userAgg.name)) {
-    throw new SabreError('ERR_INVALID_OPTION',
-      `--aggregate-module exports "${userAgg.name}" but --agg (${aggregates.join(',')}) does not ask for it`);
-  }
-  for (const a of aggregates) {
-    if (a !== 'count' && !['sum', 'min', 'max', 'avg'].includes(a) && a !== userAgg?.name) {
-      throw new SabreError('ERR_INVALID_OPTION', `--agg: unknown aggregate "${a}"`);
-    }
   }
 }
 
