@@ -1,7 +1,7 @@
 // Public API: re-exports only.
-export { createEngine, Engine } from './engine.js';
-export type { EngineOptions, RunSummary, SourceStats } from './engine.js';
-export type { WindowResult } from './io/out-drain.js';
+export { createEngine, Engine } from './engine/engine.js';
+export type { EngineOptions, RunSummary, SourceStats } from './engine/engine.js';
+export type { WindowResult } from './codec/window-result.js';
 export { SabreError } from './errors.js';
 export type { ErrorCode, Fault, RecordFault } from './errors.js';
 export { resolveOptions, OPTION_SPECS, optionsHelp } from './options.js';

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { createEngine, type RunSummary } from '../engine.js';
+import { createEngine, type RunSummary } from '../engine/engine.js';
 import { formatWindow } from '../time/window-spec.js';
 import { detectUws } from '../metrics/uws-impl.js';
 import { resolveOptions, type RawOptions } from '../options.js';

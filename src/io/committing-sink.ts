@@ -1,6 +1,6 @@
 import type { Manifest } from '../checkpoint/manifest.js';
 import type { LineSink } from './line-sink.js';
-import type { EpochSink } from './out-drain.js';
+import type { EpochSink } from './epoch-sink.js';
 
 /**
  * A sink that commits its output downstream together with checkpoints (the

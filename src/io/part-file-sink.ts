@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { SabreError } from '../errors.js';
 import { fsyncDir, fsyncFile } from '../checkpoint/durable-file.js';
-import type { EpochSink } from './out-drain.js';
+import type { EpochSink } from './epoch-sink.js';
 import { fsyncFd, sinkError } from './line-sink.js';
 
 const pad = (n: number): string => String(n).padStart(8, '0');

@@ -4,7 +4,7 @@
 // Protocol and close codes: docs/INGEST.md.
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { IngestPort } from '../io/ingest-port.js';
-import type { WindowResult } from '../io/out-drain.js';
+import type { WindowResult } from '../codec/window-result.js';
 import type { IngestStats } from '../metrics/stats-snapshot.js';
 import { HttpIngest } from './ingest-http.js';
 import { WsIngest } from './ws-ingest.js';

@@ -10,7 +10,7 @@
 // silently (that would lose results) and never waited for. With --auth-token
 // a subscriber presents the token as /ws/ingest clients do (401 otherwise).
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
-import type { WindowResult } from '../io/out-drain.js';
+import type { WindowResult } from '../codec/window-result.js';
 import { JSON_TYPE, methodNotAllowed, send } from './respond.js';
 import { refuseUnauthorizedUpgrade } from './bearer.js';
 import { refuseForeignOrigin, type AllowedOrigins } from './origin.js';

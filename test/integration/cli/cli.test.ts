@@ -23,6 +23,8 @@ describe('sabre CLI', () => {
       [['run', '--ring-size', '3000'], /not a power of two/],
       [['run', '--out-of-orderness', 'soon'], /not a duration; use a number of ms or a value like 500ms/],
       [['run', '--agg', 'count,median'], /unknown aggregate median.*--aggregate-module/],
+      [['run', '--agg', 'count,median', '--aggregate-module', 'test/fixtures/spread-aggregate.mjs'],
+        /ERR_INVALID_OPTION.*exports "spread" but --agg \(count,median\) does not ask for it/],
       [['run', '--frobnicate', '1'], /unknown option --frobnicate/],
       [['run', '--sink', 'kafka'], /--sink "kafka": use stdout, stderr, null or file:PATH/],
       [['run', '--partitions', '8', '--key-groups', '4'], /must be at least --partitions/],

@@ -3,35 +3,11 @@ import { WRAP_MARKER, align8 } from '../ring/layout.js';
 import { FRAME_HEADER_BYTES, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_LATE, KIND_RESULT, KIND_WORKER_DONE } from '../codec/frame.js';
 import {
   FIRE_NAMES, L_KEY, L_KEY_LEN, L_PARTITION, L_VALUE, L_WATERMARK,
-  R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_SUM, R_USER_LEN, type FireKind,
+  R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_SUM, R_USER_LEN,
 } from '../codec/out-frames.js';
-import type { LineSink } from './line-sink.js';
-
-/** One window firing, as handed to `onResult` callbacks. */
-export interface WindowResult {
-  key: string;
-  start: number;
-  end: number;
-  fire: FireKind;
-  [aggregate: string]: unknown;
-}
-
-/** A sink that keeps results of different checkpoint epochs apart (exactly-once part files). */
-export interface EpochSink extends LineSink {
-  writeEpoch(epoch: number, chunk: string, lines: number): boolean;
-  /**
-   * Optional: false while the sink already holds all it may of `epoch` (an
-   * epoch after the one it commits next). The drain then leaves the out-ring
-   * of a worker that reached that epoch unread, so that worker waits for
-   * space, while the rings of workers still before the barrier are read:
-   * memory stays bounded and the checkpoint can still complete.
-   */
-  accepts?(epoch: number): boolean;
-}
-
-function isEpochSink(s: LineSink): s is EpochSink {
-  return typeof (s as Partial<EpochSink>).writeEpoch === 'function';
-}
+import type { LineSink } from '../io/line-sink.js';
+import { isEpochSink, type EpochSink } from '../io/epoch-sink.js';
+import type { WindowResult } from '../codec/window-result.js';
 
 /** Per-frame hook for metrics: emit latency = now - firedAt; early latency = now - ingest. */
 export interface DrainObserver {

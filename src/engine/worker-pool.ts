@@ -1,8 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { Piscina } from 'piscina';
-import type { WorkerSummary, WorkerTask } from '../workers/worker-loop.js';
+import type { WorkerSummary, WorkerTask } from '../../workers/worker-loop.js';
 
-const WORKER_FILE = new URL('../workers/partition-worker.js', import.meta.url).href;
+const WORKER_FILE = new URL('../../workers/partition-worker.js', import.meta.url).href;
 
 export interface PoolOptions {
   workers: number;

@@ -1,0 +1,346 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { resolve as resolvePath } from 'node:path';
+import { resolveOptions, type ResolvedOptions } from '../options.js';
+import { SabreError } from '../errors.js';
+import { Doorbell } from '../ring/doorbell.js';
+import type { RingBuffer } from '../ring/ring-buffer.js';
+import type { PartitionedWriter } from '../partition/partitioned-writer.js';
+import { Counters, P_RECORDS_IN, P_RECORDS_PROCESSED } from '../metrics/counters.js';
+import type { SnapshotOptions, SourceStats, StatsSnapshot } from '../metrics/stats-snapshot.js';
+import { needsLines } from '../io/line-sink.js';
+import { RecordFields } from '../io/record-fields.js';
+import { wallNow, type Source, type SourceContext } from '../io/source.js';
+import { IngestPort } from '../io/ingest-port.js';
+import { checkOutputTargets } from '../io/output-targets.js';
+import type { Checkpointer } from '../checkpoint/checkpointer.js';
+import type { RestorePoint } from '../checkpoint/manifest.js';
+import type { WindowResult } from '../codec/window-result.js';
+import type { WorkerSummary } from '../../workers/worker-loop.js';
+import type { EngineOptions, RunSummary, StopOptions } from './engine-types.js';
+import { WorkerPool } from './worker-pool.js';
+import { OutDrain } from './out-drain.js';
+import { Pump } from './pump.js';
+import { ApiWriter } from './api-write.js';
+import { SinkSet } from './sink-wiring.js';
+import { createCheckpointer, findRecovery, startCheckpointTimer } from './recovery.js';
+import { createTopology } from './topology.js';
+import { openSource } from './source-factory.js';
+import { SpinGateSampler, chooseSpin } from './spin-gate-sampler.js';
+import { Observability, sourcesStats } from './observability.js';
+import { workerError, workerTasks, workersLooping } from './worker-tasks.js';
+import { loadJobAggregate } from './job-aggregate.js';
+
+export type { EngineOptions, RunSummary, SourceStats, StopOptions } from './engine-types.js';
+
+/**
+ * Lifecycle of one run: sources → partitioned writer → rings → worker pool →
+ * out-rings → sinks. The main thread never blocks: it writes while rings
+ * have room, and one async pump (./pump.ts) drains the out-rings, wakes
+ * sources waiting for space and sends watermarks to idle partitions. This
+ * class opens the pieces in order, fails the run as one, and closes them.
+ */
+export class Engine {
+  readonly options: ResolvedOptions;
+  readonly counters: Counters;
+  private readonly extra: EngineOptions;
+  private state: 'new' | 'running' | 'stopping' | 'stopped' | 'failed' = 'new';
+  private readonly bell = Doorbell.create();
+  private rings: RingBuffer[] = [];
+  private writer!: PartitionedWriter;
+  private drain!: OutDrain;
+  private pump: Pump | undefined;
+  private pool!: WorkerPool;
+  private readonly sinks = new SinkSet();
+  private readonly sources: Source[] = [];
+  private readonly api = new ApiWriter(() => this.state, (raw, fault, detail, where) => this.sinks.deadLetter(raw, fault, detail, where));
+  private fields!: RecordFields;
+  private callbacks: ((r: WindowResult) => void)[] = [];
+  private workerRuns: Promise<WorkerSummary>[] = [];
+  private pumpDone: Promise<void> = Promise.resolve();
+  private startedAt = 0;
+  private failure: unknown;
+  private finishing: Promise<RunSummary> | undefined;
+  private checkpointer: Checkpointer | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private readonly spinGate: SpinGateSampler;
+  private restored: RestorePoint | undefined;
+  private readonly obs = new Observability();
+  private resolveDone!: (s: RunSummary) => void;
+  private rejectDone!: (e: unknown) => void;
+  /** Settles when the run is over: the source ended, stop() was called, or a worker failed. */
+  readonly done: Promise<RunSummary>;
+
+  constructor(options: EngineOptions = {}) {
+    const { slowMicrosPerRecord, workerExecArgv, httpListenPort, ...raw } = options;
+    this.extra = { slowMicrosPerRecord, workerExecArgv, httpListenPort };
+    this.options = resolveOptions(raw);
+    const o = this.options;
+    this.counters = Counters.create({ partitions: o.partitions, workers: o.workers });
+    this.spinGate = new SpinGateSampler(this.counters);
+    this.done = new Promise((res, rej) => { this.resolveDone = res; this.rejectDone = rej; });
+    this.done.catch(() => {}); // observed through start()/stop() too; never an unhandled rejection
+  }
+
+  onResult(cb: (r: WindowResult) => void): void {
+    this.callbacks.push(cb);
+    this.drain?.callbacks.push(cb);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new SabreError('ERR_ENGINE_STATE', `start() called on a ${this.state} engine`);
+    try {
+      await this.startInner();
+    } catch (e) {
+      // Release whatever was opened (sinks, a Kafka producer, threads, the server) so the process can exit.
+      this.state = 'running';
+      this.fail(e);
+      for (const s of this.sources) s.stop();
+      throw e;
+    }
+  }
+
+  private async startInner(): Promise<void> {
+    const o = this.options;
+    const running = (): boolean => this.state === 'running';
+    // Before anything is opened or read: a target that cannot be written fails here, with nothing lost.
+    checkOutputTargets(o);
+    const aggregateModule = o.aggregateModule ? pathToFileURL(resolvePath(o.aggregateModule)).href : undefined;
+    const userAgg = aggregateModule ? await loadJobAggregate(aggregateModule, o.aggregates) : undefined;
+    const committed = await this.sinks.openTransactional(o);
+    const { restored, nextId } = findRecovery(o, committed);
+    this.restored = restored;
+    await this.sinks.open(o, restored?.manifest.id ?? 0, (e) => this.fail(e));
+
+    const topology = createTopology(o, this.counters, this.bell);
+    this.rings = topology.rings;
+    this.writer = topology.writer;
+    const sinks = this.sinks;
+    this.drain = new OutDrain(topology.outRings, o.aggregates, userAgg?.name, sinks.sink, sinks.late, needsLines(sinks.sink));
+    const pump = new Pump(this.bell, this.drain, this.writer, () => sinks.drained(), o, running);
+    this.pump = pump;
+    this.drain.callbacks.push(...this.callbacks);
+    this.drain.startEpoch(nextId);
+    sinks.committing?.begin(nextId);
+    if (o.checkpointDir) {
+      this.checkpointer = createCheckpointer({
+        o, nextId, counters: this.counters, writer: this.writer, sources: this.sources, drain: this.drain, sinks, bell: this.bell,
+        fail: (e) => this.fail(e),
+      });
+    }
+    this.fields = new RecordFields(o.key, o.time, o.value, o.aggregates.some((a) => a !== 'count'));
+    this.api.bind(this.writer, this.fields);
+
+    // The source is created before any thread starts, so a bad spec fails start() cleanly.
+    const source = await openSource(o, restored, (name) => this.openIngest(name), this.extra.httpListenPort);
+    this.sources.push(this.api.source);
+    if (source) this.sources.push(source);
+    // Several ordered inputs (Kafka partitions): watermarks are the source's minimum over them, not records' own.
+    if (source?.watermark) pump.watermarkSource = source;
+
+    this.pool = new WorkerPool({ workers: o.workers, execArgv: this.extra.workerExecArgv, youngGenerationMb: o.workerYoungGeneration });
+    const spin = chooseSpin(o);
+    this.spinGate.start(spin, o.workers);
+    this.startedAt = wallNow();
+    this.state = 'running';
+    const tasks = workerTasks({
+      o, topology, counters: this.counters, spin,
+      watermarkFromRecords: pump.watermarkSource === undefined, aggregateModule,
+      slowMicrosPerRecord: this.extra.slowMicrosPerRecord, restoreFiles: restored?.snapshotFiles,
+    });
+    for (const task of tasks) {
+      const run = this.pool.run(task);
+      run.catch((e: unknown) => this.fail(workerError(task.worker, e)));
+      this.workerRuns.push(run);
+    }
+    await this.obs.start({
+      o, httpListenPort: this.extra.httpListenPort, counters: this.counters, rings: this.rings, sources: this.sources,
+      deadLetters: () => sinks.deadLetters, pool: this.pool, drain: this.drain, stats: (so) => this.stats(so),
+      ingest: () => ({ httpPort: this.openIngest('http'), wsPort: this.openIngest('ws'), onResult: (cb) => this.onResult(cb), accepting: running }),
+    });
+    // A sink error thrown in the pump (a write after the sink failed) fails the run.
+    this.pumpDone = pump.run().catch((e: unknown) => this.fail(e));
+    // Sources start once every worker is looping, so start-up is not measured as queueing and nothing waits on thread creation.
+    await workersLooping(this.counters, o.workers, running);
+    // Idle time counts from now: no partition is idle before the source had a chance to feed it.
+    this.writer.lastWrite.fill(wallNow());
+    if (this.checkpointer) this.checkpointTimer = startCheckpointTimer(this.checkpointer, o.checkpointInterval, running);
+    if (source) {
+      source.run(this.sourceContext()).then(
+        () => { if (this.state === 'running') void this.stop(); },
+        (e: unknown) => this.fail(e instanceof SabreError ? e : new SabreError('ERR_SOURCE', `${source.name}: ${(e as Error).message}`, { cause: e })),
+      );
+    }
+  }
+
+  /**
+   * A door for a push source (HTTP, WebSocket, Kafka): records written through
+   * it are counted under `name` in the stats and dead-lettered there when bad.
+   */
+  openIngest(name: string): IngestPort {
+    if (!this.writer || this.state === 'stopped' || this.state === 'failed') {
+      throw new SabreError('ERR_ENGINE_STATE', `openIngest() on a ${this.state} engine; call start() first`);
+    }
+    const o = this.options;
+    const port = new IngestPort(name, this.writer, { key: o.key, time: o.time, value: o.value, needsValue: this.fields.needsValue },
+      (raw, fault, detail, where) => this.sinks.deadLetter(raw, fault, detail, where));
+    this.sources.push(port);
+    return port;
+  }
+
+  /** Library API: write one record; resolves once it is in a ring (waits while full). Throws ERR_BAD_RECORD for bad input, which is also dead-lettered. */
+  write(record: unknown): Promise<void> {
+    return this.api.write(record);
+  }
+
+  /** Library API: false when the record's ring is full (nothing written; retry later). */
+  tryWrite(record: unknown): boolean {
+    return this.api.tryWrite(record);
+  }
+
+  /** End the input, fire what END fires (or checkpoint, see StopOptions), flush the sinks, release the threads. */
+  stop(options: StopOptions = {}): Promise<RunSummary> {
+    if (this.finishing) return this.finishing;
+    if (this.state === 'new') return Promise.reject(new SabreError('ERR_ENGINE_STATE', 'stop() before start()'));
+    if (options.checkpoint && !this.checkpointer) {
+      return Promise.reject(new SabreError('ERR_INVALID_OPTION', 'stop({ checkpoint: true }) needs --checkpoint-dir'));
+    }
+    // A failure while finishing (a sink that cannot flush or close) fails the run: threads, server and sinks are released.
+    this.finishing = this.finish(options.checkpoint === true).catch((e: unknown) => {
+      this.fail(e);
+      throw this.failure ?? e;
+    });
+    this.finishing.then(this.resolveDone, this.rejectDone);
+    return this.finishing;
+  }
+
+  private async finish(savepoint: boolean): Promise<RunSummary> {
+    if (this.state === 'failed') throw this.failure;
+    this.state = 'stopping';
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    this.spinGate.stop();
+    for (const s of this.sources) s.stop();
+    const cp = this.checkpointer;
+    if (cp) await cp.idle();
+    if (savepoint) {
+      // Everything written so far goes into the checkpoint; open windows stay open in it.
+      await cp!.trigger();
+      await this.writer.end(false);
+    } else {
+      await this.writer.end(true);
+    }
+    // A worker failing meanwhile fails the run: stop() rejects with the run's error (ERR_WORKER_CRASHED), not the raw one.
+    const workers = await Promise.all(this.workerRuns).catch((e: unknown) => { throw this.failure ?? e; });
+    // Every worker returned after writing its DONE frame: drain until all are read (unless a sink failed meanwhile).
+    while (this.drain.workersDone < this.options.workers && !this.failed) await yieldToLoop();
+    this.pump?.stop();
+    this.bell.ring();
+    await this.pumpDone;
+    if (this.failed) throw this.failure;
+    // END fired everything: commit that last epoch with a final, stateless checkpoint.
+    if (cp && !savepoint) await cp.finalCheckpoint();
+    await this.sinks.close();
+    // Sources release last (a Kafka source's final commit and group leave follow the drained output).
+    await Promise.all(this.sources.map((s) => s.closed));
+    this.obs.stop();
+    const created = this.pool.created;
+    const destroyed = this.pool.destroyed;
+    await this.pool.close();
+    this.state = 'stopped';
+    return this.summary(workers, created, destroyed);
+  }
+
+  /** The run failed meanwhile (read through a getter: an await may have passed since `state` was last set here). */
+  private get failed(): boolean {
+    return this.state === 'failed';
+  }
+
+  private fail(e: unknown): void {
+    if (this.state === 'failed' || this.state === 'stopped') return;
+    this.state = 'failed';
+    this.failure = e;
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    this.spinGate.stop();
+    this.checkpointer?.abort(e);
+    this.sinks.closeAfterFailure();
+    for (const s of this.sources) s.stop();
+    this.writer?.fail(e);
+    this.obs.stop();
+    this.pump?.stop();
+    this.bell.ring();
+    void this.pool?.close().catch(() => {});
+    this.rejectDone(e);
+  }
+
+  /** Live figures, read from shared counters without messages. */
+  snapshot(): { recordsIn: number; recordsProcessed: number; results: number; late: number; deadLetter: number;
+    sources: SourceStats[]; ringOccupancy: number[]; elapsedMs: number } {
+    return {
+      recordsIn: this.counters.sumPartitions(P_RECORDS_IN),
+      recordsProcessed: this.counters.sumPartitions(P_RECORDS_PROCESSED),
+      results: this.drain?.resultLines ?? 0,
+      late: this.drain?.lateLines ?? 0,
+      deadLetter: this.sinks.deadLetters,
+      sources: sourcesStats(this.sources),
+      ringOccupancy: this.rings.map((r) => r.occupancy()),
+      elapsedMs: wallNow() - this.startedAt,
+    };
+  }
+
+  /** A running source by name (e.g. "kafka:trades"), for tools and tests. */
+  source(name: string): Source | undefined {
+    return this.sources.find((s) => s.name === name && !(s instanceof IngestPort));
+  }
+
+  /** Every figure of the run (the JSON of /api/stats; `{ distributions: true }` adds the full percentile distributions). */
+  stats(options: SnapshotOptions = {}): StatsSnapshot {
+    if (!this.obs.hub) throw new SabreError('ERR_ENGINE_STATE', 'stats() needs metrics (the metrics option is off, or the engine has not started)');
+    return this.obs.hub.snapshot(undefined, options);
+  }
+
+  /**
+   * Start counting stage latencies afresh in stats().latency.sinceMark, e.g.
+   * after a warm-up, for steady-state percentiles (the run-long figures go on).
+   * Splits at the workers' snapshot granularity (1 s).
+   */
+  markLatency(): void {
+    if (!this.obs.hub) throw new SabreError('ERR_ENGINE_STATE', 'markLatency() needs metrics (the metrics option is off, or the engine has not started)');
+    this.obs.hub.markLatency();
+  }
+
+  /** The HTTP server's bound port (metrics, dashboard, ingest), if it runs. */
+  get httpPort(): number | undefined {
+    return this.obs.http?.port;
+  }
+
+  /** The checkpoint this run restored from, if any. */
+  get restoredFrom(): number | undefined {
+    return this.restored?.manifest.id;
+  }
+
+  get threadCount(): number {
+    return this.pool?.threadCount ?? 0;
+  }
+
+  private summary(workers: WorkerSummary[], created: number, destroyed: number): RunSummary {
+    const s = this.snapshot();
+    return {
+      recordsIn: s.recordsIn, recordsProcessed: s.recordsProcessed, results: s.results, late: s.late,
+      deadLetter: s.deadLetter, elapsedMs: s.elapsedMs, workers, sources: s.sources,
+      threadsCreated: created, threadsDestroyed: destroyed,
+      checkpoints: this.checkpointer ? { ...this.checkpointer.stats, restoredFrom: this.restored?.manifest.id } : undefined,
+    };
+  }
+
+  private sourceContext(): SourceContext {
+    return {
+      writer: this.writer,
+      deadLetter: (raw, fault, detail, where) => this.sinks.deadLetter(raw, fault, detail, where),
+      watermark: (t) => this.pump!.raiseWatermark(t),
+    };
+  }
+}
+
+export function createEngine(options: EngineOptions = {}): Engine {
+  return new Engine(options);
+}

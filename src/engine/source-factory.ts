@@ -1,0 +1,47 @@
+import type { ResolvedOptions } from '../options.js';
+import { SabreError } from '../errors.js';
+import type { RestorePoint } from '../checkpoint/manifest.js';
+import type { Source } from '../io/source.js';
+import type { IngestPort } from '../io/ingest-port.js';
+import { loadSourceModule } from '../io/plugins.js';
+import { GeneratorSource } from '../io/generator/generator-source.js';
+import { NdjsonSource } from '../io/ndjson-source.js';
+
+/**
+ * The run's --source, resumed at its position in the restored checkpoint:
+ * a source module's (Kafka, writing through an ingest port opened with
+ * `openIngest`), a built-in one, or none (api and http take records pushed
+ * to the engine).
+ */
+export async function openSource(o: ResolvedOptions, restored: RestorePoint | undefined, openIngest: (name: string) => IngestPort,
+  httpListenPort: number | undefined): Promise<Source | undefined> {
+  const sourceModule = await loadSourceModule(o.source);
+  const resume = restored?.manifest.sources.find((s) => s.name === o.source)?.position;
+  return sourceModule ? await sourceModule.createSource(o.source, o, openIngest(o.source), resume) : builtinSource(o, resume, httpListenPort);
+}
+
+function builtinSource(o: ResolvedOptions, position: unknown, httpListenPort: number | undefined): Source | undefined {
+  const nd = { keyField: o.key, timeField: o.time, valueField: o.value, needsValue: o.aggregates.some((a) => a !== 'count') };
+  if (o.source === 'api') return undefined;
+  if (o.source === 'http') {
+    // Push only: no loop of its own, so the run ends only at stop() (Ctrl-C); records come through the ingest routes' ports.
+    if (o.httpPort === 0 && httpListenPort === undefined) {
+      throw new SabreError('ERR_INVALID_OPTION', '--source http takes records only from POST /ingest and WS /ws/ingest: '
+        + 'it needs the HTTP server; give --http-port a port (not 0)');
+    }
+    return undefined;
+  }
+  const resume = position as Record<string, number> | undefined;
+  if (o.source === 'generator') {
+    return new GeneratorSource({
+      kind: o.generator, seed: o.seed, keys: o.keys, keyBytes: o.keyBytes, disorder: o.disorder, eventsPerMs: o.eventsPerMs,
+      rate: o.rate, count: o.count, durationMs: o.duration, startAt: resume?.records ?? 0,
+    });
+  }
+  if (o.source === 'stdin') {
+    if (resume) throw new SabreError('ERR_INVALID_OPTION', 'stdin cannot be rewound: a job reading stdin cannot restore from a checkpoint');
+    return NdjsonSource.stdin(nd);
+  }
+  if (o.source.startsWith('file:') && o.source.length > 5) return NdjsonSource.file(o.source.slice(5), nd, resume as { bytes: number; lines: number } | undefined);
+  throw new SabreError('ERR_INVALID_OPTION', `--source "${o.source}": use generator, file:PATH, stdin, kafka:TOPIC, http (or api from the library)`);
+}
