@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // scripts/check-layers.mjs is plain JavaScript (no declarations); vitest runs it as is.
-import { checkLayers } from '../scripts/check-layers.mjs';
+import { checkLayers } from '../../scripts/check-layers.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const SCRIPT = join(ROOT, 'scripts/check-layers.mjs');
 
 type Report = { problems: string[]; pending: string[]; stale: string[] };
