@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createEngine, type Engine } from '../dist/src/index.js';
 import type { StatsSnapshot } from '../dist/src/metrics/stats-snapshot.js';
 import { launchChromium } from './helpers/chromium.js';
+import { expectedUws } from './helpers/expected-uws.js';
 
 const PARTITIONS = 8;
 const WORKERS = 2;
@@ -105,6 +106,7 @@ describe('dashboard in Chromium', () => {
     expect(Number(shown.texts['records-in']!.replace(/,/g, ''))).toBe(api.totals.recordsIn);
     expect(num(v['dead-letter'])).toBe(api.totals.deadLetter);
     expect(v['uws-impl']).toBe(api.uws.implementation);
+    expect(api.uws.implementation).toBe(expectedUws());
 
     // p50/p99/p99.9/max per stage, merged and per worker (a worker row only once it has values).
     let perWorkerRows = 0;
