@@ -35,7 +35,9 @@ function spin(ms, gapUs) {
   const end = last + ms;
   for (;;) {
     const t = performance.now();
-    const d = (t - last) * 1000;
+    // A gap is cut at the window's end: a thread descheduled across it would
+    // otherwise count time outside the window (lost share above 1 on a loaded box).
+    const d = (Math.min(t, end) - last) * 1000;
     if (d > gapUs) gaps.push(d);
     last = t;
     if (t >= end) break;

@@ -6,8 +6,9 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import type { IngestPort } from '../io/ingest-port.js';
 import type { WindowResult } from '../codec/window-result.js';
 import type { IngestStats } from '../metrics/stats-snapshot.js';
+import { detectUws } from '../metrics/uws-impl.js';
 import { HttpIngest } from './ingest-http.js';
-import { WsIngest } from './ws-ingest.js';
+import { CLOSE_INTERNAL, WsIngest } from './ws-ingest.js';
 import { WsResults } from './ws-results.js';
 
 export { CLOSE_CREDIT_EXCEEDED } from './ws-ingest.js';
@@ -59,8 +60,19 @@ export function addIngestRoutes(app: TemplatedApp, hooks: IngestHooks): IngestRo
     allowedOrigins: o.allowedOrigins,
   });
   http.register(app);
-  ws.register(app);
-  results.register(app);
+  if (detectUws().implementation === 'native') {
+    ws.register(app);
+    results.register(app);
+  } else {
+    // The pure-Node fallback (Node 22/24 here, or UWS_USE_FALLBACK) implements
+    // no custom upgrade handler: it throws, uncaught, on the first upgrade of
+    // a route that has one, and the process dies. Without the handler it has
+    // no token check either, so it admits nobody: accept, then close at once
+    // saying why.
+    for (const path of ['/ws/ingest', '/ws/results']) {
+      app.ws(path, { open: (s) => s.end(CLOSE_INTERNAL, `${path} needs the native uWebSockets.js server`) });
+    }
+  }
   let closed = false;
   return {
     stats: () => ({ http: http.stats(), ws: ws.stats(), results: results.stats() }),

@@ -1,11 +1,10 @@
-// uWebSockets.js, loaded with require(): the package is CommonJS whose
-// exports are either the native addon or (on an unsupported Node ABI, or
-// with UWS_USE_FALLBACK) a pure-Node fallback that also carries an
-// __esModule `default` with fewer functions. An ESM default import can land
-// on that `default` under bundler-style interop (vitest), so require() it:
-// it always yields module.exports. src/metrics/uws-impl.ts reports which one.
-import { createRequire } from 'node:module';
+// uWebSockets.js as this process runs it: the native addon or the pure-Node
+// fallback, chosen and loaded by src/metrics/uws-impl.ts, which also reports
+// the choice (detectUws). Import the module from here, never 'uWebSockets.js'
+// itself: its main file makes the same choice with fewer options and warns on
+// its own.
+import { loadUws } from '../metrics/uws-impl.js';
 
 export type Uws = typeof import('uWebSockets.js');
 
-export const uws: Uws = createRequire(import.meta.url)('uWebSockets.js') as Uws;
+export const uws: Uws = loadUws();

@@ -16,6 +16,7 @@ const DOCS_PNG = 'docs/dashboard.png';
 const SCREENSHOT = process.env.SABRE_DASHBOARD_PNG ?? join(tmpDir(), 'dashboard.png');
 const digest = (path: string): string | undefined => (existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : undefined);
 const DOCS_PNG_BEFORE = digest(DOCS_PNG);
+import { expectedUws } from '../helpers/expected-uws.js';
 
 const PARTITIONS = 8;
 const WORKERS = 2;
@@ -117,6 +118,7 @@ describe('dashboard in Chromium', () => {
     expect(Number(shown.texts['records-in']!.replace(/,/g, ''))).toBe(api.totals.recordsIn);
     expect(num(v['dead-letter'])).toBe(api.totals.deadLetter);
     expect(v['uws-impl']).toBe(api.uws.implementation);
+    expect(api.uws.implementation).toBe(expectedUws());
 
     // p50/p99/p99.9/max per stage, merged and per worker (a worker row only once it has values).
     let perWorkerRows = 0;

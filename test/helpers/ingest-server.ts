@@ -14,6 +14,8 @@ import { createEngine, type Engine, type EngineOptions, type WindowResult } from
 import { startHttpServer, type HttpServer } from '../../dist/src/server/http-server.js';
 import { addIngestRoutes, type IngestHooks, type IngestRoutes } from '../../dist/src/server/ingest-routes.js';
 import type { IngestPort } from '../../dist/src/io/ingest-port.js';
+import { detectUws } from '../../dist/src/metrics/uws-impl.js';
+import { expectedUws } from './expected-uws.js';
 
 export interface IngestFixture {
   engine: Engine;
@@ -33,6 +35,9 @@ export type IngestFixtureOptions = EngineOptions & { hooks?: Partial<Omit<Ingest
 
 export async function startIngest(options: IngestFixtureOptions = {}): Promise<IngestFixture> {
   const { hooks, ...engineOptions } = options;
+  // Ingest figures and timings mean little on the wrong server: refuse to run there.
+  const uws = detectUws();
+  if (uws.implementation !== expectedUws()) throw new Error(`uWebSockets.js runs ${uws.implementation} (${uws.detail}), expected ${expectedUws()}`);
   const dir = mkdtempSync(join(tmpdir(), 'sabre-ingest-'));
   const dead = join(dir, 'dead.ndjson');
   const engine = createEngine({

@@ -3,9 +3,9 @@
 // says the same as /api/stats and `sabre stats`; --http-host decides the
 // address it listens on; --http-port 0 opens no listener at all.
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import type { StatsSnapshot } from '../../../dist/src/metrics/stats-snapshot.js';
 import { freePort, listeningSockets, sabreStats, startSabreServer, type SabreServer } from '../../helpers/sabre-server-process.js';
+import { expectedUws } from '../../helpers/expected-uws.js';
 
 // A light job: the tests look at the server, not at throughput.
 const JOB = ['run', '--source', 'generator', '--rate', '2000', '--keys', '10', '--partitions', '1', '--workers', '1', '--sink', 'null'];
@@ -20,21 +20,18 @@ afterEach(async () => {
   proc = undefined;
 });
 
-const nativeAvailable = existsSync(
-  `node_modules/uWebSockets.js/binaries/uws_${process.platform}_${process.arch}_${process.versions.modules}.node`);
-
 async function statsAt(url: string): Promise<StatsSnapshot> {
   return (await (await fetch(`${url}/api/stats`)).json()) as StatsSnapshot;
 }
 
 describe('sabre run: HTTP server options and the uWebSockets.js implementation', () => {
-  it('the start-up line names the native implementation, as /api/stats and sabre stats do; it listens on 127.0.0.1 only', async () => {
+  it('the start-up line names the implementation (native where expected), as /api/stats and sabre stats do; it listens on 127.0.0.1 only', async () => {
     const port = await freePort();
     proc = startSabreServer([...JOB, '--http-port', String(port), '--http-host', '127.0.0.1', '--progress', '0']);
     const m = await proc.waitFor(/\[sabre\] dashboard http:\/\/([\d.]+):(\d+)\/ .*uWebSockets\.js: (\w+)(.*)$/m);
     expect([m[1], Number(m[2])]).toEqual(['127.0.0.1', port]);
     const impl = m[3];
-    expect(impl).toBe(nativeAvailable ? 'native' : 'fallback');
+    expect(impl).toBe(expectedUws());
     const url = `http://127.0.0.1:${port}`;
     const s = await statsAt(url);
     expect(s.uws.implementation).toBe(impl);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../dist/src/index.js';
 import type { StatsSnapshot } from '../../../dist/src/metrics/stats-snapshot.js';
 import { REQUIRED_FAMILIES, parsePrometheus, sample } from '../../helpers/prom-parser.js';
+import { expectedUws } from '../../helpers/expected-uws.js';
 
 const REQUIRED = REQUIRED_FAMILIES;
 
@@ -58,7 +59,7 @@ describe('/metrics and /api/stats during a generator run', () => {
       expect(get(s)).toBeGreaterThanOrEqual(sample(fam, name));
       expect(get(s)).toBeLessThanOrEqual(sample(fam2, name));
     }
-    expect(s.uws.implementation).toBe('native');
+    expect(s.uws.implementation).toBe(expectedUws());
     const hgrm = await (await fetch(`${base}/api/histograms/queue.hgrm`)).text();
     expect(hgrm).toMatch(/Value\s+Percentile\s+TotalCount/);
     expect(hgrm).toMatch(/#\[Mean\s+=/);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { startHttpServer, type HttpServer } from '../../../dist/src/server/http-server.js';
 import type { StatsSnapshot } from '../../../dist/src/metrics/stats-snapshot.js';
 import { REQUIRED_FAMILIES, parsePrometheus, sample } from '../../helpers/prom-parser.js';
 import { startFixture, type Fixture } from '../../helpers/metrics-fixture.js';
+import { expectedUws } from '../../helpers/expected-uws.js';
 
 const REQUIRED = REQUIRED_FAMILIES;
 const QUANTILES = ['0.5', '0.9', '0.99', '0.999', '1'];
@@ -83,9 +83,7 @@ describe('metrics HTTP server', () => {
     expect(s.partitions.map((p) => p.ringOccupancy)).toEqual(fx.occupancy);
     expect(s.partitions.map((p) => p.worker)).toEqual([0, 1, 0, 1]);
     expect(s.sources).toEqual(fx.sources);
-    const binary = `node_modules/uWebSockets.js/binaries/uws_${process.platform}_${process.arch}_${process.versions.modules}.node`;
-    const forced = ['1', 'true', 'True', 'TRUE'].includes(process.env.UWS_USE_FALLBACK ?? '');
-    expect(s.uws.implementation).toBe(existsSync(binary) && !forced ? 'native' : 'fallback');
+    expect(s.uws.implementation).toBe(expectedUws());
     for (let w = 0; w < 2; w++) {
       const q = s.latency.stages.queue.workers[w]!;
       expect(q.count).toBe(fx.recorded[w]); // every value of every snapshot, none twice
