@@ -22,7 +22,7 @@ import { IngestPort } from './io/ingest-port.js';
 import { loadSinkModule, loadSourceModule } from './io/plugins.js';
 import { NdjsonSource } from './io/ndjson-source.js';
 import { loadUserAggregate } from './state/user-aggregate.js';
-import type { WorkerSummary, WorkerTask } from '../workers/worker-loop.js';
+import type { WorkerSummary, WorkerTask } from './engine/worker-contract.js';
 import { Checkpointer, type CheckpointStats } from './checkpoint/checkpointer.js';
 import { findRestorePoint, jobFingerprint, listCheckpoints, type RestorePoint } from './checkpoint/manifest.js';
 import { PartFileSink } from './io/part-file-sink.js';

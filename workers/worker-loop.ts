@@ -1,5 +1,5 @@
 import { threadId } from 'node:worker_threads';
-import { RingBuffer, type RingHandle } from '../src/ring/ring-buffer.js';
+import { RingBuffer } from '../src/ring/ring-buffer.js';
 import { Doorbell } from '../src/ring/doorbell.js';
 import { SPIN_AUTO, SPIN_AUTO_MICROS, SpinThenSleep, spinsFor } from '../src/ring/wait-strategy.js';
 import { WRAP_MARKER, align8 } from '../src/ring/layout.js';
@@ -13,7 +13,7 @@ import { checkpointPath } from '../src/checkpoint/manifest.js';
 import { join } from 'node:path';
 import { IN_INGEST, IN_TS, IN_VALUE, IO_NOW, WindowOperator } from '../src/state/window-operator.js';
 import type { UserAggregate } from '../src/state/user-aggregate.js';
-import type { WindowSpec } from '../src/time/window-spec.js';
+import { wallNow } from '../src/time/wall-clock.js';
 import {
   Counters, P_LATE, P_RECORDS_PROCESSED, P_RESULTS, P_WATERMARK, P_MAX_EVENT_TIME,
   W_BARRIER_ALIGN_MS, W_BARRIER_ID, W_BATCHES, W_KEYS, W_LATE, W_LOOP_WALL, W_SNAPSHOT_SERIALIZE_MS, W_SNAPSHOT_WRITE_MS, W_SPIN_GATE, W_OPEN_WINDOWS, W_OUT_FULL_WAITS, W_PEAK_OPEN_WINDOWS, W_STATE_BYTES, W_RESULTS_OUT, W_WATERMARK,
@@ -21,53 +21,8 @@ import {
 import { OutWriter } from './out-writer.js';
 import { WorkerMetrics } from '../src/metrics/worker-metrics.js';
 
-/** Everything a worker needs, posted once as its Piscina task. */
-export interface WorkerTask {
-  worker: number;
-  partitions: number[];
-  rings: RingHandle[];
-  out: RingHandle;
-  bell: SharedArrayBuffer;
-  counters: SharedArrayBuffer;
-  counterLayout: { partitions: number; workers: number };
-  window: WindowSpec;
-  outOfOrderness: number;
-  /** false: the source drives watermarks with WATERMARK frames; records do not move them (OperatorConfig.watermarkFromRecords). */
-  watermarkFromRecords: boolean;
-  allowedLateness: number;
-  earlyFire: number;
-  /** Polls of the rings before sleeping; SPIN_AUTO: as many as take about SPIN_AUTO_MICROS here (calibrated at start). */
-  spin: number;
-  maxBatch: number;
-  tickMs: number;
-  aggregateModule?: string | undefined;
-  keyGroups: number;
-  /** Total partitions of the job (a key group g belongs to partition g % totalPartitions). */
-  totalPartitions: number;
-  /** Where BARRIER(id) snapshots go: checkpointPath(checkpointDir, id)/worker-<worker>.snap. */
-  checkpointDir?: string | undefined;
-  /** Snapshot files of the checkpoint to restore (every worker's; each worker keeps the key groups it owns). */
-  restoreFiles?: string[] | undefined;
-  /** Record latency histograms and GC pauses and post them to the main thread once a second. */
-  metrics: boolean;
-  /** Tests only: busy-wait this many µs per record to make a deliberately slow worker. */
-  slowMicrosPerRecord?: number;
-}
+import type { WorkerSummary, WorkerTask } from '../src/engine/worker-contract.js';
 
-export interface WorkerSummary {
-  worker: number;
-  threadId: number;
-  records: number;
-  results: number;
-  late: number;
-  batches: number;
-  outFullWaits: number;
-  /** Times the worker slept on its doorbell (each a futex wait) for want of input. */
-  sleeps: number;
-  keys: number;
-}
-
-const wallNow = (): number => performance.timeOrigin + performance.now();
 /** Records processed between clock reads while the worker is busy. */
 const CLOCK_EVERY = 1024;
 
