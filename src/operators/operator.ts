@@ -71,7 +71,7 @@ export interface Operator {
   processRecord(input: number, hash: number, src: Uint8Array, keyStart: number, keyLen: number): void;
   /** The loop finished a pass over input `input`'s ring (records, watermarks): publish per-input progress. */
   endOfBatch?(input: number, counters: CounterScope): void;
-  /** A watermark for input `input` (a WATERMARK frame, or +Infinity at END). Never lower than the last one. */
+  /** A watermark for input `input` (a WATERMARK frame, or +Infinity at END); the operator passes it on to its successor if it has one. */
   onWatermark?(input: number, t: number): void;
   /** The processing-time tick came (early firings); `now` is the wall clock, also in io[IO_NOW]. */
   onProcessingTime?(now: number): void;
@@ -81,6 +81,6 @@ export interface Operator {
   restoreState?(files: readonly StateHandle[]): void;
   /** Copy counters into the shared counters (about every 1024 records while busy, and after each idle wait). */
   publishCounters?(counters: CounterScope): void;
-  /** END on every input: release what it holds; its totals go into the worker's summary. */
+  /** END on every input (watermarks at +Infinity): emit what is left, release what it holds. Counters are published once more after; the totals go into the worker's summary. */
   close?(): OperatorTotals | undefined;
 }
