@@ -1,8 +1,7 @@
 import { B_FIRST, B_ID1, B_STRIDE, KeyTable } from './key-table.js';
 import {
   C_END, C_FIRED_END, C_STRIDE, F_COUNT, F_FIRED_END, F_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_FLAGS, I_GEN, I_KEY, I_NEXT,
-  I_PARTITION, I_STRIDE,
-  S_ALIVE, S_DIRTY, S_FIRED, WindowSlots,
+  I_PARTITION, I_STRIDE, S_ALIVE, S_DIRTY, S_FIRED, WindowSlots,
 } from './window-slots.js';
 import { TimerQueue } from './timer-queue.js';
 import type { UserAggregate } from './user-aggregate.js';
@@ -25,9 +24,8 @@ const MAX_SESSION_MERGE = 1024;
 /** Slots of WindowOperator.io (the record being processed; see src/operators/operator.ts). */
 export { IN_INGEST, IN_TS, IN_VALUE, IO_NOW } from '../operators/operator.js';
 export type { OperatorConfig } from './window-config.js';
-const IO_START = 3; // window being looked up
-const IO_END = 4;
-const IO_WM = 5; // watermark to advance to
+// The operator's own io slots: the window being looked up (start, end); the watermark to advance to.
+const IO_START = 3, IO_END = 4, IO_WM = 5;
 
 /**
  * Event-time windows of one worker, for all of its partitions (docs/SEMANTICS.md
