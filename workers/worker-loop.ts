@@ -7,8 +7,9 @@ import { RecordView } from '../src/codec/record-view.js';
 import {
   FRAME_HEADER_BYTES, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER, KIND_END, KIND_RECORD, KIND_STOP, KIND_WATERMARK,
 } from '../src/codec/frame.js';
-import { SnapshotWriter, stateFiles } from '../src/checkpoint/snapshot-writer.js';
-import { IN_INGEST, IN_TS, IN_VALUE, IO_NOW, type CounterScope, type OperatorContext } from '../src/operators/operator.js';
+import { SnapshotWriter } from '../src/checkpoint/snapshot-writer.js';
+import { readSnapshotBytes } from '../src/checkpoint/snapshot.js';
+import { IN_INGEST, IN_TS, IN_VALUE, IO_NOW, type CounterScope, type OperatorContext, type StateHandle } from '../src/operators/operator.js';
 import { WindowAggregateOperator } from '../src/operators/window-aggregate.js';
 import type { UserAggregate } from '../src/state/user-aggregate.js';
 import { wallNow } from '../src/time/wall-clock.js';
@@ -215,6 +216,11 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     cf[wIdx + W_BATCHES] = batches;
     cf[wIdx + W_OUT_FULL_WAITS] = out.fullWaits;
   }
+}
+
+/** Handles on the snapshot files of the checkpoint to restore; each is read when the operator asks for it. */
+function stateFiles(paths: readonly string[]): StateHandle[] {
+  return paths.map((where) => ({ where, read: () => readSnapshotBytes(where) }));
 }
 
 /** Today's job: one window-aggregate operator writing into the worker's out-ring. */

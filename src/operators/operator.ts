@@ -11,14 +11,8 @@
 // record and must neither allocate nor throw. Doubles travel in `io` slots,
 // not as arguments (V8 boxes a double passed to a call it does not inline).
 
-/** Slots of Operator.io written by the caller before processRecord: the record's event time, value and ingest time. */
-export const IN_TS = 0;
-export const IN_VALUE = 1;
-export const IN_INGEST = 2;
-/** Wall clock (epoch ms) of the current batch, set by the worker loop once per clock read. */
-export const IO_NOW = 6;
-/** Length of an io array. Slots 3, 4, 5 and 7 are the operator's own scratch. */
-export const IO_SLOTS = 8;
+/** Slots of Operator.io (declared with the state code that reads them, below the operator layer). */
+export { IN_INGEST, IN_TS, IN_VALUE, IO_NOW, IO_SLOTS } from '../state/record-io.js';
 
 /** Where an operator runs: fixed for the run, handed to open(). */
 export interface OperatorContext {

@@ -7,7 +7,7 @@ import { TimerQueue } from './timer-queue.js';
 import type { UserAggregate } from './user-aggregate.js';
 import type { OperatorConfig } from './window-config.js';
 import { unlinkWindow, mergeWindowInto } from './window-list.js';
-import { IN_INGEST, IN_TS, IN_VALUE } from '../operators/operator.js';
+import { IN_INGEST, IN_TS, IN_VALUE } from './record-io.js';
 import { FIRE_EARLY, FIRE_LATE, FIRE_WATERMARK } from '../codec/out-frames.js';
 
 /** Where firings and late records go (the worker's out-ring writer; a list in tests). */
@@ -21,8 +21,8 @@ export interface Emitter {
 
 const MAX_SESSION_MERGE = 1024;
 
-/** Slots of WindowOperator.io (the record being processed; see src/operators/operator.ts). */
-export { IN_INGEST, IN_TS, IN_VALUE, IO_NOW } from '../operators/operator.js';
+/** Slots of WindowOperator.io (the record being processed). */
+export { IN_INGEST, IN_TS, IN_VALUE, IO_NOW } from './record-io.js';
 export type { OperatorConfig } from './window-config.js';
 // The operator's own io slots: the window being looked up (start, end); the watermark to advance to.
 const IO_START = 3, IO_END = 4, IO_WM = 5;
