@@ -1,7 +1,8 @@
 // The seam between a worker's loop and what it computes. The loop
-// (workers/worker-loop.ts) only drains rings and dispatches: records to the
-// head of an operator chain, and watermarks, barriers (snapshots), the
-// processing-time tick and shutdown to every operator of the chain. Compare
+// (workers/worker-loop.ts) only drains rings and dispatches: records and
+// watermarks to the head of an operator chain (workers/operator-chain.ts),
+// and the end of a ring's batch, barriers (snapshots), the processing-time
+// tick and shutdown to every operator of the chain. Compare
 // Flink's StreamOperator (open / processElement / processWatermark /
 // snapshotState / initializeState / close), Arroyo's operator trait (hooks
 // that default to nothing) and the Disruptor's EventHandler (onEvent with an
@@ -33,7 +34,7 @@ export interface StateHandle {
 
 /**
  * Where an operator's counters go: the worker's slice of the shared counters
- * (src/metrics/counters.ts). `partition(i)` is the base index of input i's
+ * (src/metrics/counters.ts). `partition[i]` is the base index of input i's
  * P_* counters, `worker` the base of the worker's W_* counters.
  */
 export interface CounterScope {
