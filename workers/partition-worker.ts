@@ -1,7 +1,8 @@
 // Piscina worker entry: one long task per worker, for the whole run.
 import { loadUserAggregate } from '../src/state/user-aggregate.js';
 import { SabreError } from '../src/errors.js';
-import { runWorkerLoop, type WorkerSummary, type WorkerTask } from './worker-loop.js';
+import type { WorkerSummary, WorkerTask } from '../src/engine/worker-contract.js';
+import { runWorkerLoop } from './worker-loop.js';
 
 export default async function partitionWorker(task: WorkerTask): Promise<WorkerSummary> {
   // Import before the loop starts: once it runs, this thread's event loop is blocked until END.

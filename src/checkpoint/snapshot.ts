@@ -172,13 +172,16 @@ export function readSnapshot(buf: Uint8Array, where: string): StoredSnapshot {
 }
 
 export function readSnapshotFile(path: string): StoredSnapshot {
-  let buf: Uint8Array;
+  return readSnapshot(readSnapshotBytes(path), path);
+}
+
+/** A snapshot file's bytes, unverified; a file that cannot be read is ERR_CHECKPOINT_CORRUPT. */
+export function readSnapshotBytes(path: string): Uint8Array {
   try {
-    buf = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new SabreError('ERR_CHECKPOINT_CORRUPT', `${path}: cannot read: ${(e as Error).message}`);
   }
-  return readSnapshot(buf, path);
 }
 
 /**

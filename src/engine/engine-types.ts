@@ -1,7 +1,7 @@
 import type { RawOptions } from '../options.js';
 import type { SourceStats } from '../metrics/stats-snapshot.js';
 import type { CheckpointStats } from '../checkpoint/checkpointer.js';
-import type { WorkerSummary } from '../../workers/worker-loop.js';
+import type { WorkerSummary } from './worker-contract.js';
 
 export type { SourceStats } from '../metrics/stats-snapshot.js';
 

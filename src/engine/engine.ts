@@ -16,7 +16,7 @@ import { checkOutputTargets } from '../io/output-targets.js';
 import type { Checkpointer } from '../checkpoint/checkpointer.js';
 import type { RestorePoint } from '../checkpoint/manifest.js';
 import type { WindowResult } from '../codec/window-result.js';
-import type { WorkerSummary } from '../../workers/worker-loop.js';
+import type { WorkerSummary } from './worker-contract.js';
 import type { EngineOptions, RunSummary, StopOptions } from './engine-types.js';
 import { WorkerPool } from './worker-pool.js';
 import { OutDrain } from './out-drain.js';

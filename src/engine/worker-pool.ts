@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { Piscina } from 'piscina';
-import type { WorkerSummary, WorkerTask } from '../../workers/worker-loop.js';
+import type { WorkerSummary, WorkerTask } from './worker-contract.js';
 
 const WORKER_FILE = new URL('../../workers/partition-worker.js', import.meta.url).href;
 

@@ -1,7 +1,7 @@
 import type { ResolvedOptions } from '../options.js';
 import { SabreError, type ErrorCode } from '../errors.js';
 import { W_LOOP_WALL, type Counters } from '../metrics/counters.js';
-import type { WorkerTask } from '../../workers/worker-loop.js';
+import type { WorkerTask } from './worker-contract.js';
 import type { Topology } from './topology.js';
 
 export interface WorkerSetup {

@@ -1,12 +1,13 @@
 import { B_FIRST, B_ID1, B_STRIDE, KeyTable } from './key-table.js';
 import {
   C_END, C_FIRED_END, C_STRIDE, F_COUNT, F_FIRED_END, F_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_FLAGS, I_GEN, I_KEY, I_NEXT,
-  I_PARTITION, I_STRIDE,
-  S_ALIVE, S_DIRTY, S_FIRED, WindowSlots,
+  I_PARTITION, I_STRIDE, S_ALIVE, S_DIRTY, S_FIRED, WindowSlots,
 } from './window-slots.js';
 import { TimerQueue } from './timer-queue.js';
 import type { UserAggregate } from './user-aggregate.js';
-import type { WindowSpec } from '../time/window-spec.js';
+import type { OperatorConfig } from './window-config.js';
+import { unlinkWindow, mergeWindowInto } from './window-list.js';
+import { IN_INGEST, IN_TS, IN_VALUE } from './record-io.js';
 import { FIRE_EARLY, FIRE_LATE, FIRE_WATERMARK } from './fire-kind.js';
 
 /** Where firings and late records go (the worker's out-ring writer; a list in tests). */
@@ -18,41 +19,13 @@ export interface Emitter {
     ingest: number, watermark: number, partition: number): void;
 }
 
-export interface OperatorConfig {
-  window: WindowSpec;
-  outOfOrderness: number;
-  allowedLateness: number;
-  /** Global partition ids this operator serves; records name them by local index. */
-  partitions: number[];
-  userAggregate?: UserAggregate | undefined;
-  /**
-   * Track what early firings need (updated-since-firing flag, newest ingest
-   * time per window). Off by default: two stores per record nobody reads.
-   */
-  earlyFiring?: boolean;
-  /**
-   * false: watermarks come only from WATERMARK/END frames (a source with
-   * several inputs sends the minimum over them; DESIGN.md §4); record
-   * timestamps still update maxTs. Default true: maxTs − bound.
-   */
-  watermarkFromRecords?: boolean;
-}
-
 const MAX_SESSION_MERGE = 1024;
 
-/**
- * Slots of WindowOperator.io. Per-record doubles travel through this array,
- * not as arguments: V8 boxes a double passed to a call it does not inline,
- * which would be an allocation per record.
- */
-export const IN_TS = 0;
-export const IN_VALUE = 1;
-export const IN_INGEST = 2;
-/** Wall clock (epoch ms) of the current batch, set by the worker loop, stamped on firings. */
-export const IO_NOW = 6;
-const IO_START = 3; // window being looked up
-const IO_END = 4;
-const IO_WM = 5; // watermark to advance to
+/** Slots of WindowOperator.io (the record being processed). */
+export { IN_INGEST, IN_TS, IN_VALUE, IO_NOW } from './record-io.js';
+export type { OperatorConfig } from './window-config.js';
+// The operator's own io slots: the window being looked up (start, end); the watermark to advance to.
+const IO_START = 3, IO_END = 4, IO_WM = 5;
 
 /**
  * Event-time windows of one worker, for all of its partitions (docs/SEMANTICS.md
@@ -314,7 +287,7 @@ export class WindowOperator {
     const cold = slots.cold;
     const cb = first * C_STRIDE;
     const oldEnd = cold[cb + C_END]!;
-    for (let i = 1; i < n; i++) this.mergeInto(first, scratch[i]!, keyId);
+    for (let i = 1; i < n; i++) mergeWindowInto(slots, this.keys, this.ua, first, scratch[i]!, keyId);
     if (ts < f[fb + F_START]!) f[fb + F_START] = ts;
     if (pEnd > cold[cb + C_END]!) cold[cb + C_END] = pEnd;
     this.add(first);
@@ -327,35 +300,6 @@ export class WindowOperator {
       if (end !== oldEnd) this.timers[pi]!.push(end + this.lateness, first, gen);
     }
     return true;
-  }
-
-  private mergeInto(a: number, b: number, keyId: number): void {
-    const slots = this.slots;
-    const f = slots.f;
-    const fa = a * F_STRIDE;
-    const fb = b * F_STRIDE;
-    f[fa + F_COUNT]! += f[fb + F_COUNT]!;
-    f[fa + F_SUM]! += f[fb + F_SUM]!;
-    if (f[fb + F_MIN]! < f[fa + F_MIN]!) f[fa + F_MIN] = f[fb + F_MIN]!;
-    if (f[fb + F_MAX]! > f[fa + F_MAX]!) f[fa + F_MAX] = f[fb + F_MAX]!;
-    if (f[fb + F_INGEST]! > f[fa + F_INGEST]!) f[fa + F_INGEST] = f[fb + F_INGEST]!;
-    if (slots.end(b) > slots.end(a)) slots.setEnd(a, slots.end(b));
-    if (f[fb + F_START]! < f[fa + F_START]!) f[fa + F_START] = f[fb + F_START]!;
-    slots.i[a * I_STRIDE + I_FLAGS]! |= slots.int(b, I_FLAGS) & (S_FIRED | S_DIRTY);
-    if (this.ua) slots.user[a] = this.ua.merge(slots.user[a], slots.user[b]);
-    this.unlink(b, keyId);
-    slots.free(b);
-  }
-
-  private unlink(s: number, keyId: number): void {
-    const slots = this.slots;
-    let prev = -1;
-    for (let x = this.keys.firstWindow(keyId); x >= 0; prev = x, x = slots.int(x, I_NEXT)) {
-      if (x !== s) continue;
-      if (prev < 0) this.keys.setFirstWindow(keyId, slots.int(x, I_NEXT));
-      else slots.i[prev * I_STRIDE + I_NEXT] = slots.int(x, I_NEXT);
-      return;
-    }
   }
 
   /** Raise partition pi's watermark to io[IO_WM], firing and purging what it passes. */
@@ -401,7 +345,7 @@ export class WindowOperator {
   }
 
   private purge(s: number): void {
-    this.unlink(s, this.slots.int(s, I_KEY));
+    unlinkWindow(this.slots, this.keys, s, this.slots.int(s, I_KEY));
     this.slots.free(s);
   }
 }

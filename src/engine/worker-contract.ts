@@ -1,0 +1,51 @@
+// The contract between the main thread and a worker: the task the engine
+// posts once per worker (src/engine.ts through src/worker-pool.ts) and the
+// summary the worker's loop returns at END (workers/worker-loop.ts).
+import type { RingHandle } from '../ring/ring-buffer.js';
+import type { WindowSpec } from '../time/window-spec.js';
+
+/** Everything a worker needs, posted once as its Piscina task. */
+export interface WorkerTask {
+  worker: number;
+  partitions: number[];
+  rings: RingHandle[];
+  out: RingHandle;
+  bell: SharedArrayBuffer;
+  counters: SharedArrayBuffer;
+  counterLayout: { partitions: number; workers: number };
+  window: WindowSpec;
+  outOfOrderness: number;
+  /** false: the source drives watermarks with WATERMARK frames; records do not move them (OperatorConfig.watermarkFromRecords). */
+  watermarkFromRecords: boolean;
+  allowedLateness: number;
+  earlyFire: number;
+  /** Polls of the rings before sleeping; SPIN_AUTO: as many as take about SPIN_AUTO_MICROS here (calibrated at start). */
+  spin: number;
+  maxBatch: number;
+  tickMs: number;
+  aggregateModule?: string | undefined;
+  keyGroups: number;
+  /** Total partitions of the job (a key group g belongs to partition g % totalPartitions). */
+  totalPartitions: number;
+  /** Where BARRIER(id) snapshots go: checkpointPath(checkpointDir, id)/worker-<worker>.snap. */
+  checkpointDir?: string | undefined;
+  /** Snapshot files of the checkpoint to restore (every worker's; each worker keeps the key groups it owns). */
+  restoreFiles?: string[] | undefined;
+  /** Record latency histograms and GC pauses and post them to the main thread once a second. */
+  metrics: boolean;
+  /** Tests only: busy-wait this many µs per record to make a deliberately slow worker. */
+  slowMicrosPerRecord?: number;
+}
+
+export interface WorkerSummary {
+  worker: number;
+  threadId: number;
+  records: number;
+  results: number;
+  late: number;
+  batches: number;
+  outFullWaits: number;
+  /** Times the worker slept on its doorbell (each a futex wait) for want of input. */
+  sleeps: number;
+  keys: number;
+}

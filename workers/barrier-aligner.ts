@@ -1,0 +1,47 @@
+import { wallNow } from '../src/time/wall-clock.js';
+
+/**
+ * Barrier alignment over a worker's input rings: a ring that delivered
+ * BARRIER(id) is not read again until every ring still open has, so the
+ * snapshot cuts all of them at the same point of the input (the state then
+ * holds exactly the records before the barrier on every ring). Per-ring
+ * flags in a typed array; nothing allocates.
+ */
+export class BarrierAligner {
+  /** Per ring: 1 once it delivered the current barrier (the loop skips it). */
+  readonly blocked: Uint8Array;
+  /** Rings that delivered the current barrier. */
+  seen = 0;
+  /** The current barrier's checkpoint id. */
+  id = 0;
+  /** Wall clock when the first ring delivered the current barrier (for the alignment time); in an array so it stays unboxed. */
+  private readonly firstAt = new Float64Array(1);
+
+  constructor(rings: number) {
+    this.blocked = new Uint8Array(rings);
+  }
+
+  /** Ring i delivered BARRIER(id). */
+  arrive(i: number, id: number): void {
+    if (this.seen === 0) this.firstAt[0] = wallNow();
+    this.id = id;
+    this.blocked[i] = 1;
+    this.seen++;
+  }
+
+  /** Every ring that has not ended delivered the barrier. */
+  aligned(open: number): boolean {
+    return this.seen > 0 && this.seen === open;
+  }
+
+  /** Milliseconds from the first ring's barrier to `now`. */
+  waitedMs(now: number): number {
+    return now - this.firstAt[0]!;
+  }
+
+  /** The snapshot is taken: read every ring again. */
+  release(): void {
+    this.blocked.fill(0);
+    this.seen = 0;
+  }
+}
