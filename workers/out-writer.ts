@@ -10,7 +10,7 @@ import {
 import { IO_NOW, type Emitter, type WindowOperator } from '../src/state/window-operator.js';
 import { SabreError } from '../src/errors.js';
 import {
-  F_COUNT, F_INGEST as SLOT_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_KEY, I_PARTITION,
+  F_COUNT, F_MAX_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_KEY, I_PARTITION,
 } from '../src/state/window-slots.js';
 
 const encoder = new TextEncoder();
@@ -70,7 +70,7 @@ export class OutWriter implements Emitter {
     f64[(b + R_MIN) >> 3] = sf[sb + F_MIN]!;
     f64[(b + R_MAX) >> 3] = sf[sb + F_MAX]!;
     f64[(b + R_FIRED_AT) >> 3] = op.io[IO_NOW]!;
-    f64[(b + R_INGEST) >> 3] = sf[sb + SLOT_INGEST]!;
+    f64[(b + R_INGEST) >> 3] = sf[sb + F_MAX_INGEST]!;
     i32[(b + R_FIRE) >> 2] = fire;
     i32[(b + R_KEY_LEN) >> 2] = keyLen;
     i32[(b + R_USER_LEN) >> 2] = userLen;

@@ -3,7 +3,7 @@
 // off the per-record path (purges, session merges), so they live here, beside
 // the operator rather than in it.
 import type { KeyTable } from './key-table.js';
-import { F_COUNT, F_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_FLAGS, I_NEXT, I_STRIDE, S_DIRTY, S_FIRED, type WindowSlots } from './window-slots.js';
+import { F_COUNT, F_MAX_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_FLAGS, I_NEXT, I_STRIDE, S_DIRTY, S_FIRED, type WindowSlots } from './window-slots.js';
 import type { UserAggregate } from './user-aggregate.js';
 
 /** Unlink slot s from key keyId's list (it stays allocated). */
@@ -27,7 +27,7 @@ export function mergeWindowInto(slots: WindowSlots, keys: KeyTable, ua: UserAggr
   f[fa + F_SUM]! += f[fb + F_SUM]!;
   if (f[fb + F_MIN]! < f[fa + F_MIN]!) f[fa + F_MIN] = f[fb + F_MIN]!;
   if (f[fb + F_MAX]! > f[fa + F_MAX]!) f[fa + F_MAX] = f[fb + F_MAX]!;
-  if (f[fb + F_INGEST]! > f[fa + F_INGEST]!) f[fa + F_INGEST] = f[fb + F_INGEST]!;
+  if (f[fb + F_MAX_INGEST]! > f[fa + F_MAX_INGEST]!) f[fa + F_MAX_INGEST] = f[fb + F_MAX_INGEST]!;
   if (slots.end(b) > slots.end(a)) slots.setEnd(a, slots.end(b));
   if (f[fb + F_START]! < f[fa + F_START]!) f[fa + F_START] = f[fb + F_START]!;
   slots.i[a * I_STRIDE + I_FLAGS]! |= slots.int(b, I_FLAGS) & (S_FIRED | S_DIRTY);

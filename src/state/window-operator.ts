@@ -1,6 +1,6 @@
 import { B_FIRST, B_ID1, B_STRIDE, KeyTable } from './key-table.js';
 import {
-  C_END, C_FIRED_END, C_STRIDE, F_COUNT, F_FIRED_END, F_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_FLAGS, I_GEN, I_KEY, I_NEXT,
+  C_END, C_FIRED_END, C_STRIDE, F_COUNT, F_FIRED_END, F_MAX_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_FLAGS, I_GEN, I_KEY, I_NEXT,
   I_PARTITION, I_STRIDE, S_ALIVE, S_DIRTY, S_FIRED, WindowSlots,
 } from './window-slots.js';
 import { TimerQueue } from './timer-queue.js';
@@ -247,7 +247,7 @@ export class WindowOperator {
     if (value > f[b + F_MAX]!) f[b + F_MAX] = value;
     if (this.earlyFiring) {
       const ingest = this.io[IN_INGEST]!;
-      if (ingest > f[b + F_INGEST]!) f[b + F_INGEST] = ingest;
+      if (ingest > f[b + F_MAX_INGEST]!) f[b + F_MAX_INGEST] = ingest;
       slots.i[s * I_STRIDE + I_FLAGS]! |= S_DIRTY;
     }
     if (this.ua) slots.user[s] = this.ua.add(slots.user[s], value);
@@ -341,7 +341,7 @@ export class WindowOperator {
       slots.cold[s * C_STRIDE + C_FIRED_END] = slots.end(s);
     }
     slots.i[ib + I_FLAGS]! &= ~S_DIRTY;
-    slots.f[s * F_STRIDE + F_INGEST] = 0;
+    slots.f[s * F_STRIDE + F_MAX_INGEST] = 0;
   }
 
   private purge(s: number): void {

@@ -23,13 +23,6 @@ export const F_MIN = 3;
 export const F_MAX = 4;
 /** Largest ingest time folded in since the last firing (early-firing latency; kept only with early firings). */
 export const F_MAX_INGEST = 5;
-/**
- * @deprecated The old name of F_MAX_INGEST, which clashed with the frame
- * header's F_INGEST (codec/frame.ts, a different field). Kept only for
- * state/window-operator.ts and workers/out-writer.ts, which other changes in
- * flight rewrite; delete it once they import F_MAX_INGEST.
- */
-export const F_INGEST = F_MAX_INGEST;
 export const F_STRIDE = 8;
 export const I_NEXT = 12; // next slot of the same key, -1 = none
 export const I_FLAGS = 13;
