@@ -3,9 +3,9 @@
 // ingest so both report bad records, full rings and positions alike.
 import type { FlatInput } from '../codec/flat-input.js';
 import type { FlatReader } from '../codec/flat-reader.js';
-import { INGEST_OK, type IngestPort } from '../io/ingest-port.js';
+import { INGEST_OK, type IngestPort } from '../io/sources/ingest-port.js';
 import { BOM_BYTES, hasBom } from '../io/utf8-bom.js';
-import { wallNow } from '../io/source.js';
+import { wallNow } from '../io/sources/source.js';
 import { IO_INGEST, IO_TIME, IO_VALUE } from '../partition/partitioned-writer.js';
 
 export type BodyKind = 'json' | 'ndjson' | 'flatbuffers';

@@ -21,7 +21,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { FlatInput } from '../codec/flat-input.js';
 import { FlatReader } from '../codec/flat-reader.js';
-import type { IngestPort } from '../io/ingest-port.js';
+import type { IngestPort } from '../io/sources/ingest-port.js';
 import { bearerOk, WWW_AUTHENTICATE } from './bearer.js';
 import { refuseForeignOrigin, type AllowedOrigins } from './origin.js';
 import { bodyKindOf, IngestBatch, type BodyKind, type FlatReaders } from './ingest-batch.js';

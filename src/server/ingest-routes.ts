@@ -3,7 +3,7 @@
 // static paths before the server's `/*` 404, whenever they are added).
 // Protocol and close codes: docs/INGEST.md.
 import type { TemplatedApp } from 'uWebSockets.js';
-import type { IngestPort } from '../io/ingest-port.js';
+import type { IngestPort } from '../io/sources/ingest-port.js';
 import type { WindowResult } from '../codec/window-result.js';
 import type { IngestStats } from '../metrics/stats-snapshot.js';
 import { detectUws } from '../metrics/uws-impl.js';

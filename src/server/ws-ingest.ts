@@ -27,7 +27,7 @@
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { FlatInput } from '../codec/flat-input.js';
 import { FlatReader } from '../codec/flat-reader.js';
-import type { IngestPort } from '../io/ingest-port.js';
+import type { IngestPort } from '../io/sources/ingest-port.js';
 import { refuseUnauthorizedUpgrade } from './bearer.js';
 import { refuseForeignOrigin, type AllowedOrigins } from './origin.js';
 import { IngestBatch, type FlatReaders } from './ingest-batch.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { JsonFieldScanner } from '../../../dist/src/io/json-field-scanner.js';
 import { RecordFields } from '../../../dist/src/io/record-fields.js';
-import { TradeMessages } from '../../../dist/src/io/kafka/trade-messages.js';
+import { TradeMessages } from '../../../dist/src/io/generator/trade-messages.js';
 
 const enc = new TextEncoder();
 

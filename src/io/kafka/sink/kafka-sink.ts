@@ -1,10 +1,10 @@
-import type { ResolvedOptions } from '../../options.js';
-import { SabreError } from '../../errors.js';
-import type { LineSink } from '../line-sink.js';
+import type { ResolvedOptions } from '../../../options.js';
+import { SabreError } from '../../../errors.js';
+import type { LineSink } from '../../sinks/line-sink.js';
 import {
   NEW_TOPIC_PARTITIONS, createAdmin, createKafka, createProducer, ensureTopic, errorText, topicOf,
   type Message, type Producer,
-} from './kafka-client.js';
+} from '../kafka-client.js';
 import { logRetry, sendUntilAcked } from './send-retry.js';
 import { WindowResultEncoder } from './window-result-codec.js';
 import { forEachLine, resultMessage, type ResultMessage } from './result-message.js';

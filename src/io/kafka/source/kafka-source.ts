@@ -1,15 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ResolvedOptions } from '../../options.js';
-import { SabreError } from '../../errors.js';
-import { wallNow, type Source, type SourceContext } from '../source.js';
-import { INGEST_OK, type IngestPort } from '../ingest-port.js';
-import { IO_TIME } from '../../partition/partitioned-writer.js';
-import { InputWatermarks } from '../../time/input-watermarks.js';
+import type { ResolvedOptions } from '../../../options.js';
+import { SabreError } from '../../../errors.js';
+import { wallNow, type Source, type SourceContext } from '../../sources/source.js';
+import { INGEST_OK, type IngestPort } from '../../sources/ingest-port.js';
+import { IO_TIME } from '../../../partition/partitioned-writer.js';
+import { InputWatermarks } from '../../../time/input-watermarks.js';
 import { MessageReader } from './message-reader.js';
 import {
   KAFKA_DEFAULTS, kafkaDecoder, createConsumer, createKafka, errorText, isRebalancing, topicOf,
   type Consumer, type EachBatchPayload,
-} from './kafka-client.js';
+} from '../kafka-client.js';
 import { OffsetTracker, type KafkaPosition } from './offset-tracker.js';
 
 export type { KafkaPosition } from './offset-tracker.js';

@@ -1,7 +1,7 @@
 import * as flatbuffers from 'flatbuffers';
-import { WindowResult } from '../../codec/generated/sabre/fb/window-result.js';
-import { UserAggregate } from '../../codec/generated/sabre/fb/user-aggregate.js';
-import { Fire } from '../../codec/generated/sabre/fb/fire.js';
+import { WindowResult } from '../../../codec/generated/sabre/fb/window-result.js';
+import { UserAggregate } from '../../../codec/generated/sabre/fb/user-aggregate.js';
+import { Fire } from '../../../codec/generated/sabre/fb/fire.js';
 
 const BUILT_IN = new Set(['count', 'sum', 'min', 'max', 'avg']);
 const FIRE_OF: Record<string, Fire> = { watermark: Fire.Watermark, early: Fire.Early, late: Fire.Late };
