@@ -29,7 +29,7 @@ import { produceCommand } from '../src/cli/produce-command.js';
 import { createConsumer, createKafka, kafkaDecoder } from '../src/io/kafka/kafka-client.js';
 import { median, numArgs, progress, report, stats } from './bench-util.js';
 import * as flatbuffers from 'flatbuffers';
-import { Record } from '../src/codec/generated/sabre/fb/record.js';
+import { Record } from '../src/codec/flat/generated/sabre/fb/record.js';
 
 const rec = new Record();
 

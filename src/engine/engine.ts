@@ -9,7 +9,7 @@ import type { PartitionedWriter } from '../partition/partitioned-writer.js';
 import { Counters, P_RECORDS_IN, P_RECORDS_PROCESSED } from '../metrics/counters.js';
 import type { SnapshotOptions, SourceStats, StatsSnapshot } from '../metrics/stats-snapshot.js';
 import { needsLines } from '../io/sinks/line-sink.js';
-import { RecordFields } from '../io/record-fields.js';
+import { RecordFields } from '../codec/json/record-fields.js';
 import { wallNow, type Source, type SourceContext } from '../io/sources/source.js';
 import { IngestPort } from '../io/sources/ingest-port.js';
 import { checkOutputTargets } from '../io/sinks/output-targets.js';

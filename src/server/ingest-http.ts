@@ -19,8 +19,8 @@
 // before any await; an aborted request cancels its wait (no timer survives)
 // and is never written to.
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { FlatInput } from '../codec/flat-input.js';
-import { FlatReader } from '../codec/flat-reader.js';
+import { FlatInput } from '../codec/flat/flat-input.js';
+import { FlatReader } from '../codec/flat/flat-reader.js';
 import type { IngestPort } from '../io/sources/ingest-port.js';
 import { bearerOk, WWW_AUTHENTICATE } from './bearer.js';
 import { refuseForeignOrigin, type AllowedOrigins } from './origin.js';

@@ -18,7 +18,7 @@ export { SINK_DEFAULTS, type SinkLimits } from './sink-limits.js';
 /**
  * `--sink kafka:TOPIC`: one message per window firing, keyed by the result's
  * key, value = the NDJSON line (`--format json`) or a `sabre.fb.WindowResult`
- * (`--format flatbuffers`, src/codec/result.fbs).
+ * (`--format flatbuffers`, src/codec/flat/result.fbs).
  *
  * One idempotent send in flight at a time, each carrying up to maxBatchBytes
  * of queued messages (after lingerMs when little is queued): per-key order is
