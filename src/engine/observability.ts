@@ -7,7 +7,7 @@ import type { RingBuffer } from '../ring/ring-buffer.js';
 import type { Source } from '../io/sources/source.js';
 import type { IngestPort } from '../io/sources/ingest-port.js';
 import { startHttpServer, type HttpServer, type HttpServerOptions } from '../server/http-server.js';
-import { addIngestRoutes, type IngestHooks, type IngestRoutes } from '../server/ingest-routes.js';
+import { addIngestRoutes, type IngestHooks, type IngestRoutes } from '../server/ingest/ingest-routes.js';
 import type { WorkerPool } from './worker-pool.js';
 import type { OutDrain } from './out-drain.js';
 
