@@ -18,9 +18,9 @@ import net from 'node:net';
 import * as flatbuffers from 'flatbuffers';
 import { createEngine, type Engine } from '../src/index.js';
 import { startHttpServer, type HttpServer } from '../src/server/http-server.js';
-import { addIngestRoutes, type IngestRoutes } from '../src/server/ingest-routes.js';
-import { Record as FbRecord } from '../src/codec/generated/sabre/fb/record.js';
-import { RecordBatch } from '../src/codec/generated/sabre/fb/record-batch.js';
+import { addIngestRoutes, type IngestRoutes } from '../src/server/ingest/ingest-routes.js';
+import { Record as FbRecord } from '../src/codec/flat/generated/sabre/fb/record.js';
+import { RecordBatch } from '../src/codec/flat/generated/sabre/fb/record-batch.js';
 import { numArgs, percentile, progress, report } from './bench-util.js';
 
 const T0 = 1_700_000_000_000;

@@ -6,7 +6,7 @@
 //     byte). What a hand-written kafkajs consumer costs at the least: the
 //     issue's baseline, Sabre ÷ ceiling ≥ 0.95 the target.
 //   - sameDecoder: the same bare consumer with Sabre's record batch decoder
-//     (src/io/kafka/record-batch-decoder.ts) in kafkajs. Sabre ÷ this is what
+//     (src/io/kafka/source/record-batch-decoder.ts) in kafkajs. Sabre ÷ this is what
 //     the engine costs on top of its Kafka client, with the client's gain
 //     taken out: the honest "is the engine the bottleneck" figure.
 //   - json: stock kafkajs plus JSON.parse of every value, as a typical
@@ -29,7 +29,7 @@ import { produceCommand } from '../src/cli/produce-command.js';
 import { createConsumer, createKafka, kafkaDecoder } from '../src/io/kafka/kafka-client.js';
 import { median, numArgs, progress, report, stats } from './bench-util.js';
 import * as flatbuffers from 'flatbuffers';
-import { Record } from '../src/codec/generated/sabre/fb/record.js';
+import { Record } from '../src/codec/flat/generated/sabre/fb/record.js';
 
 const rec = new Record();
 

@@ -375,7 +375,7 @@ if (R.kafka) {
     `${k.sabreRecordsPerSec.runs.length} rounds, the consumers back to back within a round. **Sabre**: the full job — Kafka source → P=${j.partitions} rings → W=${j.workers} worker (${j.window}, ${j.aggregates} aggregates) → null sink — timed from its first record in to its last record processed. ` +
     'Baselines, same client settings (`src/io/kafka/kafka-client.ts`), timed from the first batch to the last message: ' +
     (k.ceilingRecordsPerSec ? `**ceiling**, a bare ${k.sameDecoderRecordsPerSec ? 'stock ' : ''}kafkajs \`eachBatch\` that iterates the messages and touches each value's bytes and does nothing else (what a hand-written kafkajs consumer costs at the least); ` : '') +
-    (k.sameDecoderRecordsPerSec ? '**same decoder**, that consumer with Sabre\'s record batch decoder in kafkajs (`src/io/kafka/record-batch-decoder.ts`, what Sabre\'s source reads through: Sabre ÷ it is the engine\'s own cost); ' : '') +
+    (k.sameDecoderRecordsPerSec ? '**same decoder**, that consumer with Sabre\'s record batch decoder in kafkajs (`src/io/kafka/source/record-batch-decoder.ts`, what Sabre\'s source reads through: Sabre ÷ it is the engine\'s own cost); ' : '') +
     '**JSON**, a bare `eachBatch` that `JSON.parse`s every value, as a hand-written consumer does (Sabre does not parse: it scans the bytes for its fields, so it can beat this one). ' +
     (k.sameDecoderRecordsPerSec ? 'Each run is a process of its own (the decoder is chosen per process). ' : '') +
     'The broker (a JVM), the consumer and Sabre\'s worker share the machine\'s cores.', '',

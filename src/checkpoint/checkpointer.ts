@@ -66,7 +66,7 @@ interface InFlight {
   reject: (e: unknown) => void;
 }
 
-/** What a checkpoint reads of a source (io/source.ts's Source has it): its name and, if it can resume, its position. */
+/** What a checkpoint reads of a source (io/sources/source.ts's Source has it): its name and, if it can resume, its position. */
 export interface PositionedSource {
   readonly name: string;
   /** Where the source is: recorded in checkpoints (JSON), handed back to resume after a restore. */

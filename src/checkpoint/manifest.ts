@@ -117,7 +117,7 @@ export interface RestorePoint {
  * `--restore latest`, or automatically the newest complete checkpoint of the
  * same job. Corrupt checkpoints are reported and the previous one is used.
  * `newest`: no checkpoint after this id (a transactional sink committed the
- * results up to it only; see src/io/committing-sink.ts).
+ * results up to it only; see src/io/sinks/committing-sink.ts).
  */
 export function findRestorePoint(o: ResolvedOptions, newest = Infinity): RestorePoint | undefined {
   const dir = o.checkpointDir;

@@ -4,8 +4,8 @@ import { SabreError } from '../errors.js';
 import {
   NEW_TOPIC_PARTITIONS, createAdmin, createKafka, createProducer, ensureTopic, errorText, type Message,
 } from '../io/kafka/kafka-client.js';
-import { TradeMessages } from '../io/kafka/trade-messages.js';
-import { logRetry, sendUntilAcked } from '../io/kafka/send-retry.js';
+import { TradeMessages } from '../io/generator/trade-messages.js';
+import { logRetry, sendUntilAcked } from '../io/kafka/sink/send-retry.js';
 import { PRODUCE_SYNOPSIS } from './usage.js';
 
 /**

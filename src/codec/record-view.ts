@@ -1,5 +1,5 @@
 import * as flatbuffers from 'flatbuffers';
-import { Record } from './generated/sabre/fb/record.js';
+import { Record } from './flat/generated/sabre/fb/record.js';
 import { KEY_AT, ROOT_OFFSET, VALUE_AT, TIME_AT, VT_WORD0, VT_WORD1, VT_WORD2 } from './record-writer.js';
 
 /**

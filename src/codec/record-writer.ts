@@ -1,7 +1,7 @@
 // Writes a flatbuffers `sabre.fb.Record` (key, event_time, value; no
 // attributes) straight into a ring's memory, without a flatbuffers Builder:
 // the layout below is fixed, so encoding is a handful of stores. Any
-// flatbuffers reader decodes it (test/codec-record.test.ts reads it back with
+// flatbuffers reader decodes it (test/unit/codec/codec-record.test.ts reads it back with
 // the flatc-generated classes); workers also recognise it for a fast path.
 //
 // Body layout (offsets from the body start, which is 8-byte aligned):

@@ -4,10 +4,10 @@ import { MetricsHub } from '../metrics/metrics-hub.js';
 import type { SourceStats } from '../metrics/stats-snapshot.js';
 import { FIRE_EARLY } from '../codec/out-frames.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
-import type { Source } from '../io/source.js';
-import type { IngestPort } from '../io/ingest-port.js';
+import type { Source } from '../io/sources/source.js';
+import type { IngestPort } from '../io/sources/ingest-port.js';
 import { startHttpServer, type HttpServer, type HttpServerOptions } from '../server/http-server.js';
-import { addIngestRoutes, type IngestHooks, type IngestRoutes } from '../server/ingest-routes.js';
+import { addIngestRoutes, type IngestHooks, type IngestRoutes } from '../server/ingest/ingest-routes.js';
 import type { WorkerPool } from './worker-pool.js';
 import type { OutDrain } from './out-drain.js';
 

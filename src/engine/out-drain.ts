@@ -5,8 +5,8 @@ import {
   FIRE_NAMES, L_KEY, L_KEY_LEN, L_PARTITION, L_VALUE, L_WATERMARK,
   R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_SUM, R_USER_LEN,
 } from '../codec/out-frames.js';
-import type { LineSink } from '../io/line-sink.js';
-import { isEpochSink, type EpochSink } from '../io/epoch-sink.js';
+import type { LineSink } from '../io/sinks/line-sink.js';
+import { isEpochSink, type EpochSink } from '../io/sinks/epoch-sink.js';
 import type { WindowResult } from '../codec/window-result.js';
 
 /** Per-frame hook for metrics: emit latency = now - firedAt; early latency = now - ingest. */

@@ -4,7 +4,7 @@ import { Checkpointer } from '../checkpoint/checkpointer.js';
 import { findRestorePoint, jobFingerprint, listCheckpoints, type RestorePoint } from '../checkpoint/manifest.js';
 import type { Counters } from '../metrics/counters.js';
 import type { PartitionedWriter } from '../partition/partitioned-writer.js';
-import type { Source } from '../io/source.js';
+import type { Source } from '../io/sources/source.js';
 import type { Doorbell } from '../ring/doorbell.js';
 import type { OutDrain } from './out-drain.js';
 import type { SinkSet } from './sink-wiring.js';

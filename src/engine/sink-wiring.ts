@@ -1,9 +1,9 @@
 import type { ResolvedOptions } from '../options.js';
 import type { RecordFault } from '../errors.js';
-import { openLineSink, type LineSink } from '../io/line-sink.js';
+import { openLineSink, type LineSink } from '../io/sinks/line-sink.js';
 import { loadSinkModule, type SinkModule } from '../io/plugins.js';
-import { PartFileSink } from '../io/part-file-sink.js';
-import { isCommittingSink, type CommittingSink } from '../io/committing-sink.js';
+import { PartFileSink } from '../io/sinks/part-file-sink.js';
+import { isCommittingSink, type CommittingSink } from '../io/sinks/committing-sink.js';
 import type { Checkpointer } from '../checkpoint/checkpointer.js';
 import type { Doorbell } from '../ring/doorbell.js';
 
@@ -11,7 +11,7 @@ import type { Doorbell } from '../ring/doorbell.js';
  * The run's three sinks (results, late records, dead letters), and how the
  * results are exactly-once with checkpoints: part files committed with their
  * checkpoint (`--sink file:` with --checkpoint-dir), or a transactional sink
- * that commits downstream (src/io/committing-sink.ts). Opened in two steps
+ * that commits downstream (src/io/sinks/committing-sink.ts). Opened in two steps
  * around the choice of the checkpoint to restore.
  */
 export class SinkSet {

@@ -1,11 +1,11 @@
 import type { ResolvedOptions } from '../options.js';
 import { SabreError } from '../errors.js';
 import type { RestorePoint } from '../checkpoint/manifest.js';
-import type { Source } from '../io/source.js';
-import type { IngestPort } from '../io/ingest-port.js';
+import type { Source } from '../io/sources/source.js';
+import type { IngestPort } from '../io/sources/ingest-port.js';
 import { loadSourceModule } from '../io/plugins.js';
 import { GeneratorSource } from '../io/generator/generator-source.js';
-import { NdjsonSource } from '../io/ndjson-source.js';
+import { NdjsonSource } from '../io/sources/ndjson-source.js';
 
 /**
  * The run's --source, resumed at its position in the restored checkpoint:

@@ -1,7 +1,7 @@
 import type { ResolvedOptions } from '../options.js';
-import type { Source } from './source.js';
-import type { LineSink } from './line-sink.js';
-import type { IngestPort } from './ingest-port.js';
+import type { Source } from './sources/source.js';
+import type { LineSink } from './sinks/line-sink.js';
+import type { IngestPort } from './sources/ingest-port.js';
 
 /**
  * Sources and sinks that live in their own modules (and bring their own
@@ -19,8 +19,8 @@ export interface SinkModule {
   createSink(spec: string, options: ResolvedOptions): Promise<LineSink>;
 }
 
-const SOURCE_MODULES: Record<string, string> = { 'kafka:': './kafka/kafka-source.js' };
-const SINK_MODULES: Record<string, string> = { 'kafka:': './kafka/kafka-sink.js' };
+const SOURCE_MODULES: Record<string, string> = { 'kafka:': './kafka/source/kafka-source.js' };
+const SINK_MODULES: Record<string, string> = { 'kafka:': './kafka/sink/kafka-sink.js' };
 
 function moduleFor(table: Record<string, string>, spec: string): string | undefined {
   for (const [prefix, path] of Object.entries(table)) {

@@ -1,6 +1,6 @@
 // GC pauses by kind, per thread, for the main thread and for busy workers.
 //
-// What was found (Node 20.20, tested in test/metrics-gc.test.ts):
+// What was found (Node 20.20, tested in test/unit/metrics/metrics-gc.test.ts):
 // - A PerformanceObserver('gc') never sees anything while a worker's JS runs
 //   a synchronous loop. Node builds the 'gc' PerformanceEntry in a native
 //   SetImmediate scheduled from the GC epilogue, so the entry does not exist

@@ -13,7 +13,7 @@
 // (Math.clz32, ~15 ns, never allocates), using HDR's formula, and the main
 // thread merges those counts into real hdr-histogram-js histograms for
 // percentiles and percentile-distribution output. The layout is pinned to
-// hdr-histogram-js by test/metrics-histogram.test.ts (every index agrees).
+// hdr-histogram-js by test/unit/metrics/metrics-histogram.test.ts (every index agrees).
 import { Float64Histogram, type JsHistogram } from 'hdr-histogram-js';
 
 export const LOWEST_US = 1;

@@ -1,8 +1,8 @@
 // Builds sabre.fb.RecordBatch buffers the way a client would: the flatbuffers
 // Builder and the flatc-generated classes.
 import * as flatbuffers from 'flatbuffers';
-import { Record } from '../../dist/src/codec/generated/sabre/fb/record.js';
-import { RecordBatch } from '../../dist/src/codec/generated/sabre/fb/record-batch.js';
+import { Record } from '../../dist/src/codec/flat/generated/sabre/fb/record.js';
+import { RecordBatch } from '../../dist/src/codec/flat/generated/sabre/fb/record-batch.js';
 
 /** A field left undefined is left out of the record (to build bad ones). */
 export interface FlatRecord {

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, type Engine, type EngineOptions, type WindowResult } from '../../dist/src/index.js';
 import { startHttpServer, type HttpServer } from '../../dist/src/server/http-server.js';
-import { addIngestRoutes, type IngestHooks, type IngestRoutes } from '../../dist/src/server/ingest-routes.js';
-import type { IngestPort } from '../../dist/src/io/ingest-port.js';
+import { addIngestRoutes, type IngestHooks, type IngestRoutes } from '../../dist/src/server/ingest/ingest-routes.js';
+import type { IngestPort } from '../../dist/src/io/sources/ingest-port.js';
 import { detectUws } from '../../dist/src/metrics/uws-impl.js';
 import { expectedUws } from './expected-uws.js';
 

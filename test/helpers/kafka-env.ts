@@ -7,9 +7,9 @@ import type { Engine } from '../../dist/src/index.js';
 import {
   createAdmin, createConsumer, createKafka, createProducer, ensureTopic,
 } from '../../dist/src/io/kafka/kafka-client.js';
-import type { KafkaSource } from '../../dist/src/io/kafka/kafka-source.js';
-import { TradeMessages } from '../../dist/src/io/kafka/trade-messages.js';
-import { sendUntilAcked } from '../../dist/src/io/kafka/send-retry.js';
+import type { KafkaSource } from '../../dist/src/io/kafka/source/kafka-source.js';
+import { TradeMessages } from '../../dist/src/io/generator/trade-messages.js';
+import { sendUntilAcked } from '../../dist/src/io/kafka/sink/send-retry.js';
 
 export const brokers: string = inject('kafkaBrokers');
 

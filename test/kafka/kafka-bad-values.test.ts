@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as flatbuffers from 'flatbuffers';
 import { createEngine, type WindowResult } from '../../dist/src/index.js';
-import { Record as FbRecord } from '../../dist/src/codec/generated/sabre/fb/record.js';
+import { Record as FbRecord } from '../../dist/src/codec/flat/generated/sabre/fb/record.js';
 import { createKafka, createProducer, type Message } from '../../dist/src/io/kafka/kafka-client.js';
-import { sendUntilAcked } from '../../dist/src/io/kafka/send-retry.js';
+import { sendUntilAcked } from '../../dist/src/io/kafka/sink/send-retry.js';
 import { tmpDir } from '../helpers/engine-run.js';
 import { NO_IDLE, brokers, createTopic, describeKafka, groupOffsets, kafkaSourceOf, unique, until } from '../helpers/kafka-env.js';
 

@@ -3,7 +3,7 @@
 // joins the same group, so Kafka revokes partitions from A and gives them to B; B is stopped
 // (SIGTERM) and leaves, and A gets them back.
 //
-// What the Kafka source guarantees for such graceful rebalances (src/io/kafka/kafka-source.ts),
+// What the Kafka source guarantees for such graceful rebalances (src/io/kafka/source/kafka-source.ts),
 // and what is asserted: every record is processed by exactly one member, once — none lost, none
 // twice. A commits its accepted offsets when the group starts rebalancing, before it re-joins, so
 // B starts on a revoked partition exactly where A stopped; B commits on stop, before it leaves, so
@@ -20,9 +20,9 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import { createAdmin, createKafka, createProducer, ensureTopic, type Admin } from '../../dist/src/io/kafka/kafka-client.js';
-import { sendUntilAcked } from '../../dist/src/io/kafka/send-retry.js';
-import { KafkaSource, type KafkaPosition } from '../../dist/src/io/kafka/kafka-source.js';
-import type { IngestPort } from '../../dist/src/io/ingest-port.js';
+import { sendUntilAcked } from '../../dist/src/io/kafka/sink/send-retry.js';
+import { KafkaSource, type KafkaPosition } from '../../dist/src/io/kafka/source/kafka-source.js';
+import type { IngestPort } from '../../dist/src/io/sources/ingest-port.js';
 import { tmpDir } from '../helpers/engine-run.js';
 import { startSabre, type Exit } from '../helpers/sabre-process.js';
 import { NO_IDLE, brokers, describeKafka, groupOffsets, unique, until } from '../helpers/kafka-env.js';

@@ -26,10 +26,10 @@
 //   murmur2 partitioner, so a key's Kafka partition and its Sabre key group agree.
 // - transactional producer (the transactional sink): the same, plus a
 //   transactional.id and a transaction timeout sized to the checkpoint interval.
-import { kafkajs } from './record-batch-decoder.js';
+import { kafkajs } from './source/record-batch-decoder.js';
 import type { Admin, Consumer, LogEntry, Producer, Kafka as KafkaClient } from 'kafkajs';
 
-export { kafkaDecoder, RecordView } from './record-batch-decoder.js';
+export { kafkaDecoder, RecordView } from './source/record-batch-decoder.js';
 export type { Admin, Consumer, Producer, EachBatchPayload, KafkaMessage, Batch, Message, Transaction } from 'kafkajs';
 
 /** What can send a batch of messages: a producer, or a transaction of one. */

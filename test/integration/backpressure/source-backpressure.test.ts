@@ -1,4 +1,4 @@
-// NDJSON sources (src/io/ndjson-source.ts) against full rings: a tiny ring
+// NDJSON sources (src/io/sources/ndjson-source.ts) against full rings: a tiny ring
 // and a deliberately slow worker make the file source and stdin pause (the
 // stream is not read while a ring is full) and resume. The pauses are
 // counted, records in flight stay bounded by the rings, nothing is lost, and

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEngine, type WindowResult } from '../../../dist/src/index.js';
-import { NdjsonSource } from '../../../dist/src/io/ndjson-source.js';
+import { NdjsonSource } from '../../../dist/src/io/sources/ndjson-source.js';
 import { tmpDir } from '../../helpers/engine-run.js';
 
 describe('NDJSON file source: in-place and parsed lines agree', () => {

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import * as flatbuffers from 'flatbuffers';
-import { Record } from '../../../dist/src/codec/generated/sabre/fb/record.js';
-import { Attribute } from '../../../dist/src/codec/generated/sabre/fb/attribute.js';
+import { Record } from '../../../dist/src/codec/flat/generated/sabre/fb/record.js';
+import { Attribute } from '../../../dist/src/codec/flat/generated/sabre/fb/attribute.js';
 import { encodeUtf8, recordBodyBytes, utf8Length, writeKeyBytes, writeRecordHead } from '../../../dist/src/codec/record-writer.js';
 import { RecordView } from '../../../dist/src/codec/record-view.js';
 
@@ -77,8 +77,8 @@ describe('flatbuffers record frames', () => {
     execFileSync('bash', ['scripts/gen-flatbuffers.sh', out], { stdio: 'pipe' });
     const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
     const fresh = walk(out).map((f) => relative(out, f)).sort();
-    const committed = walk('src/codec/generated').map((f) => relative('src/codec/generated', f)).sort();
+    const committed = walk('src/codec/flat/generated').map((f) => relative('src/codec/flat/generated', f)).sort();
     expect(fresh).toEqual(committed);
-    for (const f of fresh) expect(readFileSync(join(out, f), 'utf8')).toBe(readFileSync(join('src/codec/generated', f), 'utf8'));
+    for (const f of fresh) expect(readFileSync(join(out, f), 'utf8')).toBe(readFileSync(join('src/codec/flat/generated', f), 'utf8'));
   });
 });

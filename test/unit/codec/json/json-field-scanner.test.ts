@@ -4,9 +4,9 @@
 // and value (Object.is: -0 and every last bit included). No broker needed.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { JsonFieldScanner } from '../../../dist/src/io/json-field-scanner.js';
-import { RecordFields } from '../../../dist/src/io/record-fields.js';
-import { TradeMessages } from '../../../dist/src/io/kafka/trade-messages.js';
+import { JsonFieldScanner } from '../../../../dist/src/codec/json/json-field-scanner.js';
+import { RecordFields } from '../../../../dist/src/codec/json/record-fields.js';
+import { TradeMessages } from '../../../../dist/src/io/generator/trade-messages.js';
 
 const enc = new TextEncoder();
 

@@ -1,10 +1,10 @@
-import type { ResolvedOptions } from '../../options.js';
-import { SabreError } from '../../errors.js';
-import type { LineSink } from '../line-sink.js';
+import type { ResolvedOptions } from '../../../options.js';
+import { SabreError } from '../../../errors.js';
+import type { LineSink } from '../../sinks/line-sink.js';
 import {
   NEW_TOPIC_PARTITIONS, createAdmin, createKafka, createProducer, ensureTopic, errorText, topicOf,
   type Message, type Producer,
-} from './kafka-client.js';
+} from '../kafka-client.js';
 import { logRetry, sendUntilAcked } from './send-retry.js';
 import { WindowResultEncoder } from './window-result-codec.js';
 import { forEachLine, resultMessage, type ResultMessage } from './result-message.js';
@@ -18,7 +18,7 @@ export { SINK_DEFAULTS, type SinkLimits } from './sink-limits.js';
 /**
  * `--sink kafka:TOPIC`: one message per window firing, keyed by the result's
  * key, value = the NDJSON line (`--format json`) or a `sabre.fb.WindowResult`
- * (`--format flatbuffers`, src/codec/result.fbs).
+ * (`--format flatbuffers`, src/codec/flat/result.fbs).
  *
  * One idempotent send in flight at a time, each carrying up to maxBatchBytes
  * of queued messages (after lingerMs when little is queued): per-key order is

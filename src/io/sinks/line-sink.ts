@@ -1,7 +1,7 @@
 import { createWriteStream, fsync, openSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { SabreError } from '../errors.js';
+import { SabreError } from '../../errors.js';
 
 /**
  * An NDJSON destination: stdout, stderr, file:PATH or null (count only).

@@ -1,4 +1,4 @@
-import type { Manifest } from '../checkpoint/manifest.js';
+import type { Manifest } from '../../checkpoint/manifest.js';
 import type { LineSink } from './line-sink.js';
 import type { EpochSink } from './epoch-sink.js';
 

@@ -25,14 +25,14 @@
 // uWS cannot pause a WebSocket's reads: credit is what bounds memory (queued
 // frames ≤ credit, each ≤ maxPayloadLength, and at most queueLimit bytes).
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
-import { FlatInput } from '../codec/flat-input.js';
-import { FlatReader } from '../codec/flat-reader.js';
-import type { IngestPort } from '../io/ingest-port.js';
-import { refuseUnauthorizedUpgrade } from './bearer.js';
-import { refuseForeignOrigin, type AllowedOrigins } from './origin.js';
+import { FlatInput } from '../../codec/flat/flat-input.js';
+import { FlatReader } from '../../codec/flat/flat-reader.js';
+import type { IngestPort } from '../../io/sources/ingest-port.js';
+import { refuseUnauthorizedUpgrade } from '../bearer.js';
+import { refuseForeignOrigin, type AllowedOrigins } from '../origin.js';
 import { IngestBatch, type FlatReaders } from './ingest-batch.js';
-import { JSON_TYPE, methodNotAllowed, send } from './respond.js';
-import type { WsIngestStats } from '../metrics/stats-snapshot.js';
+import { JSON_TYPE, methodNotAllowed, send } from '../respond.js';
+import type { WsIngestStats } from '../../metrics/stats-snapshot.js';
 
 export type { WsIngestStats };
 

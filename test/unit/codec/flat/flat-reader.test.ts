@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FlatInput } from '../../../dist/src/codec/flat-input.js';
-import { FlatReader } from '../../../dist/src/codec/flat-reader.js';
-import { recordBatch, singleRecord, type FlatRecord } from '../../helpers/flat-batch.js';
+import { FlatInput } from '../../../../dist/src/codec/flat/flat-input.js';
+import { FlatReader } from '../../../../dist/src/codec/flat/flat-reader.js';
+import { recordBatch, singleRecord, type FlatRecord } from '../../../helpers/flat-batch.js';
 
 // The ingest fast path (FlatReader) must agree with FlatInput, the reference:
 // whatever it accepts, FlatInput accepts with the same key, time and value; whatever

@@ -3,16 +3,16 @@
 // static paths before the server's `/*` 404, whenever they are added).
 // Protocol and close codes: docs/INGEST.md.
 import type { TemplatedApp } from 'uWebSockets.js';
-import type { IngestPort } from '../io/ingest-port.js';
-import type { WindowResult } from '../codec/window-result.js';
-import type { IngestStats } from '../metrics/stats-snapshot.js';
-import { detectUws } from '../metrics/uws-impl.js';
+import type { IngestPort } from '../../io/sources/ingest-port.js';
+import type { WindowResult } from '../../codec/window-result.js';
+import type { IngestStats } from '../../metrics/stats-snapshot.js';
+import { detectUws } from '../../metrics/uws-impl.js';
 import { HttpIngest } from './ingest-http.js';
 import { CLOSE_INTERNAL, WsIngest } from './ws-ingest.js';
-import { WsResults } from './ws-results.js';
+import { WsResults } from '../ws-results.js';
 
 export { CLOSE_CREDIT_EXCEEDED } from './ws-ingest.js';
-export { CLOSE_TOO_SLOW } from './ws-results.js';
+export { CLOSE_TOO_SLOW } from '../ws-results.js';
 
 export interface IngestHooks {
   /** Door for POST /ingest (engine.openIngest('http')). */

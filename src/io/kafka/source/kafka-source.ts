@@ -1,30 +1,26 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ResolvedOptions } from '../../options.js';
-import { SabreError } from '../../errors.js';
-import { wallNow, type Source, type SourceContext } from '../source.js';
-import { INGEST_OK, type IngestPort } from '../ingest-port.js';
-import { IO_TIME } from '../../partition/partitioned-writer.js';
-import { InputWatermarks } from '../../time/input-watermarks.js';
+import type { ResolvedOptions } from '../../../options.js';
+import { SabreError } from '../../../errors.js';
+import { wallNow, type Source, type SourceContext } from '../../sources/source.js';
+import { INGEST_OK, type IngestPort } from '../../sources/ingest-port.js';
+import { IO_TIME } from '../../../partition/partitioned-writer.js';
+import type { InputWatermarks } from '../../../time/input-watermarks.js';
 import { MessageReader } from './message-reader.js';
 import {
   KAFKA_DEFAULTS, kafkaDecoder, createConsumer, createKafka, errorText, isRebalancing, topicOf,
   type Consumer, type EachBatchPayload,
-} from './kafka-client.js';
+} from '../kafka-client.js';
 import { OffsetTracker, type KafkaPosition } from './offset-tracker.js';
+import { COMMIT_INTERVAL_MS, OffsetCommitter } from './offset-committer.js';
+import { SoleMember } from './sole-member.js';
+import { PartitionProgress } from './partition-progress.js';
 
 export type { KafkaPosition } from './offset-tracker.js';
+export { COMMIT_INTERVAL_MS } from './offset-committer.js';
+export { SHARED_GROUP_GRACE_MS } from './sole-member.js';
 
-/** Default interval between offset commits (a checkpoint feature may drive commit() itself instead). */
-export const COMMIT_INTERVAL_MS = 1000;
 /** How long stop() gives the final commit and the group leave before giving up on the broker. */
 const CLOSE_TIMEOUT_MS = 10_000;
-/**
- * With checkpoints: how long the group may keep another member before the job
- * fails with ERR_KAFKA_GROUP_SHARED. Two session timeouts: a member that was
- * SIGKILLed (a crashed run being restarted) is evicted within one, so only a
- * live second process is still there after them.
- */
-export const SHARED_GROUP_GRACE_MS = 2 * KAFKA_DEFAULTS.sessionTimeout;
 
 /**
  * `--source kafka:TOPIC`: a kafkajs consumer group feeding the engine through
@@ -39,18 +35,18 @@ export const SHARED_GROUP_GRACE_MS = 2 * KAFKA_DEFAULTS.sessionTimeout;
  *   tracker are brought up to the accepted position at the end of each batch
  *   and before every await inside one (only then can kafkajs look at them),
  *   which costs one resolve per batch instead of one Long sum per record.
- *   Commits carry accepted positions only: every COMMIT_INTERVAL_MS, when the
- *   group starts rebalancing (the REBALANCING event, or a heartbeat that
- *   fails with a rebalance error inside a batch — kafkajs 2.2.4 has no
- *   partitions-revoked callback, and drops uncommitted work when it re-joins
- *   with auto-commit off), and on stop.
+ *   Commits (OffsetCommitter) carry accepted positions only: every
+ *   COMMIT_INTERVAL_MS, when the group starts rebalancing (the REBALANCING
+ *   event, or a heartbeat that fails with a rebalance error inside a batch —
+ *   kafkajs 2.2.4 has no partitions-revoked callback, and drops uncommitted
+ *   work when it re-joins with auto-commit off), and on stop.
  * - Rebalances (without checkpoints): everything accepted is committed before
  *   we re-join — in the turn kafkajs reports the rebalance, or, when a batch's
  *   heartbeat finds it, before that batch rethrows — and a member that stops
  *   commits before it leaves. So a revoked partition's next owner starts
  *   right after our last accepted record, and a graceful join or leave moves
  *   partitions without a record read twice or skipped
- *   (test/kafka-rebalance.test.ts). Records are read again — at-least-once —
+ *   (test/kafka/kafka-rebalance.test.ts). Records are read again — at-least-once —
  *   only after a member dies without committing (up to COMMIT_INTERVAL_MS of
  *   them) or Kafka refused the commit; with checkpoints, the new owner starts
  *   at the last complete checkpoint's offsets. Records accepted before a
@@ -62,15 +58,9 @@ export const SHARED_GROUP_GRACE_MS = 2 * KAFKA_DEFAULTS.sessionTimeout;
  * - Backpressure: a full ring pauses exactly the Kafka partition of the batch
  *   being processed, waits for the ring (heartbeating, so a long wait is not a
  *   lost member), resumes it and retries the same message. Nothing is dropped.
- * - Event time (DESIGN.md §4): every Kafka partition feeds every Sabre
- *   partition (keys are re-hashed), so records' own timestamps cannot move
- *   watermarks: a partition ahead in event time would make the others' records
- *   late. Each Kafka partition's progress (its largest event time − bound) is
- *   kept in InputWatermarks, folded in once per batch; the source's watermark
- *   is the minimum over the partitions assigned and not idle, and goes to the
- *   engine (ctx.watermark) after each batch and from its idle sweep
- *   (watermark()). Idle time is counted on a clock that stops while the source
- *   waits for ring space: a partition starved by backpressure is not idle.
+ * - Event time: per Kafka partition (PartitionProgress); the source's
+ *   watermark goes to the engine (ctx.watermark) after each batch and from
+ *   its idle sweep (watermark()).
  *
  * Unbounded: it runs until the engine stops it. stop() stops accepting at
  * once; the final commit and the group leave follow (see `closed`).
@@ -99,15 +89,13 @@ export class KafkaSource implements Source {
   private resolveClosed!: () => void;
   private fatal: ((e: unknown) => void) | undefined;
   private batchDone: Promise<void> = Promise.resolve();
-  private commitInFlight: Promise<void> | undefined;
-  private commitFailures = 0;
+  private readonly committer: OffsetCommitter;
   private readonly reader: MessageReader;
-  /** Kafka partitions this run has accepted records from (not those a restore only positioned). */
-  private readonly readHere = new Set<number>();
-  /** Event-time progress per Kafka partition (on idleClock()). */
+  /** With checkpoints, the group must have this one member (its partitions' windows are here). */
+  private readonly soleMember: SoleMember;
+  /** Event-time progress per Kafka partition (on the progress's idle clock). */
   readonly eventTime: InputWatermarks;
-  /** [0]: largest event time accepted in the current batch; [1]: ms spent waiting for ring space; [2]: when the current wait began (0: none). A typed array so no double is boxed per record. */
-  private readonly times = new Float64Array(3);
+  private readonly partitionProgress: PartitionProgress;
   private ctx: SourceContext | undefined;
 
   /**
@@ -122,71 +110,34 @@ export class KafkaSource implements Source {
     checkpointed = false, private readonly resume: KafkaPosition[] = [],
     time: { outOfOrderness: number; idleTimeout: number } = { outOfOrderness: 0, idleTimeout: Infinity }) {
     this.checkpointed = checkpointed;
-    this.eventTime = new InputWatermarks(time.outOfOrderness, time.idleTimeout);
+    this.partitionProgress = new PartitionProgress(time.outOfOrderness, time.idleTimeout);
+    this.eventTime = this.partitionProgress.partitions;
     // Restored from a checkpoint: records below its positions are in the restored state already.
     for (const r of resume) if (BigInt(r.offset) > 0n) this.offsets.accept(r.topic, r.partition, (BigInt(r.offset) - 1n).toString());
     this.name = `kafka:${topic}`; // = --source, the name checkpoints record positions under
+    this.committer = new OffsetCommitter(consumer, this.offsets, this.name);
+    this.soleMember = new SoleMember(consumer, this.name, topic, group, () => this.stopping, (e) => this.fatal?.(e));
     this.reader = new MessageReader(port, format, fields);
     this.closed = new Promise((r) => { this.resolveClosed = r; });
     const ev = consumer.events;
     consumer.on(ev.COMMIT_OFFSETS, ({ payload }) => this.offsets.markCommitted(payload.topics));
     consumer.on(ev.GROUP_JOIN, ({ payload }) => {
-      if (this.checkpointed) {
-        const lost = [...this.readHere].filter((tp) => !payload.memberAssignment[this.topic]?.includes(Number(tp)));
-        if (lost.length > 0) {
-          // Keep the positions: a checkpoint still running records state and offsets that agree.
-          this.fatal?.(sharedGroupError(this.name, `another member of consumer group "${this.group}" took partition(s) ${lost.join(', ')}, whose windows are in this process`));
-          return;
-        }
-      }
+      if (this.checkpointed && this.soleMember.tookPartitions(payload.memberAssignment)) return;
       this.offsets.retain(payload.memberAssignment);
       // Partitions assigned now hold the watermark back until they are read (or idle); revoked ones stop counting.
-      this.eventTime.assign(payload.memberAssignment[this.topic] ?? [], this.idleClock());
+      this.partitionProgress.assign(payload.memberAssignment[this.topic] ?? []);
       // Resume exactly at the checkpoint, whatever the group committed (a crash can fall between the
       // manifest and the commit, or a corrupt newest checkpoint can send us back to an older one).
       for (const r of this.resume) {
         if (payload.memberAssignment[r.topic]?.includes(r.partition)) this.consumer.seek({ topic: r.topic, partition: r.partition, offset: r.offset });
       }
-      if (this.checkpointed) void this.checkSoleMember();
+      if (this.checkpointed) void this.soleMember.check();
     });
     // The runner is about to re-join: save what we accepted while our generation is still valid.
-    consumer.on(ev.REBALANCING, () => { if (!this.checkpointed) this.commitBeforeRejoin(); });
+    consumer.on(ev.REBALANCING, () => { if (!this.checkpointed) this.committer.beforeRejoin(); });
     consumer.on(ev.CRASH, ({ payload }) => {
       if (!payload.restart) this.fatal?.(payload.error);
     });
-  }
-
-  /**
-   * A checkpointed job keeps the state of every partition it read in this
-   * process's checkpoints, and state does not move between processes yet
-   * (DESIGN.md §7): a second live member of the group would take partitions
-   * whose windows stay here. So the group must have one member:
-   * - a join that takes away a partition this run has read fails the run at
-   *   once (GROUP_JOIN handler), before any checkpoint records the split; a
-   *   restart restores the last checkpoint, whose state and offsets agree;
-   * - another member seen after a join (a newcomer's view of a running job)
-   *   is given SHARED_GROUP_GRACE_MS to vanish — a killed run's member times
-   *   out — and one still there fails the run.
-   * A partial assignment at start (a killed member still holds partitions) is
-   * fine: those partitions arrive later and are sought to the checkpoint.
-   */
-  private async checkSoleMember(): Promise<void> {
-    const others = await this.otherMembers();
-    if (others === 0) return;
-    await delay(SHARED_GROUP_GRACE_MS, undefined, { ref: false });
-    if (this.stopping) return;
-    const still = await this.otherMembers();
-    if (still > 0) this.fatal?.(sharedGroupError(this.name, `consumer group "${this.group}" has ${still} other member(s) after ${SHARED_GROUP_GRACE_MS / 1000} s`));
-  }
-
-  /** Members of the group other than this one (0 when the broker cannot tell right now: a later join checks again). */
-  private async otherMembers(): Promise<number> {
-    try {
-      const d = await this.consumer.describeGroup();
-      return Math.max(0, d.members.length - 1);
-    } catch {
-      return 0;
-    }
   }
 
   /** Next offset accepted per partition (what a checkpoint records). */
@@ -218,14 +169,7 @@ export class KafkaSource implements Source {
    * their largest event time − bound (-Infinity while one has no record yet).
    */
   watermark(): number {
-    return this.eventTime.current(this.idleClock());
-  }
-
-  /** Wall clock minus the time spent waiting for ring space: idleness is measured on it. */
-  private idleClock(): number {
-    const now = wallNow();
-    const t = this.times;
-    return now - t[1]! - (t[2]! > 0 ? now - t[2]! : 0);
+    return this.partitionProgress.watermark();
   }
 
   async run(ctx?: SourceContext): Promise<void> {
@@ -266,44 +210,10 @@ export class KafkaSource implements Source {
 
   /**
    * Commit the accepted positions not committed yet, or `positions` (e.g. the
-   * ones a checkpoint recorded, once it is complete). Rejects if Kafka refused
-   * (the periodic commit just tries again). Only what the client confirms is
-   * marked committed: kafkajs silently skips commits while its runner is not running.
+   * ones a checkpoint recorded, once it is complete): OffsetCommitter.commit.
    */
-  async commit(positions?: KafkaPosition[]): Promise<void> {
-    while (this.commitInFlight) await this.commitInFlight.catch(() => {});
-    await this.send(positions ?? this.offsets.uncommitted());
-  }
-
-  /**
-   * The group started rebalancing (kafkajs emits REBALANCING and calls
-   * joinAndSync in the same turn, and offers no hook to wait in): send the
-   * accepted positions now, in this turn, not after a commit in flight. The
-   * request then reaches the coordinator ahead of our JoinGroup (that one
-   * waits for a FindCoordinator round trip first), so it lands while our
-   * generation is valid and before any new owner of a revoked partition
-   * reads the committed offset. It covers what an in-flight commit carries
-   * (positions only grow), and both go over the coordinator connection, in order.
-   */
-  private commitBeforeRejoin(): void {
-    void this.send(this.offsets.uncommitted()).catch(() => {});
-  }
-
-  private async send(list: KafkaPosition[]): Promise<void> {
-    if (list.length === 0) return;
-    const p = this.consumer.commitOffsets(list).then(
-      () => { this.commitFailures = 0; },
-      (e: unknown) => {
-        if (this.commitFailures++ % 10 === 0) process.stderr.write(`[sabre kafka] WARN ${this.name}: commit failed (${errorText(e)}); retrying\n`);
-        throw e;
-      },
-    );
-    this.commitInFlight = p;
-    try {
-      await p;
-    } finally {
-      if (this.commitInFlight === p) this.commitInFlight = undefined;
-    }
+  commit(positions?: KafkaPosition[]): Promise<void> {
+    return this.committer.commit(positions);
   }
 
   private async close(): Promise<void> {
@@ -347,7 +257,7 @@ export class KafkaSource implements Source {
     }
     let beat = performance.now();
     const io = this.port.io;
-    const times = this.times;
+    const times = this.partitionProgress.times;
     times[0] = -Infinity;
     for (; i < n; i++) {
       if (this.stopping) break;
@@ -385,16 +295,14 @@ export class KafkaSource implements Source {
    * which sends it to every ring behind those records.
    */
   private progress(partition: number, caughtUp: boolean): void {
-    const times = this.times;
-    this.eventTime.onEvent(partition, times[0]!, this.idleClock(), caughtUp);
-    times[0] = -Infinity;
+    this.partitionProgress.fold(partition, caughtUp);
     this.ctx?.watermark?.(this.watermark());
   }
 
   private resolve(p: EachBatchPayload, topic: string, partition: number, last: string): void {
     p.resolveOffset(last);
     this.offsets.accept(topic, partition, last);
-    this.readHere.add(partition);
+    this.soleMember.readHere.add(partition);
   }
 
   /**
@@ -407,7 +315,7 @@ export class KafkaSource implements Source {
     const tp = [{ topic, partitions: [partition] }];
     this.consumer.pause(tp);
     this.kafkaPauses++;
-    this.times[2] = wallNow();
+    this.partitionProgress.waitBegins();
     try {
       let ready = false;
       const space = this.port.waitForSpace(ring).finally(() => { ready = true; });
@@ -425,8 +333,7 @@ export class KafkaSource implements Source {
       if (this.stopping) return false;
       throw e;
     } finally {
-      this.times[1]! += wallNow() - this.times[2]!;
-      this.times[2] = 0;
+      this.partitionProgress.waitEnds();
       try {
         this.consumer.resume(tp);
       } catch { /* the consumer is restarting: it starts unpaused */ }
@@ -441,12 +348,6 @@ export class KafkaSource implements Source {
       throw e;
     }
   }
-}
-
-function sharedGroupError(source: string, what: string): SabreError {
-  return new SabreError('ERR_KAFKA_GROUP_SHARED', `${source}: ${what}; with `
-    + '--checkpoint-dir a job must be its group\'s only member (one process per --group), or run without checkpoints to '
-    + 'share partitions at-least-once. A restart restores the last checkpoint, whose state and offsets agree');
 }
 
 /** Plugin entry (src/io/plugins.ts): `--source kafka:TOPIC --brokers … --group … --format json|flatbuffers`. */

@@ -1,8 +1,8 @@
 import { createWriteStream, existsSync, openSync, readdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
-import { SabreError } from '../errors.js';
-import { fsyncDir, fsyncFile } from '../checkpoint/durable-file.js';
+import { SabreError } from '../../errors.js';
+import { fsyncDir, fsyncFile } from '../../checkpoint/durable-file.js';
 import type { EpochSink } from './epoch-sink.js';
 import { fsyncFd, sinkError } from './line-sink.js';
 

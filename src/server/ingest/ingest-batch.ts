@@ -1,12 +1,12 @@
 // One ingest body (a POST /ingest request or a /ws/ingest frame) written
 // record by record through an IngestPort. Shared by HTTP and WebSocket
 // ingest so both report bad records, full rings and positions alike.
-import type { FlatInput } from '../codec/flat-input.js';
-import type { FlatReader } from '../codec/flat-reader.js';
-import { INGEST_OK, type IngestPort } from '../io/ingest-port.js';
-import { BOM_BYTES, hasBom } from '../io/utf8-bom.js';
-import { wallNow } from '../io/source.js';
-import { IO_INGEST, IO_TIME, IO_VALUE } from '../partition/partitioned-writer.js';
+import type { FlatInput } from '../../codec/flat/flat-input.js';
+import type { FlatReader } from '../../codec/flat/flat-reader.js';
+import { INGEST_OK, type IngestPort } from '../../io/sources/ingest-port.js';
+import { BOM_BYTES, hasBom } from '../../codec/json/utf8-bom.js';
+import { wallNow } from '../../io/sources/source.js';
+import { IO_INGEST, IO_TIME, IO_VALUE } from '../../partition/partitioned-writer.js';
 
 export type BodyKind = 'json' | 'ndjson' | 'flatbuffers';
 

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK, WRITE_TOO_LARGE } from '../partition/partitioned-writer.js';
-import { RecordFields } from './record-fields.js';
-import { JsonFieldScanner } from './json-field-scanner.js';
-import { BOM_BYTES, hasBom } from './utf8-bom.js';
+import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK, WRITE_TOO_LARGE } from '../../partition/partitioned-writer.js';
+import { RecordFields } from '../../codec/json/record-fields.js';
+import { JsonFieldScanner } from '../../codec/json/json-field-scanner.js';
+import { BOM_BYTES, hasBom } from '../../codec/json/utf8-bom.js';
 import { pauseFor, wallNow, type Source, type SourceContext } from './source.js';
 
 const NL = 0x0a;

@@ -1,7 +1,7 @@
 import * as flatbuffers from 'flatbuffers';
-import { WindowResult } from '../../codec/generated/sabre/fb/window-result.js';
-import { UserAggregate } from '../../codec/generated/sabre/fb/user-aggregate.js';
-import { Fire } from '../../codec/generated/sabre/fb/fire.js';
+import { WindowResult } from '../../../codec/flat/generated/sabre/fb/window-result.js';
+import { UserAggregate } from '../../../codec/flat/generated/sabre/fb/user-aggregate.js';
+import { Fire } from '../../../codec/flat/generated/sabre/fb/fire.js';
 
 const BUILT_IN = new Set(['count', 'sum', 'min', 'max', 'avg']);
 const FIRE_OF: Record<string, Fire> = { watermark: Fire.Watermark, early: Fire.Early, late: Fire.Late };
@@ -9,7 +9,7 @@ const FIRE_NAME = ['watermark', 'early', 'late'] as const;
 
 /**
  * A result line (`{"key":…,"start":…,"end":…,<aggregates>,"fire":…}`) as a
- * flatbuffers `sabre.fb.WindowResult` (src/codec/result.fbs). One Builder is
+ * flatbuffers `sabre.fb.WindowResult` (src/codec/flat/result.fbs). One Builder is
  * reused; each call returns a fresh copy of the bytes.
  */
 export class WindowResultEncoder {

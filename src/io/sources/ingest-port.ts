@@ -1,10 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { PartitionedWriter } from '../partition/partitioned-writer.js';
-import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK } from '../partition/partitioned-writer.js';
-import type { RecordFault } from '../errors.js';
-import { RecordFields } from './record-fields.js';
-import { JsonFieldScanner } from './json-field-scanner.js';
-import type { FlatInput } from '../codec/flat-input.js';
+import type { PartitionedWriter } from '../../partition/partitioned-writer.js';
+import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK } from '../../partition/partitioned-writer.js';
+import type { RecordFault } from '../../errors.js';
+import { RecordFields } from '../../codec/json/record-fields.js';
+import { JsonFieldScanner } from '../../codec/json/json-field-scanner.js';
+import type { FlatInput } from '../../codec/flat/flat-input.js';
 import { wallNow, type Source } from './source.js';
 
 /** tryObject/tryFlat results other than a full partition's index (≥ 0). */

@@ -1,9 +1,9 @@
-import type { IngestPort } from '../ingest-port.js';
-import { FlatInput } from '../../codec/flat-input.js';
-import { FlatReader } from '../../codec/flat-reader.js';
-import { IO_INGEST, IO_TIME, IO_VALUE } from '../../partition/partitioned-writer.js';
-import { JsonFieldScanner } from '../json-field-scanner.js';
-import { RecordView, type KafkaMessage } from './kafka-client.js';
+import type { IngestPort } from '../../sources/ingest-port.js';
+import { FlatInput } from '../../../codec/flat/flat-input.js';
+import { FlatReader } from '../../../codec/flat/flat-reader.js';
+import { IO_INGEST, IO_TIME, IO_VALUE } from '../../../partition/partitioned-writer.js';
+import { JsonFieldScanner } from '../../../codec/json/json-field-scanner.js';
+import { RecordView, type KafkaMessage } from '../kafka-client.js';
 
 /**
  * One Kafka message → one record through the ingest port (or a dead letter).

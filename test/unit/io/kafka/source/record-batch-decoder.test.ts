@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { kafkaDecoder, recordBatchDecoders, RecordView } from '../../../../dist/src/io/kafka/record-batch-decoder.js';
+import { kafkaDecoder, recordBatchDecoders, RecordView } from '../../../../../dist/src/io/kafka/source/record-batch-decoder.js';
 
 // Sabre's record batch decoder replaces kafkajs's inside kafkajs: every
 // message it makes must read exactly like the one kafkajs would have made

@@ -1,7 +1,7 @@
 import * as flatbuffers from 'flatbuffers';
-import { SIM_EPOCH_MS, TradeModel, type GeneratorKind } from '../generator/trade-model.js';
-import { Record as FbRecord } from '../../codec/generated/sabre/fb/record.js';
-import { Attribute } from '../../codec/generated/sabre/fb/attribute.js';
+import { SIM_EPOCH_MS, TradeModel, type GeneratorKind } from './trade-model.js';
+import { Record as FbRecord } from '../../codec/flat/generated/sabre/fb/record.js';
+import { Attribute } from '../../codec/flat/generated/sabre/fb/attribute.js';
 
 export interface TradeMessagesOptions {
   kind: GeneratorKind;

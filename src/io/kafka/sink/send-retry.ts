@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { errorText, isTransient, type Message, type Sender } from './kafka-client.js';
+import { errorText, isTransient, type Message, type Sender } from '../kafka-client.js';
 
 export interface RetryPolicy {
   backoffMs: number;

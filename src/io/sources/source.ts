@@ -1,5 +1,5 @@
-import type { PartitionedWriter } from '../partition/partitioned-writer.js';
-import type { RecordFault } from '../errors.js';
+import type { PartitionedWriter } from '../../partition/partitioned-writer.js';
+import type { RecordFault } from '../../errors.js';
 
 /** What a source may do to the engine. */
 export interface SourceContext {
@@ -45,7 +45,7 @@ export interface Source {
 }
 
 /** Re-exported for the sources and ingest paths that import it from here. */
-export { wallNow } from '../time/wall-clock.js';
+export { wallNow } from '../../time/wall-clock.js';
 
 /** Await space in a full partition, accounting the pause on the source. */
 export async function pauseFor(src: Source, writer: PartitionedWriter, partition: number): Promise<void> {

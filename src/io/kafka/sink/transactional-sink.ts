@@ -1,10 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Manifest } from '../../checkpoint/manifest.js';
-import { SabreError } from '../../errors.js';
-import type { CommittingSink } from '../committing-sink.js';
-import { errorText, isTransient, type Admin, type Message, type Producer, type Transaction } from './kafka-client.js';
+import type { Manifest } from '../../../checkpoint/manifest.js';
+import { SabreError } from '../../../errors.js';
+import type { CommittingSink } from '../../sinks/committing-sink.js';
+import { errorText, isTransient, type Admin, type Message, type Producer, type Transaction } from '../kafka-client.js';
 import type { SinkLimits } from './sink-limits.js';
-import type { KafkaPosition } from './offset-tracker.js';
+import type { KafkaPosition } from '../source/offset-tracker.js';
 import { forEachLine, resultMessage, type ResultMessage } from './result-message.js';
 import { SendBatcher } from './send-batcher.js';
 import { logRetry, sendUntilAcked } from './send-retry.js';

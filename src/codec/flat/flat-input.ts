@@ -1,7 +1,7 @@
 import * as flatbuffers from 'flatbuffers';
 import { Record } from './generated/sabre/fb/record.js';
 import { RecordBatch } from './generated/sabre/fb/record-batch.js';
-import type { RecordFault } from '../errors.js';
+import type { RecordFault } from '../../errors.js';
 
 /**
  * Reads flatbuffers input from clients (HTTP/WebSocket batches, Kafka values)

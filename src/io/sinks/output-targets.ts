@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { SabreError } from '../errors.js';
-import type { ResolvedOptions } from '../options.js';
+import { SabreError } from '../../errors.js';
+import type { ResolvedOptions } from '../../options.js';
 
 /**
  * Start-up check of every place a run writes to, before anything is opened

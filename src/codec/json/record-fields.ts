@@ -1,4 +1,4 @@
-import type { RecordFault } from '../errors.js';
+import type { RecordFault } from '../../errors.js';
 
 /** ISO-8601 date or date-time: date, then optionally time and offset. */
 const ISO_8601 = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;

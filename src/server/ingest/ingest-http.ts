@@ -19,14 +19,14 @@
 // before any await; an aborted request cancels its wait (no timer survives)
 // and is never written to.
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { FlatInput } from '../codec/flat-input.js';
-import { FlatReader } from '../codec/flat-reader.js';
-import type { IngestPort } from '../io/ingest-port.js';
-import { bearerOk, WWW_AUTHENTICATE } from './bearer.js';
-import { refuseForeignOrigin, type AllowedOrigins } from './origin.js';
+import { FlatInput } from '../../codec/flat/flat-input.js';
+import { FlatReader } from '../../codec/flat/flat-reader.js';
+import type { IngestPort } from '../../io/sources/ingest-port.js';
+import { bearerOk, WWW_AUTHENTICATE } from '../bearer.js';
+import { refuseForeignOrigin, type AllowedOrigins } from '../origin.js';
 import { bodyKindOf, IngestBatch, type BodyKind, type FlatReaders } from './ingest-batch.js';
-import { JSON_TYPE, methodNotAllowed } from './respond.js';
-import type { HttpIngestStats } from '../metrics/stats-snapshot.js';
+import { JSON_TYPE, methodNotAllowed } from '../respond.js';
+import type { HttpIngestStats } from '../../metrics/stats-snapshot.js';
 
 export type { HttpIngestStats };
 
