@@ -32,7 +32,7 @@ const CLOCK_EVERY = 1024;
  * and barriers, the processing-time tick and shutdown to the whole chain.
  * Control frames are in-band, so nothing here depends on the event loop,
  * which stays blocked for the whole run (Piscina's own messages wait; see
- * the pool setup in src/worker-pool.ts).
+ * the pool setup in src/engine/worker-pool.ts).
  */
 export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | undefined): WorkerSummary {
   const bell = new Doorbell(task.bell);

@@ -1,5 +1,5 @@
 // The contract between the main thread and a worker: the task the engine
-// posts once per worker (src/engine.ts through src/worker-pool.ts) and the
+// posts once per worker (src/engine/worker-tasks.ts through src/engine/worker-pool.ts) and the
 // summary the worker's loop returns at END (workers/worker-loop.ts).
 import type { RingHandle } from '../ring/ring-buffer.js';
 import type { WindowSpec } from '../time/window-spec.js';
