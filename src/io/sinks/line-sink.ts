@@ -52,8 +52,14 @@ class StreamSink implements LineSink {
     stream.on('error', (e: Error) => { this.failed(e); });
   }
 
-  /** The first failure is the sink's error from then on; the engine hears of it once. */
+  /**
+   * The first failure is the sink's error from then on; the engine hears of it once.
+   * "Cannot call end after a stream was destroyed" (Node 24 reports it to end()'s
+   * callback before the 'error' event of the write that destroyed the stream) names
+   * the cause: the stream's own error (ENOSPC, EIO…).
+   */
   private failed(e: unknown): SabreError {
+    if ((e as NodeJS.ErrnoException)?.code === 'ERR_STREAM_DESTROYED' && this.stream.errored) e = this.stream.errored;
     if (this.error === undefined) {
       this.error = sinkError(this.what, this.name, e);
       this.onError?.(this.error);
