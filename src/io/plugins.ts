@@ -19,7 +19,7 @@ export interface SinkModule {
   createSink(spec: string, options: ResolvedOptions): Promise<LineSink>;
 }
 
-const SOURCE_MODULES: Record<string, string> = { 'kafka:': './kafka/source/kafka-source.js' };
+const SOURCE_MODULES: Record<string, string> = { 'kafka:': './kafka/source/create-source.js' };
 const SINK_MODULES: Record<string, string> = { 'kafka:': './kafka/sink/kafka-sink.js' };
 
 function moduleFor(table: Record<string, string>, spec: string): string | undefined {

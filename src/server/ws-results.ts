@@ -12,8 +12,8 @@
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { WindowResult } from '../codec/window-result.js';
 import { JSON_TYPE, methodNotAllowed, send } from './respond.js';
-import { refuseUnauthorizedUpgrade } from './bearer.js';
-import { refuseForeignOrigin, type AllowedOrigins } from './origin.js';
+import { refuseUpgrade } from './upgrade-guard.js';
+import type { AllowedOrigins } from './origin.js';
 import type { WsResultsStats } from '../metrics/stats-snapshot.js';
 
 export type { WsResultsStats };
@@ -62,14 +62,7 @@ export class WsResults {
       idleTimeout: 120,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
-        if (refuseForeignOrigin(res, req, o.allowedOrigins)) {
-          this.counts.forbidden403++;
-          return;
-        }
-        if (refuseUnauthorizedUpgrade(res, req, o.authToken)) {
-          this.counts.unauthorized401++;
-          return;
-        }
+        if (refuseUpgrade(res, req, o.allowedOrigins, o.authToken, this.counts)) return;
         if (this.closed) {
           this.counts.unavailable503++;
           send(res, '503 Service Unavailable', JSON_TYPE, '{"error":"the engine is not running"}', { 'Retry-After': '1' });

@@ -28,8 +28,8 @@ import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { FlatInput } from '../../codec/flat/flat-input.js';
 import { FlatReader } from '../../codec/flat/flat-reader.js';
 import type { IngestPort } from '../../io/sources/ingest-port.js';
-import { refuseUnauthorizedUpgrade } from '../bearer.js';
-import { refuseForeignOrigin, type AllowedOrigins } from '../origin.js';
+import { refuseUpgrade } from '../upgrade-guard.js';
+import type { AllowedOrigins } from '../origin.js';
 import { IngestBatch, type FlatReaders } from './ingest-batch.js';
 import { JSON_TYPE, methodNotAllowed, send } from '../respond.js';
 import type { WsIngestStats } from '../../metrics/stats-snapshot.js';
@@ -115,14 +115,7 @@ export class WsIngest {
       idleTimeout: 120,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
-        if (refuseForeignOrigin(res, req, o.allowedOrigins)) {
-          this.counts.forbidden403++;
-          return;
-        }
-        if (refuseUnauthorizedUpgrade(res, req, o.authToken)) {
-          this.counts.unauthorized401++;
-          return;
-        }
+        if (refuseUpgrade(res, req, o.allowedOrigins, o.authToken, this.counts)) return;
         if (!this.accepting()) {
           this.counts.unavailable503++;
           send(res, '503 Service Unavailable', JSON_TYPE, '{"error":"the engine is not running"}', { 'Retry-After': '1' });

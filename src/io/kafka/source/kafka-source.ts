@@ -1,5 +1,4 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ResolvedOptions } from '../../../options.js';
 import { SabreError } from '../../../errors.js';
 import { wallNow, type Source, type SourceContext } from '../../sources/source.js';
 import { INGEST_OK, type IngestPort } from '../../sources/ingest-port.js';
@@ -7,13 +6,14 @@ import { IO_TIME } from '../../../partition/partitioned-writer.js';
 import type { InputWatermarks } from '../../../time/input-watermarks.js';
 import { MessageReader } from './message-reader.js';
 import {
-  KAFKA_DEFAULTS, kafkaDecoder, createConsumer, createKafka, errorText, isRebalancing, topicOf,
+  KAFKA_DEFAULTS, kafkaDecoder, errorText, isRebalancing,
   type Consumer, type EachBatchPayload,
 } from '../kafka-client.js';
 import { OffsetTracker, type KafkaPosition } from './offset-tracker.js';
 import { COMMIT_INTERVAL_MS, OffsetCommitter } from './offset-committer.js';
 import { SoleMember } from './sole-member.js';
 import { PartitionProgress } from './partition-progress.js';
+import { isUnreachableCoordinator, rejoinAfterOutage } from './outage-rejoin.js';
 
 export type { KafkaPosition } from './offset-tracker.js';
 export { COMMIT_INTERVAL_MS } from './offset-committer.js';
@@ -136,7 +136,10 @@ export class KafkaSource implements Source {
     // The runner is about to re-join: save what we accepted while our generation is still valid.
     consumer.on(ev.REBALANCING, () => { if (!this.checkpointed) this.committer.beforeRejoin(); });
     consumer.on(ev.CRASH, ({ payload }) => {
-      if (!payload.restart) this.fatal?.(payload.error);
+      if (payload.restart) return;
+      if (isUnreachableCoordinator(payload.error)) {
+        rejoinAfterOutage(this.name, payload.error, () => this.stopping, () => this.runConsumer(), (e) => this.fatal?.(e));
+      } else this.fatal?.(payload.error);
     });
   }
 
@@ -180,15 +183,7 @@ export class KafkaSource implements Source {
     const timer = setInterval(() => { if (!this.checkpointed) void this.commit().catch(() => {}); }, COMMIT_INTERVAL_MS);
     timer.unref();
     try {
-      await Promise.race([
-        this.consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: 1,
-          eachBatch: (p) => this.onBatch(p),
-        }),
-        failed,
-      ]);
+      await Promise.race([this.runConsumer(), failed]);
       await Promise.race([this.stopSignal, failed]);
     } catch (e) {
       if (e instanceof SabreError) throw e;
@@ -229,6 +224,15 @@ export class KafkaSource implements Source {
     } finally {
       this.resolveClosed();
     }
+  }
+
+  private runConsumer(): Promise<void> {
+    return this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (p) => this.onBatch(p),
+    });
   }
 
   private onBatch(p: EachBatchPayload): Promise<void> {
@@ -351,19 +355,3 @@ export class KafkaSource implements Source {
 }
 
 /** Plugin entry (src/io/plugins.ts): `--source kafka:TOPIC --brokers … --group … --format json|flatbuffers`. */
-export async function createSource(spec: string, options: ResolvedOptions, port: IngestPort, resume?: unknown): Promise<KafkaSource> {
-  const topic = topicOf(spec);
-  if (!topic) throw new SabreError('ERR_INVALID_OPTION', `--source "${spec}": name a topic, e.g. kafka:trades`);
-  const consumer = createConsumer(createKafka(options.brokers), { groupId: options.group });
-  try {
-    await consumer.connect();
-    // A group without committed offsets starts at the beginning of the topic: a job replays what is there.
-    await consumer.subscribe({ topic, fromBeginning: true });
-  } catch (e) {
-    await consumer.disconnect().catch(() => {});
-    throw new SabreError('ERR_SOURCE', `--source ${spec}: cannot reach Kafka at ${options.brokers}: ${errorText(e)}`, { cause: e });
-  }
-  return new KafkaSource(topic, options.group, consumer, port, options.format, { time: options.time, value: options.value },
-    options.checkpointDir !== undefined, (resume as KafkaPosition[] | undefined) ?? [],
-    { outOfOrderness: options.outOfOrderness, idleTimeout: options.idleTimeout });
-}
