@@ -6,8 +6,10 @@ import { BUILTIN_AGGREGATES } from './state/user-aggregate.js';
 import { bad, camel, kebab } from './options/flags.js';
 import { resolveAllowedOrigins } from './options/origins.js';
 import { checkKeyBytes, resolveAuthToken, resolveTransactional } from './options/rules.js';
+import { parseStartFrom, type StartFrom } from './options/start-from.js';
 
 export { kebab, camel };
+export type { StartFrom } from './options/start-from.js';
 export { AUTH_TOKEN_ENV, MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS } from './options/rules.js';
 
 /**
@@ -92,6 +94,12 @@ export const OPTION_SPECS = {
   },
   brokers: { kind: 'string', default: '127.0.0.1:9092', help: 'Kafka bootstrap brokers, comma-separated' },
   group: { kind: 'string', default: 'sabre', help: 'Kafka consumer group' },
+  startFrom: {
+    kind: 'string', default: 'committed',
+    help: '--source kafka:TOPIC only: where a partition the group has no committed offset for starts. committed | earliest '
+      + '(both: its beginning; earliest is the explicit name) | latest (its end when the source starts) | timestamp:T '
+      + '(first record with timestamp >= T, epoch ms or ISO-8601). Committed offsets and a --restore checkpoint\'s positions always win',
+  },
   format: { kind: 'string', default: 'json', choices: ['json', 'flatbuffers'], help: 'Kafka value format (source and sink)' },
   checkpointDir: { kind: 'string', default: undefined, help: 'directory for checkpoints (unset = no checkpoints)' },
   checkpointInterval: { kind: 'duration', default: '10s', help: 'time between checkpoints' },
@@ -123,7 +131,7 @@ type SpecifiedOptions = { readonly [N in OptionName]: ResolvedValue<(typeof OPTI
  * in bytes. Frozen. Derived from OPTION_SPECS; only the fields resolveOptions
  * turns into something else are declared here.
  */
-export interface ResolvedOptions extends Omit<SpecifiedOptions, 'agg' | 'window' | 'outRingSize' | 'allowedOrigins' | 'sinkTransactional'> {
+export interface ResolvedOptions extends Omit<SpecifiedOptions, 'agg' | 'window' | 'outRingSize' | 'allowedOrigins' | 'sinkTransactional' | 'startFrom'> {
   readonly window: WindowSpec;
   /** --window as given, e.g. "tumbling:1s". */
   readonly windowText: string;
@@ -135,6 +143,8 @@ export interface ResolvedOptions extends Omit<SpecifiedOptions, 'agg' | 'window'
   readonly allowedOrigins: readonly string[];
   /** Resolved from auto: true when the sink is kafka:TOPIC and --checkpoint-dir is set. */
   readonly sinkTransactional: boolean;
+  /** --start-from parsed (options/start-from.ts); given only with --source kafka:TOPIC. */
+  readonly startFrom: StartFrom;
   // authToken: from --auth-token, else --auth-token-file (trimmed), else env SABRE_AUTH_TOKEN.
   // transactionalId: set exactly when sinkTransactional: the given id, or one derived from the sink topic and the checkpoint directory.
 }
@@ -227,6 +237,10 @@ export function resolveOptions(raw: RawOptions = {}, env: NodeJS.ProcessEnv = pr
   resolveTransactional(out);
   resolveAuthToken(out, env);
   out.allowedOrigins = resolveAllowedOrigins(out.allowedOrigins as string | undefined);
+  out.startFrom = parseStartFrom(out.startFrom as string);
+  if (raw.startFrom !== undefined && !(out.source as string).startsWith('kafka:')) {
+    bad('startFrom', `applies to --source kafka:TOPIC only (the source is ${String(out.source)}); leave it out`);
+  }
   return Object.freeze(out) as unknown as ResolvedOptions;
 }
 

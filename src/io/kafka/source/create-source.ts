@@ -1,18 +1,23 @@
 import type { ResolvedOptions } from '../../../options.js';
 import { SabreError } from '../../../errors.js';
 import type { IngestPort } from '../../sources/ingest-port.js';
-import { createConsumer, createKafka, errorText, topicOf } from '../kafka-client.js';
+import { createAdmin, createConsumer, createKafka, errorText, topicOf } from '../kafka-client.js';
 import { KafkaSource } from './kafka-source.js';
 import type { KafkaPosition } from './offset-tracker.js';
+import { startPositions } from './start-from.js';
 
 /** Plugin entry (src/io/plugins.ts) of `--source kafka:TOPIC`: connects and subscribes its consumer group. */
 export async function createSource(spec: string, options: ResolvedOptions, port: IngestPort, resume?: unknown): Promise<KafkaSource> {
   const topic = topicOf(spec);
   if (!topic) throw new SabreError('ERR_INVALID_OPTION', `--source "${spec}": name a topic, e.g. kafka:trades`);
-  const consumer = createConsumer(createKafka(options.brokers), { groupId: options.group });
+  const kafka = createKafka(options.brokers);
+  const consumer = createConsumer(kafka, { groupId: options.group });
+  let start: KafkaPosition[];
   try {
+    start = await startPositionsOf(kafka, options, topic);
     await consumer.connect();
-    // A group without committed offsets starts at the beginning of the topic: a job replays what is there.
+    // A partition without a committed offset starts at its beginning (a job replays what is there),
+    // unless --start-from gave it another position (`start`, seeked on GROUP_JOIN).
     await consumer.subscribe({ topic, fromBeginning: true });
   } catch (e) {
     await consumer.disconnect().catch(() => {});
@@ -20,5 +25,17 @@ export async function createSource(spec: string, options: ResolvedOptions, port:
   }
   return new KafkaSource(topic, options.group, consumer, port, options.format, { time: options.time, value: options.value },
     options.checkpointDir !== undefined, (resume as KafkaPosition[] | undefined) ?? [],
-    { outOfOrderness: options.outOfOrderness, idleTimeout: options.idleTimeout });
+    { outOfOrderness: options.outOfOrderness, idleTimeout: options.idleTimeout }, start);
+}
+
+/** --start-from's positions (start-from.ts); none to look up for committed and earliest. */
+async function startPositionsOf(kafka: ReturnType<typeof createKafka>, options: ResolvedOptions, topic: string): Promise<KafkaPosition[]> {
+  if (options.startFrom.kind === 'committed' || options.startFrom.kind === 'earliest') return [];
+  const admin = createAdmin(kafka);
+  await admin.connect();
+  try {
+    return await startPositions(admin, options.group, topic, options.startFrom);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }

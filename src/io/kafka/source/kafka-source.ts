@@ -104,12 +104,16 @@ export class KafkaSource implements Source {
    * or stop commits. A restart then resumes exactly at the checkpoint.
    */
   private readonly checkpointed: boolean;
+  /** --start-from positions not seeked yet, by topic and partition. */
+  private readonly startAt: Map<string, KafkaPosition>;
 
   constructor(readonly topic: string, readonly group: string, private readonly consumer: Consumer,
     private readonly port: IngestPort, format: 'json' | 'flatbuffers', fields: { time: string; value: string },
     checkpointed = false, private readonly resume: KafkaPosition[] = [],
-    time: { outOfOrderness: number; idleTimeout: number } = { outOfOrderness: 0, idleTimeout: Infinity }) {
+    time: { outOfOrderness: number; idleTimeout: number } = { outOfOrderness: 0, idleTimeout: Infinity },
+    start: KafkaPosition[] = []) {
     this.checkpointed = checkpointed;
+    this.startAt = new Map(start.map((r) => [`${r.topic}\u0000${r.partition}`, r]));
     this.partitionProgress = new PartitionProgress(time.outOfOrderness, time.idleTimeout);
     this.eventTime = this.partitionProgress.partitions;
     // Restored from a checkpoint: records below its positions are in the restored state already.
@@ -130,6 +134,15 @@ export class KafkaSource implements Source {
       // manifest and the commit, or a corrupt newest checkpoint can send us back to an older one).
       for (const r of this.resume) {
         if (payload.memberAssignment[r.topic]?.includes(r.partition)) this.consumer.seek({ topic: r.topic, partition: r.partition, offset: r.offset });
+      }
+      // --start-from, for partitions the group had no commit for when we started (start-from.ts): once per
+      // partition, at its first assignment (later ones find our commits); a checkpoint's position wins.
+      for (const [key, r] of this.startAt) {
+        if (!payload.memberAssignment[r.topic]?.includes(r.partition)) continue;
+        this.startAt.delete(key);
+        if (!this.resume.some((c) => c.topic === r.topic && c.partition === r.partition)) {
+          this.consumer.seek({ topic: r.topic, partition: r.partition, offset: r.offset });
+        }
       }
       if (this.checkpointed) void this.soleMember.check();
     });
