@@ -14,6 +14,7 @@ import { COMMIT_INTERVAL_MS, OffsetCommitter } from './offset-committer.js';
 import { SoleMember } from './sole-member.js';
 import { PartitionProgress } from './partition-progress.js';
 import { isUnreachableCoordinator, rejoinAfterOutage } from './outage-rejoin.js';
+import { JoinSeeks } from './join-seeks.js';
 
 export type { KafkaPosition } from './offset-tracker.js';
 export { COMMIT_INTERVAL_MS } from './offset-committer.js';
@@ -104,16 +105,15 @@ export class KafkaSource implements Source {
    * or stop commits. A restart then resumes exactly at the checkpoint.
    */
   private readonly checkpointed: boolean;
-  /** --start-from positions not seeked yet, by topic and partition. */
-  private readonly startAt: Map<string, KafkaPosition>;
+  private readonly seeks: JoinSeeks;
 
   constructor(readonly topic: string, readonly group: string, private readonly consumer: Consumer,
     private readonly port: IngestPort, format: 'json' | 'flatbuffers', fields: { time: string; value: string },
-    checkpointed = false, private readonly resume: KafkaPosition[] = [],
+    checkpointed = false, resume: KafkaPosition[] = [],
     time: { outOfOrderness: number; idleTimeout: number } = { outOfOrderness: 0, idleTimeout: Infinity },
     start: KafkaPosition[] = []) {
     this.checkpointed = checkpointed;
-    this.startAt = new Map(start.map((r) => [`${r.topic}\u0000${r.partition}`, r]));
+    this.seeks = new JoinSeeks(resume, start);
     this.partitionProgress = new PartitionProgress(time.outOfOrderness, time.idleTimeout);
     this.eventTime = this.partitionProgress.partitions;
     // Restored from a checkpoint: records below its positions are in the restored state already.
@@ -130,20 +130,8 @@ export class KafkaSource implements Source {
       this.offsets.retain(payload.memberAssignment);
       // Partitions assigned now hold the watermark back until they are read (or idle); revoked ones stop counting.
       this.partitionProgress.assign(payload.memberAssignment[this.topic] ?? []);
-      // Resume exactly at the checkpoint, whatever the group committed (a crash can fall between the
-      // manifest and the commit, or a corrupt newest checkpoint can send us back to an older one).
-      for (const r of this.resume) {
-        if (payload.memberAssignment[r.topic]?.includes(r.partition)) this.consumer.seek({ topic: r.topic, partition: r.partition, offset: r.offset });
-      }
-      // --start-from, for partitions the group had no commit for when we started (start-from.ts): once per
-      // partition, at its first assignment (later ones find our commits); a checkpoint's position wins.
-      for (const [key, r] of this.startAt) {
-        if (!payload.memberAssignment[r.topic]?.includes(r.partition)) continue;
-        this.startAt.delete(key);
-        if (!this.resume.some((c) => c.topic === r.topic && c.partition === r.partition)) {
-          this.consumer.seek({ topic: r.topic, partition: r.partition, offset: r.offset });
-        }
-      }
+      // A restored checkpoint's positions, else --start-from's for partitions without a commit.
+      this.seeks.onJoin(payload.memberAssignment, (r) => this.consumer.seek({ topic: r.topic, partition: r.partition, offset: r.offset }));
       if (this.checkpointed) void this.soleMember.check();
     });
     // The runner is about to re-join: save what we accepted while our generation is still valid.

@@ -3,10 +3,21 @@ import { errorText } from '../kafka-client.js';
 /** Wait before running again a consumer kafkajs gave up on because no broker answered. */
 export const REJOIN_AFTER_OUTAGE_MS = 1000;
 
-/** A crash that only says no broker answered while the group coordinator was looked up. */
+/**
+ * A crash that only says no broker answered while the group coordinator was
+ * looked up: a KafkaJSGroupCoordinatorNotFound, or (as the consumer's runner
+ * reports it) a KafkaJSNonRetriableError made from one, which keeps only its
+ * message. The cause chain is walked as kafkajs's own crash handler walks it.
+ */
 export function isUnreachableCoordinator(e: unknown): boolean {
-  return (e as Error | undefined)?.name === 'KafkaJSGroupCoordinatorNotFound';
+  for (let c = e as (Error & { cause?: unknown }) | undefined; c; c = c.cause as typeof c) {
+    if (c.name === 'KafkaJSGroupCoordinatorNotFound' || c.message === COORDINATOR_NOT_FOUND) return true;
+  }
+  return false;
 }
+
+/** kafkajs's message for it (src/cluster/index.js, findGroupCoordinatorMetadata). */
+const COORDINATOR_NOT_FOUND = 'Failed to find group coordinator';
 
 /**
  * kafkajs gives up on a consumer whose group coordinator it cannot reach
