@@ -3,6 +3,7 @@
 // listens on (from /proc, so it cannot be fooled by another process on the
 // same port).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { onTestFinished } from 'vitest';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { freePort } from './free-port.js';
 
@@ -21,6 +22,9 @@ export interface SabreServer {
 
 export function startSabreServer(args: string[], env: Record<string, string> = {}): SabreServer {
   const child = spawn('node', ['bin/sabre.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  // A test that times out never reaches its `finally` (stop()): the server dies with the test instead
+  // of staying behind on the machine.
+  onTestFinished(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
   let err = '';
   const listeners: (() => void)[] = [];
   child.stderr!.on('data', (d: Buffer) => {
