@@ -7,7 +7,8 @@ import {
   L_KEY, L_KEY_LEN, L_PARTITION, L_VALUE, L_WATERMARK, LATE_FIXED_BYTES,
   R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_PARTITION, R_SUM, R_USER_LEN, RESULT_FIXED_BYTES,
 } from '../src/codec/out-frames.js';
-import { IO_NOW, type Emitter, type WindowOperator } from '../src/state/window-operator.js';
+import type { Emitter, WindowOperator } from '../src/state/window-operator.js';
+import { IO_NOW } from '../src/state/record-io.js';
 import { SabreError } from '../src/errors.js';
 import {
   F_COUNT, F_MAX_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_KEY, I_PARTITION,

@@ -1,7 +1,8 @@
 import { SabreError, type RecordFault } from '../errors.js';
 import { WRITE_OK, WRITE_TOO_LARGE, type PartitionedWriter } from '../partition/partitioned-writer.js';
 import type { RecordFields } from '../codec/json/record-fields.js';
-import { wallNow, type Source } from '../io/sources/source.js';
+import type { Source } from '../io/sources/source.js';
+import { wallNow } from '../time/wall-clock.js';
 
 /** Source of the `write()`/`tryWrite()` library calls: counted as "api" in the stats. */
 export class ApiSource implements Source {

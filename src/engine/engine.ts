@@ -10,7 +10,8 @@ import { Counters, P_RECORDS_IN, P_RECORDS_PROCESSED } from '../metrics/counters
 import type { SnapshotOptions, SourceStats, StatsSnapshot } from '../metrics/stats-snapshot.js';
 import { needsLines } from '../io/sinks/line-sink.js';
 import { RecordFields } from '../codec/json/record-fields.js';
-import { wallNow, type Source, type SourceContext } from '../io/sources/source.js';
+import { type Source, type SourceContext } from '../io/sources/source.js';
+import { wallNow } from '../time/wall-clock.js';
 import { IngestPort } from '../io/sources/ingest-port.js';
 import { checkOutputTargets } from '../io/sinks/output-targets.js';
 import type { Checkpointer } from '../checkpoint/checkpointer.js';

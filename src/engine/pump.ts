@@ -2,7 +2,8 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Doorbell } from '../ring/doorbell.js';
 import { AsyncSleep } from '../ring/wait-strategy.js';
 import type { PartitionedWriter } from '../partition/partitioned-writer.js';
-import { wallNow, type Source } from '../io/sources/source.js';
+import type { Source } from '../io/sources/source.js';
+import { wallNow } from '../time/wall-clock.js';
 import type { OutDrain } from './out-drain.js';
 
 const PUMP_SLEEP_MS = 50;

@@ -16,7 +16,6 @@ import { ThreadGc, type HubSources, type HubView } from './hub-state.js';
 
 export { buildSnapshot };
 export type { SnapshotInputs } from './snapshot-builder.js';
-export { ThreadGc, type HubSources } from './hub-state.js';
 
 export interface MetricsHubOptions extends HubSources {
   clock?: Clock;

@@ -10,7 +10,6 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { JSON_TYPE, send } from './respond.js';
 
-export { normalizeOrigin } from '../options/origins.js';
 
 export const FORBIDDEN_ORIGIN = 'ERR_FORBIDDEN_ORIGIN';
 

@@ -22,8 +22,6 @@ export interface Emitter {
 const MAX_SESSION_MERGE = 1024;
 
 /** Slots of WindowOperator.io (the record being processed). */
-export { IN_INGEST, IN_TS, IN_VALUE, IO_NOW } from './record-io.js';
-export type { OperatorConfig } from './window-config.js';
 // The operator's own io slots: the window being looked up (start, end); the watermark to advance to.
 const IO_START = 3, IO_END = 4, IO_WM = 5;
 

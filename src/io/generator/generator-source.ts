@@ -2,7 +2,8 @@ import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/pr
 import { murmur2 } from '../../partition/murmur2.js';
 import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK, type PartitionedWriter } from '../../partition/partitioned-writer.js';
 import { SIM_EPOCH_MS, TradeModel, type GeneratorModelOptions } from './trade-model.js';
-import { pauseFor, wallNow, type Source, type SourceContext } from '../sources/source.js';
+import { pauseFor, type Source, type SourceContext } from '../sources/source.js';
+import { wallNow } from '../../time/wall-clock.js';
 import { SpinPause } from './spin-pause.js';
 
 export interface GeneratorOptions extends GeneratorModelOptions {

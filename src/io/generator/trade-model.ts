@@ -1,7 +1,7 @@
 import { Xorshift32, uniform } from './xorshift32.js';
 import { KEY_PAD, KEY_PREFIX, type GeneratorKind } from '../../options/generator-keys.js';
 
-export { KEY_PAD, KEY_PREFIX, longestKeyBytes, type GeneratorKind } from '../../options/generator-keys.js';
+export type { GeneratorKind } from '../../options/generator-keys.js';
 
 /** The simulated clock starts here (docs/SEMANTICS.md). */
 export const SIM_EPOCH_MS = 1_700_000_000_000;

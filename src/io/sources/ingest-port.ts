@@ -5,7 +5,8 @@ import type { RecordFault } from '../../errors.js';
 import { RecordFields } from '../../codec/json/record-fields.js';
 import { JsonFieldScanner } from '../../codec/json/json-field-scanner.js';
 import type { FlatInput } from '../../codec/flat/flat-input.js';
-import { wallNow, type Source } from './source.js';
+import type { Source } from './source.js';
+import { wallNow } from '../../time/wall-clock.js';
 
 /** tryObject/tryFlat results other than a full partition's index (≥ 0). */
 export const INGEST_OK = -1;

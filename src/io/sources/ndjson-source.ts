@@ -4,7 +4,8 @@ import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK, WRITE_TOO_LARGE } from '../../p
 import { RecordFields } from '../../codec/json/record-fields.js';
 import { JsonFieldScanner } from '../../codec/json/json-field-scanner.js';
 import { BOM_BYTES, hasBom } from '../../codec/json/utf8-bom.js';
-import { pauseFor, wallNow, type Source, type SourceContext } from './source.js';
+import { pauseFor, type Source, type SourceContext } from './source.js';
+import { wallNow } from '../../time/wall-clock.js';
 
 const NL = 0x0a;
 const CR = 0x0d;

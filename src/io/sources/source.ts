@@ -45,7 +45,6 @@ export interface Source {
 }
 
 /** Re-exported for the sources and ingest paths that import it from here. */
-export { wallNow } from '../../time/wall-clock.js';
 
 /** Await space in a full partition, accounting the pause on the source. */
 export async function pauseFor(src: Source, writer: PartitionedWriter, partition: number): Promise<void> {

@@ -5,7 +5,7 @@ import type { FlatInput } from '../../codec/flat/flat-input.js';
 import type { FlatReader } from '../../codec/flat/flat-reader.js';
 import { INGEST_OK, type IngestPort } from '../../io/sources/ingest-port.js';
 import { BOM_BYTES, hasBom } from '../../codec/json/utf8-bom.js';
-import { wallNow } from '../../io/sources/source.js';
+import { wallNow } from '../../time/wall-clock.js';
 import { IO_INGEST, IO_TIME, IO_VALUE } from '../../partition/partitioned-writer.js';
 
 export type BodyKind = 'json' | 'ndjson' | 'flatbuffers';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { WindowOperator, IN_INGEST, IN_TS, IN_VALUE, type Emitter } from '../../../dist/src/state/window-operator.js';
+import { WindowOperator, type Emitter } from '../../../dist/src/state/window-operator.js';
+import { IN_INGEST, IN_TS, IN_VALUE } from '../../../dist/src/state/record-io.js';
 import { readSnapshot, restoreSnapshots, writeSnapshot } from '../../../dist/src/checkpoint/snapshot.js';
 import { F_COUNT, F_END, F_MAX, F_MIN, F_START, F_SUM, I_KEY } from '../../../dist/src/state/window-slots.js';
 import { murmur2, toPositive, parseWindow } from '../../../dist/src/index.js';

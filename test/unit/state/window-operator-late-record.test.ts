@@ -3,7 +3,8 @@
 // goes to the late output and moves neither maxTs nor the watermark, adds no key and opens no window —
 // so one far-future late record cannot make every later on-time record of its partition late.
 import { describe, expect, it } from 'vitest';
-import { WindowOperator, IN_INGEST, IN_TS, IN_VALUE, type Emitter } from '../../../dist/src/state/window-operator.js';
+import { WindowOperator, type Emitter } from '../../../dist/src/state/window-operator.js';
+import { IN_INGEST, IN_TS, IN_VALUE } from '../../../dist/src/state/record-io.js';
 import { F_COUNT, F_END, F_START, I_KEY } from '../../../dist/src/state/window-slots.js';
 import { murmur2, type WindowSpec } from '../../../dist/src/index.js';
 

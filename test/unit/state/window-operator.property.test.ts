@@ -5,7 +5,8 @@
 // enumeration, with no code shared with the operator.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { WindowOperator, IN_INGEST, IN_TS, IN_VALUE, type Emitter } from '../../../dist/src/state/window-operator.js';
+import { WindowOperator, type Emitter } from '../../../dist/src/state/window-operator.js';
+import { IN_INGEST, IN_TS, IN_VALUE } from '../../../dist/src/state/record-io.js';
 import { F_COUNT, F_END, F_MAX, F_MIN, F_START, F_SUM, I_KEY } from '../../../dist/src/state/window-slots.js';
 import { FIRE_NAMES } from '../../../dist/src/codec/out-frames.js';
 import { murmur2, type WindowSpec } from '../../../dist/src/index.js';

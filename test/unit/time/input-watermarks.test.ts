@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { InputWatermarks } from '../../../dist/src/time/input-watermarks.js';
-import { WindowOperator, IN_TS, type Emitter } from '../../../dist/src/state/window-operator.js';
+import { WindowOperator, type Emitter } from '../../../dist/src/state/window-operator.js';
+import { IN_TS } from '../../../dist/src/state/record-io.js';
 
 const BOUND = 100;
 const IDLE = 1000;

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { SabreError } from '../../../errors.js';
-import { wallNow, type Source, type SourceContext } from '../../sources/source.js';
+import { type Source, type SourceContext } from '../../sources/source.js';
+import { wallNow } from '../../../time/wall-clock.js';
 import { INGEST_OK, type IngestPort } from '../../sources/ingest-port.js';
 import { IO_TIME } from '../../../partition/partitioned-writer.js';
 import type { InputWatermarks } from '../../../time/input-watermarks.js';

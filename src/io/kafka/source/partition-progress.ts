@@ -1,4 +1,4 @@
-import { wallNow } from '../../sources/source.js';
+import { wallNow } from '../../../time/wall-clock.js';
 import { InputWatermarks } from '../../../time/input-watermarks.js';
 
 /**
