@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
  *
  *   errors       SabreError and its codes
  *   time         event time: durations, window specs, watermarks
+ *   job          the pipeline API job modules import (builders, plan checks): data and types only
  *   state        window state and the window operator (keys, slots, timers,
  *                aggregates, fire kinds): plain arithmetic on typed arrays
  *   codec        frame layouts, record/result encodings and the input parsers
@@ -42,6 +43,7 @@ import { fileURLToPath } from 'node:url';
 export const LAYERS = [
   ['errors', ['src/errors.ts']],
   ['time', ['src/time/']],
+  ['job', ['src/job/']],
   ['state', ['src/state/']],
   ['codec', ['src/codec/']],
   ['ring', ['src/ring/']],
@@ -61,7 +63,7 @@ export const LAYERS = [
  * workers/ sits beside the engine rather than above it: it may import these
  * layers and, of the engine, only the main-thread/worker contract module.
  */
-export const WORKERS_MAY_IMPORT = ['errors', 'time', 'state', 'codec', 'ring', 'metrics', 'checkpoint', 'operators'];
+export const WORKERS_MAY_IMPORT = ['errors', 'time', 'job', 'state', 'codec', 'ring', 'metrics', 'checkpoint', 'operators'];
 export const WORKERS_MAY_IMPORT_MODULES = ['src/engine/worker-contract.ts'];
 
 /** Folders scanned; imports into FORBIDDEN_TARGETS are always an error (the library must not reach into its benchmarks). */

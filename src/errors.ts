@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'ERR_CHECKPOINT_CORRUPT'
   | 'ERR_CHECKPOINT'
   | 'ERR_FORBIDDEN_ORIGIN'
+  | 'ERR_INVALID_JOB'
+  | 'ERR_USER_FUNCTION'
   | 'ERR_INTERNAL';
 
 /** Whose fault an error is: it tells the reader where to look. */
@@ -44,6 +46,10 @@ const FAULT: Record<ErrorCode, Fault> = {
   ERR_CHECKPOINT: 'external',
   /** A browser request from an origin neither the dashboard's own nor in --allowed-origins (403). */
   ERR_FORBIDDEN_ORIGIN: 'user',
+  /** A job module (--job) cannot be loaded or describes an impossible pipeline: the message names the file and, where known, the line. */
+  ERR_INVALID_JOB: 'user',
+  /** A job's own function (filter, map, key, process, user aggregate) threw or returned the wrong type: the run fails, or with --on-user-error dead-letter the record is dead-lettered. */
+  ERR_USER_FUNCTION: 'user',
   ERR_INTERNAL: 'internal',
 };
 
@@ -74,5 +80,9 @@ export type RecordFault =
   | 'bad-value'
   | 'too-large'
   | 'bad-flatbuffer'
+  /** A job's field (--job) is missing, null where not optional, or of another type than declared. */
+  | 'bad-field'
+  /** A job's function threw or returned the wrong type for this record (--on-user-error dead-letter; code ERR_USER_FUNCTION). */
+  | 'user-function'
   /** Not a bad record: a push source refused it after --ingest-timeout of full rings (503; code ERR_RING_FULL). */
   | 'refused-full';

@@ -17,3 +17,5 @@ export { murmur2, toPositive } from './partition/murmur2.js';
 export { Partitioner } from './partition/partitioner.js';
 export { TradeModel, SIM_EPOCH_MS } from './io/generator/trade-model.js';
 export { Xorshift32, uniform } from './io/generator/xorshift32.js';
+// The pipeline API (job modules import it as 'sabre-stream').
+export * from './job/index.js';

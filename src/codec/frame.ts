@@ -29,5 +29,7 @@ export const KIND_STOP = 5;
 export const KIND_RESULT = 16;
 export const KIND_LATE = 17;
 export const KIND_WORKER_DONE = 18;
+/** An object a job's pipeline produced (JSON body; see out-frames.ts OUT_*). */
+export const KIND_OUTPUT = 20;
 /** A worker wrote its snapshot for BARRIER(id): F_HASH = worker, F_TIME = id, F_INGEST = bytes written. */
 export const KIND_BARRIER_ACK = 19;

@@ -26,3 +26,14 @@ export const L_KEY_LEN = 16; // i32
 export const L_PARTITION = 20; // i32
 export const L_KEY = 24;
 export const LATE_FIXED_BYTES = 24;
+
+/**
+ * OUTPUT frames (kind KIND_OUTPUT, jobs from --job): one object a pipeline
+ * produced, as UTF-8 JSON text in the body (F_BODY_LEN bytes). F_HASH says
+ * where it goes: an index into the job plan's sinkNames (≥ 0), or one of
+ * the outputs below. F_TIME is the event time it belongs to (a window's
+ * start, a record's time), F_INGEST the newest ingest time behind it (latency).
+ */
+export const OUT_LATE = -1;
+/** Dead-letter: the body is { reason, detail, record } (a job function threw: reason "user-function"). */
+export const OUT_DEAD_LETTER = -2;

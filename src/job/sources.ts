@@ -1,0 +1,62 @@
+// Where a job's records come from, as the job module declares it. The
+// command line's --source overrides the kind and place, keeping the job's
+// fields and time field (a job written against Kafka runs on a file too).
+import type { FieldsDecl } from './fields.js';
+
+/** Built-in generator record kinds with their fields (src/io/generator/job-generators.ts draws them). */
+export const GENERATOR_FIELDS = {
+  /** Card transactions: the fraud example's input. */
+  'card-txns': { card: 'string', merchant: 'string', amount: 'number', status: 'string', at: 'time' },
+  /** Trades and quotes of symbols: the market-bars example's input. */
+  market: { symbol: 'string', price: 'number', qty: 'number', side: 'string', at: 'time' },
+} as const satisfies Record<string, FieldsDecl>;
+
+export type JobGeneratorKind = keyof typeof GENERATOR_FIELDS;
+
+export interface SourceOptions<F extends FieldsDecl> {
+  /** The fields the job reads; only these travel to the workers. */
+  readonly fields: F;
+  /** The event-time field: a 'time' or 'number' field (epoch ms, or an ISO-8601 string for 'time'). */
+  readonly time: keyof F & string;
+}
+
+export type SourceSpec<F extends FieldsDecl = FieldsDecl> =
+  | { readonly kind: 'generator'; readonly generator: JobGeneratorKind; readonly fields: F; readonly time: string;
+      /** Generator settings the job fixes (the command line's --keys, --rate, --count, --seed… override them). */
+      readonly keys?: number; readonly rate?: number; readonly count?: number; readonly seed?: number }
+  | { readonly kind: 'kafka'; readonly topic: string; readonly fields: F; readonly time: string }
+  | { readonly kind: 'file'; readonly path: string; readonly fields: F; readonly time: string }
+  | { readonly kind: 'stdin'; readonly fields: F; readonly time: string }
+  | { readonly kind: 'http'; readonly fields: F; readonly time: string };
+
+export interface GeneratorOptions {
+  keys?: number;
+  rate?: number;
+  count?: number;
+  seed?: number;
+}
+
+/** The built-in generator of `kind` records (its fields are fixed; its time field is `at`). */
+export function generator<K extends JobGeneratorKind>(kind: K, opts: GeneratorOptions = {}): SourceSpec<(typeof GENERATOR_FIELDS)[K]> {
+  return { kind: 'generator', generator: kind, fields: GENERATOR_FIELDS[kind], time: 'at', ...opts };
+}
+
+/** A Kafka topic of JSON (or flatbuffers Record) values; the broker and group come from --brokers and --group. */
+export function kafka<F extends FieldsDecl>(topic: string, opts: SourceOptions<F>): SourceSpec<F> {
+  return { kind: 'kafka', topic, fields: opts.fields, time: opts.time };
+}
+
+/** An NDJSON file. */
+export function file<F extends FieldsDecl>(path: string, opts: SourceOptions<F>): SourceSpec<F> {
+  return { kind: 'file', path, fields: opts.fields, time: opts.time };
+}
+
+/** NDJSON on standard input. */
+export function stdin<F extends FieldsDecl>(opts: SourceOptions<F>): SourceSpec<F> {
+  return { kind: 'stdin', fields: opts.fields, time: opts.time };
+}
+
+/** Records pushed to POST /ingest and WS /ws/ingest (needs --http-port). */
+export function http<F extends FieldsDecl>(opts: SourceOptions<F>): SourceSpec<F> {
+  return { kind: 'http', fields: opts.fields, time: opts.time };
+}

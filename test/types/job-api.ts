@@ -1,0 +1,21 @@
+import { job, generator, kafka, sliding, count, sum, countDistinct, toKafka, tumbling, first, last, max, min, valueState, fileTable } from '../../src/job/index.js';
+export const j1 = job({ source: kafka('card-txns', { time: 'at', fields: { card: 'string', amount: 'number', merchant: 'string', status: 'string', at: 'time' } }), sink: toKafka('alerts') })
+  .filter((t) => t.status !== 'test')
+  .keyBy('card')
+  .window(sliding('10m', '1m'))
+  .aggregate({ n: count(), total: sum('amount'), merchants: countDistinct('merchant') })
+  .filter((w) => w.n > 20 || w.merchants > 8 || w.card === 'x');
+export const j2 = job({ source: generator('market') })
+  .keyBy('symbol').window(tumbling('1s'))
+  .aggregate({ open: first('price'), close: last('price'), high: max('price'), low: min('price'), vwapNum: sum((t: { price: number; qty: number }) => t.price * t.qty), vol: sum('qty') })
+  .map((b) => ({ symbol: b.symbol, vwap: b.vwapNum / b.vol, open: b.open }));
+// @ts-expect-error status is a string: sum('status') must not compile
+export const bad = job({ source: generator('card-txns') }).keyBy('card').window(tumbling('1s')).aggregate({ s: sum('status') });
+export const j3 = job({ source: generator('card-txns') }).lookup(fileTable<{ tier: string }>('p.ndjson', { key: 'card' }), { on: 'card', as: 'profile' })
+  .filter((t) => t.profile?.tier === 'gold');
+export const j4 = job({ source: generator('card-txns') }).keyBy('card').process({
+  state: { declines: valueState(0) },
+  onRecord(t, ctx) { if (t.status === 'declined') ctx.state.declines.set(ctx.state.declines.get() + 1); else if (ctx.state.declines.get() >= 3) ctx.emit({ card: t.card }); },
+});
+export const j5 = job({ source: generator('market') }).keyBy('symbol').window(tumbling('1s'))
+  .aggregate({ open: first('price'), side: last('side') }).map((b) => { const o: number = b.open; const s: string = b.side; return { o, s }; });
