@@ -2,11 +2,14 @@ import type { RawOptions } from '../options.js';
 import type { SourceStats } from '../metrics/stats-snapshot.js';
 import type { CheckpointStats } from '../checkpoint/checkpointer.js';
 import type { WorkerSummary } from './worker-contract.js';
+import type { LoadedJob } from '../job/plan.js';
 
 export type { SourceStats } from '../metrics/stats-snapshot.js';
 
 /** Options for createEngine: every CLI option (camelCase) plus library-only ones. */
 export interface EngineOptions extends RawOptions {
+  /** A loaded job module (--job; src/job/load-job.ts): its pipeline replaces the built-in window aggregate. */
+  job?: LoadedJob;
   /** Tests only: make every worker busy-wait this long per record. */
   slowMicrosPerRecord?: number;
   /** Tests only: bind the HTTP server to this port (0 = an ephemeral one) instead of --http-port. */

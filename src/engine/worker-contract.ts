@@ -33,6 +33,12 @@ export interface WorkerTask {
   restoreFiles?: string[] | undefined;
   /** Record latency histograms and GC pauses and post them to the main thread once a second. */
   metrics: boolean;
+  /**
+   * A job module's pipeline (--job): the worker imports `module` (a file URL)
+   * and runs its plan's worker stages instead of the built-in window
+   * aggregate; record frames then carry row bodies (src/codec/row-layout.ts).
+   */
+  job?: { module: string; onUserError: 'fail' | 'dead-letter' } | undefined;
   /** Tests only: busy-wait this many µs per record to make a deliberately slow worker. */
   slowMicrosPerRecord?: number;
 }

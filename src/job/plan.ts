@@ -136,3 +136,10 @@ export function checkPlan(src: JobPlanSource, module: string): JobPlan {
   const sinkNames = Object.keys(sinks);
   return { module, settings: s, fields, timeField: time!.name, key, before, keyed, after, sinkNames, sinks };
 }
+
+/** A job module loaded by the main thread: its plan, and the URL every worker imports to get the same plan. */
+export interface LoadedJob {
+  readonly plan: JobPlan;
+  /** An importable URL (file:) of the module as Node runs it (a .ts job is transpiled first; src/job/load-job.ts). */
+  readonly url: string;
+}
