@@ -141,8 +141,7 @@ export class AggregateSet implements UserAggregate<Acc> {
     const saved = json as Partial<SavedAcc> | null;
     const bytes = typeof saved?.f === 'string' ? Buffer.from(saved.f, 'base64') : undefined;
     if (bytes === undefined || bytes.length !== this.f0.byteLength || !Array.isArray(saved!.o) || saved!.o.length !== this.objects) {
-      throw new SabreError('ERR_CHECKPOINT_CORRUPT',
-        'a window\'s aggregate state in the checkpoint does not match this job\'s aggregates: restore with the job that wrote the checkpoint, or start without it');
+      mismatch();
     }
     const f = new Float64Array(this.f0.length);
     new Uint8Array(f.buffer).set(bytes);
@@ -154,7 +153,12 @@ export class AggregateSet implements UserAggregate<Acc> {
       switch (s.kind) {
         case K_FIRST: case K_LAST: o[s.o] = x === null ? undefined : decodeValue(x as SavedValue); break;
         case K_DISTINCT: o[s.o] = new Set((x as SavedValue[]).map(decodeValue)); break;
-        case K_APPROX: o[s.o] = new Uint8Array(Buffer.from(x as string, 'base64')); break;
+        case K_APPROX: {
+          const regs = new Uint8Array(Buffer.from(String(x), 'base64'));
+          if (regs.length !== 1 << s.param) mismatch();
+          o[s.o] = regs;
+          break;
+        }
         case K_PERCENTILE: o[s.o] = QuantileSketch.load(x as SavedSketch); break;
         case K_TOPN: o[s.o] = loadCounts(x as [SavedValue, number][]); break;
         default: o[s.o] = x; break;
@@ -162,6 +166,11 @@ export class AggregateSet implements UserAggregate<Acc> {
     }
     return { f, o };
   }
+}
+
+function mismatch(): never {
+  throw new SabreError('ERR_CHECKPOINT_CORRUPT',
+    'a window\'s aggregate state in the checkpoint does not match this job\'s aggregates: restore with the job that wrote the checkpoint, or start without it');
 }
 
 /** Chan et al.'s parallel update of (n, mean, M2) at f..f+2: fold b into a. */

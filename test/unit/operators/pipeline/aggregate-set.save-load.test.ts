@@ -53,5 +53,9 @@ describe('AggregateSet save/load', () => {
     const saved = JSON.parse(JSON.stringify(a.save(accOf(a, [{ t: 1, r: { x: 1 } }]))));
     expect(() => b.load(saved)).toThrow(expect.objectContaining({ code: 'ERR_CHECKPOINT_CORRUPT' }));
     expect(() => a.load(null)).toThrow(expect.objectContaining({ code: 'ERR_CHECKPOINT_CORRUPT' }));
+    // Same layout, other HyperLogLog precision: the registers do not fit.
+    const p8 = new AggregateSet({ d: approxCountDistinct('x', 8) });
+    const p10 = new AggregateSet({ d: approxCountDistinct('x', 10) });
+    expect(() => p10.load(JSON.parse(JSON.stringify(p8.save(p8.init()))))).toThrow(expect.objectContaining({ code: 'ERR_CHECKPOINT_CORRUPT' }));
   });
 });
