@@ -120,13 +120,13 @@ export class ProcessStage {
       this.maxTs[pi] = ts;
       if (this.fromRecords && ts - this.bound > this.wm[pi]!) this.wm[pi] = ts - this.bound;
     }
-    if (this.eventQueues[pi]!.peekTime() <= this.wm[pi]!) this.fireEvent(pi);
+    if (this.eventQueues[pi]!.size > 0 && this.eventQueues[pi]!.peekTime() <= this.wm[pi]!) this.fireEvent(pi);
   }
 
   /** A watermark for local partition pi (never moves it back): fires its event-time timers ≤ t in (time, registration) order. */
   watermark(pi: number, t: number): void {
     if (t > this.wm[pi]!) this.wm[pi] = t;
-    if (this.eventQueues[pi]!.peekTime() <= this.wm[pi]!) this.fireEvent(pi);
+    if (this.eventQueues[pi]!.size > 0 && this.eventQueues[pi]!.peekTime() <= this.wm[pi]!) this.fireEvent(pi);
   }
 
   /** The wall clock reached `now`: fires processing-time timers ≤ now. */

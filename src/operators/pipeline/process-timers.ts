@@ -136,7 +136,8 @@ export class KeyTimers implements Timers {
  * there loses only the timer that threw.
  */
 export function popDue(q: TimerHeap, limit: number, owners: readonly TimerOwner[], domain: 'event' | 'processing', out: Float64Array): number {
-  while (q.peekTime() <= limit) {
+  // size first: an empty heap's peekTime is +Infinity, which END's limit (+Infinity) would let through.
+  while (q.size > 0 && q.peekTime() <= limit) {
     const t = q.peekTime();
     const seq = q.peekSeq();
     const id = q.peekKey();
