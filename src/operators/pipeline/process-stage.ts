@@ -6,7 +6,9 @@
 // event-time timer of partition pi at or before wm[pi] has fired (a timer
 // registered for a past time fires before the call returns). A user function
 // that throws leaves the stage consistent: its timers not yet fired stay
-// queued and fire at the end of the partition's next record or watermark.
+// queued and fire at the end of the partition's next record or watermark;
+// a record whose onRecord threw does not move maxTs or the watermark (the
+// caller fails the run or dead-letters it, as a late record moves nothing).
 import type { ProcessContext, ProcessFunction, StateDecl } from '../../job/process.js';
 import { B_ID1, B_STRIDE, KeyTable } from '../../state/key-table.js';
 import { IN_TS } from '../../state/record-io.js';
@@ -188,6 +190,9 @@ export class ProcessStage {
           `the checkpoint has ${s.keyGroups} key groups, this job ${layout.keyGroups}: key groups are fixed for a job's life`);
       }
     }
+    if (layout.ownPartitions.length !== this.partitions.length || layout.ownPartitions.some((p, i) => p !== this.partitions[i])) {
+      throw new SabreError('ERR_INTERNAL', `restore layout owns partitions [${layout.ownPartitions.join(',')}], the stage runs [${this.partitions.join(',')}]`);
+    }
     const localOf = new Map<number, number>(this.partitions.map((p, i) => [p, i]));
     this.restoreMarks(sections, layout, localOf);
     const adopted: { e: KeyEntry; domain: 'event' | 'processing'; t: number; seq: number; part: number }[] = [];
@@ -197,7 +202,11 @@ export class ProcessStage {
         if (pi === undefined) continue;
         const id = this.table.idOf(k.hash, k.key, 0, k.key.length);
         const e = this.entries[id] ?? this.addKey(id, pi, this.keyString(k.key, 0, k.key.length));
-        e.state.fromJson(k.state);
+        try {
+          e.state.fromJson(k.state);
+        } catch (err) {
+          throw new SabreError('ERR_CHECKPOINT_CORRUPT', `process state part ${part}: state of key ${JSON.stringify(e.key)} is not JSON: ${(err as Error).message}`);
+        }
         for (let i = 0; i < k.event.length; i += 2) adopted.push({ e, domain: 'event', t: k.event[i]!, seq: k.event[i + 1]!, part });
         for (let i = 0; i < k.proc.length; i += 2) adopted.push({ e, domain: 'processing', t: k.proc[i]!, seq: k.proc[i + 1]!, part });
       }

@@ -220,4 +220,16 @@ describe('ProcessStage', () => {
     expect(() => h.send(0, 'j', 2, { big: false })).toThrow(expect.objectContaining({ code: 'ERR_USER_FUNCTION' }) as Error);
     expect(() => new Harness({ state: { x: 3 }, onRecord() {} })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_JOB' }) as Error);
   });
+
+  it('a restore refuses another key-group count and a truncated section, with stable codes', () => {
+    const h = new Harness(declinesThenApproval, { partitions: [0, 1] });
+    h.send(0, 'A', 0, { status: 'declined' });
+    const snap = h.stage.snapshot(layout);
+    const fresh = (): Harness => new Harness(declinesThenApproval, { partitions: [0, 1] });
+    expect(() => fresh().stage.restore([snap], { ...layout, keyGroups: 32 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }) as Error);
+    expect(() => fresh().stage.restore([snap.subarray(0, snap.length - 3)], layout)).toThrow(expect.objectContaining({ code: 'ERR_CHECKPOINT_CORRUPT' }) as Error);
+    const ok = fresh();
+    ok.stage.restore([snap], layout);
+    expect(readProcessSection(ok.stage.snapshot(layout), 'again')).toEqual(readProcessSection(snap, 'first'));
+  });
 });
