@@ -306,7 +306,8 @@ export class WindowOperator {
     this.wm[pi] = t;
     const q = this.timers[pi]!;
     const slots = this.slots;
-    while (q.peekTime() <= t) {
+    // An empty queue peeks +Infinity, which END's watermark (+Infinity) reaches: check size, or pop() corrupts it.
+    while (q.size > 0 && q.peekTime() <= t) {
       const time = q.peekTime();
       const s = q.peekSlot();
       const g = q.peekGen();
