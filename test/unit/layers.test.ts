@@ -83,8 +83,8 @@ describe('import layers', () => {
       'src/io/source.ts': 'export const s = 1;\n',
     });
     expect(problems.sort()).toEqual([
-      'upward: workers/loop.ts (workers) imports src/engine/lifecycle.ts (engine); workers may import errors, time, state, codec, ring, metrics, checkpoint, operators and src/engine/worker-contract.ts',
-      'upward: workers/loop.ts (workers) imports src/io/source.ts (io); workers may import errors, time, state, codec, ring, metrics, checkpoint, operators and src/engine/worker-contract.ts',
+      'upward: workers/loop.ts (workers) imports src/engine/lifecycle.ts (engine); workers may import errors, time, job, state, codec, ring, metrics, checkpoint, operators and src/engine/worker-contract.ts',
+      'upward: workers/loop.ts (workers) imports src/io/source.ts (io); workers may import errors, time, job, state, codec, ring, metrics, checkpoint, operators and src/engine/worker-contract.ts',
     ]);
   });
 
