@@ -19,6 +19,7 @@ import type { TableSpec } from '../../job/lookup.js';
 import { IN_BODY, IN_INGEST, IN_TS, IN_VALUE, IO_SLOTS, type CounterScope, type Operator, type OperatorTotals, type StateHandle } from '../operator.js';
 import { AggregateSet } from './aggregate-set.js';
 import { ProcessStage } from './process-stage.js';
+import type { ProcessFunction } from '../../job/process.js';
 import { LookupTable } from './lookup-table.js';
 import { keyFieldsOf } from './key-fields.js';
 import type { OutputWriter } from './output-writer.js';
@@ -26,6 +27,8 @@ import { StatelessStages } from './stateless-stages.js';
 import { UserErrors, type StageRef, type UserErrorPolicy } from './user-errors.js';
 import { WindowStage, type RecordAggregate } from './window-stage.js';
 import { readSections, SECTION_LOOKUP, SECTION_PROCESS, SECTION_WINDOW, writeSections, type Section } from './pipeline-snapshot.js';
+
+type ProcessStageOptions = ConstructorParameters<typeof ProcessStage>[1];
 
 export interface PipelineConfig {
   /** Global partition ids of the worker's inputs (input i is partitions[i]). */
@@ -42,6 +45,10 @@ export interface PipelineConfig {
   readonly tables?: Record<string, string> | undefined;
   /** The aggregate set of a window stage (default: AggregateSet); tests give their own. */
   readonly makeAggregates?: ((aggs: Readonly<Record<string, AggSpec>>) => RecordAggregate) | undefined;
+  /** A lookup table (default: LookupTable); tests give their own. */
+  readonly makeTable?: ((spec: TableSpec<unknown>, files: Record<string, string>) => LookupTable) | undefined;
+  /** A process stage (default: ProcessStage); tests give their own. */
+  readonly makeProcess?: ((fn: ProcessFunction<never, unknown, unknown>, opts: ProcessStageOptions) => ProcessStage) | undefined;
 }
 
 export class PipelineOperator implements Operator {
@@ -102,7 +109,7 @@ export class PipelineOperator implements Operator {
         keyFields, errors: this.errors, emit, onResult, current: () => this.plain(this.current),
       });
     } else if (keyed?.kind === 'process') {
-      this.processStage = new ProcessStage(keyed.fn, {
+      this.processStage = (config.makeProcess ?? ((fn, o) => new ProcessStage(fn, o)))(keyed.fn, {
         partitions: config.partitions, outOfOrderness: config.outOfOrderness, watermarkFromRecords: config.watermarkFromRecords,
         io: this.io, keyFields, emit: (o, t) => onResult(o as Record<string, unknown>, t, this.io[IN_INGEST]!),
       });
@@ -294,7 +301,7 @@ export class PipelineOperator implements Operator {
   private table(spec: TableSpec<unknown>): LookupTable {
     let t = this.tables.get(spec);
     if (t === undefined) {
-      t = new LookupTable(spec, this.config.tables ?? {});
+      t = (this.config.makeTable ?? ((sp, files) => new LookupTable(sp, files)))(spec, this.config.tables ?? {});
       this.tables.set(spec, t);
     }
     return t;

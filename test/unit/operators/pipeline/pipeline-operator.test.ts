@@ -1,7 +1,7 @@
 // A job's worker chain driven directly: stateless stages, windows with aggregates, late records,
 // user errors (dead-letter or fail), and snapshot → restore giving the same later outputs.
 import { describe, expect, it } from 'vitest';
-import { job, file, tumbling, count, sum, aggregate, toFile } from '../../../../dist/src/job/index.js';
+import { job, file, tumbling, count, sum, aggregate, toFile, fileTable } from '../../../../dist/src/job/index.js';
 import { OUT_DEAD_LETTER, OUT_LATE } from '../../../../dist/src/codec/out-frames.js';
 import { SabreError } from '../../../../dist/src/errors.js';
 import { harness, type Output } from '../../../helpers/pipeline-harness.js';
@@ -169,5 +169,56 @@ describe('PipelineOperator: snapshots', () => {
     const h = harness(job({ source }).keyBy('card').window(tumbling(1000)).aggregate({ n: count() }));
     const bad = new TextEncoder().encode('SBRSNAP1 and then some more bytes');
     expect(() => h.op.restoreState([{ where: 'w.snap', read: () => bad }])).toThrowError(expect.objectContaining({ code: 'ERR_CHECKPOINT_CORRUPT' }));
+  });
+});
+
+describe('PipelineOperator: lookup and process stages (their implementations are test doubles here)', () => {
+  const cards = fileTable<{ id: string; tier: string }>('cards.ndjson', { key: 'id' });
+  const table = (rows: Record<string, { id: string; tier: string }>) => () => ({ version: 'v1', get: (k: unknown) => rows[String(k)] ?? null, maybeReload: () => {} });
+
+  it('adds the table row under `as` (null when there is none) and reloads tables on the processing-time tick', () => {
+    let reloads = 0;
+    const h = harness(job({ source }).lookup(cards, { on: 'card', as: 'info' }).filter((t) => t.info?.tier !== 'blocked'), {
+      makeTable: () => ({ ...table({ a: { id: 'a', tier: 'gold' }, z: { id: 'z', tier: 'blocked' } })(), maybeReload: () => { reloads++; } }) as never,
+    });
+    h.feed('a', { card: 'a', amount: 1, status: 'ok', at: 1 }, 1);
+    h.feed('b', { card: 'b', amount: 2, status: 'ok', at: 2 }, 2);
+    h.feed('z', { card: 'z', amount: 3, status: 'ok', at: 3 }, 3);
+    expect(bodies(h.outputs(), 0)).toEqual([
+      { card: 'a', amount: 1, status: 'ok', at: 1, info: { id: 'a', tier: 'gold' } },
+      { card: 'b', amount: 2, status: 'ok', at: 2, info: null },
+    ]);
+    h.op.onProcessingTime(1000);
+    expect(reloads).toBe(1);
+  });
+
+  it('hands a process stage plain records, runs its outputs through the after-stages, and dead-letters what it throws', () => {
+    const seen: unknown[] = [];
+    const fakeProcess = (_fn: unknown, o: { emit: (out: object, t: number) => void; partitions: number[] }) => ({
+      keys: 0, wm: new Float64Array(o.partitions.length),
+      record(_pi: number, _h: number, _src: Uint8Array, _ks: number, _kl: number, rec: { card: string; amount: number }) {
+        if (rec.amount < 0) throw new Error('negative');
+        seen.push(rec);
+        o.emit({ card: rec.card, doubled: rec.amount * 2 }, 42);
+      },
+      watermark() {}, processingTime() {}, snapshot: () => new Uint8Array([1, 2, 3]),
+      restore(parts: Uint8Array[]) { restored.push(...parts.map((x) => [...x])); }, close() {},
+    });
+    const restored: number[][] = [];
+    const h = harness(job({ source }).keyBy('card').process({ onRecord() {} }).filter((o: { doubled: number }) => o.doubled > 2), {
+      makeProcess: fakeProcess as never,
+    });
+    h.feed('a', { card: 'a', amount: 1, status: 'ok', at: 1 }, 1);
+    h.feed('a', { card: 'a', amount: 5, status: 'ok', at: 2 }, 2);
+    h.feed('a', { card: 'a', amount: -1, status: 'ok', at: 3 }, 3);
+    const out = h.outputs();
+    expect(out.filter((o) => o.target === 0)).toEqual([{ target: 0, time: 42, ingest: 1, body: { card: 'a', doubled: 10 } }]);
+    expect(bodies(out, OUT_DEAD_LETTER)).toEqual([{ reason: 'user-function', detail: expect.stringMatching(/^negative \(at .*\)$/), record: { card: 'a', amount: -1, status: 'ok', at: 3 } }]);
+    expect(seen).toEqual([{ card: 'a', amount: 1, status: 'ok', at: 1 }, { card: 'a', amount: 5, status: 'ok', at: 2 }]);
+    // Its snapshot section comes back to the process stage of the restoring operator, from every file.
+    const snap = h.op.snapshotState();
+    const fresh = harness(job({ source }).keyBy('card').process({ onRecord() {} }), { makeProcess: fakeProcess as never });
+    fresh.op.restoreState([{ where: 'w0', read: () => snap }, { where: 'w1', read: () => snap }]);
+    expect(restored).toEqual([[1, 2, 3], [1, 2, 3]]);
   });
 });
