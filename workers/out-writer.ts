@@ -2,12 +2,15 @@ import { RingBuffer } from '../src/ring/ring-buffer.js';
 import { Doorbell } from '../src/ring/doorbell.js';
 import { SpinThenSleep } from '../src/ring/wait-strategy.js';
 import { PRODUCER_WAITING } from '../src/ring/layout.js';
-import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_LATE, KIND_RESULT, KIND_WORKER_DONE } from '../src/codec/frame.js';
+import {
+  FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_LATE, KIND_OUTPUT, KIND_RESULT, KIND_WORKER_DONE,
+} from '../src/codec/frame.js';
 import {
   L_KEY, L_KEY_LEN, L_PARTITION, L_VALUE, L_WATERMARK, LATE_FIXED_BYTES,
   R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_PARTITION, R_SUM, R_USER_LEN, RESULT_FIXED_BYTES,
 } from '../src/codec/out-frames.js';
 import type { Emitter, WindowOperator } from '../src/state/window-operator.js';
+import type { OutputWriter } from '../src/operators/pipeline/output-writer.js';
 import { IO_NOW } from '../src/state/record-io.js';
 import { SabreError } from '../src/errors.js';
 import {
@@ -21,7 +24,7 @@ const encoder = new TextEncoder();
  * ring is full the worker waits for the main thread to drain it: a slow sink
  * slows the workers, which fills the input rings, which pauses the sources.
  */
-export class OutWriter implements Emitter {
+export class OutWriter implements Emitter, OutputWriter {
   fullWaits = 0;
   /**
    * Largest frame: half the out-ring (input rings take a quarter, see
@@ -37,6 +40,8 @@ export class OutWriter implements Emitter {
   /** The main thread clears PRODUCER_WAITING before ringing us: once it is clear, space came. */
   private readonly spaceReleased = (): boolean => Atomics.load(this.out.header, PRODUCER_WAITING) === 0;
   private readonly tick = (): number => this.tickMs;
+  /** OUTPUT bodies are encoded here first (their byte length is known only then); grows to the largest. */
+  private scratch = new Uint8Array(1024);
 
   constructor(private readonly out: RingBuffer, bell: Doorbell,
     private readonly partitions: number[], private readonly maxBatch: number, private readonly tickMs: number) {
@@ -52,7 +57,10 @@ export class OutWriter implements Emitter {
     const user = op.config.userAggregate ? userResult(op, s) : undefined;
     const userLen = user ? user.length : 0;
     const size = FRAME_HEADER_BYTES + RESULT_FIXED_BYTES + keyLen + userLen;
-    if (size > this.maxFrameBytes) this.tooLarge(size, keyLen, userLen);
+    if (size > this.maxFrameBytes) {
+      this.tooLarge(size, `a window result of ${size} bytes (key ${keyLen} B, user aggregate result ${userLen} B)`,
+        userLen > 0 ? 'make the aggregate\'s result() smaller' : undefined);
+    }
     const at = this.reserve(size);
     const out = this.out;
     const i32 = out.i32;
@@ -87,7 +95,7 @@ export class OutWriter implements Emitter {
   late(hash: number, src: Uint8Array, keyStart: number, keyLen: number, ts: number, value: number,
     ingest: number, watermark: number, partition: number): void {
     const size = FRAME_HEADER_BYTES + LATE_FIXED_BYTES + keyLen;
-    if (size > this.maxFrameBytes) this.tooLarge(size, keyLen, 0);
+    if (size > this.maxFrameBytes) this.tooLarge(size, `a window result of ${size} bytes (key ${keyLen} B, user aggregate result 0 B)`, undefined);
     const at = this.reserve(size);
     const out = this.out;
     out.i32[(at + F_KIND) >> 2] = KIND_LATE;
@@ -102,6 +110,27 @@ export class OutWriter implements Emitter {
     out.i32[(b + L_PARTITION) >> 2] = partition;
     const u8 = out.u8;
     for (let i = 0; i < keyLen; i++) u8[b + L_KEY + i] = src[keyStart + i]!;
+    if (out.pending >= this.maxBatch) out.publish();
+  }
+
+  /** An OUTPUT frame: `json` (one object a job's pipeline produced) for `target` (a sink index or OUT_*). */
+  output(target: number, time: number, ingest: number, json: string): void {
+    let r = encoder.encodeInto(json, this.scratch);
+    if (r.read < json.length) {
+      this.scratch = new Uint8Array(Math.max(json.length * 3, this.scratch.length * 2));
+      r = encoder.encodeInto(json, this.scratch);
+    }
+    const len = r.written;
+    const size = FRAME_HEADER_BYTES + len;
+    if (size > this.maxFrameBytes) this.tooLarge(size, `an output of ${size} bytes`, 'make the object smaller');
+    const at = this.reserve(size);
+    const out = this.out;
+    out.i32[(at + F_KIND) >> 2] = KIND_OUTPUT;
+    out.i32[(at + F_HASH) >> 2] = target;
+    out.i32[(at + F_BODY_LEN) >> 2] = len;
+    out.f64[(at + F_TIME) >> 3] = time;
+    out.f64[(at + F_INGEST) >> 3] = ingest;
+    out.u8.set(this.scratch.subarray(0, len), at + FRAME_HEADER_BYTES);
     if (out.pending >= this.maxBatch) out.publish();
   }
 
@@ -130,12 +159,12 @@ export class OutWriter implements Emitter {
   }
 
   /** A frame the out-ring can never hold: waiting for space would hang the worker, so the run fails here. */
-  private tooLarge(size: number, keyLen: number, userLen: number): never {
+  private tooLarge(size: number, what: string, orElse: string | undefined): never {
     let fit = this.out.capacity;
     while (fit >> 1 < size) fit *= 2;
-    throw new SabreError('ERR_RESULT_TOO_LARGE', `a window result of ${size} bytes (key ${keyLen} B, user aggregate result ${userLen} B) `
+    throw new SabreError('ERR_RESULT_TOO_LARGE', `${what} `
       + `exceeds the out-ring's largest frame (${this.maxFrameBytes} B, half of --out-ring-size ${this.out.capacity}): `
-      + `raise --out-ring-size to at least ${fit}${userLen > 0 ? ', or make the aggregate\'s result() smaller' : ''}`);
+      + `raise --out-ring-size to at least ${fit}${orElse !== undefined ? `, or ${orElse}` : ''}`);
   }
 
   /** `size` is at most maxFrameBytes (checked by the callers), so the loop ends once the main thread drains. */

@@ -9,7 +9,7 @@ import {
 } from '../src/codec/frame.js';
 import { SnapshotWriter } from '../src/checkpoint/snapshot-writer.js';
 import { readSnapshotBytes } from '../src/checkpoint/snapshot.js';
-import { IN_INGEST, IN_TS, IN_VALUE, IO_NOW, type CounterScope, type OperatorContext, type StateHandle } from '../src/operators/operator.js';
+import { IN_BODY, IN_INGEST, IN_TS, IN_VALUE, IO_NOW, type CounterScope, type OperatorContext, type StateHandle } from '../src/operators/operator.js';
 import { WindowAggregateOperator } from '../src/operators/window-aggregate.js';
 import type { UserAggregate } from '../src/state/user-aggregate.js';
 import { wallNow } from '../src/time/wall-clock.js';
@@ -22,6 +22,9 @@ import { OutWriter } from './out-writer.js';
 import { BarrierAligner } from './barrier-aligner.js';
 import { LoopLatency } from './loop-latency.js';
 import { OperatorChain } from './operator-chain.js';
+import { needsTicks, pipelineChain } from './pipeline-chain.js';
+import { ROW_KEY, ROW_KEY_LEN } from '../src/codec/row-layout.js';
+import type { JobPlan } from '../src/job/plan.js';
 
 /** Records processed between clock reads while the worker is busy. */
 const CLOCK_EVERY = 1024;
@@ -32,9 +35,10 @@ const CLOCK_EVERY = 1024;
  * and barriers, the processing-time tick and shutdown to the whole chain.
  * Control frames are in-band, so nothing here depends on the event loop,
  * which stays blocked for the whole run (Piscina's own messages wait; see
- * the pool setup in src/engine/worker-pool.ts).
+ * the pool setup in src/engine/worker-pool.ts). With a job's `plan` (--job)
+ * records carry row bodies and the chain is the job's pipeline.
  */
-export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | undefined): WorkerSummary {
+export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | undefined, plan?: JobPlan): WorkerSummary {
   const bell = new Doorbell(task.bell);
   const rings = task.rings.map((h) => new RingBuffer(h));
   const views = rings.map((r) => new RecordView(r.u8, r.i32, r.f64));
@@ -42,7 +46,8 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   const context: OperatorContext = {
     worker: task.worker, inputs: task.partitions, keyGroups: task.keyGroups, totalPartitions: task.totalPartitions,
   };
-  const chain = windowChain(task, userAggregate, out);
+  const chain = plan !== undefined ? pipelineChain(task, plan, out) : windowChain(task, userAggregate, out);
+  const rowBodies = plan !== undefined;
   const head = chain.head;
   const counters = new Counters(task.counters, task.counterLayout);
   const cf = counters.f64;
@@ -56,8 +61,9 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   const slowMicros = task.slowMicrosPerRecord ?? 0;
   // Clock reads allocate (performance.now() returns a boxed double) and cost ~50 ns: read the clock once
   // per CLOCK_EVERY records while busy, and after every sleep. Doubles that change live in typed arrays.
-  const nextTick = new Float64Array(1); // the next processing-time tick (early firings), Infinity: none
-  nextTick[0] = task.earlyFire > 0 ? wallNow() + task.earlyFire : Infinity;
+  const nextTick = new Float64Array(1); // the next processing-time tick (early firings, timers, reloads), Infinity: none
+  const tickEvery = task.earlyFire > 0 ? task.earlyFire : plan !== undefined && needsTicks(plan) ? task.tickMs : 0;
+  nextTick[0] = tickEvery > 0 ? wallNow() + tickEvery : Infinity;
   let sinceClock = CLOCK_EVERY;
   let lastPassWork = 0;
   const scope: CounterScope = {
@@ -98,14 +104,22 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
       }
       const kind = i32[(at + F_KIND) >> 2]!;
       if (kind === KIND_RECORD) {
-        view.at(at + FRAME_HEADER_BYTES);
+        const body = at + FRAME_HEADER_BYTES;
         io[IN_TS] = f64[(at + F_TIME) >> 3]!;
-        io[IN_VALUE] = view.value;
         const ingest = f64[(at + F_INGEST) >> 3]!;
         io[IN_INGEST] = ingest;
         if (count === 0) batchIngest[0] = ingest;
         batchIngest[1] = ingest;
-        head.processRecord(i, i32[(at + F_HASH) >> 2]!, u8, view.keyStart, view.keyLength);
+        if (rowBodies) {
+          // A job's row body (src/codec/row-layout.ts): the key leads it; the pipeline reads the fields.
+          io[IN_BODY] = body;
+          io[IN_VALUE] = 0;
+          head.processRecord(i, i32[(at + F_HASH) >> 2]!, u8, body + ROW_KEY, i32[(body + ROW_KEY_LEN) >> 2]!);
+        } else {
+          view.at(body);
+          io[IN_VALUE] = view.value;
+          head.processRecord(i, i32[(at + F_HASH) >> 2]!, u8, view.keyStart, view.keyLength);
+        }
         count++;
         if (slowMicros > 0) busyWait(slowMicros);
       } else if (kind === KIND_WATERMARK) {
@@ -183,7 +197,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
       if (now >= nextTick[0]!) {
         chain.onProcessingTime(now);
         out.flush();
-        nextTick[0] = now + task.earlyFire;
+        nextTick[0] = now + tickEvery;
       }
     }
     let work = 0;

@@ -38,7 +38,12 @@ export interface WorkerTask {
    * and runs its plan's worker stages instead of the built-in window
    * aggregate; record frames then carry row bodies (src/codec/row-layout.ts).
    */
-  job?: { module: string; onUserError: 'fail' | 'dead-letter' } | undefined;
+  job?: {
+    module: string;
+    onUserError: 'fail' | 'dead-letter';
+    /** Lookup tables read from Kafka: topic → the NDJSON file the main thread keeps up to date for the workers. */
+    tables?: Record<string, string> | undefined;
+  } | undefined;
   /** Tests only: busy-wait this many µs per record to make a deliberately slow worker. */
   slowMicrosPerRecord?: number;
 }

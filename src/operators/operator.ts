@@ -13,7 +13,7 @@
 // not as arguments (V8 boxes a double passed to a call it does not inline).
 
 /** Slots of Operator.io (declared with the state code that reads them, below the operator layer). */
-export { IN_INGEST, IN_TS, IN_VALUE, IO_NOW, IO_SLOTS } from '../state/record-io.js';
+export { IN_BODY, IN_INGEST, IN_TS, IN_VALUE, IO_NOW, IO_SLOTS } from '../state/record-io.js';
 
 /** Where an operator runs: fixed for the run, handed to open(). */
 export interface OperatorContext {

@@ -9,5 +9,7 @@ export const IN_VALUE = 1;
 export const IN_INGEST = 2;
 /** Wall clock (epoch ms) of the current batch, set by the worker loop once per clock read. */
 export const IO_NOW = 6;
-/** Length of an io array. Slots 3, 4, 5 and 7 are the operator's own scratch. */
+/** Job pipelines (--job): byte offset of the record's row body in its ring (src/codec/row-layout.ts). */
+export const IN_BODY = 7;
+/** Length of an io array. Slots 3, 4 and 5 are the operator's own scratch. */
 export const IO_SLOTS = 8;

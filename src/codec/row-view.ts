@@ -1,0 +1,85 @@
+// A worker's reused view over a row body in a ring (layout: row-layout.ts).
+// `record` is the object a job's functions see: one own, enumerable getter
+// per field that reads the field in place, so `{ ...r }`, Object.keys(r)
+// and JSON.stringify(r) behave as on a plain record, and a field may be
+// named anything (the view's own API — at, toObject, keyStart — lives on the
+// RowView, not on the record). The getters are made once per view (a
+// worker has one view per input ring), never per record; strings go
+// through a per-field intern cache, so repeated values allocate nothing.
+import type { Field } from '../job/fields.js';
+import { ROW_KEY, ROW_KEY_LEN, ROW_NULL_STRING, rowNumAt, rowStrRefsAt, type RowLayout } from './row-layout.js';
+import { InternCache } from './string-intern.js';
+
+const EMPTY_U8 = new Uint8Array(8);
+const EMPTY_I32 = new Int32Array(EMPTY_U8.buffer);
+const EMPTY_F64 = new Float64Array(EMPTY_U8.buffer);
+
+export class RowView {
+  /** The current row as the job sees it: valid until the next at(). Copy it (toObject) to keep it. */
+  readonly record: Record<string, unknown>;
+  keyStart = 0;
+  keyLength = 0;
+  private u8: Uint8Array = EMPTY_U8;
+  private i32: Int32Array = EMPTY_I32;
+  private f64: Float64Array = EMPTY_F64;
+  private body = 0;
+  /** Byte offsets (in u8) of the numeric area and the string refs of the current row. */
+  private numAt = 0;
+  private refsAt = 0;
+  private readonly getters: (() => unknown)[];
+  private readonly names: readonly string[];
+
+  constructor(readonly layout: RowLayout) {
+    this.names = layout.fields.map((f) => f.name);
+    this.getters = layout.fields.map((f, i) => this.getter(f, i));
+    const record: Record<string, unknown> = {};
+    this.names.forEach((name, i) => Object.defineProperty(record, name, { get: this.getters[i], enumerable: true }));
+    this.record = record;
+  }
+
+  /** Point at the row body starting at byte `body` (8-aligned) of u8/i32/f64 (views of the same memory). */
+  at(u8: Uint8Array, i32: Int32Array, f64: Float64Array, body: number): void {
+    this.u8 = u8;
+    this.i32 = i32;
+    this.f64 = f64;
+    this.body = body;
+    const keyLen = i32[(body + ROW_KEY_LEN) >> 2]!;
+    this.keyStart = body + ROW_KEY;
+    this.keyLength = keyLen;
+    this.numAt = body + rowNumAt(keyLen);
+    this.refsAt = body + rowStrRefsAt(this.layout, keyLen);
+  }
+
+  /** The current row as a plain object (outputs, late and dead-letter records): it allocates. */
+  toObject(): Record<string, unknown> {
+    const o: Record<string, unknown> = {};
+    const g = this.getters;
+    for (let i = 0; i < g.length; i++) o[this.names[i]!] = g[i]!();
+    return o;
+  }
+
+  private getter(f: Field, i: number): () => unknown {
+    const num = this.layout.numSlot[i]!;
+    if (f.type === 'string') {
+      const ref = this.layout.strSlot[i]! * 8;
+      const cache = new InternCache();
+      return () => {
+        const w = (this.refsAt + ref) >> 2;
+        const len = this.i32[w + 1]!;
+        if (len === ROW_NULL_STRING) return null;
+        return cache.get(this.u8, this.body + this.i32[w]!, len);
+      };
+    }
+    const off = num * 8;
+    if (f.type === 'boolean') {
+      return () => {
+        const v = this.f64[(this.numAt + off) >> 3]!;
+        return v !== v ? null : v !== 0;
+      };
+    }
+    return () => {
+      const v = this.f64[(this.numAt + off) >> 3]!;
+      return v !== v ? null : v;
+    };
+  }
+}

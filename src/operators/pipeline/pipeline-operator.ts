@@ -1,0 +1,231 @@
+// A job module's worker chain (--job) as one Operator: every branch of the
+// job (src/operators/pipeline/branch-pipeline.ts: stateless stages, a keyed
+// stage, stateless stages) over each record, and the sinks.
+// It is the head and the only stateful operator of the worker's chain.
+// Records arrive as row bodies (src/codec/row-layout.ts) read in place
+// through one reused RowView per input; what the pipeline produces leaves
+// as OUTPUT frames (JSON) on the worker's out-ring.
+import { RowView } from '../../codec/row-view.js';
+import { rowLayout } from '../../codec/row-layout.js';
+import { OUT_DEAD_LETTER } from '../../codec/out-frames.js';
+import { readSnapshot, type StoredSnapshot } from '../../checkpoint/snapshot.js';
+import {
+  P_LATE, P_MAX_EVENT_TIME, P_RESULTS, P_WATERMARK,
+  W_KEYS, W_LATE, W_OPEN_WINDOWS, W_PEAK_OPEN_WINDOWS, W_RESULTS_OUT, W_STATE_BYTES, W_WATERMARK,
+} from '../../metrics/counters.js';
+import { DEFAULT_SINK, type JobPlan } from '../../job/plan.js';
+import type { TableSpec } from '../../job/lookup.js';
+import { IN_BODY, IO_SLOTS, type CounterScope, type Operator, type OperatorTotals, type StateHandle } from '../operator.js';
+import { LookupTable } from './lookup-table.js';
+import type { OutputWriter } from './output-writer.js';
+import { UserErrors } from './user-errors.js';
+import { BranchPipeline, sectionBranch, type PipelineConfig } from './branch-pipeline.js';
+import { readSections, SECTION_LOOKUP, SECTION_PROCESS, SECTION_WINDOW, writeSections, type Section } from './pipeline-snapshot.js';
+
+export type { PipelineConfig } from './branch-pipeline.js';
+
+export class PipelineOperator implements Operator {
+  readonly name = 'pipeline';
+  readonly io = new Float64Array(IO_SLOTS);
+  readonly errors: UserErrors;
+  /** Objects written to sinks (the worker's results). */
+  outputs = 0;
+  readonly branches: BranchPipeline[];
+  private readonly views: RowView[];
+  /** Per input: the ring memory its view was last bound to, as i32/f64 views. */
+  private readonly boundU8: (Uint8Array | undefined)[];
+  private readonly boundI32: Int32Array[];
+  private readonly boundF64: Float64Array[];
+  private currentView: RowView | undefined;
+  private readonly tables = new Map<TableSpec<unknown>, LookupTable>();
+  /** The minimum over branches of their watermarks, per input (counters). */
+  private readonly wmMin: Float64Array;
+
+  constructor(readonly plan: JobPlan, private readonly config: PipelineConfig, private readonly out: OutputWriter) {
+    const n = config.partitions.length;
+    const layout = rowLayout(plan.fields);
+    this.views = Array.from({ length: n }, () => new RowView(layout));
+    this.boundU8 = new Array<Uint8Array | undefined>(n).fill(undefined);
+    this.boundI32 = new Array<Int32Array>(n);
+    this.boundF64 = new Array<Float64Array>(n);
+    this.wmMin = new Float64Array(n).fill(-Infinity);
+    const emit = (target: number, obj: object, time: number, ingest: number): void => this.emit(target, obj, time, ingest);
+    this.errors = new UserErrors(config.onUserError, emit);
+    const env = {
+      io: this.io, defaultSink: plan.sinkNames.indexOf(DEFAULT_SINK),
+      sinkNames: plan.sinkNames, emit, errors: this.errors, plain: (r: unknown) => this.plain(r),
+      table: (spec: TableSpec<unknown>) => this.table(spec),
+    };
+    this.branches = plan.branches.map((b, i) => new BranchPipeline(i, b, plan, config, env));
+  }
+
+  /** The first branch's window stage (tests, single-branch jobs). */
+  get windowStage(): BranchPipeline['windowStage'] {
+    return this.branches[0]?.windowStage;
+  }
+
+  get processStage(): BranchPipeline['processStage'] {
+    return this.branches[0]?.processStage;
+  }
+
+  processRecord(input: number, hash: number, src: Uint8Array, keyStart: number, keyLen: number): void {
+    const view = this.views[input]!;
+    if (src !== this.boundU8[input]) this.bind(input, src);
+    view.at(src, this.boundI32[input]!, this.boundF64[input]!, this.io[IN_BODY]!);
+    this.currentView = view;
+    const branches = this.branches;
+    for (let b = 0; b < branches.length; b++) branches[b]!.record(input, hash, src, keyStart, keyLen, view.record);
+  }
+
+  onWatermark(input: number, t: number): void {
+    for (const b of this.branches) b.watermark(input, t);
+  }
+
+  onProcessingTime(now: number): void {
+    for (const t of this.tables.values()) t.maybeReload(now);
+    for (const b of this.branches) b.processingTime(now);
+  }
+
+  endOfBatch(input: number, c: CounterScope): void {
+    const pb = c.partition[input]!;
+    c.f64[pb + P_WATERMARK] = this.watermarks()[input]!;
+    let max = -Infinity;
+    for (const b of this.branches) max = Math.max(max, b.maxEventTimes()[input]!);
+    c.f64[pb + P_MAX_EVENT_TIME] = max;
+  }
+
+  snapshotState(): Uint8Array {
+    const sections: Section[] = [];
+    for (const b of this.branches) b.snapshot(this.config.layout, sections);
+    if (this.tables.size > 0) {
+      const versions = [...this.tables].map(([spec, t]) => ({ source: spec.source, version: t.version }));
+      sections.push({ kind: SECTION_LOOKUP, bytes: new TextEncoder().encode(JSON.stringify(versions)) });
+    }
+    return writeSections(sections);
+  }
+
+  restoreState(files: readonly StateHandle[]): void {
+    const windows: StoredSnapshot[][] = this.branches.map(() => []);
+    const processes: Uint8Array[][] = this.branches.map(() => []);
+    for (const f of files) {
+      const bytes = f.read();
+      if (bytes.length === 0) continue;
+      for (const s of readSections(bytes, f.where)) {
+        const { branch, kind } = sectionBranch(s.kind);
+        // SECTION_LOOKUP: tables reload from their sources; the versions are kept for inspection.
+        if (kind === SECTION_LOOKUP) continue;
+        if (branch >= this.branches.length) continue;
+        if (kind === SECTION_WINDOW) windows[branch]!.push(readSnapshot(s.bytes, f.where));
+        else if (kind === SECTION_PROCESS) processes[branch]!.push(s.bytes);
+      }
+    }
+    this.branches.forEach((b, i) => b.restore(windows[i]!, processes[i]!, this.config.layout));
+  }
+
+  publishCounters(c: CounterScope): void {
+    const cf = c.f64;
+    const wm = this.watermarks();
+    let late = 0;
+    let keys = 0;
+    let open = 0;
+    let peak = 0;
+    let bytes = 0;
+    for (const b of this.branches) {
+      const w = b.windowStage?.window;
+      keys = Math.max(keys, b.keys);
+      if (w === undefined) continue;
+      late += w.lateRecords;
+      open += w.slots.live;
+      peak += w.slots.peakLive;
+      bytes += w.stateBytes();
+    }
+    for (let i = 0; i < c.partition.length; i++) {
+      const pb = c.partition[i]!;
+      cf[pb + P_WATERMARK] = wm[i]!;
+      let pLate = 0;
+      let pResults = 0;
+      for (const b of this.branches) {
+        const w = b.windowStage?.window;
+        pLate += w !== undefined ? w.lateByPartition[i]! : 0;
+        pResults += w !== undefined ? w.firingsByPartition[i]! : b.outputsByPartition[i]!;
+      }
+      cf[pb + P_LATE] = pLate;
+      cf[pb + P_RESULTS] = pResults;
+    }
+    const wb = c.worker;
+    let min = Infinity;
+    for (let i = 0; i < wm.length; i++) if (wm[i]! < min) min = wm[i]!;
+    cf[wb + W_RESULTS_OUT] = this.outputs;
+    cf[wb + W_LATE] = late;
+    cf[wb + W_WATERMARK] = min;
+    cf[wb + W_KEYS] = keys;
+    cf[wb + W_OPEN_WINDOWS] = open;
+    cf[wb + W_PEAK_OPEN_WINDOWS] = peak;
+    cf[wb + W_STATE_BYTES] = bytes;
+  }
+
+  close(): OperatorTotals {
+    let late = 0;
+    let keys = 0;
+    for (const b of this.branches) {
+      b.close();
+      late += b.windowStage?.window.lateRecords ?? 0;
+      keys = Math.max(keys, b.keys);
+    }
+    return { results: this.outputs, late, keys };
+  }
+
+  // ─────────────────────────────────────────────────────────────────────────
+
+  private emit(target: number, obj: object, time: number, ingest: number): void {
+    let json: string;
+    try {
+      json = JSON.stringify(obj);
+    } catch (e) {
+      if (target === OUT_DEAD_LETTER) {
+        // The record itself has no JSON form (a BigInt, a cycle): keep the reason, drop the record.
+        const d = obj as { reason: string; detail: string };
+        json = JSON.stringify({ reason: d.reason, detail: `${d.detail}; the record has no JSON form: ${(e as Error).message}`, record: null });
+      } else {
+        this.errors.handle({ op: 'an output', where: this.plan.module }, e, String(obj), time, ingest);
+        return;
+      }
+    }
+    this.out.output(target, time, ingest, json);
+    if (target >= 0) this.outputs++;
+  }
+
+  /** `rec` as a plain object that outlives the current record (a copy of the current view's record). */
+  private plain(rec: unknown): object {
+    const v = this.currentView;
+    return v !== undefined && rec === v.record ? v.toObject() : (rec as object);
+  }
+
+  /** Per input: the lowest watermark of the branches (one branch: its own array). */
+  private watermarks(): Float64Array {
+    const bs = this.branches;
+    if (bs.length === 1) return bs[0]!.watermarks();
+    const m = this.wmMin;
+    m.fill(Infinity);
+    for (const b of bs) {
+      const w = b.watermarks();
+      for (let i = 0; i < m.length; i++) if (w[i]! < m[i]!) m[i] = w[i]!;
+    }
+    return m;
+  }
+
+  private bind(input: number, u8: Uint8Array): void {
+    this.boundU8[input] = u8;
+    this.boundI32[input] = new Int32Array(u8.buffer, u8.byteOffset, u8.byteLength >> 2);
+    this.boundF64[input] = new Float64Array(u8.buffer, u8.byteOffset, u8.byteLength >> 3);
+  }
+
+  private table(spec: TableSpec<unknown>): LookupTable {
+    let t = this.tables.get(spec);
+    if (t === undefined) {
+      t = (this.config.makeTable ?? ((sp, files) => new LookupTable(sp, files)))(spec, this.config.tables ?? {});
+      this.tables.set(spec, t);
+    }
+    return t;
+  }
+}

@@ -1,0 +1,70 @@
+// The per-record stages without state (filter, map, lookup, to), run in
+// order on one record. A record may be a RowView's `record` (valid only until
+// the view moves): anything that outlives the call gets a plain copy.
+import type { StatelessStage } from '../../job/plan.js';
+import type { TableSpec } from '../../job/lookup.js';
+import { LookupTable } from './lookup-table.js';
+import { notAnObject, type Emit, type UserErrors } from './user-errors.js';
+
+export interface StageEnv {
+  readonly sinkNames: readonly string[];
+  readonly emit: Emit;
+  readonly errors: UserErrors;
+  /** A plain object for `rec` (a copy if it is a view's record, else rec itself). */
+  readonly plain: (rec: unknown) => object;
+  /** Lookup tables by spec (shared by every stage that uses the same table). */
+  readonly table: (spec: TableSpec<unknown>) => LookupTable;
+}
+
+export class StatelessStages {
+  /** Per stage: the sink index of a `to`, else -1. */
+  private readonly sinkOf: Int32Array;
+  private readonly tables: (LookupTable | undefined)[];
+
+  constructor(private readonly stages: readonly StatelessStage[], private readonly env: StageEnv) {
+    this.sinkOf = Int32Array.from(stages, (s) => (s.op === 'to' ? env.sinkNames.indexOf(s.sink) : -1));
+    this.tables = stages.map((s) => (s.op === 'lookup' ? env.table(s.table) : undefined));
+  }
+
+  get empty(): boolean {
+    return this.stages.length === 0;
+  }
+
+  /**
+   * Run the stages on `rec` (event time `time`, newest ingest time `ingest`):
+   * the record that comes out, or undefined when a filter dropped it or a
+   * function threw (and the record was dead-lettered).
+   */
+  run(rec: unknown, time: number, ingest: number): unknown {
+    const stages = this.stages;
+    for (let i = 0; i < stages.length; i++) {
+      const st = stages[i]!;
+      try {
+        switch (st.op) {
+          case 'filter':
+            if (!(st.fn as (r: unknown) => unknown)(rec)) return undefined;
+            break;
+          case 'map': {
+            const out = (st.fn as (r: unknown) => unknown)(rec);
+            if (out === null || typeof out !== 'object') throw notAnObject(out);
+            rec = out;
+            break;
+          }
+          case 'lookup': {
+            const key = (rec as Record<string, unknown>)[st.on];
+            const row = key === null || key === undefined ? null : this.tables[i]!.get(key);
+            rec = { ...(rec as object), [st.as]: row };
+            break;
+          }
+          case 'to':
+            this.env.emit(this.sinkOf[i]!, this.env.plain(rec), time, ingest);
+            break;
+        }
+      } catch (e) {
+        this.env.errors.handle(st, e, this.env.plain(rec), time, ingest);
+        return undefined;
+      }
+    }
+    return rec;
+  }
+}

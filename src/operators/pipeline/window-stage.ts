@@ -1,0 +1,76 @@
+// The keyed 'window' stage of a job: a WindowOperator whose user aggregate is
+// the job's AggregateSet. It is the window operator's Emitter: a firing
+// becomes { <key fields>, start, end, fire, ...aggregates }, a record past
+// allowed lateness becomes a late output of the record itself.
+import { WindowOperator, type Emitter } from '../../state/window-operator.js';
+import type { OperatorConfig } from '../../state/window-config.js';
+import { F_MAX_INGEST, F_STRIDE, I_KEY } from '../../state/window-slots.js';
+import { FIRE_NAMES } from '../../state/fire-kind.js';
+import type { UserAggregate } from '../../state/user-aggregate.js';
+import type { AggSpec } from '../../job/aggregates.js';
+import { OUT_LATE } from '../../codec/out-frames.js';
+import { putKey, type KeyFields } from './key-fields.js';
+import type { Emit, StageRef, UserErrors } from './user-errors.js';
+
+/** What the window stage needs of an AggregateSet (src/operators/pipeline/aggregate-set.ts). */
+export interface RecordAggregate extends UserAggregate {
+  /** The record being added (set before WindowOperator.record, which adds it to each of its windows). */
+  record: unknown;
+  /** io[0]: the record's event time. */
+  readonly io: Float64Array;
+  result(acc: unknown): unknown;
+}
+
+export interface WindowStageEnv {
+  readonly keyFields: KeyFields;
+  readonly errors: UserErrors;
+  readonly emit: Emit;
+  /** A result to pass on (after-stages, then the default sink). */
+  readonly onResult: (result: Record<string, unknown>, time: number, ingest: number) => void;
+  /** A plain copy of the record being processed (for the late output). */
+  readonly current: () => object;
+}
+
+const decoder = new TextDecoder();
+
+export class WindowStage implements Emitter {
+  readonly window: WindowOperator;
+  readonly aggregates: RecordAggregate;
+  /** A custom aggregate may keep the records it is given: those get plain copies, not the reused view. */
+  readonly keepsRecords: boolean;
+
+  constructor(config: OperatorConfig, aggs: Readonly<Record<string, AggSpec>>, private readonly stage: StageRef,
+    makeAggregates: (aggs: Readonly<Record<string, AggSpec>>) => RecordAggregate, private readonly env: WindowStageEnv) {
+    this.aggregates = makeAggregates(aggs);
+    this.keepsRecords = Object.values(aggs).some((a) => a.kind === 'custom');
+    this.window = new WindowOperator({ ...config, userAggregate: this.aggregates }, this);
+  }
+
+  result(op: WindowOperator, s: number, fire: number): void {
+    const slots = op.slots;
+    const keys = op.keys;
+    const keyId = slots.int(s, I_KEY);
+    const ko = keys.keyOffset(keyId);
+    const out: Record<string, unknown> = {};
+    putKey(this.env.keyFields, decoder.decode(keys.arena.subarray(ko, ko + keys.keyLength(keyId))), out);
+    const start = slots.start(s);
+    out.start = start;
+    out.end = slots.end(s);
+    out.fire = FIRE_NAMES[fire];
+    const ingest = slots.f[s * F_STRIDE + F_MAX_INGEST]!;
+    let values: unknown;
+    try {
+      values = this.aggregates.result(slots.user[s]);
+    } catch (e) {
+      this.env.errors.handle(this.stage, e, out, start, ingest);
+      return;
+    }
+    Object.assign(out, values);
+    this.env.onResult(out, start, ingest);
+  }
+
+  late(_hash: number, _src: Uint8Array, _keyStart: number, _keyLen: number, ts: number, _value: number,
+    ingest: number, watermark: number): void {
+    this.env.emit(OUT_LATE, { ...this.env.current(), reason: 'late', watermark }, ts, ingest);
+  }
+}
