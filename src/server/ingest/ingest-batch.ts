@@ -222,6 +222,7 @@ export class IngestBatch {
     const b = this.bytes;
     const n = b.length;
     const scanner = port.lineScanner;
+    const scannable = port.scannable;
     const io = port.io;
     // Ingest time is stamped once per pass: a body arrives at once, and clock reads cost.
     const ingest = wallNow();
@@ -233,7 +234,7 @@ export class IngestBatch {
       if (!isBlank(b, this.pos, end)) {
         this.lineEnd = end;
         let r: number;
-        if (scanner.scan(b, this.pos, end)) {
+        if (scannable && scanner.scan(b, this.pos, end)) {
           io[IO_TIME] = scanner.time;
           io[IO_VALUE] = scanner.value;
           io[IO_INGEST] = ingest;
@@ -270,9 +271,15 @@ export class IngestBatch {
     const io = port.io;
     // Ingest time is stamped once per pass: a body arrives at once, and clock reads cost.
     const ingest = wallNow();
+    const scannable = port.scannable;
     while (this.pos < n) {
       let r: number;
-      if (fast.read(this.pos)) {
+      if (!scannable) {
+        // A job's record: the Record as an object (attributes included), through the port's extractor.
+        r = flat.batchRecord(this.pos, false) ? port.tryFlat(flat, this.rawFlat, this.whereFlat())
+          : port.reject(this.rawFlat(), flat.fault!, flat.detail, this.whereFlat());
+        if (r >= 0) return r;
+      } else if (fast.read(this.pos)) {
         io[IO_TIME] = fast.eventTime;
         io[IO_VALUE] = fast.value;
         io[IO_INGEST] = ingest;
