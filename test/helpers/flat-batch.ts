@@ -52,7 +52,9 @@ export function singleRecord(r: FlatRecord): Uint8Array {
   const b = new flatbuffers.Builder(64);
   b.forceDefaults(true);
   const key = r.key === undefined ? 0 : b.createString(r.key);
+  const attrs = attributesOf(b, r);
   Record.startRecord(b);
+  if (attrs !== 0) Record.addAttributes(b, attrs);
   if (r.key !== undefined) Record.addKey(b, key);
   if (r.ts !== undefined) Record.addEventTime(b, r.ts);
   if (r.value !== undefined) Record.addValue(b, r.value);
