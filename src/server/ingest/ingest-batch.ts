@@ -181,12 +181,12 @@ export class IngestBatch {
     if (count < 0) return 0; // not a RecordBatch: rejected as a whole already
     const names = port.fieldNames;
     for (let i = this.pos; i < count; i++) {
-      const raw = flat.batchRecord(i, false)
-        ? JSON.stringify({
-          [names.key]: utf8(flat.bytes, flat.keyStart, flat.keyStart + flat.keyLength),
-          [names.time]: flat.eventTime, [names.value]: flat.value,
-        })
-        : `(flatbuffers RecordBatch record ${i} of ${count}, ${this.bytes.length} bytes)`;
+      // A job's record keeps its attributes (the object its job would have read).
+      const obj = !flat.batchRecord(i, false) ? undefined : !port.scannable ? port.flatObject(flat) : {
+        [names.key]: utf8(flat.bytes, flat.keyStart, flat.keyStart + flat.keyLength),
+        [names.time]: flat.eventTime, [names.value]: flat.value,
+      };
+      const raw = obj !== undefined ? JSON.stringify(obj) : `(flatbuffers RecordBatch record ${i} of ${count}, ${this.bytes.length} bytes)`;
       port.refuse(raw, detail, `${this.where}[${i}]`);
       n++;
     }

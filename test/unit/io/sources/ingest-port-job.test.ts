@@ -91,6 +91,13 @@ describe('IngestPort with a RowProjector', () => {
     ]);
   });
 
+  it('flatbuffers Records refused for full rings are dead-lettered as the object the job would have read', () => {
+    const { port, dead } = portFor({ key: 'string', at: 'time', city: 'string' }, 'at', { kind: 'fields', fields: ['city'], where: 'w' });
+    const batch = IngestBatch.of('flatbuffers', recordBatch([{ key: 'a', ts: T0, value: 1, attributes: [{ name: 'city', text: 'Bern' }] }]), 'ws');
+    expect(batch.refuseRest(port, readers(), 'rings full')).toBe(1);
+    expect(dead).toEqual([{ raw: JSON.stringify({ key: 'a', at: T0, value: 1, city: 'Bern' }), fault: 'refused-full', detail: 'rings full', where: 'ws[0]' }]);
+  });
+
   it('without an extractor the port is the built-in one: scanner fast path, flatbuffers Records as record frames', () => {
     const r = rig(2);
     const port = new IngestPort('http', r.writer, { key: 'key', time: 'ts', value: 'value', needsValue: true }, () => {});
