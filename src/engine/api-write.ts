@@ -1,6 +1,6 @@
 import { SabreError, type RecordFault } from '../errors.js';
 import { WRITE_OK, WRITE_TOO_LARGE, type PartitionedWriter } from '../partition/partitioned-writer.js';
-import type { RecordFields } from '../codec/json/record-fields.js';
+import type { RecordExtractor } from '../codec/record-extractor.js';
 import type { Source } from '../io/sources/source.js';
 import { wallNow } from '../time/wall-clock.js';
 
@@ -23,12 +23,12 @@ export type DeadLetter = (raw: string, fault: RecordFault, detail: string, where
 export class ApiWriter {
   readonly source = new ApiSource();
   private writer!: PartitionedWriter;
-  private fields!: RecordFields;
+  private fields!: RecordExtractor;
 
   constructor(private readonly state: () => string, private readonly deadLetter: DeadLetter) {}
 
-  /** The engine started: its rings are open. */
-  bind(writer: PartitionedWriter, fields: RecordFields): void {
+  /** The engine started: its rings are open. `fields` reads the records (a job's RowProjector, or RecordFields). */
+  bind(writer: PartitionedWriter, fields: RecordExtractor): void {
     this.writer = writer;
     this.fields = fields;
   }
@@ -61,7 +61,7 @@ export class ApiWriter {
       this.deadLetter(safeJson(record), f.fault!, f.detail, 'api');
       throw Object.assign(new SabreError('ERR_BAD_RECORD', `${f.fault}: ${f.detail}`), { reason: f.fault });
     }
-    const r = this.writer.writeRecord(f.key, f.time, f.value, wallNow());
+    const r = f.write(this.writer, wallNow());
     if (r === WRITE_TOO_LARGE) {
       this.deadLetter(safeJson(record), 'too-large', 'the record does not fit in a ring frame', 'api');
       throw Object.assign(new SabreError('ERR_RECORD_TOO_LARGE', 'the record does not fit in a ring frame; raise --ring-size'), { reason: 'too-large' });

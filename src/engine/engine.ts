@@ -10,6 +10,8 @@ import { Counters, P_RECORDS_IN, P_RECORDS_PROCESSED } from '../metrics/counters
 import type { SnapshotOptions, SourceStats, StatsSnapshot } from '../metrics/stats-snapshot.js';
 import { needsLines } from '../io/sinks/line-sink.js';
 import { RecordFields } from '../codec/json/record-fields.js';
+import { RowProjector } from '../codec/row-writer.js';
+import type { RecordExtractor } from '../codec/record-extractor.js';
 import { type Source, type SourceContext } from '../io/sources/source.js';
 import { wallNow } from '../time/wall-clock.js';
 import { IngestPort } from '../io/sources/ingest-port.js';
@@ -73,8 +75,8 @@ export class Engine {
   readonly done: Promise<RunSummary>;
 
   constructor(options: EngineOptions = {}) {
-    const { slowMicrosPerRecord, workerExecArgv, httpListenPort, ...raw } = options;
-    this.extra = { slowMicrosPerRecord, workerExecArgv, httpListenPort };
+    const { slowMicrosPerRecord, workerExecArgv, httpListenPort, job, ...raw } = options;
+    this.extra = { slowMicrosPerRecord, workerExecArgv, httpListenPort, job };
     this.options = resolveOptions(raw);
     const o = this.options;
     this.counters = Counters.create({ partitions: o.partitions, workers: o.workers });
@@ -130,10 +132,10 @@ export class Engine {
       });
     }
     this.fields = new RecordFields(o.key, o.time, o.value, o.aggregates.some((a) => a !== 'count'));
-    this.api.bind(this.writer, this.fields);
+    this.api.bind(this.writer, this.jobExtractor() ?? this.fields);
 
     // The source is created before any thread starts, so a bad spec fails start() cleanly.
-    const source = await openSource(o, restored, (name) => this.openIngest(name), this.extra.httpListenPort);
+    const source = await openSource(o, restored, (name) => this.openIngest(name), this.extra.httpListenPort, this.extra.job);
     this.sources.push(this.api.source);
     if (source) this.sources.push(source);
     // Several ordered inputs (Kafka partitions): watermarks are the source's minimum over them, not records' own.
@@ -183,10 +185,18 @@ export class Engine {
       throw new SabreError('ERR_ENGINE_STATE', `openIngest() on a ${this.state} engine; call start() first`);
     }
     const o = this.options;
-    const port = new IngestPort(name, this.writer, { key: o.key, time: o.time, value: o.value, needsValue: this.fields.needsValue },
+    const job = this.extra.job;
+    const fields = job ? { key: o.key, time: job.plan.timeField, value: o.value, needsValue: false, extractor: this.jobExtractor() }
+      : { key: o.key, time: o.time, value: o.value, needsValue: this.fields.needsValue };
+    const port = new IngestPort(name, this.writer, fields,
       (raw, fault, detail, where) => this.sinks.deadLetter(raw, fault, detail, where));
     this.sources.push(port);
     return port;
+  }
+
+  /** A job's records are projected to its fields (one projector per input path: it holds the record being written). */
+  private jobExtractor(): RecordExtractor | undefined {
+    return this.extra.job ? RowProjector.of(this.extra.job.plan) : undefined;
   }
 
   /** Library API: write one record; resolves once it is in a ring (waits while full). Throws ERR_BAD_RECORD for bad input, which is also dead-lettered. */

@@ -2,6 +2,8 @@ import type { RingBuffer } from '../ring/ring-buffer.js';
 import { PRODUCER_WAITING } from '../ring/layout.js';
 import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER, KIND_END, KIND_RECORD, KIND_STOP, KIND_WATERMARK } from '../codec/frame.js';
 import { TIME_AT, VALUE_AT, encodeUtf8, recordBodyBytes, utf8Length, writeKeyBytes, writeRecordLayout } from '../codec/record-writer.js';
+import { rowBodyBytes } from '../codec/row-layout.js';
+import type { RowProjector } from '../codec/row-writer.js';
 import { murmur2 } from './murmur2.js';
 import type { Partitioner } from './partitioner.js';
 import { Counters, P_RECORDS_IN } from '../metrics/counters.js';
@@ -163,15 +165,73 @@ export class PartitionedWriter {
     f64[(body + TIME_AT) >> 3] = eventTime;
     f64[(body + VALUE_AT) >> 3] = io[IO_VALUE]!;
     writeKeyBytes(ring.u8, body, key, keyStart, keyLen);
+    this.written(p);
+    return WRITE_OK;
+  }
+
+  /**
+   * Write a job's record (--job): the row `row` stashed by its last
+   * extract(), as a row frame (src/codec/row-layout.ts). The key is hashed
+   * as writeRecord hashes it, so a key lands in the same partition as in the
+   * built-in job; without a key (KeySpec 'none') records go round robin.
+   * Time checks and results as writeRecord's.
+   */
+  writeRow(row: RowProjector, ingest: number): number {
+    const io = this.io;
+    io[IO_TIME] = row.num[row.timeSlot]!;
+    io[IO_VALUE] = 0;
+    io[IO_INGEST] = ingest;
+    const t = this.timeCheck();
+    if (t !== WRITE_OK) return t;
+    let keyLen = 0;
+    let hash: number;
+    if (row.keyed) {
+      keyLen = utf8Length(row.key);
+      if (keyLen > this.scratch.length) {
+        if (keyLen > this.rings[0]!.maxFrameBytes) return WRITE_TOO_LARGE;
+        this.scratch = new Uint8Array(keyLen * 2); // rare: keys over 4 KiB
+      }
+      encodeUtf8(this.scratch, 0, row.key, keyLen);
+      hash = murmur2(this.scratch, 0, keyLen);
+    } else {
+      hash = row.roundRobin;
+    }
+    const p = this.partitioner.partitionOf(hash);
+    if (this.held) return p;
+    const ring = this.rings[p]!;
+    const strBytes = row.stringBytes();
+    const size = FRAME_HEADER_BYTES + rowBodyBytes(row.layout, keyLen, strBytes);
+    if (size > ring.maxFrameBytes) return WRITE_TOO_LARGE;
+    const at = ring.reserve(size);
+    if (at < 0) return p;
+    const i32 = ring.i32;
+    const f64 = ring.f64;
+    i32[(at + F_KIND) >> 2] = KIND_RECORD;
+    i32[(at + F_HASH) >> 2] = hash;
+    i32[(at + F_BODY_LEN) >> 2] = size - FRAME_HEADER_BYTES;
+    f64[(at + F_TIME) >> 3] = io[IO_TIME]!;
+    f64[(at + F_INGEST) >> 3] = ingest;
+    row.encode(ring.u8, i32, f64, at + FRAME_HEADER_BYTES, this.scratch, keyLen, strBytes);
+    this.written(p);
+    return WRITE_OK;
+  }
+
+  /**
+   * A record frame went into partition p's ring: count it, note its times
+   * (from `io`: doubles passed as arguments would be boxed) and publish per batch.
+   */
+  private written(p: number): void {
+    const io = this.io;
+    const eventTime = io[IO_TIME]!;
     this.counters.f64[this.recordsIn[p]!]! += 1;
-    this.lastWrite[p] = ingest;
+    this.lastWrite[p] = io[IO_INGEST]!;
     if (eventTime > io[IO_MAX_TIME]!) io[IO_MAX_TIME] = eventTime;
+    const ring = this.rings[p]!;
     if (ring.pending >= this.maxBatch) ring.publish();
     else if (this.isDirty[p] === 0) {
       this.isDirty[p] = 1;
       this.dirty[this.dirtyCount++] = p;
     }
-    return WRITE_OK;
   }
 
   /** A control frame with one time value (WATERMARK). Returns false if the ring is full. */

@@ -3,12 +3,29 @@
 import * as flatbuffers from 'flatbuffers';
 import { Record } from '../../dist/src/codec/flat/generated/sabre/fb/record.js';
 import { RecordBatch } from '../../dist/src/codec/flat/generated/sabre/fb/record-batch.js';
+import { Attribute } from '../../dist/src/codec/flat/generated/sabre/fb/attribute.js';
 
 /** A field left undefined is left out of the record (to build bad ones). */
 export interface FlatRecord {
   key?: string;
   ts?: number;
   value?: number;
+  /** Named attributes: text, or a number when text is left out. */
+  attributes?: { name: string; text?: string; number?: number }[];
+}
+
+function attributesOf(b: flatbuffers.Builder, r: FlatRecord): number {
+  if (r.attributes === undefined) return 0;
+  const offs = r.attributes.map((a) => {
+    const name = b.createString(a.name);
+    const text = a.text === undefined ? 0 : b.createString(a.text);
+    Attribute.startAttribute(b);
+    Attribute.addName(b, name);
+    if (a.text !== undefined) Attribute.addText(b, text);
+    if (a.number !== undefined) Attribute.addNumber(b, a.number);
+    return Attribute.endAttribute(b);
+  });
+  return Record.createAttributesVector(b, offs);
 }
 
 export function recordBatch(records: FlatRecord[]): Uint8Array {
@@ -17,7 +34,9 @@ export function recordBatch(records: FlatRecord[]): Uint8Array {
   b.forceDefaults(true);
   const offsets = records.map((r) => {
     const key = r.key === undefined ? 0 : b.createString(r.key);
+    const attrs = attributesOf(b, r);
     Record.startRecord(b);
+    if (attrs !== 0) Record.addAttributes(b, attrs);
     if (r.key !== undefined) Record.addKey(b, key);
     if (r.ts !== undefined) Record.addEventTime(b, r.ts);
     if (r.value !== undefined) Record.addValue(b, r.value);
@@ -33,7 +52,9 @@ export function singleRecord(r: FlatRecord): Uint8Array {
   const b = new flatbuffers.Builder(64);
   b.forceDefaults(true);
   const key = r.key === undefined ? 0 : b.createString(r.key);
+  const attrs = attributesOf(b, r);
   Record.startRecord(b);
+  if (attrs !== 0) Record.addAttributes(b, attrs);
   if (r.key !== undefined) Record.addKey(b, key);
   if (r.ts !== undefined) Record.addEventTime(b, r.ts);
   if (r.value !== undefined) Record.addValue(b, r.value);

@@ -1,6 +1,7 @@
 import * as flatbuffers from 'flatbuffers';
 import { Record } from './generated/sabre/fb/record.js';
 import { RecordBatch } from './generated/sabre/fb/record-batch.js';
+import { Attribute } from './generated/sabre/fb/attribute.js';
 import type { RecordFault } from '../../errors.js';
 
 /**
@@ -60,6 +61,39 @@ export class FlatInput {
     } catch (e) {
       return this.fail('bad-flatbuffer', `not a Record: ${(e as Error).message}`) >= 0;
     }
+  }
+
+  /**
+   * The record located by the last batchRecord/single that returned true, as
+   * the object a job module reads: { key, <timeField>: event_time, value,
+   * ...attributes (name → text, or number when it has no text) }. Allocates:
+   * a job's path, which parses JSON records into objects too. undefined
+   * (with fault/detail) when an attribute lies outside the buffer.
+   */
+  toObject(timeField: string): { [field: string]: unknown } | undefined {
+    const key = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.keyStart, this.keyLength).toString('utf8');
+    const obj: { [field: string]: unknown } = { key, [timeField]: this.eventTime, value: this.value };
+    try {
+      const bb = this.bb;
+      const pos = this.rec.bb_pos;
+      const vec = bb.__offset(pos, 10);
+      if (vec === 0) return obj;
+      const at = bb.__vector(pos + vec);
+      const n = bb.__vector_len(pos + vec);
+      if (n < 0 || !this.in(at, n * 4)) throw new RangeError('attribute vector out of bounds');
+      const a = new Attribute();
+      for (let i = 0; i < n; i++) {
+        this.rec.attributes(i, a);
+        this.checkTable(a.bb_pos);
+        const name = a.name();
+        if (name === null) continue;
+        const text = a.text();
+        obj[name] = text !== null ? text : a.number();
+      }
+    } catch (e) {
+      return this.fail('bad-flatbuffer', `attributes: ${(e as Error).message}`) >= 0 ? obj : undefined;
+    }
+    return obj;
   }
 
   private read(needsValue: boolean): boolean {

@@ -18,8 +18,11 @@ export function parseIsoTime(t: string): number {
  * Pulls key, event time and value out of a parsed JSON record into its own
  * fields (one reusable instance per source, no object per record). On
  * failure `fault` and `detail` say why; the caller dead-letters the input.
+ * The built-in job's RecordExtractor (src/codec/record-extractor.ts).
  */
 export class RecordFields {
+  /** The byte scanner reads exactly these three fields, so it may stand in for extract(). */
+  readonly scannable = true;
   key = '';
   time = 0;
   value = 0;
@@ -66,6 +69,10 @@ export class RecordFields {
     } else this.value = 0;
     this.fault = undefined;
     return true;
+  }
+
+  write(writer: { writeRecord(key: string, eventTime: number, value: number, ingest: number): number }, ingest: number): number {
+    return writer.writeRecord(this.key, this.time, this.value, ingest);
   }
 
   private fail(fault: RecordFault, detail: string): false {

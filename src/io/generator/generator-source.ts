@@ -31,21 +31,44 @@ const SLICE_SLEEP = -2;
 const SLICE_END = -3;
 
 /**
+ * What GeneratorSource paces: writes records up to an index, in one
+ * synchronous loop (the built-in trades/cards below; a job's record kinds in
+ * job-records.ts). `clock` holds CLOCK_START and CLOCK_NOW, set by the source
+ * before each run().
+ */
+export interface RecordBurst {
+  /** Index of the next record (records written so far). */
+  readonly i: number;
+  readonly clock: Float64Array;
+  /** Write records up to index `target`; returns -1, or the partition whose ring was full (that record is written first next time). */
+  run(target: number): number;
+}
+
+/** What GeneratorSource's pacing reads: how many records, how fast, for how long, from which index. */
+export type PacingOptions = Pick<GeneratorOptions, 'rate' | 'count' | 'durationMs' | 'startAt'>;
+
+/**
  * The built-in generator (docs/SEMANTICS.md). Keys are encoded, hashed and
  * partitioned once up front, so a record costs three PRNG draws and one frame
  * write. Throttled runs stamp each record's *intended* send time as its
  * ingest time, so latency under load includes any time the generator fell
  * behind (no coordinated omission); unthrottled runs stamp the burst start.
  */
-export class GeneratorSource implements Source {
+export class GeneratorSource<O extends PacingOptions = GeneratorOptions> implements Source {
   readonly name = 'generator';
   records = 0;
   pauses = 0;
   pausedMs = 0;
   private stopped = false;
-  private burst: GeneratorBurst | undefined;
+  private burst: RecordBurst | undefined;
 
-  constructor(readonly opts: GeneratorOptions) {}
+  /** `makeBurst`: what writes the records, resumed at opts.startAt; this class paces it (--rate, --count, --duration). */
+  constructor(readonly opts: O, private readonly makeBurst: (o: O, writer: PartitionedWriter) => RecordBurst) {}
+
+  /** The built-in generator (trades or cards; docs/SEMANTICS.md). */
+  static builtin(opts: GeneratorOptions): GeneratorSource {
+    return new GeneratorSource(opts, (o, writer) => new GeneratorBurst(o, writer));
+  }
 
   stop(): void {
     this.stopped = true;
@@ -59,7 +82,7 @@ export class GeneratorSource implements Source {
   async run(ctx: SourceContext): Promise<void> {
     const { writer } = ctx;
     const o = this.opts;
-    const burst = new GeneratorBurst(o, writer);
+    const burst = this.makeBurst(o, writer);
     const burstSize = Math.max(BURST, PER_RING * writer.rings.length);
     this.burst = burst;
     if (o.rate > 0) {
@@ -93,7 +116,7 @@ export class GeneratorSource implements Source {
    * async loop does at 1M records/s, allocated ~380 MB/s in promises and
    * immediates on the main thread: a scavenge every 17 ms.)
    */
-  private async runPaced(writer: PartitionedWriter, burst: GeneratorBurst, burstSize: number): Promise<void> {
+  private async runPaced(writer: PartitionedWriter, burst: RecordBurst, burstSize: number): Promise<void> {
     const o = this.opts;
     const msPerRecord = 1000 / o.rate;
     const start = wallNow() - burst.i * msPerRecord;
@@ -112,7 +135,7 @@ export class GeneratorSource implements Source {
   }
 
   /** One event-loop turn of paced writing: returns a SLICE_* code, or the partition whose ring was full. */
-  private slice(writer: PartitionedWriter, burst: GeneratorBurst, burstSize: number, pause: SpinPause): number {
+  private slice(writer: PartitionedWriter, burst: RecordBurst, burstSize: number, pause: SpinPause): number {
     const o = this.opts;
     const rate = o.rate;
     const start = burst.clock[CLOCK_START]!;
@@ -138,15 +161,16 @@ export class GeneratorSource implements Source {
   }
 }
 
-const CLOCK_START = 0;
-const CLOCK_NOW = 1;
+/** RecordBurst.clock slots: wall ms at the start of the run, and of this burst. */
+export const CLOCK_START = 0;
+export const CLOCK_NOW = 1;
 
 /**
  * The generator's hot loop, kept out of the async run() so V8 optimises it
  * as a plain loop: no await inside, doubles in locals or typed arrays, one
  * frame write per record and no allocation.
  */
-class GeneratorBurst {
+class GeneratorBurst implements RecordBurst {
   i = 0;
   /** CLOCK_START: wall ms at start; CLOCK_NOW: wall ms of this burst (doubles, so kept unboxed). */
   readonly clock = new Float64Array(2);

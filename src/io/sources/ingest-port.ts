@@ -3,6 +3,7 @@ import type { PartitionedWriter } from '../../partition/partitioned-writer.js';
 import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK } from '../../partition/partitioned-writer.js';
 import type { RecordFault } from '../../errors.js';
 import { RecordFields } from '../../codec/json/record-fields.js';
+import type { RecordExtractor } from '../../codec/record-extractor.js';
 import { JsonFieldScanner } from '../../codec/json/json-field-scanner.js';
 import type { FlatInput } from '../../codec/flat/flat-input.js';
 import type { Source } from './source.js';
@@ -27,18 +28,33 @@ export class IngestPort implements Source {
   fault: RecordFault | undefined;
   detail = '';
   private readonly fields: RecordFields;
+  /** What checks and writes a parsed record: `fields`, or a job's RowProjector. */
+  private readonly extractor: RecordExtractor;
   /** Reads a JSON record's key, time and value in place (NDJSON bodies); what it declines goes through tryObject. */
   readonly lineScanner: JsonFieldScanner;
 
+  /**
+   * `fields.extractor`: a job's RowProjector (--job); without one, records
+   * are the built-in job's, read by RecordFields over `fields`' names.
+   */
   constructor(readonly name: string, private readonly writer: PartitionedWriter,
-    fields: { key: string; time: string; value: string; needsValue: boolean },
+    fields: { key: string; time: string; value: string; needsValue: boolean; extractor?: RecordExtractor },
     private readonly deadLetterSink: (raw: string, fault: RecordFault, detail: string, where: string) => void) {
     this.fields = new RecordFields(fields.key, fields.time, fields.value, fields.needsValue);
+    this.extractor = fields.extractor ?? this.fields;
     this.lineScanner = new JsonFieldScanner(fields.time, fields.value, fields.needsValue, fields.key);
   }
 
   get needsValue(): boolean {
     return this.fields.needsValue;
+  }
+
+  /**
+   * true when records may be read in place (JsonFieldScanner, FlatReader):
+   * the built-in job's. A job's records go JSON.parse (or flatObject) → tryObject.
+   */
+  get scannable(): boolean {
+    return this.extractor.scannable;
   }
 
   /** The record's field names (--key, --time, --value), e.g. to write a refused flatbuffers record as JSON. */
@@ -47,19 +63,30 @@ export class IngestPort implements Source {
     return { key: f.keyField, time: f.timeField, value: f.valueField };
   }
 
+  /**
+   * The flatbuffers Record FlatInput points at as the object a job reads:
+   * { key, <time field>: event_time, value, ...attributes (name → text or number) }.
+   */
+  flatObject(input: FlatInput): Record<string, unknown> | undefined {
+    return input.toObject(this.fields.timeField);
+  }
+
   async run(): Promise<void> {}
   stop(): void {}
 
   /** A parsed JSON record. `raw` is what the dead-letter line shows if it is rejected. */
   tryObject(obj: unknown, raw: () => string, where: string): number {
-    const f = this.fields;
-    if (!f.extract(obj)) return this.reject(raw(), f.fault!, f.detail, where);
-    const r = this.writer.writeRecord(f.key, f.time, f.value, wallNow());
-    return this.outcome(r, raw, where);
+    const x = this.extractor;
+    if (!x.extract(obj)) return this.reject(raw(), x.fault!, x.detail, where);
+    return this.outcome(x.write(this.writer, wallNow()), raw, where);
   }
 
   /** The record FlatInput currently points at (after batchRecord/single returned true). */
   tryFlat(input: FlatInput, raw: () => string, where: string): number {
+    if (!this.extractor.scannable) {
+      const obj = this.flatObject(input);
+      return obj === undefined ? this.reject(raw(), input.fault!, input.detail, where) : this.tryObject(obj, raw, where);
+    }
     const io = this.writer.io;
     io[IO_TIME] = input.eventTime;
     io[IO_VALUE] = input.value;
@@ -77,6 +104,8 @@ export class IngestPort implements Source {
    */
   tryObjectKeyBytes(obj: unknown, key: Uint8Array, keyStart: number, keyLength: number,
     raw: () => string, where: () => string): number {
+    // A job keys its records itself (keyBy): the message key does not choose their partition.
+    if (this.extractor !== this.fields) return this.tryObject(obj, raw, where());
     const f = this.fields;
     // RecordFields.extract insists on a key field; the key is the bytes here, so
     // give it a stand-in when the value has none (obj is the caller's fresh parse).

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { IO_INGEST, IO_TIME, IO_VALUE, WRITE_OK, WRITE_TOO_LARGE } from '../../partition/partitioned-writer.js';
 import { RecordFields } from '../../codec/json/record-fields.js';
+import type { RecordExtractor } from '../../codec/record-extractor.js';
 import { JsonFieldScanner } from '../../codec/json/json-field-scanner.js';
 import { BOM_BYTES, hasBom } from '../../codec/json/utf8-bom.js';
 import { pauseFor, type Source, type SourceContext } from './source.js';
@@ -15,6 +16,8 @@ export interface NdjsonOptions {
   timeField: string;
   valueField: string;
   needsValue: boolean;
+  /** A job's RowProjector (--job); without one, the built-in job's RecordFields over the names above. */
+  extractor?: RecordExtractor;
 }
 
 /**
@@ -24,7 +27,8 @@ export interface NdjsonOptions {
  * else that is not a usable record is dead-lettered with its line number.
  * Lines are split on the bytes (a newline byte never occurs inside a UTF-8
  * sequence) and read in place by the JSON field scanner; only a line it
- * declines is decoded and goes through JSON.parse + RecordFields.
+ * declines is decoded and goes through JSON.parse + RecordFields. A job's
+ * records (a RowProjector extractor) always take JSON.parse.
  */
 export class NdjsonSource implements Source {
   records = 0;
@@ -36,8 +40,8 @@ export class NdjsonSource implements Source {
   private stopped = false;
   /** The stream being read, so stop() can end a read that waits for input (stdin held open). */
   private stream: Readable | undefined;
-  private readonly fields: RecordFields;
-  private readonly scanner: JsonFieldScanner;
+  private readonly fields: RecordExtractor;
+  private readonly scanner: JsonFieldScanner | undefined;
   private ingest = 0;
   // The record being written (and rewritten after a full ring): read in place, it is the scanner's fields
   // and the line pendingBytes[pendingStart, pendingEnd); parsed, it is `fields` and pendingLine.
@@ -48,8 +52,8 @@ export class NdjsonSource implements Source {
   private pendingLine = '';
 
   constructor(readonly name: string, private readonly open: () => Readable, opts: NdjsonOptions) {
-    this.fields = new RecordFields(opts.keyField, opts.timeField, opts.valueField, opts.needsValue);
-    this.scanner = new JsonFieldScanner(opts.timeField, opts.valueField, opts.needsValue, opts.keyField);
+    this.fields = opts.extractor ?? new RecordFields(opts.keyField, opts.timeField, opts.valueField, opts.needsValue);
+    this.scanner = this.fields.scannable ? new JsonFieldScanner(opts.timeField, opts.valueField, opts.needsValue, opts.keyField) : undefined;
   }
 
   /** `resume`: a checkpoint's position — reading restarts at that byte, line numbers continue. */
@@ -126,7 +130,7 @@ export class NdjsonSource implements Source {
     this.lines++;
     if (end > start && buf[end - 1] === CR) end--;
     this.ingest = ingest;
-    if (this.scanner.scan(buf, start, end)) {
+    if (this.scanner !== undefined && this.scanner.scan(buf, start, end)) {
       this.pendingInPlace = true;
       this.pendingBytes = buf;
       this.pendingStart = start;
@@ -157,14 +161,13 @@ export class NdjsonSource implements Source {
     const w = ctx.writer;
     let r: number;
     if (this.pendingInPlace) {
-      const sc = this.scanner;
+      const sc = this.scanner!;
       w.io[IO_TIME] = sc.time;
       w.io[IO_VALUE] = sc.value;
       w.io[IO_INGEST] = this.ingest;
       r = w.writeKeyBytes(this.pendingBytes, sc.keyStart, sc.keyLength);
     } else {
-      const f = this.fields;
-      r = w.writeRecord(f.key, f.time, f.value, this.ingest);
+      r = this.fields.write(w, this.ingest);
     }
     if (r === WRITE_OK) {
       this.records++;

@@ -181,12 +181,12 @@ export class IngestBatch {
     if (count < 0) return 0; // not a RecordBatch: rejected as a whole already
     const names = port.fieldNames;
     for (let i = this.pos; i < count; i++) {
-      const raw = flat.batchRecord(i, false)
-        ? JSON.stringify({
-          [names.key]: utf8(flat.bytes, flat.keyStart, flat.keyStart + flat.keyLength),
-          [names.time]: flat.eventTime, [names.value]: flat.value,
-        })
-        : `(flatbuffers RecordBatch record ${i} of ${count}, ${this.bytes.length} bytes)`;
+      // A job's record keeps its attributes (the object its job would have read).
+      const obj = !flat.batchRecord(i, false) ? undefined : !port.scannable ? port.flatObject(flat) : {
+        [names.key]: utf8(flat.bytes, flat.keyStart, flat.keyStart + flat.keyLength),
+        [names.time]: flat.eventTime, [names.value]: flat.value,
+      };
+      const raw = obj !== undefined ? JSON.stringify(obj) : `(flatbuffers RecordBatch record ${i} of ${count}, ${this.bytes.length} bytes)`;
       port.refuse(raw, detail, `${this.where}[${i}]`);
       n++;
     }
@@ -222,6 +222,7 @@ export class IngestBatch {
     const b = this.bytes;
     const n = b.length;
     const scanner = port.lineScanner;
+    const scannable = port.scannable;
     const io = port.io;
     // Ingest time is stamped once per pass: a body arrives at once, and clock reads cost.
     const ingest = wallNow();
@@ -233,7 +234,7 @@ export class IngestBatch {
       if (!isBlank(b, this.pos, end)) {
         this.lineEnd = end;
         let r: number;
-        if (scanner.scan(b, this.pos, end)) {
+        if (scannable && scanner.scan(b, this.pos, end)) {
           io[IO_TIME] = scanner.time;
           io[IO_VALUE] = scanner.value;
           io[IO_INGEST] = ingest;
@@ -270,9 +271,15 @@ export class IngestBatch {
     const io = port.io;
     // Ingest time is stamped once per pass: a body arrives at once, and clock reads cost.
     const ingest = wallNow();
+    const scannable = port.scannable;
     while (this.pos < n) {
       let r: number;
-      if (fast.read(this.pos)) {
+      if (!scannable) {
+        // A job's record: the Record as an object (attributes included), through the port's extractor.
+        r = flat.batchRecord(this.pos, false) ? port.tryFlat(flat, this.rawFlat, this.whereFlat())
+          : port.reject(this.rawFlat(), flat.fault!, flat.detail, this.whereFlat());
+        if (r >= 0) return r;
+      } else if (fast.read(this.pos)) {
         io[IO_TIME] = fast.eventTime;
         io[IO_VALUE] = fast.value;
         io[IO_INGEST] = ingest;

@@ -16,6 +16,9 @@ import { RecordView, type KafkaMessage } from '../kafka-client.js';
  * - JSON values: keyed ones are read by JsonFieldScanner straight from the
  *   bytes (no string, no object); whatever it declines, and keyless ones,
  *   take JSON.parse + RecordFields, which also name the dead-letter reason.
+ *   A job's records (--job) always take JSON.parse and its RowProjector,
+ *   and flatbuffers ones become objects (IngestPort.flatObject); the job's
+ *   keyBy, not the message key, chooses their partition.
  * - Flatbuffers values: a `sabre.fb.Record` located in place by FlatReader
  *   (no allocation per message); FlatInput names the fault of one it declines.
  * - Ingest time (latency) is stamped once per batch (`beginBatch`): a batch
@@ -78,6 +81,13 @@ export class MessageReader {
     }
     const port = this.port;
     const io = port.io;
+    if (this.flat && !port.scannable) {
+      // A job's record: the Record as an object (attributes included), through the port's extractor.
+      if (!this.flatInput.single(bytes.subarray(start, end), false)) {
+        return port.reject(this.rawText(), this.flatInput.fault!, this.flatInput.detail, this.whereText());
+      }
+      return port.tryFlat(this.flatInput, this.rawText, this.whereText());
+    }
     if (this.flat) {
       // The fast reader takes complete, finite records; the reference reader accepts what else it may and names the fault.
       const input = this.flatReader.single(bytes, start, end) ? this.flatReader
@@ -89,7 +99,7 @@ export class MessageReader {
       return key !== null ? port.tryPreparedKeyBytes(key, keyStart, keyLength, this.rawText, this.whereText)
         : port.tryPreparedKeyBytes(input.bytes, input.keyStart, input.keyLength, this.rawText, this.whereText);
     }
-    if (key !== null && this.scanner.scan(bytes, start, end)) {
+    if (key !== null && port.scannable && this.scanner.scan(bytes, start, end)) {
       io[IO_TIME] = this.scanner.time;
       io[IO_VALUE] = this.scanner.value;
       io[IO_INGEST] = this.ingestTime;

@@ -1,0 +1,184 @@
+// The generator's record kinds for job modules (generator('card-txns'),
+// generator('market'); their fields are GENERATOR_FIELDS in
+// src/job/sources.ts). Each kind draws records into one reused object from
+// the xorshift32 sequence of the seed alone, so the records are the same
+// whatever the partitions and workers, and replaying the draws resumes at
+// any index. Event time is the built-in generator's: the simulated clock
+// (SIM_EPOCH_MS + i / --events-per-ms) minus a jitter up to --disorder, or
+// the intended send time under --rate.
+import type { JobGeneratorKind } from '../../job/sources.js';
+import type { JobPlan } from '../../job/plan.js';
+import { RowProjector } from '../../codec/row-writer.js';
+import { WRITE_OK, type PartitionedWriter } from '../../partition/partitioned-writer.js';
+import { CLOCK_NOW, CLOCK_START, GeneratorSource, type GeneratorOptions, type RecordBurst } from './generator-source.js';
+import { SIM_EPOCH_MS } from './trade-model.js';
+import { Xorshift32, uniform } from './xorshift32.js';
+
+/** A job generator's settings: the built-in generator's, with a job kind instead of trades/cards. */
+export interface JobRecordOptions extends Omit<GeneratorOptions, 'kind' | 'keyBytes'> {
+  kind: JobGeneratorKind;
+}
+
+/** One card transaction (the fraud example's input). */
+export interface CardTxn { card: string; merchant: string; amount: number; status: string; at: number }
+/** One trade (the market-bars example's input). */
+export interface MarketTrade { symbol: string; price: number; qty: number; side: string; at: number }
+
+export const MERCHANTS = 500;
+/** One record in this many starts a decline burst on a card: three declines, then an approval. */
+const BURST_EVERY = 2500;
+const BURST_DECLINES = 3;
+/** Per mille: approved below 920, declined below 990, else test. */
+const APPROVED_PERMILLE = 920;
+const DECLINED_PERMILLE = 990;
+
+/** Draws a kind's records, in order, into `record` (one object, rewritten by every draw). */
+export interface JobRecordModel {
+  readonly record: CardTxn | MarketTrade;
+  /** Draw the next record's fields; its event time is `at` minus `jitter` (set by the caller). */
+  draw(): void;
+  readonly jitter: number;
+}
+
+export function jobRecordModel(o: Pick<JobRecordOptions, 'kind' | 'seed' | 'keys' | 'disorder'>): JobRecordModel {
+  return o.kind === 'card-txns' ? new CardTxnModel(o.seed, o.keys, o.disorder) : new MarketModel(o.seed, o.keys, o.disorder);
+}
+
+class CardTxnModel implements JobRecordModel {
+  readonly record: CardTxn = { card: '', merchant: '', amount: 0, status: '', at: 0 };
+  jitter = 0;
+  private readonly rng: Xorshift32;
+  private readonly cards: string[];
+  private readonly merchants: string[];
+  /** Cards most records go to (a hot tenth), so some cards see many transactions. */
+  private readonly hot: number;
+  private burstCard = 0;
+  private burstLeft = 0;
+
+  constructor(seed: number, private readonly keys: number, private readonly disorder: number) {
+    this.rng = new Xorshift32(seed);
+    this.cards = Array.from({ length: keys }, (_, k) => `CARD${k}`);
+    this.merchants = Array.from({ length: MERCHANTS }, (_, m) => `M${m}`);
+    this.hot = Math.max(1, Math.floor(keys / 10));
+  }
+
+  draw(): void {
+    const rng = this.rng;
+    const r1 = rng.nextInt32();
+    const r2 = rng.nextInt32();
+    const r3 = rng.nextInt32();
+    const r4 = rng.nextInt32();
+    const r5 = rng.nextInt32();
+    const rec = this.record;
+    rec.merchant = this.merchants[uniform(r2, MERCHANTS)]!;
+    rec.amount = (100 + uniform(r3, 199_901)) / 100;
+    this.jitter = uniform(r5, this.disorder + 1);
+    if (this.burstLeft > 0) {
+      // A burst: the same card, declined BURST_DECLINES times in a row, then approved.
+      rec.card = this.cards[this.burstCard]!;
+      this.burstLeft--;
+      rec.status = this.burstLeft > 0 ? 'declined' : 'approved';
+      return;
+    }
+    const k = (r1 & 1) === 0 ? uniform(r1, this.hot) : uniform(r1, this.keys);
+    rec.card = this.cards[k]!;
+    if (uniform(r4, BURST_EVERY) === 0) {
+      this.burstCard = k;
+      this.burstLeft = BURST_DECLINES;
+      rec.status = 'declined';
+      return;
+    }
+    const permille = uniform(r4 ^ r2, 1000);
+    rec.status = permille < APPROVED_PERMILLE ? 'approved' : permille < DECLINED_PERMILLE ? 'declined' : 'test';
+  }
+}
+
+class MarketModel implements JobRecordModel {
+  readonly record: MarketTrade = { symbol: '', price: 0, qty: 0, side: '', at: 0 };
+  jitter = 0;
+  private readonly rng: Xorshift32;
+  private readonly symbols: string[];
+  /** Each symbol's price in cents: a random walk pulled back towards 100.00. */
+  private readonly cents: Int32Array;
+
+  constructor(seed: number, private readonly keys: number, private readonly disorder: number) {
+    this.rng = new Xorshift32(seed);
+    this.symbols = Array.from({ length: keys }, (_, k) => `SYM${k}`);
+    this.cents = new Int32Array(keys).fill(10_000);
+  }
+
+  draw(): void {
+    const rng = this.rng;
+    const r1 = rng.nextInt32();
+    const r2 = rng.nextInt32();
+    const r3 = rng.nextInt32();
+    const r4 = rng.nextInt32();
+    const k = uniform(r1, this.keys);
+    const rec = this.record;
+    let c = this.cents[k]! + uniform(r2, 21) - 10;
+    // One step in four leans back towards 100.00, so prices wander but stay around it.
+    if ((r2 & 3) === 0) c += c > 10_000 ? -5 : c < 10_000 ? 5 : 0;
+    if (c < 1) c = 1;
+    this.cents[k] = c;
+    rec.symbol = this.symbols[k]!;
+    rec.price = c / 100;
+    rec.qty = 1 + uniform(r3, 1000);
+    rec.side = (r3 & 1) === 0 ? 'buy' : 'sell';
+    this.jitter = uniform(r4, this.disorder + 1);
+  }
+}
+
+/**
+ * The hot loop for a job generator (GeneratorSource paces it): draw into the
+ * model's object, project it with the job's RowProjector, write the row.
+ */
+class JobRecordBurst implements RecordBurst {
+  i = 0;
+  readonly clock = new Float64Array(2);
+  private readonly model: JobRecordModel;
+  /** A record drawn but refused by a full ring: written first next time, not drawn again. */
+  private pending = false;
+
+  constructor(private readonly o: JobRecordOptions, private readonly writer: PartitionedWriter, private readonly projector: RowProjector) {
+    this.model = jobRecordModel(o);
+    const startAt = o.startAt ?? 0;
+    for (let k = 0; k < startAt; k++) this.model.draw();
+    this.i = startAt;
+  }
+
+  run(target: number): number {
+    const { model, writer, projector } = this;
+    const rec = model.record;
+    const rate = this.o.rate;
+    const msPerRecord = rate > 0 ? 1000 / rate : 0;
+    const epm = this.o.eventsPerMs;
+    const start = this.clock[CLOCK_START]!;
+    const now = this.clock[CLOCK_NOW]!;
+    let pending = this.pending;
+    let full = -1;
+    let i = this.i;
+    for (; i < target; i++) {
+      if (!pending) {
+        model.draw();
+        rec.at = rate > 0 ? start + Math.floor(i * msPerRecord) - model.jitter : SIM_EPOCH_MS + Math.floor(i / epm) - model.jitter;
+        // The kind's records always have its fields: a refusal means the job declared fields the kind has not (fails the run).
+        if (!projector.extract(rec)) throw new Error(`generator ${this.o.kind}: ${projector.fault}: ${projector.detail}`);
+      }
+      pending = false;
+      const r = writer.writeRow(projector, rate > 0 ? start + i * msPerRecord : now);
+      if (r !== WRITE_OK) {
+        full = r;
+        pending = true;
+        break;
+      }
+    }
+    this.i = i;
+    this.pending = pending;
+    return full;
+  }
+}
+
+/** The generator source of a job whose source is generator(kind): GeneratorSource's pacing over the kind's records. */
+export function jobGeneratorSource(o: JobRecordOptions, plan: JobPlan): GeneratorSource<JobRecordOptions> {
+  return new GeneratorSource(o, (opts, writer) => new JobRecordBurst(opts, writer, RowProjector.of(plan)));
+}
