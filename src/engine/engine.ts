@@ -1,7 +1,11 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { resolve as resolvePath } from 'node:path';
-import { resolveOptions, type ResolvedOptions } from '../options.js';
+import { resolveOptions, type RawOptions, type ResolvedOptions } from '../options.js';
+import { jobOptions } from '../options/job-options.js';
+import { DEFAULT_SINK } from '../job/plan.js';
+import { sinkTarget } from '../job/sinks.js';
+import { JobOutputs } from './job-outputs.js';
 import { SabreError } from '../errors.js';
 import { Doorbell } from '../ring/doorbell.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
@@ -73,9 +77,13 @@ export class Engine {
   readonly done: Promise<RunSummary>;
 
   constructor(options: EngineOptions = {}) {
-    const { slowMicrosPerRecord, workerExecArgv, httpListenPort, ...raw } = options;
-    this.extra = { slowMicrosPerRecord, workerExecArgv, httpListenPort };
-    this.options = resolveOptions(raw);
+    const { slowMicrosPerRecord, workerExecArgv, httpListenPort, job, ...raw } = options;
+    if (typeof job === 'string') {
+      throw new SabreError('ERR_INVALID_OPTION', 'job: pass the loaded job (await loadJob(path)), not its path');
+    }
+    this.extra = { slowMicrosPerRecord, workerExecArgv, httpListenPort, job };
+    // A job's source, sinks and time settings apply under the options given here (src/options/job-options.ts).
+    this.options = resolveOptions((job ? jobOptions(raw, job.plan) : raw) as RawOptions);
     const o = this.options;
     this.counters = Counters.create({ partitions: o.partitions, workers: o.workers });
     this.spinGate = new SpinGateSampler(this.counters);
@@ -104,20 +112,26 @@ export class Engine {
   private async startInner(): Promise<void> {
     const o = this.options;
     const running = (): boolean => this.state === 'running';
+    const plan = this.extra.job?.plan;
+    const named = plan ? plan.sinkNames.filter((n) => n !== DEFAULT_SINK).map((n) => [n, sinkTarget(plan.sinks[n]!)] as const) : [];
     // Before anything is opened or read: a target that cannot be written fails here, with nothing lost.
-    checkOutputTargets(o);
+    checkOutputTargets(o, named.map(([n, spec]) => [`sink "${n}"`, spec] as const));
     const aggregateModule = o.aggregateModule ? pathToFileURL(resolvePath(o.aggregateModule)).href : undefined;
     const userAgg = aggregateModule ? await loadJobAggregate(aggregateModule, o.aggregates) : undefined;
     const committed = await this.sinks.openTransactional(o);
     const { restored, nextId } = findRecovery(o, committed);
     this.restored = restored;
     await this.sinks.open(o, restored?.manifest.id ?? 0, (e) => this.fail(e));
+    await this.sinks.openNamed(o, named, (e) => this.fail(e));
 
     const topology = createTopology(o, this.counters, this.bell);
     this.rings = topology.rings;
     this.writer = topology.writer;
     const sinks = this.sinks;
     this.drain = new OutDrain(topology.outRings, o.aggregates, userAgg?.name, sinks.sink, sinks.late, needsLines(sinks.sink));
+    if (plan) {
+      this.drain.jobOutputs = new JobOutputs({ sinkNames: plan.sinkNames, named: sinks.named, deadLetter: (line) => sinks.deadLetterLine(line) });
+    }
     const pump = new Pump(this.bell, this.drain, this.writer, () => sinks.drained(), o, running);
     this.pump = pump;
     this.drain.callbacks.push(...this.callbacks);
@@ -148,6 +162,7 @@ export class Engine {
       o, topology, counters: this.counters, spin,
       watermarkFromRecords: pump.watermarkSource === undefined, aggregateModule,
       slowMicrosPerRecord: this.extra.slowMicrosPerRecord, restoreFiles: restored?.snapshotFiles,
+      job: this.extra.job ? { module: this.extra.job.url, onUserError: o.onUserError } : undefined,
     });
     for (const task of tasks) {
       const run = this.pool.run(task);

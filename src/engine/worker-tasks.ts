@@ -14,6 +14,8 @@ export interface WorkerSetup {
   aggregateModule: string | undefined;
   slowMicrosPerRecord: number | undefined;
   restoreFiles: string[] | undefined;
+  /** A job run: the module every worker imports, and what a throwing job function does. */
+  job: WorkerTask['job'];
 }
 
 /** One long-lived task per worker: its partitions' rings, its out-ring and doorbell, the job's window and time settings. */
@@ -31,7 +33,7 @@ export function workerTasks(s: WorkerSetup): WorkerTask[] {
       watermarkFromRecords: s.watermarkFromRecords, earlyFire: o.earlyFire, spin: s.spin, maxBatch: o.maxBatch, tickMs,
       aggregateModule: s.aggregateModule, slowMicrosPerRecord: s.slowMicrosPerRecord,
       keyGroups: o.keyGroups, totalPartitions: o.partitions, metrics: o.metrics,
-      checkpointDir: o.checkpointDir, restoreFiles: s.restoreFiles,
+      checkpointDir: o.checkpointDir, restoreFiles: s.restoreFiles, job: s.job,
     };
   });
 }
