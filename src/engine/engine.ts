@@ -6,6 +6,7 @@ import { jobOptions } from '../options/job-options.js';
 import { DEFAULT_SINK } from '../job/plan.js';
 import { sinkTarget } from '../job/sinks.js';
 import { JobOutputs } from './job-outputs.js';
+import { openLookupTables, type LookupTables } from './lookup-tables.js';
 import { SabreError } from '../errors.js';
 import { Doorbell } from '../ring/doorbell.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
@@ -71,6 +72,8 @@ export class Engine {
   private readonly spinGate: SpinGateSampler;
   private restored: RestorePoint | undefined;
   private readonly obs = new Observability();
+  /** A job's Kafka lookup tables, kept in files for the workers. */
+  private tables: LookupTables | undefined;
   private resolveDone!: (s: RunSummary) => void;
   private rejectDone!: (e: unknown) => void;
   /** Settles when the run is over: the source ended, stop() was called, or a worker failed. */
@@ -153,6 +156,8 @@ export class Engine {
     // Several ordered inputs (Kafka partitions): watermarks are the source's minimum over them, not records' own.
     if (source?.watermark) pump.watermarkSource = source;
 
+    // Before the workers start: they load every table once, at start.
+    if (plan) this.tables = await openLookupTables(plan, o.brokers);
     this.pool = new WorkerPool({ workers: o.workers, execArgv: this.extra.workerExecArgv, youngGenerationMb: o.workerYoungGeneration });
     const spin = chooseSpin(o);
     this.spinGate.start(spin, o.workers);
@@ -162,7 +167,7 @@ export class Engine {
       o, topology, counters: this.counters, spin,
       watermarkFromRecords: pump.watermarkSource === undefined, aggregateModule,
       slowMicrosPerRecord: this.extra.slowMicrosPerRecord, restoreFiles: restored?.snapshotFiles,
-      job: this.extra.job ? { module: this.extra.job.url, onUserError: o.onUserError } : undefined,
+      job: this.extra.job ? { module: this.extra.job.url, onUserError: o.onUserError, tables: this.tables?.files } : undefined,
     });
     for (const task of tasks) {
       const run = this.pool.run(task);
@@ -262,6 +267,7 @@ export class Engine {
     const created = this.pool.created;
     const destroyed = this.pool.destroyed;
     await this.pool.close();
+    await this.tables?.stop();
     this.state = 'stopped';
     return this.summary(workers, created, destroyed);
   }
@@ -285,6 +291,7 @@ export class Engine {
     this.pump?.stop();
     this.bell.ring();
     void this.pool?.close().catch(() => {});
+    void this.tables?.stop().catch(() => {});
     this.rejectDone(e);
   }
 

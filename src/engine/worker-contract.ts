@@ -37,8 +37,10 @@ export interface WorkerTask {
    * A job module's pipeline (--job): the worker imports `module` (a file URL)
    * and runs its plan's worker stages instead of the built-in window
    * aggregate; record frames then carry row bodies (src/codec/row-layout.ts).
+   * `tables`: Kafka lookup tables by topic → the NDJSON file the main thread
+   * keeps each in (src/engine/lookup-tables.ts; rewritten by rename when the topic changes).
    */
-  job?: { module: string; onUserError: 'fail' | 'dead-letter' } | undefined;
+  job?: { module: string; onUserError: 'fail' | 'dead-letter'; tables?: Record<string, string> | undefined } | undefined;
   /** Tests only: busy-wait this many µs per record to make a deliberately slow worker. */
   slowMicrosPerRecord?: number;
 }
