@@ -55,11 +55,14 @@ export async function workersLooping(counters: Counters, workers: number, runnin
 /**
  * A worker's failure as the run's error: ERR_WORKER_CRASHED, whose cause is
  * a SabreError with the worker's own code when it failed with one (e.g.
- * ERR_RESULT_TOO_LARGE; workers/partition-worker.ts carries the code across).
+ * ERR_RESULT_TOO_LARGE; workers/partition-worker.ts carries the code across);
+ * ERR_USER_FUNCTION itself.
  */
 export function workerError(w: number, e: unknown): SabreError {
   const message = (e as Error)?.message ?? String(e);
   const code = ((e as Error)?.cause as { code?: unknown } | undefined)?.code;
+  // A job function that threw (--on-user-error fail) is the run's error as it is: restoring would only meet it again.
+  if (code === 'ERR_USER_FUNCTION') return new SabreError('ERR_USER_FUNCTION', message, { cause: e });
   const cause = typeof code === 'string' && code.startsWith('ERR_') ? new SabreError(code as ErrorCode, message, { cause: e }) : e;
   return new SabreError('ERR_WORKER_CRASHED', `worker ${w} failed: ${cause instanceof SabreError ? `${cause.code}: ` : ''}${message}`, { cause });
 }
