@@ -7,6 +7,7 @@ import { bad, camel, kebab } from './options/flags.js';
 import { resolveAllowedOrigins } from './options/origins.js';
 import { checkKeyBytes, resolveAuthToken, resolveTransactional } from './options/rules.js';
 import { parseStartFrom, type StartFrom } from './options/start-from.js';
+import { JOB_GENERATORS, checkJobFlags } from './options/job-options.js';
 
 export { kebab, camel };
 export type { StartFrom } from './options/start-from.js';
@@ -36,6 +37,12 @@ const CORES = availableParallelism();
 const DEFAULT_OUT_RING_SIZE = 1 << 20;
 
 export const OPTION_SPECS = {
+  job: {
+    kind: 'string', default: undefined,
+    help: 'a job module (.mjs, .js or .ts) whose default export is a pipeline built with sabre-stream\'s job(): it defines the key, '
+      + 'time field, windows and aggregates (do not give --key/--time/--value/--agg/--window/--aggregate-module) and its source, '
+      + 'sinks and time bounds (--source, --sink, --out-of-orderness, --allowed-lateness and the generator flags override them)',
+  },
   source: {
     kind: 'string', default: 'generator',
     help: 'generator | file:PATH | stdin | kafka:TOPIC | http (http: only what is pushed to POST /ingest and WS /ws/ingest, until Ctrl-C)',
@@ -57,6 +64,11 @@ export const OPTION_SPECS = {
   },
   lateOutput: { kind: 'string', default: 'stderr', help: 'records beyond allowed lateness: stderr | file:PATH | null' },
   deadLetter: { kind: 'string', default: 'stderr', help: 'rejected input with its reason: stderr | file:PATH | null' },
+  onUserError: {
+    kind: 'string', default: 'fail', choices: ['fail', 'dead-letter'],
+    help: '--job only: a job function (filter, map, key, process, aggregate) that throws fails the run with ERR_USER_FUNCTION (fail), '
+      + 'or sends its record to --dead-letter with reason user-function (dead-letter); the job\'s onUserError setting applies unless given',
+  },
   partitions: { kind: 'int', default: 4, min: 1, max: 4096, help: 'rings (P); key groups are spread over them' },
   workers: { kind: 'int', default: Math.max(1, CORES - 1), min: 1, max: 256, help: 'worker threads (W), default cores - 1' },
   keyGroups: { kind: 'int', default: 128, min: 1, max: 32768, help: 'key groups (fixed for a job\'s life, >= partitions)' },
@@ -71,7 +83,10 @@ export const OPTION_SPECS = {
     kind: 'int', default: undefined, min: 3, max: 1536,
     help: 'MB of V8 young generation per worker (3 × its semi-space; main keeps node\'s --max-semi-space-size) [V8 default]',
   },
-  generator: { kind: 'string', default: 'trades', choices: ['trades', 'cards'], help: 'generator record kind' },
+  generator: {
+    kind: 'string', default: 'trades', choices: ['trades', 'cards', ...JOB_GENERATORS],
+    help: 'generator record kind (card-txns and market: the record kinds of job modules, --job)',
+  },
   keys: { kind: 'int', default: 10000, min: 1, max: 2_000_000, help: 'generator: distinct keys' },
   keyBytes: { kind: 'int', default: 0, min: 0, max: 1 << 20, help: 'generator: pad every key with _ to this many bytes (0 = as drawn, SYM123)' },
   rate: { kind: 'number', default: 0, min: 0, help: 'generator: records/s (0 = as fast as possible)' },
@@ -233,6 +248,7 @@ export function resolveOptions(raw: RawOptions = {}, env: NodeJS.ProcessEnv = pr
     bad('outRingSize', `(${out.outRingSize}) must be at least --ring-size (${out.ringSize}): a window result carries its record's key, `
       + `so the largest record a ring accepts must leave a result that fits the out-ring; raise --out-ring-size to ${out.ringSize} or lower --ring-size`);
   }
+  checkJobFlags(raw);
   checkKeyBytes(out);
   resolveTransactional(out);
   resolveAuthToken(out, env);

@@ -6,6 +6,8 @@ import { planOf, type JobPlan } from '../src/job/plan.js';
 import { runWorkerLoop } from './worker-loop.js';
 
 export default async function partitionWorker(task: WorkerTask): Promise<WorkerSummary> {
+  // A job's functions run here: their stack traces name the job's .ts file and line (its copy carries an inline source map).
+  if (task.job) process.setSourceMapsEnabled(true);
   // Import before the loop starts: once it runs, this thread's event loop is blocked until END.
   const userAggregate = task.aggregateModule ? await loadUserAggregate(task.aggregateModule) : undefined;
   try {

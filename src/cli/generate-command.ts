@@ -1,4 +1,5 @@
 import { resolveOptions, type RawOptions } from '../options.js';
+import { builtinGenerator } from '../options/generator-keys.js';
 import { SIM_EPOCH_MS, TradeModel } from '../io/generator/trade-model.js';
 
 /**
@@ -10,7 +11,7 @@ export const GENERATE_DEFAULTS = { count: 1000 } as const;
 
 export async function generateCommand(raw: RawOptions): Promise<number> {
   const o = resolveOptions({ ...GENERATE_DEFAULTS, ...raw });
-  const model = new TradeModel({ kind: o.generator, seed: o.seed, keys: o.keys, keyBytes: o.keyBytes, disorder: o.disorder, eventsPerMs: o.eventsPerMs });
+  const model = new TradeModel({ kind: builtinGenerator(o.generator, 'sabre generate'), seed: o.seed, keys: o.keys, keyBytes: o.keyBytes, disorder: o.disorder, eventsPerMs: o.eventsPerMs });
   // Keys are padded once each, not per record.
   const keys = Array.from({ length: o.keys }, (_, k) => model.keyString(k));
   const out = process.stdout;

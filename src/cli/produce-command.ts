@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { resolveOptions, type RawOptions } from '../options.js';
+import { builtinGenerator } from '../options/generator-keys.js';
 import { SabreError } from '../errors.js';
 import {
   NEW_TOPIC_PARTITIONS, createAdmin, createKafka, createProducer, ensureTopic, errorText, type Message,
@@ -54,7 +55,7 @@ export async function produceCommand(raw: RawOptions, topic: string | undefined)
 
   const startWallMs = Date.now();
   const gen = new TradeMessages({
-    kind: o.generator, seed: o.seed, keys: o.keys, disorder: o.disorder, eventsPerMs: o.eventsPerMs,
+    kind: builtinGenerator(o.generator, 'sabre produce'), seed: o.seed, keys: o.keys, disorder: o.disorder, eventsPerMs: o.eventsPerMs,
     format: o.format, rate: o.rate, startWallMs,
   });
   const total = o.count > 0 ? o.count : Infinity;

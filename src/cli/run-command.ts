@@ -4,6 +4,9 @@ import { formatWindow } from '../time/window-spec.js';
 import { detectUws } from '../metrics/uws-impl.js';
 import { resolveOptions, type RawOptions } from '../options.js';
 import { SabreError } from '../errors.js';
+import { loadJob } from '../engine/load-job.js';
+import type { LoadedJob } from '../job/plan.js';
+import { sinkTarget } from '../job/sinks.js';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const rate = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
@@ -22,9 +25,11 @@ export async function runCommand(raw: RawOptions): Promise<number> {
     process.stderr.write(`[sabre] warning: --workers ${workers} is more than this machine's ${cores} cores; `
       + `workers will take turns on them (the default is cores - 1: ${Math.max(1, cores - 1)})\n`);
   }
+  // Loaded once (resolveOptions above refused the options a job defines): a restart runs the same module.
+  const job = raw.job !== undefined ? await loadJob(String(raw.job)) : undefined;
   for (let restarts = 0; ; restarts++) {
     try {
-      return await runOnce(restarts === 0 ? raw : { ...raw, restore: 'latest' });
+      return await runOnce(restarts === 0 ? raw : { ...raw, restore: 'latest' }, job);
     } catch (e) {
       const err = e as SabreError;
       const o = resolveOptions(raw);
@@ -41,13 +46,23 @@ export async function runCommand(raw: RawOptions): Promise<number> {
   }
 }
 
-async function runOnce(raw: RawOptions): Promise<number> {
-  const engine = createEngine(raw);
+/** What the run does, for its first line: the job module's stages, or the built-in window aggregate. */
+function pipelineText(o: ReturnType<typeof resolveOptions>, job: LoadedJob | undefined): string {
+  if (!job) return `${o.source} → ${formatWindow(o.window)} [${o.aggregates.join(',')}] → ${o.sink}`;
+  const p = job.plan;
+  const keyed = p.branches.map((b) => (b.keyed?.kind === 'window' ? `${formatWindow(b.keyed.window)} [${Object.keys(b.keyed.aggs).join(',')}]`
+    : b.keyed?.kind === 'process' ? 'process' : 'stateless')).join(' + ');
+  const named = p.sinkNames.filter((n) => n !== '').map((n) => `, ${n}: ${sinkTarget(p.sinks[n]!)}`).join('');
+  return `job ${p.module}: ${o.source} → ${keyed} → ${o.sink}${named}`;
+}
+
+async function runOnce(raw: RawOptions, job: LoadedJob | undefined): Promise<number> {
+  const engine = createEngine({ ...raw, job });
   const o = engine.options;
   await engine.start();
   const restoredFrom = engine.restoredFrom;
   if (restoredFrom !== undefined) process.stderr.write(`[sabre] restored from checkpoint ${restoredFrom} in ${o.checkpointDir}\n`);
-  process.stderr.write(`[sabre] ${o.source} → ${formatWindow(o.window)} [${o.aggregates.join(',')}] → ${o.sink}; `
+  process.stderr.write(`[sabre] ${pipelineText(o, job)}; `
     + `partitions=${o.partitions} workers=${o.workers} key-groups=${o.keyGroups} ring=${o.ringSize}B\n`);
   for (const src of engine.snapshot().sources) if (src.readsWith) process.stderr.write(`[sabre] ${src.name} reads with ${src.readsWith}\n`);
   if (engine.httpPort !== undefined) {

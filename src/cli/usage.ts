@@ -19,7 +19,7 @@ export const STATS_DEFAULT_URL = 'http://127.0.0.1:8080';
 export const PRODUCE_SYNOPSIS = 'usage: sabre produce TOPIC [--count N] [--rate R] [--keys K] [--seed S] [--format json|flatbuffers] [--brokers HOST:PORT]';
 
 const COMMANDS = `Commands:
-  run        run a windowed job (default source: the built-in generator)
+  run        run a windowed job (default source: the built-in generator), or a job module: sabre run --job FILE
   generate   print generator records as NDJSON (for file:/stdin demos)
   produce    write generator records to a Kafka topic: sabre produce TOPIC --rate R --count N --keys K
   stats      print the live figures of a running job (--url ${STATS_DEFAULT_URL})
@@ -28,9 +28,12 @@ const COMMANDS = `Commands:
 
 function runUsage(): string {
   return `Usage: sabre run [--config job.json] [options]
+       sabre run --job FILE [options]
 
 Runs a windowed job until its source ends (a file, stdin, --count) or Ctrl-C.
 --config takes the same options as a JSON object (camelCase names); flags override it.
+--job runs a pipeline module (.mjs, .js or .ts importing 'sabre-stream'): it defines the
+key, windows and aggregates; its source, sinks and time bounds apply unless flags give them.
 
 Options:
 ${optionsHelp()}
@@ -68,6 +71,7 @@ export function generalUsage(): string {
 ${COMMANDS}
 
 sabre run [--config job.json] [options]
+sabre run --job FILE [options]
 ${optionsHelp()}
 
 ${UNITS}`;

@@ -7,8 +7,11 @@ import type { LoadedJob } from '../job/plan.js';
 export type { SourceStats } from '../metrics/stats-snapshot.js';
 
 /** Options for createEngine: every CLI option (camelCase) plus library-only ones. */
-export interface EngineOptions extends RawOptions {
-  /** A loaded job module (--job; src/job/load-job.ts): its pipeline replaces the built-in window aggregate. */
+export interface EngineOptions extends Omit<RawOptions, 'job'> {
+  /**
+   * A loaded job module (--job; loadJob in src/engine/load-job.ts): its pipeline replaces the built-in
+   * window aggregate, and its source, sinks and time settings apply unless given here (src/options/job-options.ts).
+   */
   job?: LoadedJob;
   /** Tests only: make every worker busy-wait this long per record. */
   slowMicrosPerRecord?: number;

@@ -1,7 +1,12 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { resolve as resolvePath } from 'node:path';
-import { resolveOptions, type ResolvedOptions } from '../options.js';
+import { resolveOptions, type RawOptions, type ResolvedOptions } from '../options.js';
+import { jobOptions } from '../options/job-options.js';
+import { DEFAULT_SINK } from '../job/plan.js';
+import { sinkTarget } from '../job/sinks.js';
+import { JobOutputs } from './job-outputs.js';
+import { openLookupTables, type LookupTables } from './lookup-tables.js';
 import { SabreError } from '../errors.js';
 import { Doorbell } from '../ring/doorbell.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
@@ -69,6 +74,8 @@ export class Engine {
   private readonly spinGate: SpinGateSampler;
   private restored: RestorePoint | undefined;
   private readonly obs = new Observability();
+  /** A job's Kafka lookup tables, kept in files for the workers. */
+  private tables: LookupTables | undefined;
   private resolveDone!: (s: RunSummary) => void;
   private rejectDone!: (e: unknown) => void;
   /** Settles when the run is over: the source ended, stop() was called, or a worker failed. */
@@ -76,8 +83,12 @@ export class Engine {
 
   constructor(options: EngineOptions = {}) {
     const { slowMicrosPerRecord, workerExecArgv, httpListenPort, job, ...raw } = options;
+    if (typeof job === 'string') {
+      throw new SabreError('ERR_INVALID_OPTION', 'job: pass the loaded job (await loadJob(path)), not its path');
+    }
     this.extra = { slowMicrosPerRecord, workerExecArgv, httpListenPort, job };
-    this.options = resolveOptions(raw);
+    // A job's source, sinks and time settings apply under the options given here (src/options/job-options.ts).
+    this.options = resolveOptions((job ? jobOptions(raw, job.plan) : raw) as RawOptions);
     const o = this.options;
     this.counters = Counters.create({ partitions: o.partitions, workers: o.workers });
     this.spinGate = new SpinGateSampler(this.counters);
@@ -106,20 +117,26 @@ export class Engine {
   private async startInner(): Promise<void> {
     const o = this.options;
     const running = (): boolean => this.state === 'running';
+    const plan = this.extra.job?.plan;
+    const named = plan ? plan.sinkNames.filter((n) => n !== DEFAULT_SINK).map((n) => [n, sinkTarget(plan.sinks[n]!)] as const) : [];
     // Before anything is opened or read: a target that cannot be written fails here, with nothing lost.
-    checkOutputTargets(o);
+    checkOutputTargets(o, named.map(([n, spec]) => [`sink "${n}"`, spec] as const));
     const aggregateModule = o.aggregateModule ? pathToFileURL(resolvePath(o.aggregateModule)).href : undefined;
     const userAgg = aggregateModule ? await loadJobAggregate(aggregateModule, o.aggregates) : undefined;
     const committed = await this.sinks.openTransactional(o);
     const { restored, nextId } = findRecovery(o, committed);
     this.restored = restored;
     await this.sinks.open(o, restored?.manifest.id ?? 0, (e) => this.fail(e));
+    await this.sinks.openNamed(o, named, (e) => this.fail(e));
 
     const topology = createTopology(o, this.counters, this.bell);
     this.rings = topology.rings;
     this.writer = topology.writer;
     const sinks = this.sinks;
     this.drain = new OutDrain(topology.outRings, o.aggregates, userAgg?.name, sinks.sink, sinks.late, needsLines(sinks.sink));
+    if (plan) {
+      this.drain.jobOutputs = new JobOutputs({ sinkNames: plan.sinkNames, named: sinks.named, deadLetter: (line) => sinks.deadLetterLine(line) });
+    }
     const pump = new Pump(this.bell, this.drain, this.writer, () => sinks.drained(), o, running);
     this.pump = pump;
     this.drain.callbacks.push(...this.callbacks);
@@ -141,6 +158,8 @@ export class Engine {
     // Several ordered inputs (Kafka partitions): watermarks are the source's minimum over them, not records' own.
     if (source?.watermark) pump.watermarkSource = source;
 
+    // Before the workers start: they load every table once, at start.
+    if (plan) this.tables = await openLookupTables(plan, o.brokers);
     this.pool = new WorkerPool({ workers: o.workers, execArgv: this.extra.workerExecArgv, youngGenerationMb: o.workerYoungGeneration });
     const spin = chooseSpin(o);
     this.spinGate.start(spin, o.workers);
@@ -150,6 +169,7 @@ export class Engine {
       o, topology, counters: this.counters, spin,
       watermarkFromRecords: pump.watermarkSource === undefined, aggregateModule,
       slowMicrosPerRecord: this.extra.slowMicrosPerRecord, restoreFiles: restored?.snapshotFiles,
+      job: this.extra.job ? { module: this.extra.job.url, onUserError: o.onUserError, tables: this.tables?.files } : undefined,
     });
     for (const task of tasks) {
       const run = this.pool.run(task);
@@ -257,6 +277,7 @@ export class Engine {
     const created = this.pool.created;
     const destroyed = this.pool.destroyed;
     await this.pool.close();
+    await this.tables?.stop();
     this.state = 'stopped';
     return this.summary(workers, created, destroyed);
   }
@@ -280,6 +301,7 @@ export class Engine {
     this.pump?.stop();
     this.bell.ring();
     void this.pool?.close().catch(() => {});
+    void this.tables?.stop().catch(() => {});
     this.rejectDone(e);
   }
 

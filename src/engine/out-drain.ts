@@ -1,6 +1,8 @@
 import type { RingBuffer } from '../ring/ring-buffer.js';
 import { WRAP_MARKER, align8 } from '../ring/layout.js';
-import { FRAME_HEADER_BYTES, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_LATE, KIND_RESULT, KIND_WORKER_DONE } from '../codec/frame.js';
+import {
+  FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_LATE, KIND_OUTPUT, KIND_RESULT, KIND_WORKER_DONE,
+} from '../codec/frame.js';
 import {
   FIRE_NAMES, L_KEY, L_KEY_LEN, L_PARTITION, L_VALUE, L_WATERMARK,
   R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_SUM, R_USER_LEN,
@@ -8,15 +10,25 @@ import {
 import type { LineSink } from '../io/sinks/line-sink.js';
 import { isEpochSink, type EpochSink } from '../io/sinks/epoch-sink.js';
 import type { WindowResult } from '../codec/window-result.js';
+import { TO_DEFAULT, TO_LATE, TO_NAMED, type JobOutputs } from './job-outputs.js';
 
 /** Per-frame hook for metrics: emit latency = now - firedAt; early latency = now - ingest. */
 export interface DrainObserver {
   onResult?(worker: number, fire: number, firedAt: number, ingest: number, now: number): void;
+  /** A job's output reached a sink (`ingest`: the newest ingest time behind it; end-to-end latency = now - ingest). */
+  onOutput?(worker: number, ingest: number, now: number): void;
 }
 
 const decoder = new TextDecoder();
 /** Key bytes are copied out of shared memory before decoding: TextDecoder refuses shared views. */
 let keyScratch = new Uint8Array(1024);
+
+/** UTF-8 text of `len` bytes at `at` (a job output's JSON). */
+function decodeText(u8: Uint8Array, at: number, len: number): string {
+  if (len > keyScratch.length) keyScratch = new Uint8Array(len * 2);
+  for (let i = 0; i < len; i++) keyScratch[i] = u8[at + i]!;
+  return decoder.decode(keyScratch.subarray(0, len));
+}
 
 function decodeKey(u8: Uint8Array, at: number, len: number): string {
   if (len > keyScratch.length) keyScratch = new Uint8Array(len * 2);
@@ -42,6 +54,8 @@ export class OutDrain {
   workersDone = 0;
   readonly callbacks: ((r: WindowResult) => void)[] = [];
   observer: DrainObserver | undefined;
+  /** A job run (--job): where its OUTPUT frames go besides the results sink. */
+  jobOutputs: JobOutputs | undefined;
   private readonly wantLines: boolean;
   private readonly tails: Int32Array;
   /** Per worker: the checkpoint epoch its next results belong to (checkpoint id that will commit them). */
@@ -130,6 +144,29 @@ export class OutDrain {
             + `"value":${f64[(b + L_VALUE) >> 3]},"watermark":${f64[(b + L_WATERMARK) >> 3]},"partition":${i32[(b + L_PARTITION) >> 2]}}\n`;
           lateLines++;
           this.lateLines++;
+        } else if (kind === KIND_OUTPUT) {
+          const jo = this.jobOutputs!;
+          const target = i32[(at + F_HASH) >> 2]!;
+          const len = i32[(at + F_BODY_LEN) >> 2]!;
+          // The default sink's outputs are decoded only when someone reads them (not for --sink null without listeners).
+          const json = target !== jo.defaultIndex || this.wantLines || this.callbacks.length > 0 ? decodeText(u8, b, len) : '';
+          const to = jo.route(target, json, w);
+          if (to === TO_DEFAULT) {
+            if (this.wantLines) this.append(this.epochOf[w]!, json + '\n');
+            if (this.callbacks.length > 0) {
+              const obj = JSON.parse(json) as WindowResult;
+              for (const cb of this.callbacks) cb(obj);
+            }
+            resultFrames++;
+          } else if (to === TO_LATE) {
+            late += json + '\n';
+            lateLines++;
+            this.lateLines++;
+          }
+          if (to === TO_DEFAULT || to === TO_NAMED) {
+            this.resultLines++;
+            this.observer?.onOutput?.(w, f64[(at + F_INGEST) >> 3]!, now);
+          }
         } else if (kind === KIND_WORKER_DONE) {
           this.workersDone++;
         } else if (kind === KIND_BARRIER_ACK) {
@@ -158,6 +195,7 @@ export class OutDrain {
       this.chunkText.length = 0;
       this.chunkLines.length = 0;
     }
+    if (this.jobOutputs) blocked = !this.jobOutputs.flush() || blocked;
     if (lateLines > 0) blocked = !this.lateSink.write(late, lateLines) || blocked;
     // Acknowledgements last: a checkpoint completes only after its epoch's results were handed to the sink.
     for (let i = 0; i < this.acks.length; i += 3) this.onBarrierAck?.(this.acks[i]!, this.acks[i + 1]!, this.acks[i + 2]!);

@@ -6,6 +6,7 @@ import { PartFileSink } from '../io/sinks/part-file-sink.js';
 import { isCommittingSink, type CommittingSink } from '../io/sinks/committing-sink.js';
 import type { Checkpointer } from '../checkpoint/checkpointer.js';
 import type { Doorbell } from '../ring/doorbell.js';
+import { SabreError } from '../errors.js';
 
 /**
  * The run's three sinks (results, late records, dead letters), and how the
@@ -21,7 +22,14 @@ export class SinkSet {
   partSink: PartFileSink | undefined;
   committing: CommittingSink | undefined;
   deadLetters = 0;
+  /** A job's named sinks (job({ sinks })), by name; the default sink is `sink`. */
+  readonly named = new Map<string, LineSink>();
   private module: SinkModule | undefined;
+
+  /** Every sink results go to: the results sink and a job's named sinks. */
+  private outputs(): LineSink[] {
+    return [this.sink, ...this.named.values()];
+  }
 
   /**
    * Before the checkpoint to restore is chosen: a transactional sink opens
@@ -54,6 +62,29 @@ export class SinkSet {
     for (const s of [this.sink, this.late, this.dead]) s.onError = onError;
   }
 
+  /**
+   * A job's named sinks (`targets`: name → --sink text), opened as --sink is.
+   * They are at-least-once: a Kafka one is not transactional (one
+   * transactional id per run belongs to the results sink), a file one is
+   * written in place, not in part files.
+   */
+  async openNamed(o: ResolvedOptions, targets: readonly (readonly [string, string])[], onError: (e: unknown) => void): Promise<void> {
+    const plain = { ...o, sinkTransactional: false, transactionalId: undefined };
+    for (const [name, spec] of targets) {
+      const what = `sink "${name}"`;
+      let sink: LineSink;
+      try {
+        const module = await loadSinkModule(spec);
+        sink = module ? await module.createSink(spec, plain) : openLineSink(spec, what);
+      } catch (e) {
+        if (e instanceof SabreError && e.code === 'ERR_SINK_OPEN') throw e;
+        throw new SabreError('ERR_SINK_OPEN', `${what} ${spec}: ${(e as Error).message}`, { cause: e });
+      }
+      sink.onError = onError;
+      this.named.set(name, sink);
+    }
+  }
+
   deadLetter(raw: string, fault: RecordFault, detail: string, where: string): void {
     this.deadLetters++;
     // A refused record is not bad: it met rings that stayed full (the push client was answered 503 and told to resend it).
@@ -61,18 +92,24 @@ export class SinkSet {
     this.dead.write(`${JSON.stringify({ code, reason: fault, detail, source: where, input: raw })}\n`, 1);
   }
 
+  /** A dead letter a worker wrote (a job's record whose function threw), as its line. */
+  deadLetterLine(line: string): void {
+    this.deadLetters++;
+    this.dead.write(line, 1);
+  }
+
   /** Settles once the results and late sinks can take more (the pump waits here while the out-drain is blocked). */
   drained(): Promise<unknown> {
-    return Promise.all([this.sink.drained(), this.late.drained()]);
+    return Promise.all([...this.outputs().map((s) => s.drained()), this.late.drained()]);
   }
 
   close(): Promise<unknown> {
-    return Promise.all([this.sink.close(), this.late.close(), this.dead.close()]);
+    return Promise.all([...this.outputs().map((s) => s.close()), this.late.close(), this.dead.close()]);
   }
 
   /** After a failure: release whatever was opened. Uncommitted output stays uncommitted: part files are recovered by the next run. */
   closeAfterFailure(): void {
-    void Promise.allSettled([this.sink?.close(), this.late?.close(), this.dead?.close()]);
+    void Promise.allSettled([this.sink?.close(), ...[...this.named.values()].map((s) => s.close()), this.late?.close(), this.dead?.close()]);
   }
 
   /**
@@ -84,7 +121,7 @@ export class SinkSet {
   wireCheckpoints(cp: Checkpointer, fail: (e: unknown) => void, bell: Doorbell): void {
     cp.beforeManifest.push(async (id) => {
       try {
-        await Promise.all([this.sink.flush?.(id), this.late.flush?.(id), this.dead.flush?.(id)]);
+        await Promise.all([...this.outputs().map((s) => s.flush?.(id)), this.late.flush?.(id), this.dead.flush?.(id)]);
       } catch (e) {
         fail(e);
         throw e;

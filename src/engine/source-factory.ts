@@ -4,6 +4,7 @@ import type { RestorePoint } from '../checkpoint/manifest.js';
 import type { Source } from '../io/sources/source.js';
 import type { IngestPort } from '../io/sources/ingest-port.js';
 import { loadSourceModule } from '../io/plugins.js';
+import { builtinGenerator } from '../options/generator-keys.js';
 import { GeneratorSource } from '../io/generator/generator-source.js';
 import { NdjsonSource } from '../io/sources/ndjson-source.js';
 import { jobGeneratorSource } from '../io/generator/job-records.js';
@@ -50,7 +51,7 @@ function builtinSource(o: ResolvedOptions, position: unknown, httpListenPort: nu
   }
   if (o.source === 'generator') {
     return GeneratorSource.builtin({
-      kind: o.generator, seed: o.seed, keys: o.keys, keyBytes: o.keyBytes, disorder: o.disorder, eventsPerMs: o.eventsPerMs,
+      kind: builtinGenerator(o.generator, '--source generator without a job module'), seed: o.seed, keys: o.keys, keyBytes: o.keyBytes, disorder: o.disorder, eventsPerMs: o.eventsPerMs,
       rate: o.rate, count: o.count, durationMs: o.duration, startAt: resume?.records ?? 0,
     });
   }

@@ -37,6 +37,8 @@ export interface WorkerTask {
    * A job module's pipeline (--job): the worker imports `module` (a file URL)
    * and runs its plan's worker stages instead of the built-in window
    * aggregate; record frames then carry row bodies (src/codec/row-layout.ts).
+   * `tables`: Kafka lookup tables by topic → the NDJSON file the main thread
+   * keeps each in (src/engine/lookup-tables.ts; rewritten by rename when the topic changes).
    */
   job?: {
     module: string;

@@ -14,6 +14,8 @@ export interface WorkerSetup {
   aggregateModule: string | undefined;
   slowMicrosPerRecord: number | undefined;
   restoreFiles: string[] | undefined;
+  /** A job run: the module every worker imports, and what a throwing job function does. */
+  job: WorkerTask['job'];
 }
 
 /** One long-lived task per worker: its partitions' rings, its out-ring and doorbell, the job's window and time settings. */
@@ -31,7 +33,7 @@ export function workerTasks(s: WorkerSetup): WorkerTask[] {
       watermarkFromRecords: s.watermarkFromRecords, earlyFire: o.earlyFire, spin: s.spin, maxBatch: o.maxBatch, tickMs,
       aggregateModule: s.aggregateModule, slowMicrosPerRecord: s.slowMicrosPerRecord,
       keyGroups: o.keyGroups, totalPartitions: o.partitions, metrics: o.metrics,
-      checkpointDir: o.checkpointDir, restoreFiles: s.restoreFiles,
+      checkpointDir: o.checkpointDir, restoreFiles: s.restoreFiles, job: s.job,
     };
   });
 }
@@ -53,11 +55,14 @@ export async function workersLooping(counters: Counters, workers: number, runnin
 /**
  * A worker's failure as the run's error: ERR_WORKER_CRASHED, whose cause is
  * a SabreError with the worker's own code when it failed with one (e.g.
- * ERR_RESULT_TOO_LARGE; workers/partition-worker.ts carries the code across).
+ * ERR_RESULT_TOO_LARGE; workers/partition-worker.ts carries the code across);
+ * ERR_USER_FUNCTION itself.
  */
 export function workerError(w: number, e: unknown): SabreError {
   const message = (e as Error)?.message ?? String(e);
   const code = ((e as Error)?.cause as { code?: unknown } | undefined)?.code;
+  // A job function that threw (--on-user-error fail) is the run's error as it is: restoring would only meet it again.
+  if (code === 'ERR_USER_FUNCTION') return new SabreError('ERR_USER_FUNCTION', message, { cause: e });
   const cause = typeof code === 'string' && code.startsWith('ERR_') ? new SabreError(code as ErrorCode, message, { cause: e }) : e;
   return new SabreError('ERR_WORKER_CRASHED', `worker ${w} failed: ${cause instanceof SabreError ? `${cause.code}: ` : ''}${message}`, { cause });
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { FRAME_HEADER_BYTES } from '../codec/frame.js';
 import { recordBodyBytes } from '../codec/record-writer.js';
 import { bad } from './flags.js';
-import { KEY_PREFIX, longestKeyBytes, type GeneratorKind } from './generator-keys.js';
+import { KEY_PREFIX, isBuiltinGenerator, longestKeyBytes, type GeneratorKind } from './generator-keys.js';
 
 /**
  * A transaction stays open about one checkpoint interval; Kafka aborts one
@@ -24,6 +24,9 @@ export const MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS = 5 * 60_000;
 export function checkKeyBytes(out: Record<string, unknown>): void {
   const n = out.keyBytes as number;
   if (n === 0) return;
+  if (!isBuiltinGenerator(out.generator as string)) {
+    bad('keyBytes', `applies to the ${Object.keys(KEY_PREFIX).join(' and ')} generators, not ${String(out.generator)}; leave it out`);
+  }
   const longest = longestKeyBytes(out.generator as GeneratorKind, out.keys as number);
   if (n < longest) {
     bad('keyBytes', `${n} is shorter than the longest key of --keys ${out.keys} (${longest} bytes, e.g. `

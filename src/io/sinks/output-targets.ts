@@ -11,8 +11,9 @@ import type { ResolvedOptions } from '../../options.js';
  * results read so far — and, with checkpoints, could leave a checkpoint that
  * claims output which never reached its target.
  */
-export function checkOutputTargets(o: ResolvedOptions): void {
-  const targets: [string, string][] = [['--sink', o.sink], ['--late-output', o.lateOutput], ['--dead-letter', o.deadLetter]];
+export function checkOutputTargets(o: ResolvedOptions, more: readonly (readonly [string, string])[] = []): void {
+  // `more`: a job's named sinks, as [how messages name it, its target].
+  const targets: (readonly [string, string])[] = [['--sink', o.sink], ['--late-output', o.lateOutput], ['--dead-letter', o.deadLetter], ...more];
   for (const [option, spec] of targets) {
     if (!spec.startsWith('file:') || spec.length <= 5) continue;
     const path = spec.slice(5);

@@ -1,0 +1,55 @@
+// `--job FILE`: the main thread imports the job module once, reads its plan,
+// and hands every worker the URL to import the same module from. A .ts job
+// is transpiled first (./transpile-job.ts); .mjs/.js jobs are imported as
+// they are. Every way a job can fail to load ends in ERR_INVALID_JOB naming
+// the job file (and the line, where there is one), except a missing file,
+// which is a bad --job option.
+import { existsSync, statSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SabreError } from '../errors.js';
+import { planOf, type LoadedJob } from '../job/plan.js';
+import { TS_EXTENSIONS, transpileJob } from './transpile-job.js';
+
+/** Load the job module at `path` (relative to the working directory) and check its plan. */
+export async function loadJob(path: string): Promise<LoadedJob> {
+  const abs = resolve(path);
+  if (!existsSync(abs) || !statSync(abs).isFile()) throw new SabreError('ERR_INVALID_OPTION', `--job ${path}: no such file`);
+  // Stack traces of the job's functions name the .ts file and line (the workers turn this on too).
+  process.setSourceMapsEnabled(true);
+  let url: string;
+  let originals: ReadonlyMap<string, string> = new Map();
+  if (TS_EXTENSIONS.includes(extname(abs))) {
+    const t = transpileJob(abs);
+    url = t.url;
+    originals = t.originals;
+  } else {
+    url = pathToFileURL(abs).href;
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    throw importError(abs, e, originals);
+  }
+  return { plan: planOf(mod, abs), url };
+}
+
+/**
+ * An exception while importing the job (a throw at its top level, an import
+ * that fails): the job file, the original message, and the first stack frame
+ * in one of the job's files. Paths of transpiled copies read as the originals.
+ */
+function importError(file: string, e: unknown, originals: ReadonlyMap<string, string>): SabreError {
+  if (e instanceof SabreError && e.code === 'ERR_INVALID_JOB') return e;
+  const original = (text: string): string => {
+    for (const [copy, orig] of originals) text = text.split(pathToFileURL(copy).href).join(orig).split(copy).join(orig);
+    return text.replace(/file:\/\/(\/[^\s:)]+)/g, (_, p: string) => fileURLToPath(`file://${p}`));
+  };
+  const message = original((e as Error)?.message ?? String(e));
+  const jobFiles = [file, ...originals.values(), ...originals.keys()];
+  const frame = ((e as Error)?.stack ?? '').split('\n').slice(1)
+    .map((l) => original(l.trim().replace(/^at\s+/, '')))
+    .find((l) => jobFiles.some((f) => l.includes(f)));
+  return new SabreError('ERR_INVALID_JOB', `${file}: importing the job failed: ${message}${frame ? ` (at ${frame})` : ''}`, { cause: e });
+}

@@ -1,0 +1,126 @@
+// A Kafka lookup table (kafkaTable in src/job/lookup.ts) read once, by the
+// main thread, into a file every worker loads (and reloads when it changes):
+// the topic from its beginning, each message's value (JSON) the row of its
+// key, a null value deleting it. start() resolves once the messages that
+// were in the topic when it started are in the file, so workers begin with
+// the whole table; later messages rewrite the file at most once a second.
+//
+// The consumer is in a group of its own (a fresh id each run): every run
+// reads the whole topic, and commits nothing.
+import { randomUUID } from 'node:crypto';
+import { SabreError } from '../../errors.js';
+import { TableFile } from '../tables/table-file.js';
+import { createAdmin, createConsumer, createKafka, errorText, type Consumer } from './kafka-client.js';
+
+/** How long start() waits for the table's existing messages. */
+const LOAD_TIMEOUT_MS = 60_000;
+/** Least time between rewrites of the file. */
+const REWRITE_INTERVAL_MS = 1000;
+
+export interface TableFeedOptions {
+  topic: string;
+  /** The row field that keys the table (for a message without a Kafka key). */
+  keyField: string;
+  brokers: string;
+  /** The file the workers load. */
+  path: string;
+}
+
+export class KafkaTableFeed {
+  readonly file: TableFile;
+  /** Messages whose value is not a JSON object (skipped). */
+  badValues = 0;
+  private consumer: Consumer | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: TableFeedOptions) {
+    this.file = new TableFile(o.path, REWRITE_INTERVAL_MS);
+  }
+
+  async start(): Promise<void> {
+    const { topic, brokers } = this.o;
+    const kafka = createKafka(brokers);
+    const admin = createAdmin(kafka);
+    // Where each partition ends now: the table is loaded once the consumer has read that far.
+    let pending: Map<number, bigint>;
+    try {
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(topic);
+      pending = new Map(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
+    } catch (e) {
+      throw new SabreError('ERR_SOURCE', `lookup table kafka:${topic}: cannot read the topic at ${brokers}: ${errorText(e)}`, { cause: e });
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+    let loaded!: () => void;
+    const ready = new Promise<void>((res) => { loaded = res; });
+    if (pending.size === 0) loaded();
+    const consumer = createConsumer(kafka, { groupId: `sabre-table-${topic}-${randomUUID()}` });
+    this.consumer = consumer;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) this.apply(m.key, m.value);
+          const end = pending.get(batch.partition);
+          if (end !== undefined && BigInt(batch.lastOffset()) + 1n >= end) {
+            pending.delete(batch.partition);
+            if (pending.size === 0) loaded();
+          }
+          this.file.writeIfDue(Date.now());
+        },
+      });
+    } catch (e) {
+      await this.stop();
+      throw new SabreError('ERR_SOURCE', `lookup table kafka:${topic}: cannot consume it at ${brokers}: ${errorText(e)}`, { cause: e });
+    }
+    let timeout: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, rej) => {
+      timeout = setTimeout(() => rej(new SabreError('ERR_SOURCE',
+        `lookup table kafka:${topic}: its messages were not all read within ${LOAD_TIMEOUT_MS / 1000} s (broker ${brokers})`)), LOAD_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([ready, late]);
+    } catch (e) {
+      await this.stop();
+      throw e;
+    } finally {
+      clearTimeout(timeout);
+    }
+    this.file.writeNow(Date.now());
+    // Changes after the load: written within a second even when no further batch comes.
+    this.timer = setInterval(() => this.file.writeIfDue(Date.now()), REWRITE_INTERVAL_MS / 4);
+    this.timer.unref();
+  }
+
+  private apply(key: Buffer | null, value: Buffer | null): void {
+    if (value === null) {
+      if (key !== null) this.file.set(key.toString('utf8'), null);
+      return;
+    }
+    const text = value.toString('utf8').trim();
+    let row: unknown;
+    try {
+      row = JSON.parse(text);
+    } catch {
+      row = undefined;
+    }
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      this.badValues++;
+      return;
+    }
+    const k = key !== null ? key.toString('utf8') : String((row as Record<string, unknown>)[this.o.keyField]);
+    // One line per row: JSON.stringify drops any line breaks the message had.
+    this.file.set(k, JSON.stringify(row));
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const c = this.consumer;
+    this.consumer = undefined;
+    await c?.disconnect().catch(() => {});
+  }
+}

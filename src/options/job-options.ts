@@ -1,0 +1,75 @@
+// --job: the job module supplies the source, sinks, time settings, key and
+// windows. The options that describe the built-in window aggregate have no
+// meaning beside it (giving one is an error); the ones that say where data
+// comes from and goes, and the time bounds, default to the job's and a flag
+// given explicitly (command line or --config) overrides it. An option was
+// given explicitly exactly when it is present in the raw options.
+import type { JobPlan } from '../job/plan.js';
+import type { SourceSpec } from '../job/sources.js';
+import { DEFAULT_SINK } from '../job/plan.js';
+import { sinkTarget } from '../job/sinks.js';
+import { bad } from './flags.js';
+
+type Raw = Record<string, string | number | boolean | undefined>;
+
+/** Options a job module defines (its key, time field, windows and aggregates). */
+export const JOB_DEFINED = ['key', 'time', 'value', 'agg', 'window', 'aggregateModule'] as const;
+
+/** The generator record kinds of job modules (src/job/sources.ts GENERATOR_FIELDS), as --generator values. */
+export const JOB_GENERATORS = ['card-txns', 'market'] as const;
+
+/** With --job, the options the job defines are refused; --on-user-error applies to jobs only. */
+export function checkJobFlags(raw: Raw): void {
+  const job = raw.job;
+  if (job === undefined) {
+    if (raw.onUserError !== undefined) bad('onUserError', 'applies to job modules only (--job FILE); leave it out');
+    if ((JOB_GENERATORS as readonly unknown[]).includes(raw.generator)) {
+      bad('generator', `${String(raw.generator)} records are drawn for job modules only (--job FILE); without one use trades or cards`);
+    }
+    return;
+  }
+  for (const name of JOB_DEFINED) {
+    if (raw[name] !== undefined) {
+      bad(name, `the job module ${String(job)} defines it (its source fields, keyBy, window and aggregates); `
+        + 'leave this option out and change the job instead');
+    }
+  }
+}
+
+/** The --source text of a job's source, and the generator settings it fixes. */
+function sourceOptions(s: SourceSpec): Raw {
+  switch (s.kind) {
+    case 'generator':
+      return { source: 'generator', generator: s.generator, keys: s.keys, rate: s.rate, count: s.count, seed: s.seed };
+    case 'file': return { source: `file:${s.path}` };
+    case 'kafka': return { source: `kafka:${s.topic}` };
+    case 'stdin': return { source: 'stdin' };
+    case 'http': return { source: 'http' };
+  }
+}
+
+/**
+ * The raw options of a run of `plan`: the job's source, default sink, time
+ * settings and --on-user-error, under every option given explicitly.
+ * `job` becomes the module's path (ResolvedOptions.job, for messages).
+ */
+export function jobOptions(raw: Raw, plan: JobPlan): Raw {
+  const s = plan.settings;
+  const fromJob: Raw = {
+    ...sourceOptions(s.source),
+    sink: sinkTarget(plan.sinks[DEFAULT_SINK]!),
+    outOfOrderness: s.outOfOrderness,
+    allowedLateness: s.allowedLateness,
+    onUserError: s.onUserError,
+  };
+  // The generator's settings apply only when the generator is the source (an overriding --source file:... ignores them).
+  const givenSource = raw.source;
+  if (givenSource !== undefined && givenSource !== 'generator') {
+    for (const k of ['generator', 'keys', 'rate', 'count', 'seed']) delete fromJob[k];
+  }
+  const out: Raw = {};
+  for (const [k, v] of Object.entries(fromJob)) if (v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k] = v;
+  out.job = plan.module;
+  return out;
+}
