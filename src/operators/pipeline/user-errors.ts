@@ -25,7 +25,7 @@ export class UserErrors {
   /** `record`: a plain copy of what the function was given (the dead-letter body keeps it). */
   handle(stage: StageRef, e: unknown, record: unknown, time: number, ingest: number): void {
     if (e instanceof SabreError) throw e; // the engine's own (an output too large…), not the user's function
-    const message = e instanceof Error ? e.message : String(e);
+    const message = e instanceof Error ? e.message + thrownAt(e, stage.where) : String(e);
     if (this.policy === 'fail') {
       throw new SabreError('ERR_USER_FUNCTION', `${stage.where}: ${stage.op} threw: ${message} `
         + '(set onUserError: \'dead-letter\' in job({ ... }) or --on-user-error dead-letter to dead-letter such records and go on)', { cause: e });
@@ -33,6 +33,23 @@ export class UserErrors {
     this.deadLettered++;
     this.emit(OUT_DEAD_LETTER, { reason: 'user-function', detail: `${message} (at ${stage.where})`, record }, time, ingest);
   }
+}
+
+/**
+ * Where in the job's file the error was thrown (its first stack frame in
+ * the file of the stage, `where` being FILE:LINE:COL), as " (thrown at
+ * FILE:LINE:COL)", or "" when the stack does not pass through that file.
+ */
+export function thrownAt(e: Error, where: string): string {
+  const file = where.replace(/:\d+:\d+$/, '');
+  if (file === where || typeof e.stack !== 'string') return '';
+  for (const line of e.stack.split('\n').slice(1)) {
+    const i = line.indexOf(file);
+    if (i < 0) continue;
+    const m = /^:\d+:\d+/.exec(line.slice(i + file.length));
+    if (m) return ` (thrown at ${file}${m[0]})`;
+  }
+  return '';
 }
 
 /** A map's result that is not an object (null, a number…): the error its stage reports. */

@@ -113,7 +113,7 @@ describe('PipelineOperator: user errors', () => {
     const dead = bodies(out, OUT_DEAD_LETTER);
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ reason: 'user-function', record: { card: 'a', amount: 1, status: 'boom', at: 1 } });
-    expect(dead[0]!.detail).toMatch(/^bad status \(at .*pipeline-operator\.test\.ts:\d+:\d+\)$/);
+    expect(dead[0]!.detail).toMatch(/^bad status \(thrown at .*pipeline-operator\.test\.ts:\d+:\d+\) \(at .*pipeline-operator\.test\.ts:\d+:\d+\)$/);
     expect(bodies(out, 0)).toEqual([{ card: 'b', amount: 2, status: 'ok', at: 2 }]);
   });
 
@@ -213,7 +213,7 @@ describe('PipelineOperator: lookup and process stages (their implementations are
     h.feed('a', { card: 'a', amount: -1, status: 'ok', at: 3 }, 3);
     const out = h.outputs();
     expect(out.filter((o) => o.target === 0)).toEqual([{ target: 0, time: 42, ingest: 1, body: { card: 'a', doubled: 10 } }]);
-    expect(bodies(out, OUT_DEAD_LETTER)).toEqual([{ reason: 'user-function', detail: expect.stringMatching(/^negative \(at .*\)$/), record: { card: 'a', amount: -1, status: 'ok', at: 3 } }]);
+    expect(bodies(out, OUT_DEAD_LETTER)).toEqual([{ reason: 'user-function', detail: expect.stringMatching(/^negative \(thrown at .*pipeline-operator\.test\.ts:\d+:\d+\) \(at .*\)$/), record: { card: 'a', amount: -1, status: 'ok', at: 3 } }]);
     expect(seen).toEqual([{ card: 'a', amount: 1, status: 'ok', at: 1 }, { card: 'a', amount: 5, status: 'ok', at: 2 }]);
     // Its snapshot section comes back to the process stage of the restoring operator, from every file.
     const snap = h.op.snapshotState();
