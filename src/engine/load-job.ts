@@ -1,7 +1,7 @@
 // `--job FILE`: the main thread imports the job module once, reads its plan,
 // and hands every worker the URL to import the same module from. A .ts job
 // is transpiled first (./transpile-job.ts); .mjs/.js jobs are imported as
-// they are. Every way a job can fail to load ends in ERR_INVALID_JOB naming
+// they are, unless 'sabre-stream' cannot be resolved from where they are. Every way a job can fail to load ends in ERR_INVALID_JOB naming
 // the job file (and the line, where there is one), except a missing file,
 // which is a bad --job option.
 import { existsSync, statSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { extname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SabreError } from '../errors.js';
 import { planOf, type LoadedJob } from '../job/plan.js';
-import { TS_EXTENSIONS, transpileJob } from './transpile-job.js';
+import { PACKAGE_NAME, TS_EXTENSIONS, transpileJob } from './transpile-job.js';
 
 /** Load the job module at `path` (relative to the working directory) and check its plan. */
 export async function loadJob(path: string): Promise<LoadedJob> {
@@ -30,9 +30,23 @@ export async function loadJob(path: string): Promise<LoadedJob> {
   try {
     mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
-    throw importError(abs, e, originals);
+    // A .mjs job outside a project that installed this package cannot resolve 'sabre-stream' itself:
+    // give it the same rewrite a .ts job gets (this package's own entry), and import that copy.
+    if (originals.size > 0 || !cannotFindPackage(e)) throw importError(abs, e, originals);
+    const t = transpileJob(abs);
+    url = t.url;
+    originals = t.originals;
+    try {
+      mod = (await import(url)) as Record<string, unknown>;
+    } catch (e2) {
+      throw importError(abs, e2, originals);
+    }
   }
   return { plan: planOf(mod, abs), url };
+}
+
+function cannotFindPackage(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(`'${PACKAGE_NAME}'`);
 }
 
 /**

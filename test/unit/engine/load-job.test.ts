@@ -44,7 +44,18 @@ export default job({ source: file('in.ndjson', { fields: { k: 'string', t: 'numb
     expect(j.plan.module).toBe(path);
     expect(j.plan.sinkNames).toEqual(['', 'audit']);
     expect(j.plan.key).toMatchObject({ kind: 'fields', fields: ['k'] });
-    expect(j.plan.keyed?.kind).toBe('window');
+    expect(j.plan.branches.map((b) => b.keyed?.kind)).toEqual(['window']);
+  });
+
+  it("gives an .mjs job that cannot resolve 'sabre-stream' from where it is (outside a project that installed it) this package", async () => {
+    const path = file('bare.mjs', `import { job, file, tumbling, count } from 'sabre-stream';
+export default job({ source: file('in.ndjson', { fields: { k: 'string', t: 'number' }, time: 't' }) })
+  .keyBy('k').window(tumbling('1s')).aggregate({ n: count() });
+`);
+    const j = await loadJob(path);
+    expect(j.url).not.toBe(pathToFileURL(path).href); // a copy with the package's entry in place of the bare name
+    expect(j.plan.module).toBe(path);
+    expect(j.plan.branches.map((b) => b.keyed?.kind)).toEqual(['window']);
   });
 
   it("transpiles a .ts job importing 'sabre-stream' and a relative .ts helper (by its .js name); stack lines name the .ts files", async () => {
