@@ -80,9 +80,9 @@ export default job({ source: file('txns.ndjson', { fields, time: 'at' }) })
     expect(j.url.startsWith(pathToFileURL(join(tmpdir(), 'sabre-jobs')).href)).toBe(true);
     expect(j.plan.fields.map((f) => f.name)).toEqual(['card', 'amount', 'at']);
     // The builder's call sites read through the source map: the .ts file and the line of .filter().
-    expect(j.plan.before[0]!.where).toBe(`${path}:8:4`);
+    expect(j.plan.branches[0]!.before[0]!.where).toBe(`${path}:8:4`);
     // The helper runs from its transpiled copy; its errors name the original file and line.
-    const filter = j.plan.before[0] as { fn: (r: unknown) => unknown };
+    const filter = j.plan.branches[0]!.before[0] as { fn: (r: unknown) => unknown };
     expect(filter.fn({ card: 'c', amount: 20, at: 0 })).toBe(true);
     let stack = '';
     try {
