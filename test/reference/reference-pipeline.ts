@@ -1,0 +1,185 @@
+// The single-threaded reference of a job module's pipeline (src/job/), the
+// oracle the engine's job runs are checked against. Like reference-job.ts it
+// is written to be read next to docs/SEMANTICS.md, not to be fast, and
+// shares no code with the engine's operators: it takes the checked plans
+// (src/job/plan.ts: that is the spec) and interprets them with plain objects.
+//
+// A job module may export several branches (`export default [a, b]`): each
+// is a pipeline from the same job(...) root; each runs over every record on
+// its own (its stateless stages, its own keyed state and watermarks).
+//
+// Per record, in arrival order:
+//  1. project it to the declared fields (reference-record.ts); a bad record
+//     is dead-lettered once, for every branch;
+//  2. per branch: key it (from the projected source record), run the
+//     `before` stages (filter, map, lookup, to), then the keyed stage of its
+//     partition (windows: reference-window-stage.ts; process functions:
+//     reference-process-stage.ts), whose outputs run the `after` stages and
+//     end in the default sink. Without a keyed stage the record goes straight
+//     to the default sink.
+// A record a `before` filter drops never reaches its keyed stage, so it moves
+// no watermark. At the end of input every partition's watermark becomes +∞.
+import { DEFAULT_SINK, type JobPlan, type StatelessStage } from '../../src/job/plan.js';
+import type { TableSpec } from '../../src/job/lookup.js';
+import type { ProcessFunction, StateDecl } from '../../src/job/process.js';
+import { parseDuration } from '../../src/time/duration.js';
+import { keyOf, project } from './reference-record.js';
+import { RefWindowPartition, type KeyedInput } from './reference-window-stage.js';
+import { RefProcessPartition } from './reference-process-stage.js';
+
+export interface RefDeadLetter {
+  reason: 'not-an-object' | 'bad-field' | 'bad-time' | 'user-function';
+  detail: string;
+  /** The source record (not-an-object, bad-field, bad-time) or the record the throwing function was given. */
+  record: unknown;
+}
+
+export interface RefPipelineOptions {
+  partitions: number;
+  partitionOf(key: string): number;
+  /** The run's --out-of-orderness and --allowed-lateness (ms); a job's own settings override them. */
+  outOfOrderness: number;
+  allowedLateness: number;
+  /** --on-user-error (a job's own setting overrides it); default 'fail'. */
+  onUserError?: 'fail' | 'dead-letter';
+  /** Lookup tables by tableName(spec): key (as a string) → row. */
+  tables?: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
+}
+
+export interface RefPipelineOutput {
+  /** Sink name → the objects written to it, in order (DEFAULT_SINK '' is every branch's end). */
+  sinks: Map<string, Record<string, unknown>[]>;
+  /** Records too late for every window: { ...record, reason: 'late', watermark }. */
+  late: Record<string, unknown>[];
+  deadLetter: RefDeadLetter[];
+}
+
+/** The name a lookup table goes by in RefPipelineOptions.tables: its file path or Kafka topic. */
+export function tableName(t: TableSpec<unknown>): string {
+  return t.source.kind === 'file' ? t.source.path : t.source.topic;
+}
+
+type Keyed = { onRecord(r: KeyedInput): void; onEnd(): void };
+
+interface Branch {
+  plan: JobPlan;
+  /** One keyed stage per partition, made on first use. */
+  partitions: Map<number, Keyed>;
+}
+
+export function runReferencePipeline(plans: readonly JobPlan[], records: readonly unknown[], opts: RefPipelineOptions): RefPipelineOutput {
+  if (plans.length === 0) throw new Error('reference: no pipeline');
+  const out: RefPipelineOutput = { sinks: new Map(), late: [], deadLetter: [] };
+  for (const p of plans) for (const name of p.sinkNames) if (!out.sinks.has(name)) out.sinks.set(name, []);
+  const root = plans[0]!;
+  const onUserError = root.settings.onUserError ?? opts.onUserError ?? 'fail';
+  const guard = (record: unknown, run: () => void): boolean => {
+    try {
+      run();
+      return true;
+    } catch (e) {
+      if (onUserError === 'fail') throw e;
+      out.deadLetter.push({ reason: 'user-function', detail: String(e), record });
+      return false;
+    }
+  };
+  const write = (sink: string, r: Record<string, unknown>): void => {
+    out.sinks.get(sink)!.push(r);
+  };
+  /** Runs stateless stages on r; returns the record that comes out, or undefined when a filter dropped it (or it was dead-lettered). */
+  const stateless = (stages: readonly StatelessStage[], r: Record<string, unknown>): Record<string, unknown> | undefined => {
+    let cur: Record<string, unknown> | undefined = r;
+    for (const st of stages) {
+      const input: Record<string, unknown> = cur!;
+      switch (st.op) {
+        case 'filter': {
+          let keep = false;
+          if (!guard(input, () => { keep = Boolean((st.fn as (x: unknown) => unknown)(input)); })) return undefined;
+          if (!keep) return undefined;
+          break;
+        }
+        case 'map': {
+          let next: unknown;
+          if (!guard(input, () => {
+            next = (st.fn as (x: unknown) => unknown)(input);
+            if (next === null || typeof next !== 'object') throw new TypeError(`map returned ${next === null ? 'null' : typeof next}, not an object`);
+          })) return undefined;
+          cur = next as Record<string, unknown>;
+          break;
+        }
+        case 'lookup': {
+          const table = opts.tables?.get(tableName(st.table));
+          if (table === undefined) throw new Error(`reference: no table ${tableName(st.table)} in opts.tables`);
+          const v = input[st.on];
+          const row = v === null || v === undefined ? undefined : table.get(String(v));
+          cur = { ...input, [st.as]: row ?? null };
+          break;
+        }
+        case 'to':
+          write(st.sink, input);
+          break;
+      }
+    }
+    return cur;
+  };
+  const branches: Branch[] = plans.map((plan) => ({ plan, partitions: new Map() }));
+  const keyedOf = (b: Branch, partition: number): Keyed => {
+    let k = b.partitions.get(partition);
+    if (k !== undefined) return k;
+    const plan = b.plan;
+    const s = plan.settings;
+    const bound = s.outOfOrderness !== undefined ? parseDuration(s.outOfOrderness, 'outOfOrderness') : opts.outOfOrderness;
+    const lateness = s.allowedLateness !== undefined ? parseDuration(s.allowedLateness, 'allowedLateness') : opts.allowedLateness;
+    const emit = (o: Record<string, unknown>): void => {
+      const r = stateless(plan.after, o);
+      if (r !== undefined) write(DEFAULT_SINK, r);
+    };
+    const ks = plan.keyed!;
+    k = ks.kind === 'window'
+      ? new RefWindowPartition(ks.window, ks.aggs, bound, lateness, {
+        emit,
+        late: (record, watermark) => out.late.push({ ...record, reason: 'late', watermark }),
+      })
+      : new RefProcessPartition(ks.fn as unknown as ProcessFunction<unknown, Record<string, StateDecl>, unknown>, bound, emit, guard);
+    b.partitions.set(partition, k);
+    return k;
+  };
+
+  for (const source of records) {
+    const p = project(source, root.fields, root.timeField);
+    if (!p.ok) {
+      out.deadLetter.push({ reason: p.reason, detail: p.detail, record: source });
+      continue;
+    }
+    for (const b of branches) {
+      let key: { key: string; keyOut: Record<string, unknown> } | undefined;
+      if (!guard(p.record, () => { key = keyOf(p.record, b.plan.key); })) continue;
+      const r = stateless(b.plan.before, p.record);
+      if (r === undefined) continue;
+      if (b.plan.keyed === undefined) {
+        write(DEFAULT_SINK, r);
+        continue;
+      }
+      const partition = opts.partitionOf(key!.key);
+      if (!Number.isInteger(partition) || partition < 0 || partition >= opts.partitions) {
+        throw new Error(`partitionOf(${JSON.stringify(key!.key)}) returned ${partition}, expected an integer in [0, ${opts.partitions})`);
+      }
+      keyedOf(b, partition).onRecord({ key: key!.key, keyOut: key!.keyOut, record: r, ts: p.ts });
+    }
+  }
+  for (const b of branches) {
+    for (const p of [...b.partitions.keys()].sort((x, y) => x - y)) b.partitions.get(p)!.onEnd();
+  }
+  return out;
+}
+
+/** An NDJSON table as RefPipelineOptions.tables holds it: key field value (as a string) → row, the last row of a key winning. */
+export function tableFromLines(text: string, keyField: string): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const row = JSON.parse(line) as Record<string, unknown>;
+    m.set(String(row[keyField]), row);
+  }
+  return m;
+}
