@@ -14,7 +14,7 @@ import { SabreError } from '../errors.js';
  *   per key group (ascending):
  *     u32 group  f64 watermark  f64 maxTs  u32 keyCount
  *     per key: i32 hash  u32 len  bytes  u32 windowCount
- *       per window: f64 start end count sum min max firedEnd  i32 flags  u32 userLen  user JSON bytes
+ *       per window: f64 start end count sum min max firedEnd  i32 flags  u32 userLen  user JSON bytes (UserAggregate.save(acc) when it has one)
  *   u32 crc32 of everything before it
  *
  * Because state is stored by key group, a checkpoint restores onto any number
@@ -47,7 +47,8 @@ export function writeSnapshot(op: WindowOperator, layout: SnapshotLayout): Uint8
     if (keys.firstWindow(id) < 0) continue; // no state: nothing to keep
     byGroup.get(toPositive(keys.hash(id)) % keyGroups)?.push(id);
   }
-  const hasUser = op.config.userAggregate !== undefined;
+  const ua = op.config.userAggregate;
+  const hasUser = ua !== undefined;
   // Sized up front (≈ 80 bytes a window, more with keys and user accumulators): growing by doubling copies the lot.
   const w = new ByteWriter(64 + slots.live * 80 + keys.size * 24);
   for (let i = 0; i < 8; i++) w.bytes(new Uint8Array([SNAPSHOT_MAGIC.charCodeAt(i)]));
@@ -81,7 +82,8 @@ export function writeSnapshot(op: WindowOperator, layout: SnapshotLayout): Uint8
         w.f64(slots.float(s, F_FIRED_END));
         w.i32(slots.int(s, I_FLAGS));
         if (hasUser) {
-          const user = encoder.encode(JSON.stringify(slots.user[s]));
+          const acc = slots.user[s];
+          const user = encoder.encode(JSON.stringify(ua.save ? ua.save(acc) : acc));
           w.u32(user.length);
           w.bytes(user);
         } else {
@@ -191,6 +193,7 @@ export function readSnapshotBytes(path: string): Uint8Array {
  */
 export function restoreSnapshots(op: WindowOperator, snapshots: StoredSnapshot[], layout: SnapshotLayout): number {
   const localOf = new Map<number, number>(layout.ownPartitions.map((p, i) => [p, i]));
+  const ua = op.config.userAggregate;
   const wm = new Float64Array(layout.ownPartitions.length).fill(Infinity);
   const maxTs = new Float64Array(layout.ownPartitions.length).fill(Infinity);
   let restoredKeys = 0;
@@ -217,7 +220,11 @@ export function restoreSnapshots(op: WindowOperator, snapshots: StoredSnapshot[]
         const keyId = op.keys.idOf(k.hash, k.key, 0, k.key.length);
         restoredKeys++;
         // Stored newest-first (list order); re-adopting in reverse keeps that order.
-        for (let i = k.windows.length - 1; i >= 0; i--) op.adoptWindow(pi, keyId, k.windows[i]!);
+        for (let i = k.windows.length - 1; i >= 0; i--) {
+          const w = k.windows[i]!;
+          // A copy, so restoring the same parsed snapshot twice never loads an accumulator twice.
+          op.adoptWindow(pi, keyId, ua?.load && w.user !== undefined ? { ...w, user: ua.load(w.user) } : w);
+        }
       }
     }
   }

@@ -26,6 +26,15 @@ export type StatelessStage = Extract<Stage, { op: 'filter' | 'map' | 'lookup' | 
 /** The name of the default sink in `sinks` (where a pipeline's final stream goes). */
 export const DEFAULT_SINK = '';
 
+/** One pipeline of a job: several may share the job's source and key (a job module may export a list). */
+export interface Branch {
+  /** Stateless stages before the keyed stage (or all of them when there is none). */
+  readonly before: readonly StatelessStage[];
+  readonly keyed: KeyedStage | undefined;
+  /** Stateless stages on the keyed stage's outputs. */
+  readonly after: readonly StatelessStage[];
+}
+
 export interface JobPlan {
   /** The job module (a path), for messages. */
   readonly module: string;
@@ -33,12 +42,10 @@ export interface JobPlan {
   /** The source fields the job reads, in projection order (src/codec/row-layout.ts). */
   readonly fields: readonly Field[];
   readonly timeField: string;
+  /** The one key every keyed branch uses (the main thread partitions by it once). */
   readonly key: KeySpec;
-  /** Stateless stages before the keyed stage (or all of them when there is none). */
-  readonly before: readonly StatelessStage[];
-  readonly keyed: KeyedStage | undefined;
-  /** Stateless stages on the keyed stage's outputs. */
-  readonly after: readonly StatelessStage[];
+  /** The pipelines, in export order; every record goes through each. */
+  readonly branches: readonly Branch[];
   /** Every sink by name; DEFAULT_SINK is the pipeline's end. Indexes into this order travel in output frames. */
   readonly sinkNames: readonly string[];
   readonly sinks: Readonly<Record<string, SinkSpec>>;
@@ -48,14 +55,43 @@ const fail = (where: string, why: string): never => {
   throw new SabreError('ERR_INVALID_JOB', `${where}: ${why}`);
 };
 
-/** The plan a job module exports (its default export must be a stream built with job()). */
+/**
+ * The plan a job module exports: its default export is a pipeline built with
+ * job(), or a list of pipelines built from the same job() (branches over one
+ * source, keyed by the same key).
+ */
 export function planOf(mod: Record<string, unknown>, module: string): JobPlan {
-  const stream = mod.default as { [PLAN]?: JobPlanSource } | undefined;
-  const src = stream?.[PLAN];
-  if (src === undefined) {
-    return fail(module, 'the module must `export default` a pipeline built with job({ source, sink }) from sabre-stream');
+  const exported = mod.default;
+  const streams = Array.isArray(exported) ? exported : [exported];
+  const sources = streams.map((x) => (x as { [PLAN]?: JobPlanSource } | undefined)?.[PLAN]);
+  if (streams.length === 0 || sources.some((p) => p === undefined)) {
+    return fail(module, 'the module must `export default` a pipeline built with job({ source, sink }) from sabre-stream (or a list of them)');
   }
-  return checkPlan(src, module);
+  return checkPlans(sources as JobPlanSource[], module);
+}
+
+/** Check branches built from one job(): the same settings object, one key. */
+export function checkPlans(srcs: readonly JobPlanSource[], module: string): JobPlan {
+  const plans = srcs.map((p) => checkPlan(p, module));
+  const first = plans[0]!;
+  if (srcs.some((p) => p.settings !== srcs[0]!.settings)) {
+    fail(module, 'every exported pipeline must start from the same job({ ... }) (one source per job)');
+  }
+  let key: KeySpec = { kind: 'none' };
+  for (const p of plans) {
+    if (p.key.kind === 'none') continue;
+    if (key.kind === 'none') key = p.key;
+    else if (!sameKey(key, p.key)) {
+      fail(p.key.where, `every pipeline of a job must key by the same key (the first keys at ${key.where}): re-keying needs an exchange between workers, which Sabre does not have yet`);
+    }
+  }
+  return { ...first, key, branches: plans.flatMap((p) => p.branches) };
+}
+
+function sameKey(a: KeySpec, b: KeySpec): boolean {
+  if (a.kind === 'fields' && b.kind === 'fields') return a.fields.length === b.fields.length && a.fields.every((f, i) => f === b.fields[i]);
+  if (a.kind === 'fn' && b.kind === 'fn') return a.fn === b.fn;
+  return false;
 }
 
 export function checkPlan(src: JobPlanSource, module: string): JobPlan {
@@ -134,7 +170,7 @@ export function checkPlan(src: JobPlanSource, module: string): JobPlan {
   if (window) fail(window.where, '.window() must be followed by .aggregate({ ... })');
   if (key.kind !== 'none' && keyed === undefined) fail(key.where, '.keyBy() must be followed by .window(...).aggregate(...) or .process(...)');
   const sinkNames = Object.keys(sinks);
-  return { module, settings: s, fields, timeField: time!.name, key, before, keyed, after, sinkNames, sinks };
+  return { module, settings: s, fields, timeField: time!.name, key, branches: [{ before, keyed, after }], sinkNames, sinks };
 }
 
 /** A job module loaded by the main thread: its plan, and the URL every worker imports to get the same plan. */

@@ -23,7 +23,8 @@ export interface SourceOptions<F extends FieldsDecl> {
 export type SourceSpec<F extends FieldsDecl = FieldsDecl> =
   | { readonly kind: 'generator'; readonly generator: JobGeneratorKind; readonly fields: F; readonly time: string;
       /** Generator settings the job fixes (the command line's --keys, --rate, --count, --seed… override them). */
-      readonly keys?: number; readonly rate?: number; readonly count?: number; readonly seed?: number }
+      readonly keys?: number; readonly rate?: number; readonly count?: number; readonly seed?: number;
+      readonly eventsPerMs?: number; readonly disorder?: number }
   | { readonly kind: 'kafka'; readonly topic: string; readonly fields: F; readonly time: string }
   | { readonly kind: 'file'; readonly path: string; readonly fields: F; readonly time: string }
   | { readonly kind: 'stdin'; readonly fields: F; readonly time: string }
@@ -34,6 +35,10 @@ export interface GeneratorOptions {
   rate?: number;
   count?: number;
   seed?: number;
+  /** Records per ms of simulated event time (--events-per-ms). */
+  eventsPerMs?: number;
+  /** Max event-time jitter, ms (--disorder). */
+  disorder?: number;
 }
 
 /** The built-in generator of `kind` records (its fields are fixed; its time field is `at`). */

@@ -12,6 +12,10 @@ export interface UserAggregate<A = unknown> {
   add(acc: A, value: number): A;
   merge(a: A, b: A): A;
   result(acc: A): unknown;
+  /** The accumulator as JSON-safe data for checkpoints; absent: the accumulator itself is JSON-stringified. */
+  save?(acc: A): unknown;
+  /** The inverse of save (given the parsed JSON); absent: the parsed JSON is the accumulator. */
+  load?(json: unknown): A;
 }
 
 export const BUILTIN_AGGREGATES = ['count', 'sum', 'min', 'max', 'avg'] as const;

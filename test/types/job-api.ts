@@ -19,3 +19,11 @@ export const j4 = job({ source: generator('card-txns') }).keyBy('card').process(
 });
 export const j5 = job({ source: generator('market') }).keyBy('symbol').window(tumbling('1s'))
   .aggregate({ open: first('price'), side: last('side') }).map((b) => { const o: number = b.open; const s: string = b.side; return { o, s }; });
+// @ts-expect-error no field "amout" (a typo) on card transactions
+export const typo = job({ source: generator('card-txns') }).keyBy('card').window(tumbling('1s')).aggregate({ s: sum('amout') });
+// @ts-expect-error an aggregate's output has its spec's type: n is a number, not a string
+export const wrongOut = job({ source: generator('card-txns') }).keyBy('card').window(tumbling('1s')).aggregate({ n: count() }).map((w) => { const s: string = w.n; return { s }; });
+// @ts-expect-error keyBy names a field of the record
+export const badKey = job({ source: generator('market') }).keyBy('card');
+// @ts-expect-error a filter returns a boolean about the record's own fields
+export const badFilter = job({ source: generator('market') }).filter((t) => t.card === 'x');

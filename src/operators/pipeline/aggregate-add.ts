@@ -1,0 +1,81 @@
+// The per-record step of an aggregate set, generated once per set as one
+// function. Generated rather than a loop over the specs because each field
+// read then has its own site (`r.price`, a monomorphic named load) and each
+// expression its own call site (which V8 can inline), and a number read
+// stays an unboxed double on its way into acc.f: numeric aggregates
+// allocate nothing per record. Field names reach the source only as
+// identifiers or JSON string literals.
+import {
+  K_APPROX, K_AVG, K_COUNT, K_CUSTOM, K_DISTINCT, K_FIRST, K_LAST, K_MAX, K_MIN, K_PERCENTILE, K_STDDEV, K_SUM, K_TOPN,
+  K_VARIANCE, TAG_NONE, TAG_NUMBER, TAG_OBJECT, type AggSlot,
+} from './aggregate-layout.js';
+import { hashOut, hashValue } from './value-hash.js';
+import { hllAdd } from './hyperloglog.js';
+
+/** What the generated function reads the record and its event time from. */
+export interface RecordSource { record: unknown; readonly io: Float64Array }
+
+export interface Acc { readonly f: Float64Array; readonly o: unknown[] }
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function read(s: AggSlot, i: number): string {
+  const field = s.spec.field;
+  if (field === undefined) return `x${i}(r)`;
+  return IDENTIFIER.test(field) ? `r.${field}` : `r[${JSON.stringify(field)}]`;
+}
+
+const NUMBER = 'typeof v === "number" && v === v';
+const PRESENT = 'v !== null && v !== undefined && v === v';
+
+function step(s: AggSlot, i: number): string {
+  const f = s.f;
+  const o = s.o;
+  const v = `v = ${read(s, i)};`;
+  switch (s.kind) {
+    case K_COUNT: return `f[${f}] += 1;`;
+    case K_SUM: return `${v} if (${NUMBER}) f[${f}] += v;`;
+    case K_MIN: return `${v} if (${NUMBER}) { f[${f}] += 1; if (v < f[${f + 1}]) f[${f + 1}] = v; }`;
+    case K_MAX: return `${v} if (${NUMBER}) { f[${f}] += 1; if (v > f[${f + 1}]) f[${f + 1}] = v; }`;
+    case K_AVG: return `${v} if (${NUMBER}) { f[${f}] += 1; f[${f + 1}] += v; }`;
+    case K_VARIANCE: case K_STDDEV:
+      return `${v} if (${NUMBER}) { const n = f[${f}] + 1; f[${f}] = n; const d = v - f[${f + 1}]; f[${f + 1}] += d / n; f[${f + 2}] += d * (v - f[${f + 1}]); }`;
+    case K_FIRST: case K_LAST: {
+      // first: a strictly earlier time replaces (ties keep the earliest added); last: a time as late or later does.
+      const newer = s.kind === K_FIRST ? `t < f[${f}]` : `t >= f[${f}]`;
+      return `${v} if (${PRESENT} && (f[${f + 2}] === ${TAG_NONE} || ${newer})) { f[${f}] = t; `
+        + `if (typeof v === "number") { f[${f + 1}] = v; f[${f + 2}] = ${TAG_NUMBER}; o[${o}] = undefined; } `
+        + `else { o[${o}] = v; f[${f + 2}] = ${TAG_OBJECT}; } }`;
+    }
+    case K_DISTINCT: return `${v} if (${PRESENT}) o[${o}].add(v);`;
+    case K_APPROX: return `${v} if (${PRESENT}) { hashValue(v); hllAdd(o[${o}], ${s.param}, hashOut[0], hashOut[1]); }`;
+    case K_PERCENTILE: return `${v} if (${NUMBER}) o[${o}].add(v);`;
+    case K_TOPN: return `${v} if (${PRESENT}) { const m = o[${o}]; m.set(v, (m.get(v) ?? 0) + 1); }`;
+    case K_CUSTOM: return `o[${o}] = x${i}.add(o[${o}], r, t);`;
+    default: throw new Error(`aggregate kind ${s.kind} has no step`);
+  }
+}
+
+/** Compile the add step of `slots`, reading the record and time from `src` at each call. */
+export function compileAdd(slots: readonly AggSlot[], src: RecordSource): (acc: Acc) => Acc {
+  const consts: string[] = [];
+  const body: string[] = [];
+  slots.forEach((s, i) => {
+    if (s.kind === K_CUSTOM || (s.kind !== K_COUNT && s.spec.field === undefined)) consts.push(`const x${i} = x[${i}];`);
+    body.push(`  ${step(s, i)}`);
+  });
+  const x = slots.map((s) => (s.kind === K_CUSTOM ? s.spec.custom : s.spec.expr));
+  const source = `${consts.join('\n')}
+return function add(acc) {
+  const r = src.record;
+  const t = src.io[0];
+  const f = acc.f;
+  const o = acc.o;
+  let v;
+${body.join('\n')}
+  return acc;
+};`;
+  const make = new Function('src', 'x', 'hashValue', 'hashOut', 'hllAdd', source) as
+    (src: RecordSource, x: unknown[], h: typeof hashValue, out: Uint32Array, add: typeof hllAdd) => (acc: Acc) => Acc;
+  return make(src, x, hashValue, hashOut, hllAdd);
+}
