@@ -5,13 +5,14 @@
 // (src/job/plan.ts: that is the spec) and interprets them with plain objects.
 //
 // A job module may export several branches (`export default [a, b]`): each
-// is a pipeline from the same job(...) root; each runs over every record on
-// its own (its stateless stages, its own keyed state and watermarks).
+// is a pipeline from the same job(...) root, keyed by the same key; each runs
+// over every record on its own (its stateless stages, its own keyed state
+// and watermarks).
 //
 // Per record, in arrival order:
-//  1. project it to the declared fields (reference-record.ts); a bad record
-//     is dead-lettered once, for every branch;
-//  2. per branch: key it (from the projected source record), run the
+//  1. project it to the declared fields and key it (reference-record.ts); a
+//     bad record is dead-lettered once, for every branch;
+//  2. per branch: run the
 //     `before` stages (filter, map, lookup, to), then the keyed stage of its
 //     partition (windows: reference-window-stage.ts; process functions:
 //     reference-process-stage.ts), whose outputs run the `after` stages and
@@ -19,7 +20,7 @@
 //     to the default sink.
 // A record a `before` filter drops never reaches its keyed stage, so it moves
 // no watermark. At the end of input every partition's watermark becomes +∞.
-import { DEFAULT_SINK, type JobPlan, type StatelessStage } from '../../src/job/plan.js';
+import { DEFAULT_SINK, type Branch, type JobPlan, type StatelessStage } from '../../src/job/plan.js';
 import type { TableSpec } from '../../src/job/lookup.js';
 import type { ProcessFunction, StateDecl } from '../../src/job/process.js';
 import { parseDuration } from '../../src/time/duration.js';
@@ -28,9 +29,9 @@ import { RefWindowPartition, type KeyedInput } from './reference-window-stage.js
 import { RefProcessPartition } from './reference-process-stage.js';
 
 export interface RefDeadLetter {
-  reason: 'not-an-object' | 'bad-field' | 'bad-time' | 'user-function';
+  reason: 'not-an-object' | 'bad-field' | 'bad-time' | 'missing-key' | 'user-function';
   detail: string;
-  /** The source record (not-an-object, bad-field, bad-time) or the record the throwing function was given. */
+  /** The source record (a bad record, or a throwing key function), or the record the throwing function was given. */
   record: unknown;
 }
 
@@ -61,18 +62,19 @@ export function tableName(t: TableSpec<unknown>): string {
 
 type Keyed = { onRecord(r: KeyedInput): void; onEnd(): void };
 
-interface Branch {
-  plan: JobPlan;
+interface BranchRun {
+  branch: Branch;
   /** One keyed stage per partition, made on first use. */
   partitions: Map<number, Keyed>;
 }
 
-export function runReferencePipeline(plans: readonly JobPlan[], records: readonly unknown[], opts: RefPipelineOptions): RefPipelineOutput {
-  if (plans.length === 0) throw new Error('reference: no pipeline');
-  const out: RefPipelineOutput = { sinks: new Map(), late: [], deadLetter: [] };
-  for (const p of plans) for (const name of p.sinkNames) if (!out.sinks.has(name)) out.sinks.set(name, []);
-  const root = plans[0]!;
-  const onUserError = root.settings.onUserError ?? opts.onUserError ?? 'fail';
+/** Run a checked job plan (checkPlans/planOf of src/job/plan.ts) over `records`, the source's objects in arrival order. */
+export function runReferencePipeline(plan: JobPlan, records: readonly unknown[], opts: RefPipelineOptions): RefPipelineOutput {
+  const out: RefPipelineOutput = { sinks: new Map(plan.sinkNames.map((name) => [name, []])), late: [], deadLetter: [] };
+  const s = plan.settings;
+  const onUserError = s.onUserError ?? opts.onUserError ?? 'fail';
+  const bound = s.outOfOrderness !== undefined ? parseDuration(s.outOfOrderness, 'outOfOrderness') : opts.outOfOrderness;
+  const lateness = s.allowedLateness !== undefined ? parseDuration(s.allowedLateness, 'allowedLateness') : opts.allowedLateness;
   const guard = (record: unknown, run: () => void): boolean => {
     try {
       run();
@@ -122,19 +124,15 @@ export function runReferencePipeline(plans: readonly JobPlan[], records: readonl
     }
     return cur;
   };
-  const branches: Branch[] = plans.map((plan) => ({ plan, partitions: new Map() }));
-  const keyedOf = (b: Branch, partition: number): Keyed => {
+  const runs: BranchRun[] = plan.branches.map((branch) => ({ branch, partitions: new Map() }));
+  const keyedOf = (b: BranchRun, partition: number): Keyed => {
     let k = b.partitions.get(partition);
     if (k !== undefined) return k;
-    const plan = b.plan;
-    const s = plan.settings;
-    const bound = s.outOfOrderness !== undefined ? parseDuration(s.outOfOrderness, 'outOfOrderness') : opts.outOfOrderness;
-    const lateness = s.allowedLateness !== undefined ? parseDuration(s.allowedLateness, 'allowedLateness') : opts.allowedLateness;
     const emit = (o: Record<string, unknown>): void => {
-      const r = stateless(plan.after, o);
+      const r = stateless(b.branch.after, o);
       if (r !== undefined) write(DEFAULT_SINK, r);
     };
-    const ks = plan.keyed!;
+    const ks = b.branch.keyed!;
     k = ks.kind === 'window'
       ? new RefWindowPartition(ks.window, ks.aggs, bound, lateness, {
         emit,
@@ -146,28 +144,35 @@ export function runReferencePipeline(plans: readonly JobPlan[], records: readonl
   };
 
   for (const source of records) {
-    const p = project(source, root.fields, root.timeField);
+    const p = project(source, plan.fields, plan.timeField, plan.key);
     if (!p.ok) {
       out.deadLetter.push({ reason: p.reason, detail: p.detail, record: source });
       continue;
     }
-    for (const b of branches) {
-      let key: { key: string; keyOut: Record<string, unknown> } | undefined;
-      if (!guard(p.record, () => { key = keyOf(p.record, b.plan.key); })) continue;
-      const r = stateless(b.plan.before, p.record);
+    let key: { key: string; keyOut: Record<string, unknown> };
+    try {
+      key = keyOf(source, p.record, plan.key);
+    } catch (e) {
+      // The main thread runs the key function: a throw dead-letters the record whatever onUserError says.
+      out.deadLetter.push({ reason: 'user-function', detail: String(e), record: source });
+      continue;
+    }
+    const partition = plan.key.kind === 'none' ? 0 : opts.partitionOf(key.key);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= opts.partitions) {
+      throw new Error(`partitionOf(${JSON.stringify(key.key)}) returned ${partition}, expected an integer in [0, ${opts.partitions})`);
+    }
+    for (const b of runs) {
+      const r = stateless(b.branch.before, p.record);
       if (r === undefined) continue;
-      if (b.plan.keyed === undefined) {
+      if (b.branch.keyed === undefined) {
         write(DEFAULT_SINK, r);
         continue;
       }
-      const partition = opts.partitionOf(key!.key);
-      if (!Number.isInteger(partition) || partition < 0 || partition >= opts.partitions) {
-        throw new Error(`partitionOf(${JSON.stringify(key!.key)}) returned ${partition}, expected an integer in [0, ${opts.partitions})`);
-      }
-      keyedOf(b, partition).onRecord({ key: key!.key, keyOut: key!.keyOut, record: r, ts: p.ts });
+      const k = keyedOf(b, partition);
+      guard(r, () => k.onRecord({ key: key.key, keyOut: key.keyOut, record: r, ts: p.ts }));
     }
   }
-  for (const b of branches) {
+  for (const b of runs) {
     for (const p of [...b.partitions.keys()].sort((x, y) => x - y)) b.partitions.get(p)!.onEnd();
   }
   return out;

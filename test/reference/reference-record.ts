@@ -10,7 +10,7 @@ import { isEventTime } from '../../src/time/event-time-range.js';
 
 export type Projected =
   | { ok: true; record: Record<string, unknown>; ts: number }
-  | { ok: false; reason: 'not-an-object' | 'bad-field' | 'bad-time'; detail: string };
+  | { ok: false; reason: 'not-an-object' | 'bad-field' | 'bad-time' | 'missing-key'; detail: string };
 
 function at(obj: unknown, path: readonly string[]): unknown {
   let v = obj;
@@ -21,57 +21,61 @@ function at(obj: unknown, path: readonly string[]): unknown {
   return v;
 }
 
-/** The event time a time field's value names, or NaN. A 'time' field may also be an ISO-8601 string. */
-function eventTime(v: unknown, type: Field['type']): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && type === 'time') return parseIsoTime(v);
-  return NaN;
-}
-
-function fits(v: unknown, type: Field['type']): boolean {
+/** The value a field of this type holds for v, or undefined when v does not fit (a 'time' field also takes ISO-8601 text). */
+function fit(v: unknown, type: Field['type']): unknown {
   switch (type) {
-    case 'string': return typeof v === 'string';
-    case 'boolean': return typeof v === 'boolean';
-    case 'number': return typeof v === 'number' && Number.isFinite(v);
-    case 'time': return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && !Number.isNaN(parseIsoTime(v)));
+    case 'string': return typeof v === 'string' ? v : undefined;
+    case 'boolean': return typeof v === 'boolean' ? v : undefined;
+    case 'number': return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+    case 'time': {
+      if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+      const ms = typeof v === 'string' ? parseIsoTime(v) : NaN;
+      return Number.isFinite(ms) ? ms : undefined;
+    }
   }
 }
 
-/** The record the job sees: its declared fields by name, in declaration order (absent optional fields are null). */
-export function project(source: unknown, fields: readonly Field[], timeField: string): Projected {
+/**
+ * The record the job sees: its declared fields by name, in declaration
+ * order (absent optional fields are null). Fields are checked in that order
+ * and the first bad one names the fault: the time field's is `bad-time`, a
+ * key field's `missing-key` (neither may be null), any other's `bad-field`.
+ * Then an event time outside the ISO-8601 years is `bad-time`.
+ */
+export function project(source: unknown, fields: readonly Field[], timeField: string, key: KeySpec): Projected {
   if (source === null || typeof source !== 'object' || Array.isArray(source)) {
     return { ok: false, reason: 'not-an-object', detail: 'expected a JSON object' };
   }
-  const tf = fields.find((f) => f.name === timeField)!;
-  const ts = eventTime(at(source, tf.path), tf.type);
-  if (!isEventTime(ts)) return { ok: false, reason: 'bad-time', detail: `field "${timeField}" is not a valid event time` };
+  const keyFields = key.kind === 'fields' ? key.fields : [];
   const record: Record<string, unknown> = {};
   for (const f of fields) {
-    const v = at(source, f.path);
-    if (v === undefined || v === null) {
-      if (!f.optional) return { ok: false, reason: 'bad-field', detail: `field "${f.name}" is missing or null` };
+    const raw = at(source, f.path);
+    const reason = f.name === timeField ? 'bad-time' : keyFields.includes(f.name) ? 'missing-key' : 'bad-field';
+    if (raw === undefined || raw === null) {
+      if (!f.optional || reason !== 'bad-field') return { ok: false, reason, detail: `field "${f.name}" is missing or null` };
       record[f.name] = null;
-    } else if (!fits(v, f.type)) {
-      return { ok: false, reason: 'bad-field', detail: `field "${f.name}" is not a ${f.type}` };
-    } else {
-      record[f.name] = f.name === timeField ? ts : v;
+      continue;
     }
+    const v = fit(raw, f.type);
+    if (v === undefined) return { ok: false, reason, detail: `field "${f.name}" is not a ${f.type}` };
+    record[f.name] = v;
   }
+  const ts = record[timeField] as number;
+  if (!isEventTime(ts)) return { ok: false, reason: 'bad-time', detail: `event time ${ts} is outside the ISO-8601 years` };
   return { ok: true, record, ts };
 }
 
 /**
  * The key string the main thread partitions on, and what window results
- * carry for it. Computed from the projected source record, before any of the
- * job's stages (the main thread runs none of them).
+ * carry for it. A key function sees the source record as read (the main
+ * thread runs none of the job's stages); key fields are the projected ones.
  */
-export function keyOf(record: Record<string, unknown>, key: KeySpec): { key: string; keyOut: Record<string, unknown> } {
+export function keyOf(source: unknown, record: Record<string, unknown>, key: KeySpec): { key: string; keyOut: Record<string, unknown> } {
   switch (key.kind) {
     case 'none': return { key: '', keyOut: {} };
     case 'fn': {
-      const k = (key.fn as (r: unknown) => unknown)(record);
-      if (typeof k !== 'string' && typeof k !== 'number') throw new TypeError(`the key function returned ${typeof k}`);
-      return { key: String(k), keyOut: { key: String(k) } };
+      const k = String((key.fn as (r: unknown) => unknown)(source));
+      return { key: k, keyOut: { key: k } };
     }
     case 'fields': {
       const keyOut: Record<string, unknown> = {};

@@ -4,14 +4,15 @@ import {
   countDistinct, approxCountDistinct, topN, aggregate, valueState, fileTable, type SourceSpec,
 } from '../../../src/job/index.js';
 import { PLAN } from '../../../src/job/job.js';
-import { checkPlan, type JobPlan } from '../../../src/job/plan.js';
+import { checkPlans, type JobPlan } from '../../../src/job/plan.js';
 import { runReferencePipeline, type RefPipelineOptions } from '../../reference/reference-pipeline.js';
 
 // v is optional at run time, so records without it reach the aggregates; typed as a required number
 // because the API's types refuse sum('v') over an optional field.
 const src = file('in.ndjson', { fields: { k: 'string', t: 'time', v: { type: 'number', optional: true }, s: 'string' }, time: 't' }) as unknown as
   SourceSpec<{ k: 'string'; t: 'time'; v: 'number'; s: 'string' }>;
-const plan = (stream: { readonly [PLAN]: unknown }): JobPlan => checkPlan((stream as never)[PLAN], 'test-job');
+/** The checked plan of a job module exporting these branches. */
+const plan = (...streams: { readonly [PLAN]: unknown }[]): JobPlan => checkPlans(streams.map((s) => (s as never)[PLAN]), 'test-job');
 const opts = (o: Partial<RefPipelineOptions> = {}): RefPipelineOptions => ({
   partitions: 1, partitionOf: () => 0, outOfOrderness: 0, allowedLateness: 0, ...o,
 });
@@ -20,18 +21,19 @@ const rec = (k: string, t: number, v: number | null = 1, s = 'x'): Record<string
 describe('reference pipeline', () => {
   it('projects records and dead-letters bad ones once, for every branch', () => {
     const root = job({ source: src });
-    const a = plan(root.filter((r) => r.k !== 'drop'));
-    const b = plan(root.map((r) => ({ k: r.k, twice: (r.v ?? 0) * 2 })));
+    const a = root.filter((r) => r.k !== 'drop');
+    const b = root.map((r) => ({ k: r.k, twice: (r.v ?? 0) * 2 }));
     const input = [
       { k: 'a', t: 5, v: 2, s: 'x', extra: true },
       { k: 'a', t: 6, s: 'y' },
       { k: 'a', t: 'nope', v: 1, s: 'x' },
       { k: 7, t: 8, v: 1, s: 'x' },
+      { k: 'a', t: 1.5, v: 1, s: 'x' },
       { k: 'drop', t: '1970-01-01T00:00:00.010Z', v: 1, s: 'x' },
       [1],
     ];
-    const out = runReferencePipeline([a, b], input, opts());
-    expect(out.deadLetter.map((d) => d.reason)).toEqual(['bad-time', 'bad-field', 'not-an-object']);
+    const out = runReferencePipeline(plan(a, b), input, opts());
+    expect(out.deadLetter.map((d) => d.reason)).toEqual(['bad-time', 'bad-field', 'bad-time', 'not-an-object']);
     expect(out.sinks.get('')).toEqual([
       { k: 'a', t: 5, v: 2, s: 'x' }, { k: 'a', twice: 4 },
       { k: 'a', t: 6, v: null, s: 'y' }, { k: 'a', twice: 0 },
@@ -48,7 +50,7 @@ describe('reference pipeline', () => {
       .aggregate({ n: count(), total: sum('v') })
       .map((w) => ({ ...w, big: w.total > 2 })));
     const input = [rec('a', 1, 1), rec('a', 3, 2), rec('b', 4, 5), rec('a', 9, 1, 'skip'), rec('a', 12, 1), rec('a', 2, 9), rec('b', 25, 1)];
-    const out = runReferencePipeline([p], input, opts({ outOfOrderness: 1 }));
+    const out = runReferencePipeline(p, input, opts({ outOfOrderness: 1 }));
     expect(out.sinks.get('raw')).toHaveLength(6);
     // a@12 raises the watermark to 11: [0,10) fires; a@2 is then late (lateness 0) and moves nothing.
     expect(out.late).toEqual([{ ...rec('a', 2, 9), reason: 'late', watermark: 11 }]);
@@ -65,7 +67,7 @@ describe('reference pipeline', () => {
       .keyBy((r) => r.k.toUpperCase())
       .window(sliding(10, 5))
       .aggregate({ n: count() }));
-    const out = runReferencePipeline([p], [rec('a', 7), rec('a', 16), rec('a', 8)], opts());
+    const out = runReferencePipeline(p, [rec('a', 7), rec('a', 16), rec('a', 8)], opts());
     expect(out.late).toEqual([]);
     expect(out.sinks.get('')).toEqual([
       { key: 'A', start: 0, end: 10, fire: 'watermark', n: 1 },
@@ -80,7 +82,7 @@ describe('reference pipeline', () => {
   it('keys by several fields: the key string is their JSON, results carry each field', () => {
     const p = plan(job({ source: src }).keyBy(['k', 's']).window(tumbling(10)).aggregate({ n: count() }));
     const seen: string[] = [];
-    const out = runReferencePipeline([p], [rec('a', 1, 1, 'x'), rec('a', 2, 1, 'y'), rec('a', 3, 1, 'x')],
+    const out = runReferencePipeline(p, [rec('a', 1, 1, 'x'), rec('a', 2, 1, 'y'), rec('a', 3, 1, 'x')],
       opts({ partitions: 2, partitionOf: (key) => { seen.push(key); return key.includes('"y"') ? 1 : 0; } }));
     expect(seen).toEqual(['["a","x"]', '["a","y"]', '["a","x"]']);
     expect(out.sinks.get('')).toEqual([
@@ -89,16 +91,27 @@ describe('reference pipeline', () => {
     ]);
   });
 
+  it('a missing key field is missing-key; a throwing key function dead-letters its record whatever onUserError says', () => {
+    const byField = plan(job({ source: src }).keyBy('k').window(tumbling(10)).aggregate({ n: count() }));
+    const out = runReferencePipeline(byField, [{ t: 1, v: 1, s: 'x' }, rec('a', 2)], opts());
+    expect(out.deadLetter.map((d) => d.reason)).toEqual(['missing-key']);
+    const byFn = plan(job({ source: src }).keyBy((r) => { if (r.k === 'bad') throw new Error('no key'); return r.k; })
+      .window(tumbling(10)).aggregate({ n: count() }));
+    const out2 = runReferencePipeline(byFn, [rec('bad', 1), rec('a', 2)], opts());
+    expect(out2.deadLetter).toMatchObject([{ reason: 'user-function', record: rec('bad', 1) }]);
+    expect(out2.sinks.get('')).toEqual([{ key: 'a', start: 0, end: 10, fire: 'watermark', n: 1 }]);
+  });
+
   it('session windows merge the windows a record bridges, and a merged fired window fires late', () => {
     const p = plan(job({ source: src, allowedLateness: 100 })
       .keyBy('k')
       .window(session(10))
       .aggregate({ n: count(), total: sum('v'), firstV: first('v'), lastV: last('v') }));
     // Bound 100 holds everything back: a@0 [0,10) and a@18 [18,28) are bridged by a@9 [9,19) into [0,28).
-    const held = runReferencePipeline([p], [rec('a', 0, 1), rec('a', 18, 2), rec('a', 9, 4)], opts({ outOfOrderness: 100 }));
+    const held = runReferencePipeline(p, [rec('a', 0, 1), rec('a', 18, 2), rec('a', 9, 4)], opts({ outOfOrderness: 100 }));
     expect(held.sinks.get('')).toEqual([{ k: 'a', start: 0, end: 28, fire: 'watermark', n: 3, total: 7, firstV: 1, lastV: 2 }]);
     // Bound 0: a@20 fires [0,10); a@9 then merges it into [0,19), which is at or below the watermark: a late firing.
-    const fired = runReferencePipeline([p], [rec('a', 0, 1), rec('a', 20, 2), rec('a', 9, 4)], opts());
+    const fired = runReferencePipeline(p, [rec('a', 0, 1), rec('a', 20, 2), rec('a', 9, 4)], opts());
     expect(fired.sinks.get('')).toEqual([
       { k: 'a', start: 0, end: 10, fire: 'watermark', n: 1, total: 1, firstV: 1, lastV: 1 },
       { k: 'a', start: 0, end: 19, fire: 'late', n: 2, total: 5, firstV: 1, lastV: 4 },
@@ -116,7 +129,7 @@ describe('reference pipeline', () => {
       }),
     }));
     const input = [rec('a', 5, 4, 'b'), rec('a', 1, null, 'c'), rec('a', 5, 2, 'a'), rec('a', 9, 6, 'b'), rec('a', 1, 8, 'd'), rec('e', 3, null)];
-    const rows = runReferencePipeline([p], input, opts({ outOfOrderness: 100 })).sinks.get('')!;
+    const rows = runReferencePipeline(p, input, opts({ outOfOrderness: 100 })).sinks.get('')!;
     // a's values 4, 2, 6, 8 (mean 5, variance (1+9+1+9)/4 = 5); s by time: c@1, d@1, b@5, a@5, b@9.
     expect(rows[0]).toEqual({
       k: 'a', start: 0, end: 100, fire: 'watermark', n: 5, total: 20, lo: 2, hi: 8, mean: 5, var: 5, sd: Math.sqrt(5),
@@ -140,7 +153,7 @@ describe('reference pipeline', () => {
       },
     }).filter((o) => o.k !== 'skip'));
     const input = [rec('a', 0), rec('a', 5), rec('b', 3), rec('a', 12), rec('x', 100), rec('y', 100), rec('skip', 100)];
-    const out = runReferencePipeline([p], input, opts());
+    const out = runReferencePipeline(p, input, opts());
     expect(out.sinks.get('')).toEqual([
       { k: 'a', time: 10, n: 3, wm: 12 }, // a@12 counted before its watermark fires a's timer at 10
       { k: 'b', time: 13, n: 1, wm: 100 },
@@ -155,15 +168,15 @@ describe('reference pipeline', () => {
     const table = fileTable<{ tier: string }>('tiers.ndjson', { key: 'k' });
     const p = plan(job({ source: src }).lookup(table, { on: 'k', as: 'profile' }));
     const tables = new Map([['tiers.ndjson', new Map([['a', { k: 'a', tier: 'gold' }]])]]);
-    const out = runReferencePipeline([p], [rec('a', 1), rec('b', 2)], opts({ tables }));
+    const out = runReferencePipeline(p, [rec('a', 1), rec('b', 2)], opts({ tables }));
     expect(out.sinks.get('')!.map((r) => r.profile)).toEqual([{ k: 'a', tier: 'gold' }, null]);
   });
 
   it('a throwing function dead-letters its record when onUserError is dead-letter, and fails the run otherwise', () => {
     const stream = job({ source: src }).filter((r) => { if (r.k === 'bad') throw new Error('boom'); return true; });
-    const out = runReferencePipeline([plan(stream)], [rec('bad', 1), rec('ok', 2)], opts({ onUserError: 'dead-letter' }));
+    const out = runReferencePipeline(plan(stream), [rec('bad', 1), rec('ok', 2)], opts({ onUserError: 'dead-letter' }));
     expect(out.deadLetter).toMatchObject([{ reason: 'user-function', record: rec('bad', 1) }]);
     expect(out.sinks.get('')).toEqual([rec('ok', 2)]);
-    expect(() => runReferencePipeline([plan(stream)], [rec('bad', 1)], opts())).toThrow('boom');
+    expect(() => runReferencePipeline(plan(stream), [rec('bad', 1)], opts())).toThrow('boom');
   });
 });
