@@ -24,7 +24,10 @@ export class RefProcessPartition {
   private maxTs = -Infinity;
   private wm = -Infinity;
   private seq = 0;
+  /** Event-time timers, ascending by (time, registration): the due ones are at the front. */
   private timers: Timer[] = [];
+  /** "key time" of every timer in `timers` (one timer per key and time). */
+  private readonly timerIds = new Set<string>();
   private readonly state = new Map<string, Record<string, unknown>>();
 
   constructor(
@@ -48,14 +51,10 @@ export class RefProcessPartition {
 
   private advance(wm: number): void {
     this.wm = wm;
-    for (let n = 0; ; n++) {
+    for (let n = 0; this.timers.length > 0 && this.timers[0]!.time <= wm; n++) {
       if (n > MAX_FIRINGS_PER_STEP) throw new Error('reference: a process function keeps setting due timers');
-      let next: Timer | undefined;
-      for (const t of this.timers) {
-        if (t.time <= wm && (next === undefined || t.time < next.time || (t.time === next.time && t.seq < next.seq))) next = t;
-      }
-      if (next === undefined) return;
-      this.timers.splice(this.timers.indexOf(next), 1);
+      const next = this.timers.shift()!;
+      this.timerIds.delete(timerId(next.key, next.time));
       this.fn.onTimer?.(next.time, 'event', this.context(next.key, next.time));
     }
   }
@@ -71,9 +70,15 @@ export class RefProcessPartition {
       timers: {
         eventTime(t: number): void {
           // One timer per key and time: setting it again keeps the first registration.
-          if (!self.timers.some((x) => x.key === key && x.time === t)) self.timers.push({ key, time: t, seq: self.seq++ });
+          if (self.timerIds.has(timerId(key, t))) return;
+          self.timerIds.add(timerId(key, t));
+          // After every timer of the same or an earlier time: equal times fire in registration order.
+          let at = self.timers.length;
+          while (at > 0 && self.timers[at - 1]!.time > t) at--;
+          self.timers.splice(at, 0, { key, time: t, seq: self.seq++ });
         },
         deleteEventTime(t: number): void {
+          if (!self.timerIds.delete(timerId(key, t))) return;
           self.timers = self.timers.filter((x) => !(x.key === key && x.time === t));
         },
         processingTime(): void {},
@@ -93,6 +98,8 @@ export class RefProcessPartition {
     return s;
   }
 }
+
+const timerId = (key: string, time: number): string => `${key}\u0000${time}`;
 
 function newState(d: StateDecl): unknown {
   switch (d.kind) {
