@@ -24,6 +24,7 @@ import { DEFAULT_SINK, type Branch, type JobPlan, type StatelessStage } from '..
 import type { TableSpec } from '../../src/job/lookup.js';
 import type { ProcessFunction, StateDecl } from '../../src/job/process.js';
 import { parseDuration } from '../../src/time/duration.js';
+import { murmur2, toPositive } from '../../src/partition/murmur2.js';
 import { keyOf, project } from './reference-record.js';
 import { RefWindowPartition, type KeyedInput } from './reference-window-stage.js';
 import { RefProcessPartition } from './reference-process-stage.js';
@@ -53,6 +54,11 @@ export interface RefPipelineOutput {
   /** Records too late for every window: { ...record, reason: 'late', watermark }. */
   late: Record<string, unknown>[];
   deadLetter: RefDeadLetter[];
+}
+
+/** The engine's partition of a key (docs/SEMANTICS.md "Partitioning"), for RefPipelineOptions.partitionOf. */
+export function partitionOfKey(partitions: number, keyGroups = 128): (key: string) => number {
+  return (key) => (toPositive(murmur2(new TextEncoder().encode(key))) % keyGroups) % partitions;
 }
 
 /** The name a lookup table goes by in RefPipelineOptions.tables: its file path or Kafka topic. */
