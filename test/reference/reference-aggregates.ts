@@ -10,7 +10,8 @@
 // the numeric ones (sum, min, max, avg, variance, stddev, percentile) also
 // skip anything that is not a number. approxCountDistinct is computed
 // exactly (tests compare the engine's with a tolerance), percentile is the
-// exact nearest-rank quantile (tests allow 1% relative error).
+// exact value of rank ⌊q·(n−1)⌋ (0-based, ascending), the rank the engine's
+// sketch approximates (tests allow 1% relative error).
 import type { AggSpec } from '../../src/job/aggregates.js';
 
 /** A record in a window: as it reached the window, its event time and its arrival number in the partition. */
@@ -70,14 +71,16 @@ export function mergeAcc(aggs: Readonly<Record<string, AggSpec>>, into: RefAcc, 
   }
 }
 
-/** Nearest-rank quantile: the smallest value with at least q·n values at or below it. */
-export function nearestRank(sorted: readonly number[], q: number): number {
-  const rank = Math.ceil(q * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+/** The q-quantile of ascending values: the value of 0-based rank ⌊q·(n−1)⌋. */
+export function quantileOf(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * (sorted.length - 1))))]!;
 }
 
+/** topN's tie order: numbers (numerically) before strings (by UTF-16 code units) before anything else (by its string form). */
 function compareValues(a: unknown, b: unknown): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const rank = (v: unknown): number => (typeof v === 'number' ? 0 : typeof v === 'string' ? 1 : 2);
+  if (rank(a) !== rank(b)) return rank(a) - rank(b);
+  if (typeof a === 'number') return a - (b as number);
   const sa = String(a);
   const sb = String(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
@@ -107,7 +110,7 @@ function resultOf(name: string, a: AggSpec, acc: RefAcc): unknown {
       const variance = nums.reduce((s, v) => s + (v - mean) * (v - mean), 0) / nums.length;
       return a.kind === 'variance' ? variance : Math.sqrt(variance);
     }
-    case 'percentile': return nums.length === 0 ? null : nearestRank([...nums].sort((x, y) => x - y), a.param!);
+    case 'percentile': return nums.length === 0 ? null : quantileOf([...nums].sort((x, y) => x - y), a.param!);
     case 'first':
     case 'last': {
       if (vals.length === 0) return null;

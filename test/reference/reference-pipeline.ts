@@ -39,14 +39,21 @@ export interface RefDeadLetter {
 export interface RefPipelineOptions {
   partitions: number;
   partitionOf(key: string): number;
-  /** The run's --out-of-orderness and --allowed-lateness (ms); a job's own settings override them. */
-  outOfOrderness: number;
-  allowedLateness: number;
-  /** --on-user-error (a job's own setting overrides it); default 'fail'. */
+  /**
+   * --out-of-orderness, --allowed-lateness (ms) and --on-user-error as given
+   * on the command line: each wins over the job's own setting, which wins
+   * over the engine's default (200 ms, 0, 'fail'), as `sabre run --job` does.
+   */
+  outOfOrderness?: number;
+  allowedLateness?: number;
   onUserError?: 'fail' | 'dead-letter';
   /** Lookup tables by tableName(spec): key (as a string) → row. */
   tables?: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
 }
+
+/** The engine's defaults for what neither the command line nor the job sets (src/options.ts). */
+const DEFAULT_OUT_OF_ORDERNESS = 200;
+const DEFAULT_ALLOWED_LATENESS = 0;
 
 export interface RefPipelineOutput {
   /** Sink name → the objects written to it, in order (DEFAULT_SINK '' is every branch's end). */
@@ -78,9 +85,9 @@ interface BranchRun {
 export function runReferencePipeline(plan: JobPlan, records: readonly unknown[], opts: RefPipelineOptions): RefPipelineOutput {
   const out: RefPipelineOutput = { sinks: new Map(plan.sinkNames.map((name) => [name, []])), late: [], deadLetter: [] };
   const s = plan.settings;
-  const onUserError = s.onUserError ?? opts.onUserError ?? 'fail';
-  const bound = s.outOfOrderness !== undefined ? parseDuration(s.outOfOrderness, 'outOfOrderness') : opts.outOfOrderness;
-  const lateness = s.allowedLateness !== undefined ? parseDuration(s.allowedLateness, 'allowedLateness') : opts.allowedLateness;
+  const onUserError = opts.onUserError ?? s.onUserError ?? 'fail';
+  const bound = opts.outOfOrderness ?? (s.outOfOrderness !== undefined ? parseDuration(s.outOfOrderness, 'outOfOrderness') : DEFAULT_OUT_OF_ORDERNESS);
+  const lateness = opts.allowedLateness ?? (s.allowedLateness !== undefined ? parseDuration(s.allowedLateness, 'allowedLateness') : DEFAULT_ALLOWED_LATENESS);
   const guard = (record: unknown, run: () => void): boolean => {
     try {
       run();

@@ -43,7 +43,7 @@ describe('random pipelines', () => {
     fc.assert(fc.property(pipelineArb.chain((spec) => fc.tuple(fc.constant(spec), recordsArb(spec.outOfOrderness))), ([spec, records]) => {
       expect(buildPipeline(spec, paths)).toHaveLength(spec.branches.length);
       const out = runReferencePipeline(planOfSpec(spec, paths), records,
-        { partitions: 3, partitionOf: partitionOfKey(3), outOfOrderness: 0, allowedLateness: 0 });
+        { partitions: 3, partitionOf: partitionOfKey(3) });
       expect(out.deadLetter).toEqual([]);
       late += out.late.length;
       outputs += out.sinks.get('')!.length;

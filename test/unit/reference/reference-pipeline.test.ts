@@ -14,7 +14,7 @@ const src = file('in.ndjson', { fields: { k: 'string', t: 'time', v: { type: 'nu
 /** The checked plan of a job module exporting these branches. */
 const plan = (...streams: { readonly [PLAN]: unknown }[]): JobPlan => checkPlans(streams.map((s) => (s as never)[PLAN]), 'test-job');
 const opts = (o: Partial<RefPipelineOptions> = {}): RefPipelineOptions => ({
-  partitions: 1, partitionOf: () => 0, outOfOrderness: 0, allowedLateness: 0, ...o,
+  partitions: 1, partitionOf: () => 0, outOfOrderness: 0, ...o,
 });
 const rec = (k: string, t: number, v: number | null = 1, s = 'x'): Record<string, unknown> => ({ k, t, v, s });
 
@@ -79,6 +79,22 @@ describe('reference pipeline', () => {
     ]);
   });
 
+  it('time bounds: the command line wins over the job, which wins over the defaults', () => {
+    const stream = job({ source: src, outOfOrderness: '5ms' }).keyBy('k').window(tumbling(10)).aggregate({ n: count() });
+    const input = [rec('a', 1), rec('a', 14), rec('a', 3)];
+    // The job's bound 5: a@14 moves the watermark to 9, so [0,10) is still open for a@3.
+    const jobs = runReferencePipeline(plan(stream), input, { partitions: 1, partitionOf: () => 0 });
+    expect(jobs.sinks.get('')![0]).toMatchObject({ start: 0, n: 2 });
+    // --out-of-orderness 0: a@14 fires [0,10) and a@3 is late.
+    const cli = runReferencePipeline(plan(stream), input, { partitions: 1, partitionOf: () => 0, outOfOrderness: 0 });
+    expect(cli.sinks.get('')![0]).toMatchObject({ start: 0, n: 1 });
+    expect(cli.late).toHaveLength(1);
+    // No setting: the default 200 ms holds everything to the end.
+    const none = runReferencePipeline(plan(job({ source: src }).keyBy('k').window(tumbling(10)).aggregate({ n: count() })), input,
+      { partitions: 1, partitionOf: () => 0 });
+    expect(none.sinks.get('')![0]).toMatchObject({ start: 0, n: 2 });
+  });
+
   it('keys by several fields: the key string is their JSON, results carry each field', () => {
     const p = plan(job({ source: src }).keyBy(['k', 's']).window(tumbling(10)).aggregate({ n: count() }));
     const seen: string[] = [];
@@ -130,10 +146,10 @@ describe('reference pipeline', () => {
     }));
     const input = [rec('a', 5, 4, 'b'), rec('a', 1, null, 'c'), rec('a', 5, 2, 'a'), rec('a', 9, 6, 'b'), rec('a', 1, 8, 'd'), rec('e', 3, null)];
     const rows = runReferencePipeline(p, input, opts({ outOfOrderness: 100 })).sinks.get('')!;
-    // a's values 4, 2, 6, 8 (mean 5, variance (1+9+1+9)/4 = 5); s by time: c@1, d@1, b@5, a@5, b@9.
+    // a's values 4, 2, 6, 8 (mean 5, variance (1+9+1+9)/4 = 5; p50 rank ⌊0.5·3⌋ = 1, p90 rank ⌊0.9·3⌋ = 2); s by time: c@1, d@1, b@5, a@5, b@9.
     expect(rows[0]).toEqual({
       k: 'a', start: 0, end: 100, fire: 'watermark', n: 5, total: 20, lo: 2, hi: 8, mean: 5, var: 5, sd: Math.sqrt(5),
-      p50: 4, p90: 8, firstS: 'c', lastS: 'b', distinct: 4, approx: 4, top: [{ value: 'b', count: 2 }, { value: 'a', count: 1 }],
+      p50: 4, p90: 6, firstS: 'c', lastS: 'b', distinct: 4, approx: 4, top: [{ value: 'b', count: 2 }, { value: 'a', count: 1 }],
       doubled: 40, custom: 'bcabd',
     });
     expect(rows[1]).toMatchObject({ k: 'e', n: 1, total: 0, lo: null, hi: null, mean: null, var: null, sd: null, p50: null, firstS: 'x' });
