@@ -9,6 +9,8 @@
 // Every function of a pipeline is a piece of source text from a small family,
 // so the module renderer writes it verbatim and the in-process builder
 // evaluates the same text: the two plans hold the same functions.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import * as api from '../../src/job/index.js';
 import { PLAN } from '../../src/job/job.js';
@@ -265,4 +267,16 @@ export function planShape(plan: JobPlan): unknown {
       return value;
     },
   ));
+}
+
+/**
+ * Everything `sabre run --job FILE` needs for one case, written to `dir`:
+ * the records (NDJSON, arrival order) and the job module reading them.
+ */
+export function writeJobCase(spec: PipelineSpec, records: readonly object[], dir: string, sabreUrl: string): { job: string; paths: PipelinePaths } {
+  const paths: PipelinePaths = { source: join(dir, 'records.ndjson'), side: join(dir, 'side.ndjson') };
+  writeFileSync(paths.source, records.map((r) => JSON.stringify(r)).join('\n') + (records.length > 0 ? '\n' : ''));
+  const job = join(dir, 'job.mjs');
+  writeFileSync(job, renderJobModule(spec, paths, sabreUrl));
+  return { job, paths };
 }

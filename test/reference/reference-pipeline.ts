@@ -175,7 +175,8 @@ export function runReferencePipeline(plan: JobPlan, records: readonly unknown[],
       throw new Error(`partitionOf(${JSON.stringify(key.key)}) returned ${partition}, expected an integer in [0, ${opts.partitions})`);
     }
     for (const b of runs) {
-      const r = stateless(b.branch.before, p.record);
+      // A copy per branch: a function that changes its record must not change what the next branch sees.
+      const r = stateless(b.branch.before, { ...p.record });
       if (r === undefined) continue;
       if (b.branch.keyed === undefined) {
         write(DEFAULT_SINK, r);

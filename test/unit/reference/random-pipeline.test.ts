@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildPipeline, pipelineArb, planOfSpec, planShape, recordsArb, renderJobModule, type PipelinePaths } from '../../helpers/random-pipeline.js';
+import { buildPipeline, pipelineArb, planOfSpec, planShape, recordsArb, writeJobCase, type PipelinePaths } from '../../helpers/random-pipeline.js';
 import { partitionOfKey, runReferencePipeline } from '../../reference/reference-pipeline.js';
 
 const DIST = resolve('dist/src/index.js');
@@ -28,9 +28,11 @@ describe('random pipelines', () => {
   it('render to job modules whose plan, as node loads them, is the in-process plan', () => {
     expect(existsSync(DIST), 'build first: npx tsc -p tsconfig.json (the module imports dist/src/index.js)').toBe(true);
     let n = 0;
-    fc.assert(fc.property(pipelineArb, (spec) => {
-      const file = join(dir, `job-${n++}.mjs`);
-      writeFileSync(file, renderJobModule(spec, paths, pathToFileURL(DIST).href));
+    fc.assert(fc.property(pipelineArb, recordsArb(10, 5), (spec, records) => {
+      const caseDir = join(dir, `case-${n++}`);
+      mkdirSync(caseDir);
+      const { job: file, paths } = writeJobCase(spec, records, caseDir, pathToFileURL(DIST).href);
+      expect(readFileSync(paths.source, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)).toEqual(records);
       // Plain node, as \`sabre run --job\` imports it (vitest would transform the module's text).
       const shape = execFileSync(process.execPath, ['--input-type=module', '-e', SHAPE_OF_MODULE, file], { encoding: 'utf8' });
       expect(JSON.parse(shape)).toEqual(planShape(planOfSpec(spec, paths)));
