@@ -43,6 +43,13 @@ const txns = job({
   outOfOrderness: '200ms',
 }).filter((t) => t.status !== 'test');
 
+/** Which alert a card's window raises, if any: many of its transactions declined, or more spent than the card's limit. */
+function windowRule(w: { n: number; total: number; declines: number; profile: CardProfile | null }): 'decline-rate' | 'over-limit' | null {
+  if (w.declines >= MIN_DECLINES && w.declines >= DECLINE_SHARE * w.n) return 'decline-rate';
+  if (w.profile !== null && w.total > w.profile.limit) return 'over-limit';
+  return null;
+}
+
 const profiles = fileTable<CardProfile>('jobs/data/card-profiles.ndjson', { key: 'card' });
 
 const features = txns
@@ -57,9 +64,9 @@ const features = txns
   })
   .lookup(profiles, { on: 'card', as: 'profile' })
   .to('features')
-  .filter((w) => (w.declines >= MIN_DECLINES && w.declines >= DECLINE_SHARE * w.n) || (w.profile !== null && w.total > w.profile.limit))
+  .filter((w) => windowRule(w) !== null)
   .map((w) => ({
-    rule: w.declines >= MIN_DECLINES && w.declines >= DECLINE_SHARE * w.n ? 'decline-rate' : 'over-limit',
+    rule: windowRule(w)!,
     card: w.card,
     start: w.start,
     end: w.end,
