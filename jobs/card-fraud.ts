@@ -7,7 +7,7 @@
 // a list of them; each sees every transaction):
 //  - features: per card, over the last minute every 10 s, how many
 //    transactions, how much, how many merchants, the largest amount and the
-//    declines; every window goes to out/card-features.ndjson, enriched with
+//    declines; every window goes to card-features.ndjson (in the working directory; --sinks features=TARGET moves it), enriched with
 //    the card's profile, and the alert-worthy ones become alerts;
 //  - rule: three declines in a row, then an approval, within five minutes.
 // Alerts (objects with a `rule` field) go to the default sink.
@@ -39,7 +39,7 @@ const MIN_DECLINES = 4;
 const txns = job({
   source: generator('card-txns', { eventsPerMs: 10 }),
   sink: toStdout(),
-  sinks: { features: toFile('out/card-features.ndjson') },
+  sinks: { features: toFile('card-features.ndjson') },
   outOfOrderness: '200ms',
 }).filter((t) => t.status !== 'test');
 
@@ -50,7 +50,7 @@ function windowRule(w: { n: number; total: number; declines: number; profile: Ca
   return null;
 }
 
-const profiles = fileTable<CardProfile>('jobs/data/card-profiles.ndjson', { key: 'card' });
+const profiles = fileTable<CardProfile>('data/card-profiles.ndjson', { key: 'card' });
 
 const features = txns
   .keyBy('card')

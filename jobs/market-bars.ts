@@ -6,7 +6,7 @@
 //
 // Two pipelines over one source, both keyed by symbol (a job module may
 // export a list of them; each sees every trade):
-//  - bars: every symbol's one-second bar goes to out/market-bars.ndjson; a
+//  - bars: every symbol's one-second bar goes to market-bars.ndjson (in the working directory; --sinks bars=TARGET moves it); a
 //    bar whose price moved more than JUMP from open to close is an alert;
 //  - crossover: the fast and slow moving averages of each symbol's
 //    one-second closes; when the fast one crosses the slow one, an alert.
@@ -32,7 +32,7 @@ const BAND = 0.001;
 const trades = job({
   source: generator('market', { keys: 100, eventsPerMs: 10 }),
   sink: toStdout(),
-  sinks: { bars: toFile('out/market-bars.ndjson') },
+  sinks: { bars: toFile('market-bars.ndjson') },
   outOfOrderness: '200ms',
 });
 

@@ -62,6 +62,10 @@ export const OPTION_SPECS = {
     kind: 'duration', default: '0',
     help: 'dead-letter records (future-time) whose event time is more than D ahead of the wall clock (0 = off)',
   },
+  sinks: {
+    kind: 'string', default: undefined,
+    help: '--job only: replace the job\'s named sinks, NAME=TARGET[,NAME=TARGET…] with TARGET as for --sink (e.g. features=file:/tmp/f.ndjson)',
+  },
   lateOutput: { kind: 'string', default: 'stderr', help: 'records beyond allowed lateness: stderr | file:PATH | null' },
   deadLetter: { kind: 'string', default: 'stderr', help: 'rejected input with its reason: stderr | file:PATH | null' },
   onUserError: {

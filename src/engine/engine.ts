@@ -1,10 +1,8 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { resolve as resolvePath } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { resolveOptions, type RawOptions, type ResolvedOptions } from '../options.js';
-import { jobOptions } from '../options/job-options.js';
-import { DEFAULT_SINK } from '../job/plan.js';
-import { sinkTarget } from '../job/sinks.js';
+import { jobOptions, namedSinkTargets } from '../options/job-options.js';
 import { JobOutputs } from './job-outputs.js';
 import { openLookupTables, type LookupTables } from './lookup-tables.js';
 import { SabreError } from '../errors.js';
@@ -118,7 +116,7 @@ export class Engine {
     const o = this.options;
     const running = (): boolean => this.state === 'running';
     const plan = this.extra.job?.plan;
-    const named = plan ? plan.sinkNames.filter((n) => n !== DEFAULT_SINK).map((n) => [n, sinkTarget(plan.sinks[n]!)] as const) : [];
+    const named = plan ? namedSinkTargets(plan, o.sinks ?? '') : [];
     // Before anything is opened or read: a target that cannot be written fails here, with nothing lost.
     checkOutputTargets(o, named.map(([n, spec]) => [`sink "${n}"`, spec] as const));
     const aggregateModule = o.aggregateModule ? pathToFileURL(resolvePath(o.aggregateModule)).href : undefined;
@@ -169,7 +167,9 @@ export class Engine {
       o, topology, counters: this.counters, spin,
       watermarkFromRecords: pump.watermarkSource === undefined, aggregateModule,
       slowMicrosPerRecord: this.extra.slowMicrosPerRecord, restoreFiles: restored?.snapshotFiles,
-      job: this.extra.job ? { module: this.extra.job.url, onUserError: o.onUserError, tables: this.tables?.files } : undefined,
+      job: this.extra.job ? {
+        module: this.extra.job.url, onUserError: o.onUserError, tables: this.tables?.files, dir: dirname(this.extra.job.plan.module),
+      } : undefined,
     });
     for (const task of tasks) {
       const run = this.pool.run(task);

@@ -1,10 +1,11 @@
 // The Kafka lookup tables of a job (kafkaTable in src/job/lookup.ts): each
 // topic read by the main thread into a file (src/io/kafka/table-feed.ts),
 // whose path the workers get in WorkerTask.job.tables (topic → file). File
-// tables (fileTable) need nothing here: workers read them themselves.
-import { mkdtempSync, rmSync } from 'node:fs';
+// tables (fileTable) are only checked here: workers read them themselves.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { SabreError } from '../errors.js';
 import type { JobPlan } from '../job/plan.js';
 import type { KafkaTableFeed } from '../io/kafka/table-feed.js';
 
@@ -25,6 +26,7 @@ export function kafkaTables(plan: JobPlan): Map<string, string> {
 
 /** Read every Kafka table of `plan` into its file; undefined when the job has none. Resolves once each holds its topic's messages. */
 export async function openLookupTables(plan: JobPlan, brokers: string): Promise<LookupTables | undefined> {
+  checkTableFiles(plan);
   const topics = kafkaTables(plan);
   if (topics.size === 0) return undefined;
   // Loaded on demand: it brings kafkajs.
@@ -50,4 +52,21 @@ export async function openLookupTables(plan: JobPlan, brokers: string): Promise<
     throw e;
   }
   return { files, stop };
+}
+
+/**
+ * File tables must be there before the run starts (the workers load them
+ * when they open): a missing one is ERR_INVALID_JOB naming the job and the
+ * path, resolved as the workers resolve it (against the job file's directory).
+ */
+export function checkTableFiles(plan: JobPlan): void {
+  for (const b of plan.branches) {
+    for (const st of [...b.before, ...b.after]) {
+      if (st.op !== 'lookup' || st.table.source.kind !== 'file') continue;
+      const path = resolve(dirname(plan.module), st.table.source.path);
+      if (!existsSync(path)) {
+        throw new SabreError('ERR_INVALID_JOB', `${st.where}: lookup table ${path} does not exist (a relative table path is read from the job file's directory)`);
+      }
+    }
+  }
 }

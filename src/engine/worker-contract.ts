@@ -45,6 +45,8 @@ export interface WorkerTask {
     onUserError: 'fail' | 'dead-letter';
     /** Lookup tables read from Kafka: topic → the NDJSON file the main thread keeps up to date for the workers. */
     tables?: Record<string, string> | undefined;
+    /** The job file's directory: relative paths in the job (lookup table files) are resolved against it. */
+    dir?: string | undefined;
   } | undefined;
   /** Tests only: busy-wait this many µs per record to make a deliberately slow worker. */
   slowMicrosPerRecord?: number;

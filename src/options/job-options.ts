@@ -23,6 +23,7 @@ export function checkJobFlags(raw: Raw): void {
   const job = raw.job;
   if (job === undefined) {
     if (raw.onUserError !== undefined) bad('onUserError', 'applies to job modules only (--job FILE); leave it out');
+    if (raw.sinks !== undefined) bad('sinks', 'replaces a job module\'s named sinks: it applies with --job FILE only');
     if ((JOB_GENERATORS as readonly unknown[]).includes(raw.generator)) {
       bad('generator', `${String(raw.generator)} records are drawn for job modules only (--job FILE); without one use trades or cards`);
     }
@@ -40,7 +41,10 @@ export function checkJobFlags(raw: Raw): void {
 function sourceOptions(s: SourceSpec): Raw {
   switch (s.kind) {
     case 'generator':
-      return { source: 'generator', generator: s.generator, keys: s.keys, rate: s.rate, count: s.count, seed: s.seed };
+      return {
+        source: 'generator', generator: s.generator, keys: s.keys, rate: s.rate, count: s.count, seed: s.seed,
+        eventsPerMs: s.eventsPerMs, disorder: s.disorder,
+      };
     case 'file': return { source: `file:${s.path}` };
     case 'kafka': return { source: `kafka:${s.topic}` };
     case 'stdin': return { source: 'stdin' };
@@ -65,11 +69,31 @@ export function jobOptions(raw: Raw, plan: JobPlan): Raw {
   // The generator's settings apply only when the generator is the source (an overriding --source file:... ignores them).
   const givenSource = raw.source;
   if (givenSource !== undefined && givenSource !== 'generator') {
-    for (const k of ['generator', 'keys', 'rate', 'count', 'seed']) delete fromJob[k];
+    for (const k of ['generator', 'keys', 'rate', 'count', 'seed', 'eventsPerMs', 'disorder']) delete fromJob[k];
   }
   const out: Raw = {};
   for (const [k, v] of Object.entries(fromJob)) if (v !== undefined) out[k] = v;
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k] = v;
   out.job = plan.module;
   return out;
+}
+
+/**
+ * The named sinks of a run of `plan` as [name, --sink text] pairs: the job's,
+ * each replaced by --sinks NAME=TARGET when given. A name the job does not
+ * declare is refused (a typo would otherwise write nowhere new, silently).
+ */
+export function namedSinkTargets(plan: JobPlan, sinks: string): (readonly [string, string])[] {
+  const names = plan.sinkNames.filter((n) => n !== DEFAULT_SINK);
+  const given = new Map<string, string>();
+  for (const part of sinks.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || eq === part.length - 1) bad('sinks', `"${part}": use NAME=TARGET (e.g. features=file:/tmp/features.ndjson)`);
+    const name = part.slice(0, eq);
+    if (!names.includes(name)) {
+      bad('sinks', `the job ${plan.module} has no sink "${name}"` + (names.length ? ` (its named sinks: ${names.join(', ')})` : ' (it declares no named sinks)'));
+    }
+    given.set(name, part.slice(eq + 1));
+  }
+  return names.map((n) => [n, given.get(n) ?? sinkTarget(plan.sinks[n]!)] as const);
 }

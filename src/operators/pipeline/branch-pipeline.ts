@@ -32,6 +32,8 @@ export interface PipelineConfig {
   readonly layout: SnapshotLayout;
   /** Lookup tables read from Kafka: topic → the file the main thread keeps. */
   readonly tables?: Record<string, string> | undefined;
+  /** Where relative lookup table paths are (the job file's directory; default the working directory). */
+  readonly tableDir?: string | undefined;
   /** The aggregate set of a window stage (default: AggregateSet); tests give their own. */
   readonly makeAggregates?: ((aggs: Readonly<Record<string, AggSpec>>) => RecordAggregate) | undefined;
   /** A lookup table (default: LookupTable); tests give their own. */

@@ -223,7 +223,7 @@ export class PipelineOperator implements Operator {
   private table(spec: TableSpec<unknown>): LookupTable {
     let t = this.tables.get(spec);
     if (t === undefined) {
-      t = (this.config.makeTable ?? ((sp, files) => new LookupTable(sp, files)))(spec, this.config.tables ?? {});
+      t = (this.config.makeTable ?? ((sp, files) => new LookupTable(sp, files, this.config.tableDir)))(spec, this.config.tables ?? {});
       this.tables.set(spec, t);
     }
     return t;

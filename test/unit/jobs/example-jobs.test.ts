@@ -27,7 +27,7 @@ describe('card-fraud', () => {
     ['CARD2', { card: 'CARD2', tier: 'gold', homeCountry: 'GB', limit: 100_000 }],
   ]);
   const run = async (records: object[]) => runReferencePipeline(await examplePlan('card-fraud.ts'), records,
-    { partitions: 2, partitionOf: (k) => k.length % 2, tables: new Map([['jobs/data/card-profiles.ndjson', profiles]]) });
+    { partitions: 2, partitionOf: (k) => k.length % 2, tables: new Map([['data/card-profiles.ndjson', profiles]]) });
 
   it('alerts on three declines in a row then an approval within five minutes, and on nothing less', async () => {
     const out = await run([
