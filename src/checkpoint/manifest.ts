@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs
 import { join, dirname, basename } from 'node:path';
 import { createHash } from 'node:crypto';
 import { SabreError } from '../errors.js';
-import { readSnapshotFile } from './snapshot.js';
+import { verifySnapshotFile } from './snapshot.js';
 import { fsyncDir, mkdirDurably, replaceFileAtomically } from './durable-file.js';
 import type { ResolvedOptions } from '../options.js';
 
@@ -100,7 +100,7 @@ export function loadVerified(manifestPath: string): { manifest: Manifest; snapsh
     if (!existsSync(f) || statSync(f).size !== m.snapshots[i]!.bytes) {
       throw new SabreError('ERR_CHECKPOINT_CORRUPT', `${f}: missing or of the wrong size (manifest says ${m.snapshots[i]!.bytes} bytes)`);
     }
-    readSnapshotFile(f); // verifies magic, version and checksum
+    verifySnapshotFile(f); // verifies magic and checksum (and a core snapshot's version)
   }
   return { manifest: m, snapshotFiles: files };
 }

@@ -23,6 +23,8 @@ import { SabreError } from '../errors.js';
  * minimum over its groups, so nothing fires earlier than it would have.
  */
 export const SNAPSHOT_MAGIC = 'SBRSNAP1';
+/** A job pipeline's snapshot file (src/operators/pipeline/pipeline-snapshot.ts) starts with this instead. */
+export const PIPE_MAGIC = 'SBRPIPE';
 export const SNAPSHOT_VERSION = 1;
 
 export interface SnapshotLayout {
@@ -175,6 +177,25 @@ export function readSnapshot(buf: Uint8Array, where: string): StoredSnapshot {
 
 export function readSnapshotFile(path: string): StoredSnapshot {
   return readSnapshot(readSnapshotBytes(path), path);
+}
+
+/**
+ * Check a snapshot file of either kind before it is restored: the core
+ * job's (fully parsed) or a job pipeline's (its CRC-32 trailer here; the
+ * worker that restores it reads its sections and their versions).
+ */
+export function verifySnapshotFile(path: string): void {
+  const buf = readSnapshotBytes(path);
+  if (String.fromCharCode(...buf.subarray(0, PIPE_MAGIC.length)) !== PIPE_MAGIC) {
+    readSnapshot(buf, path);
+    return;
+  }
+  if (buf.length < 16) throw new SabreError('ERR_CHECKPOINT_CORRUPT', `${path}: truncated (${buf.length} bytes)`);
+  const stored = new DataView(buf.buffer, buf.byteOffset + buf.length - 4, 4).getUint32(0, true);
+  const actual = crc32(buf, 0, buf.length - 4);
+  if (stored !== actual) {
+    throw new SabreError('ERR_CHECKPOINT_CORRUPT', `${path}: checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)}): truncated or corrupt`);
+  }
 }
 
 /** A snapshot file's bytes, unverified; a file that cannot be read is ERR_CHECKPOINT_CORRUPT. */

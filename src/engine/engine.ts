@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { resolveOptions, type RawOptions, type ResolvedOptions } from '../options.js';
 import { jobOptions, namedSinkTargets } from '../options/job-options.js';
-import { JobOutputs } from './job-outputs.js';
+import { JobOutputs, jobKeyFields } from './job-outputs.js';
 import { openLookupTables, type LookupTables } from './lookup-tables.js';
 import { SabreError } from '../errors.js';
 import { Doorbell } from '../ring/doorbell.js';
@@ -121,11 +121,12 @@ export class Engine {
     checkOutputTargets(o, named.map(([n, spec]) => [`sink "${n}"`, spec] as const));
     const aggregateModule = o.aggregateModule ? pathToFileURL(resolvePath(o.aggregateModule)).href : undefined;
     const userAgg = aggregateModule ? await loadJobAggregate(aggregateModule, o.aggregates) : undefined;
-    const committed = await this.sinks.openTransactional(o);
-    const { restored, nextId } = findRecovery(o, committed);
+    const committed = await this.sinks.openTransactional(o, plan ? { named, keyFields: jobKeyFields(plan) } : undefined);
+    const { restored, nextId } = findRecovery(o, committed, this.sinks.committing?.name);
     this.restored = restored;
-    await this.sinks.open(o, restored?.manifest.id ?? 0, (e) => this.fail(e));
-    await this.sinks.openNamed(o, named, (e) => this.fail(e));
+    const restoredId = restored?.manifest.id ?? 0;
+    await this.sinks.open(o, restoredId, (e) => this.fail(e));
+    await this.sinks.openNamed(o, named, (e) => this.fail(e), restoredId);
 
     const topology = createTopology(o, this.counters, this.bell);
     this.rings = topology.rings;

@@ -1,12 +1,35 @@
 // Where a job's OUTPUT frames go (src/codec/out-frames.ts OUT_*): F_HASH is
 // an index into the plan's sinkNames or one of OUT_LATE, OUT_DEAD_LETTER.
 // The out-drain hands each frame's JSON text here; the default sink's
-// objects go back to the drain (they belong to checkpoint epochs, like
-// window results), the named sinks' are gathered into one write per sink
-// per drain pass.
+// objects go back to the drain, the named sinks' are gathered into one write
+// per sink and checkpoint epoch per drain pass (an epoch sink — part files,
+// a transaction lane — keeps epochs apart, like the results sink).
 import type { LineSink } from '../io/sinks/line-sink.js';
+import { isEpochSink, type EpochSink } from '../io/sinks/epoch-sink.js';
 import { OUT_DEAD_LETTER, OUT_LATE } from '../codec/out-frames.js';
-import { DEFAULT_SINK } from '../job/plan.js';
+import { DEFAULT_SINK, type JobPlan } from '../job/plan.js';
+
+/**
+ * The fields a job's outputs carry its key in, which key its Kafka
+ * messages: the keyBy fields, `key` for a key function (its outputs name it
+ * so), none for an unkeyed job (messages without a key).
+ */
+export function jobKeyFields(plan: JobPlan): readonly string[] {
+  switch (plan.key.kind) {
+    case 'fields': return plan.key.fields;
+    case 'fn': return ['key'];
+    case 'none': return [];
+  }
+}
+
+/** One named sink's outputs of a drain pass, by checkpoint epoch. */
+interface Gathered {
+  readonly sink: LineSink;
+  readonly epochSink: EpochSink | undefined;
+  epochs: number[];
+  text: string[];
+  lines: number[];
+}
 
 /** What the out-drain does with an output: write it to the default sink or the late output, or nothing (handled here). */
 export const TO_DEFAULT = 0;
@@ -25,27 +48,46 @@ export interface JobOutputTargets {
 }
 
 export class JobOutputs {
-  /** Per sink index: the sink, or undefined for the default sink. */
-  private readonly sinks: (LineSink | undefined)[];
-  private readonly text: string[];
-  private readonly lines: number[];
+  /** Per sink index: the named sink's gathered outputs, or undefined for the default sink. */
+  private readonly sinks: (Gathered | undefined)[];
+  /** Named sinks that may hold back a later epoch (EpochSink.accepts). */
+  private readonly holders: EpochSink[];
   deadLetters = 0;
   /** The default sink's index in sinkNames: its outputs need no decoding when nobody reads them. */
   readonly defaultIndex: number;
 
   constructor(private readonly targets: JobOutputTargets) {
-    this.sinks = targets.sinkNames.map((n) => (n === DEFAULT_SINK ? undefined : targets.named.get(n)));
-    this.text = targets.sinkNames.map(() => '');
-    this.lines = targets.sinkNames.map(() => 0);
+    this.sinks = targets.sinkNames.map((n) => {
+      const sink = n === DEFAULT_SINK ? undefined : targets.named.get(n);
+      return sink && { sink, epochSink: isEpochSink(sink) ? sink : undefined, epochs: [], text: [], lines: [] };
+    });
+    this.holders = this.sinks.flatMap((g) => (g?.epochSink?.accepts ? [g.epochSink] : []));
     this.defaultIndex = targets.sinkNames.indexOf(DEFAULT_SINK);
   }
 
-  /** One output frame's JSON text, sent to `target` (F_HASH) by `worker`: TO_DEFAULT/TO_LATE when the caller writes it. */
-  route(target: number, json: string, worker: number): number {
+  /** false while a named sink holds all it may of `epoch` (the drain then leaves that worker's out-ring unread). */
+  accepts(epoch: number): boolean {
+    for (const h of this.holders) if (!h.accepts!(epoch)) return false;
+    return true;
+  }
+
+  /**
+   * One output frame's JSON text, sent to `target` (F_HASH) by `worker`, of
+   * checkpoint `epoch`: TO_DEFAULT/TO_LATE when the caller writes it.
+   */
+  route(target: number, json: string, worker: number, epoch = 0): number {
     if (target >= 0 && target < this.sinks.length) {
-      if (this.sinks[target] === undefined) return TO_DEFAULT;
-      this.text[target] += json + '\n';
-      this.lines[target]!++;
+      const g = this.sinks[target];
+      if (g === undefined) return TO_DEFAULT;
+      const i = g.epochs.indexOf(epoch);
+      if (i < 0) {
+        g.epochs.push(epoch);
+        g.text.push(json + '\n');
+        g.lines.push(1);
+      } else {
+        g.text[i] += json + '\n';
+        g.lines[i]!++;
+      }
       return TO_NAMED;
     } else if (target === OUT_LATE) {
       return TO_LATE;
@@ -64,12 +106,14 @@ export class JobOutputs {
   /** Write the named sinks' gathered outputs; false when one asks to wait (backpressure). */
   flush(): boolean {
     let ok = true;
-    for (let i = 0; i < this.sinks.length; i++) {
-      const s = this.sinks[i];
-      if (s === undefined || this.lines[i] === 0) continue;
-      ok = s.write(this.text[i]!, this.lines[i]!) && ok;
-      this.text[i] = '';
-      this.lines[i] = 0;
+    for (const g of this.sinks) {
+      if (g === undefined || g.epochs.length === 0) continue;
+      for (let i = 0; i < g.epochs.length; i++) {
+        ok = (g.epochSink ? g.epochSink.writeEpoch(g.epochs[i]!, g.text[i]!, g.lines[i]!) : g.sink.write(g.text[i]!, g.lines[i]!)) && ok;
+      }
+      g.epochs.length = 0;
+      g.text.length = 0;
+      g.lines.length = 0;
     }
     return ok;
   }

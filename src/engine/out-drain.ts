@@ -80,7 +80,8 @@ export class OutDrain {
   /** Worker w's out-ring stays unread for now (see EpochSink.accepts). */
   private held(w: number): boolean {
     const s = this.epochSink;
-    return s?.accepts !== undefined && !s.accepts(this.epochOf[w]!);
+    const epoch = this.epochOf[w]!;
+    return (s?.accepts !== undefined && !s.accepts(epoch)) || (this.jobOutputs !== undefined && !this.jobOutputs.accepts(epoch));
   }
 
   /** Results from now on belong to `epoch` (after a restore from checkpoint epoch - 1). */
@@ -150,7 +151,7 @@ export class OutDrain {
           const len = i32[(at + F_BODY_LEN) >> 2]!;
           // The default sink's outputs are decoded only when someone reads them (not for --sink null without listeners).
           const json = target !== jo.defaultIndex || this.wantLines || this.callbacks.length > 0 ? decodeText(u8, b, len) : '';
-          const to = jo.route(target, json, w);
+          const to = jo.route(target, json, w, this.epochOf[w]!);
           if (to === TO_DEFAULT) {
             if (this.wantLines) this.append(this.epochOf[w]!, json + '\n');
             if (this.callbacks.length > 0) {

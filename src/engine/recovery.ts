@@ -19,13 +19,13 @@ export interface Recovery {
 /**
  * Checkpoints: find what to restore before anything else is opened (a corrupt
  * dir fails here, cleanly). `committed`: the last checkpoint a transactional
- * sink committed; none newer is restored.
+ * sink committed (`committingSink`, for messages); none newer is restored.
  */
-export function findRecovery(o: ResolvedOptions, committed: number | undefined): Recovery {
+export function findRecovery(o: ResolvedOptions, committed: number | undefined, committingSink = o.sink): Recovery {
   const restored = findRestorePoint(o, committed);
   const restoredId = restored?.manifest.id ?? 0;
   for (const why of restored?.skipped ?? []) process.stderr.write(`[sabre] skipped a corrupt checkpoint: ${why}\n`);
-  if (committed !== undefined) reportUncommitted(o.checkpointDir!, o.sink, committed, restoredId);
+  if (committed !== undefined) reportUncommitted(o.checkpointDir!, committingSink, committed, restoredId);
   // Ids only grow, past every checkpoint directory and the sink's last commit, so no id is ever reused.
   const nextId = o.checkpointDir
     ? Math.max(restoredId, committed ?? 0, ...listCheckpoints(o.checkpointDir), ...chkDirIds(o.checkpointDir)) + 1 : 1;

@@ -1,6 +1,9 @@
 import type { ResolvedOptions } from '../options.js';
 import type { Source } from './sources/source.js';
 import type { LineSink } from './sinks/line-sink.js';
+import type { SinkSettings } from './sinks/sink-settings.js';
+
+export type { SinkSettings } from './sinks/sink-settings.js';
 import type { IngestPort } from './sources/ingest-port.js';
 
 /**
@@ -16,7 +19,7 @@ export interface SourceModule {
 }
 
 export interface SinkModule {
-  createSink(spec: string, options: ResolvedOptions): Promise<LineSink>;
+  createSink(spec: string, options: ResolvedOptions, settings?: SinkSettings): Promise<LineSink>;
 }
 
 const SOURCE_MODULES: Record<string, string> = { 'kafka:': './kafka/source/create-source.js' };

@@ -95,9 +95,11 @@ export function resolveTransactional(out: Record<string, unknown>): void {
       + `${MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS / 60_000} min: a transaction stays open for an interval and Kafka aborts old ones); `
       + 'checkpoint more often or use --sink-transactional false');
   }
-  if (out.transactionalId === undefined) {
-    const topic = sink.slice('kafka:'.length);
-    const hash = createHash('sha256').update(`${topic}\u0000${resolvePath(dir!)}`).digest('hex').slice(0, 12);
-    out.transactionalId = `sabre-${topic}-${hash}`;
-  }
+  if (out.transactionalId === undefined) out.transactionalId = defaultTransactionalId(sink.slice('kafka:'.length), dir!);
+}
+
+/** The transactional.id of a run's Kafka transactions writing `topic` first, checkpointed in `dir`: stable for the job. */
+export function defaultTransactionalId(topic: string, dir: string): string {
+  const hash = createHash('sha256').update(`${topic}\u0000${resolvePath(dir)}`).digest('hex').slice(0, 12);
+  return `sabre-${topic}-${hash}`;
 }

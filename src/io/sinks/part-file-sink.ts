@@ -28,12 +28,13 @@ export class PartFileSink implements EpochSink {
   private flushedUpTo = 0;
   private error: SabreError | undefined;
 
-  constructor(readonly name: string, private readonly path: string) {}
+  /** `what`: how messages name the sink (--sink, or a job's sink "NAME"). */
+  constructor(readonly name: string, private readonly path: string, private readonly what = '--sink') {}
 
   /** The first failure is the sink's error from then on; the engine hears of it once. */
   private failed(e: unknown): SabreError {
     if (this.error === undefined) {
-      this.error = sinkError('--sink', this.name, e);
+      this.error = sinkError(this.what, this.name, e);
       this.onError?.(this.error);
     }
     return this.error;

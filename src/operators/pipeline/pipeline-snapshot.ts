@@ -9,7 +9,9 @@ import { ByteReader, ByteWriter } from '../../checkpoint/byte-writer.js';
 import { crc32 } from '../../checkpoint/crc32.js';
 import { SabreError } from '../../errors.js';
 
-export const PIPE_MAGIC = 'SBRPIPE';
+import { PIPE_MAGIC } from '../../checkpoint/snapshot.js';
+
+export { PIPE_MAGIC };
 export const PIPE_VERSION = 1;
 
 export const SECTION_WINDOW = 1;

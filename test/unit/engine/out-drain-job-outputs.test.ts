@@ -3,15 +3,16 @@
 // default sink (--sink), a named sink of the job, the late output or the
 // dead-letter output, through the run's real sinks (SinkSet), counted.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RingBuffer } from '../../../src/ring/ring-buffer.js';
 import { Doorbell } from '../../../src/ring/doorbell.js';
-import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_OUTPUT, KIND_WORKER_DONE } from '../../../src/codec/frame.js';
+import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_OUTPUT, KIND_WORKER_DONE } from '../../../src/codec/frame.js';
 import { OUT_DEAD_LETTER, OUT_LATE } from '../../../src/codec/out-frames.js';
 import { OutDrain } from '../../../src/engine/out-drain.js';
-import { JobOutputs } from '../../../src/engine/job-outputs.js';
+import { JobOutputs, jobKeyFields } from '../../../src/engine/job-outputs.js';
+import type { JobPlan } from '../../../src/job/plan.js';
 import { SinkSet } from '../../../src/engine/sink-wiring.js';
 import { resolveOptions } from '../../../src/options.js';
 import { checkOutputTargets } from '../../../src/io/sinks/output-targets.js';
@@ -42,15 +43,26 @@ function done(ring: RingBuffer, worker: number): void {
   ring.i32[(at + F_BODY_LEN) >> 2] = 0;
 }
 
+/** A worker's acknowledgement of checkpoint `id`'s barrier: its outputs after it belong to epoch id + 1. */
+function ack(ring: RingBuffer, worker: number, id: number): void {
+  const at = ring.reserve(FRAME_HEADER_BYTES);
+  ring.i32[(at + F_KIND) >> 2] = KIND_BARRIER_ACK;
+  ring.i32[(at + F_HASH) >> 2] = worker;
+  ring.i32[(at + F_BODY_LEN) >> 2] = 0;
+  ring.f64[(at + F_TIME) >> 3] = id;
+  ring.f64[(at + F_INGEST) >> 3] = 0;
+}
+
 const lines = (path: string): unknown[] => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
-async function jobSinks(sinkNames: string[], named: [string, string][]) {
-  const o = resolveOptions({ sink: `file:${join(dir, 'main.ndjson')}`, lateOutput: `file:${join(dir, 'late.ndjson')}`, deadLetter: `file:${join(dir, 'dead.ndjson')}` });
+async function jobSinks(sinkNames: string[], named: [string, string][], checkpoints?: { restoredId: number }) {
+  const o = resolveOptions({ sink: `file:${join(dir, 'main.ndjson')}`, lateOutput: `file:${join(dir, 'late.ndjson')}`, deadLetter: `file:${join(dir, 'dead.ndjson')}`,
+    checkpointDir: checkpoints ? join(dir, 'cp') : undefined });
   const sinks = new SinkSet();
-  await sinks.openTransactional(o);
+  await sinks.openTransactional(o, { named, keyFields: [] });
   const errors: unknown[] = [];
-  await sinks.open(o, 0, (e) => errors.push(e));
-  await sinks.openNamed(o, named, (e) => errors.push(e));
+  await sinks.open(o, checkpoints?.restoredId ?? 0, (e) => errors.push(e));
+  await sinks.openNamed(o, named, (e) => errors.push(e), checkpoints?.restoredId);
   const rings = [0, 1].map(() => RingBuffer.create(1 << 14, Doorbell.create(), Doorbell.create()));
   const drain = new OutDrain(rings, o.aggregates, undefined, sinks.sink, sinks.late, needsLines(sinks.sink));
   drain.jobOutputs = new JobOutputs({ sinkNames, named: sinks.named, deadLetter: (l) => sinks.deadLetterLine(l) });
@@ -113,6 +125,48 @@ describe('OutDrain with a job: OUTPUT frames', () => {
     await sinks.close();
     expect(sinks.deadLetters).toBe(1);
     expect(lines(join(dir, 'dead.ndjson'))).toMatchObject([{ code: 'ERR_INTERNAL', reason: 'no-such-sink', record: { k: 'a' } }]);
+  });
+});
+
+describe("a job's named file sink with checkpoints", () => {
+  it('is part files by checkpoint epoch, like the results sink: each worker\'s outputs after its barrier ack go to the next part', async () => {
+    const { sinks, rings, drain, errors } = await jobSinks(['', 'alerts'], [['alerts', `file:${join(dir, 'alerts.ndjson')}`]], { restoredId: 0 });
+    const [w0, w1] = rings as [RingBuffer, RingBuffer];
+    output(w0, 1, { a: 'w0 epoch 1' });
+    ack(w0, 0, 1);
+    output(w0, 1, { a: 'w0 epoch 2' });
+    output(w0, 0, { r: 'w0 epoch 2' });
+    output(w1, 1, { a: 'w1 epoch 1' });
+    w0.publish();
+    w1.publish();
+    drain.drain(0);
+    expect(sinks.partSinks.map((p) => p.name)).toEqual([`file:${join(dir, 'main.ndjson')}`, `file:${join(dir, 'alerts.ndjson')}`]);
+    for (const p of sinks.partSinks) await p.commit(1);
+    await sinks.close();
+    expect(errors).toEqual([]);
+    expect(existsSync(join(dir, 'alerts.ndjson'))).toBe(false);
+    expect(lines(join(dir, 'alerts.ndjson.part-00000001'))).toEqual([{ a: 'w0 epoch 1' }, { a: 'w1 epoch 1' }]);
+    expect(lines(join(dir, 'alerts.ndjson.part-00000002.inprogress'))).toEqual([{ a: 'w0 epoch 2' }]);
+    expect(lines(join(dir, 'main.ndjson.part-00000002.inprogress'))).toEqual([{ r: 'w0 epoch 2' }]);
+  });
+
+  it('is recovered on restore: in-progress parts up to the restored checkpoint are committed, later ones discarded', async () => {
+    writeFileSync(join(dir, 'alerts.ndjson.part-00000001'), '{"a":1}\n');
+    writeFileSync(join(dir, 'alerts.ndjson.part-00000002.inprogress'), '{"a":2}\n');
+    writeFileSync(join(dir, 'alerts.ndjson.part-00000003'), '{"a":3}\n');
+    writeFileSync(join(dir, 'alerts.ndjson.part-00000004.inprogress'), '{"a":4}\n');
+    const { sinks } = await jobSinks(['', 'alerts'], [['alerts', `file:${join(dir, 'alerts.ndjson')}`]], { restoredId: 2 });
+    await sinks.close();
+    expect(readdirSync(dir).filter((f) => f.startsWith('alerts.')).sort()).toEqual(['alerts.ndjson.part-00000001', 'alerts.ndjson.part-00000002']);
+  });
+});
+
+describe('jobKeyFields', () => {
+  it('is the keyBy fields, `key` for a key function, none for an unkeyed job', () => {
+    const plan = (key: JobPlan['key']): JobPlan => ({ key }) as JobPlan;
+    expect(jobKeyFields(plan({ kind: 'fields', fields: ['card', 'region'], where: 'j.ts:3' }))).toEqual(['card', 'region']);
+    expect(jobKeyFields(plan({ kind: 'fn', fn: () => 'k', where: 'j.ts:3' }))).toEqual(['key']);
+    expect(jobKeyFields(plan({ kind: 'none' }))).toEqual([]);
   });
 });
 

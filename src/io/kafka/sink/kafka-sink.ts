@@ -1,18 +1,19 @@
 import type { ResolvedOptions } from '../../../options.js';
 import { SabreError } from '../../../errors.js';
 import type { LineSink } from '../../sinks/line-sink.js';
+import type { SinkSettings } from '../../sinks/sink-settings.js';
 import {
   NEW_TOPIC_PARTITIONS, createAdmin, createKafka, createProducer, ensureTopic, errorText, topicOf,
   type Message, type Producer,
 } from '../kafka-client.js';
 import { logRetry, sendUntilAcked } from './send-retry.js';
 import { WindowResultEncoder } from './window-result-codec.js';
-import { forEachLine, resultMessage, type ResultMessage } from './result-message.js';
+import { forEachLine, resultMessage, type MessageKeyFields, type ResultMessage } from './result-message.js';
 import { SendBatcher } from './send-batcher.js';
 import { SINK_DEFAULTS, type SinkLimits } from './sink-limits.js';
 import { TransactionalKafkaSink, transactionTimeoutFor } from './transactional-sink.js';
 
-export { keyOf } from './result-message.js';
+export { keyOf, jobMessageKey, type MessageKeyFields } from './result-message.js';
 export { SINK_DEFAULTS, type SinkLimits } from './sink-limits.js';
 
 /**
@@ -56,7 +57,7 @@ export class KafkaSink implements LineSink {
   private readonly encoder: WindowResultEncoder | undefined;
 
   constructor(readonly topic: string, private readonly producer: Producer, format: 'json' | 'flatbuffers',
-    aggregates: readonly string[], private readonly limits: SinkLimits = SINK_DEFAULTS) {
+    aggregates: readonly string[], private readonly limits: SinkLimits = SINK_DEFAULTS, private readonly keyFields?: MessageKeyFields) {
     this.name = `kafka:${topic}`;
     this.encoder = format === 'flatbuffers' ? new WindowResultEncoder(aggregates) : undefined;
     this.batcher = new SendBatcher(limits, (batch, bytes) => this.sendBatch(batch, bytes), () => Boolean(this.error),
@@ -71,7 +72,7 @@ export class KafkaSink implements LineSink {
   write(chunk: string, lines: number): boolean {
     if (this.error) throw this.sinkError();
     this.lines += lines;
-    forEachLine(chunk, (line) => this.enqueue(resultMessage(line, this.encoder)));
+    forEachLine(chunk, (line) => this.enqueue(resultMessage(line, this.encoder, this.keyFields)));
     this.batcher.kick();
     return this.inFlightBytes < this.limits.maxInFlightBytes;
   }
@@ -164,8 +165,9 @@ export class KafkaSink implements LineSink {
 /**
  * Plugin entry (src/io/plugins.ts): `--sink kafka:TOPIC --brokers … --format json|flatbuffers`;
  * transactional when options.sinkTransactional (resolved in src/options.ts).
+ * `settings.keyFields`: a job's outputs are keyed by the job's key fields (result-message.ts jobMessageKey).
  */
-export async function createSink(spec: string, options: ResolvedOptions): Promise<KafkaSink | TransactionalKafkaSink> {
+export async function createSink(spec: string, options: ResolvedOptions, settings: SinkSettings = {}): Promise<KafkaSink | TransactionalKafkaSink> {
   const topic = topicOf(spec);
   if (!topic) throw new SabreError('ERR_INVALID_OPTION', `--sink "${spec}": name a topic, e.g. kafka:windows`);
   const kafka = createKafka(options.brokers);
@@ -177,11 +179,14 @@ export async function createSink(spec: string, options: ResolvedOptions): Promis
   try {
     await admin.connect();
     await ensureTopic(admin, topic, NEW_TOPIC_PARTITIONS);
+    // A job's named Kafka sinks written in this sink's transactions (TransactionalKafkaSink.lane).
+    if (tx) for (const t of settings.laneTopics ?? []) await ensureTopic(admin, t, NEW_TOPIC_PARTITIONS);
     await producer.connect();
     if (tx) {
       const source = options.source.startsWith('kafka:') ? { name: options.source, group: options.group } : undefined;
       return await TransactionalKafkaSink.open({
         topic, markerGroup: tx.transactionalId, source, format: options.format, aggregates: options.aggregates, limits: SINK_DEFAULTS,
+        keyFields: settings.keyFields,
       }, producer, admin);
     }
   } catch (e) {
@@ -190,5 +195,5 @@ export async function createSink(spec: string, options: ResolvedOptions): Promis
   } finally {
     await admin.disconnect().catch(() => {});
   }
-  return new KafkaSink(topic, producer, options.format, options.aggregates);
+  return new KafkaSink(topic, producer, options.format, options.aggregates, SINK_DEFAULTS, settings.keyFields);
 }

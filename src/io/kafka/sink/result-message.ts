@@ -1,20 +1,51 @@
 import type { WindowResultEncoder } from './window-result-codec.js';
 
-/** One window result on its way to Kafka, with its size for the in-flight bound. */
+/** One result on its way to Kafka, with its size for the in-flight bound. */
 export interface ResultMessage {
-  key: string;
+  key: string | null;
   value: string | Buffer;
   bytes: number;
+  /** The topic, when one sink's transaction writes to several (TransactionalKafkaSink.lane); else the sink's own. */
+  topic?: string;
 }
 
 /**
- * A result line → its Kafka message: keyed by the result's key, value = the
- * NDJSON line (`--format json`) or a `sabre.fb.WindowResult` (`encoder` given).
+ * How a sink keys its messages: undefined for window results (their `key`
+ * field), or a job's key fields (jobKeyFields), for a job's outputs.
  */
-export function resultMessage(line: string, encoder: WindowResultEncoder | undefined): ResultMessage {
-  const key = keyOf(line);
+export type MessageKeyFields = readonly string[] | undefined;
+
+/**
+ * A result line → its Kafka message: keyed by the result's key (or the job's
+ * key fields, `keyFields`), value = the NDJSON line (`--format json`) or a
+ * `sabre.fb.WindowResult` (`encoder` given).
+ */
+export function resultMessage(line: string, encoder: WindowResultEncoder | undefined, keyFields?: MessageKeyFields): ResultMessage {
+  const key = keyFields === undefined ? keyOf(line) : jobMessageKey(line, keyFields);
   const value = encoder ? Buffer.from(encoder.encode(JSON.parse(line) as Record<string, unknown>)) : line;
-  return { key, value, bytes: key.length + value.length };
+  return { key, value, bytes: (key?.length ?? 0) + value.length };
+}
+
+/**
+ * A job output's message key: its job-key fields' values — one field as
+ * text, several as the JSON array of their values — or null (no key) when
+ * the job is unkeyed or the output lacks one of them (not every output of a
+ * keyed job carries the key: a map() may drop it).
+ */
+export function jobMessageKey(line: string, keyFields: readonly string[]): string | null {
+  if (keyFields.length === 0) return null;
+  const o = JSON.parse(line) as unknown;
+  if (typeof o !== 'object' || o === null) return null;
+  const rec = o as Record<string, unknown>;
+  const values: unknown[] = [];
+  for (const f of keyFields) {
+    const v = rec[f];
+    if (v === undefined || v === null) return null;
+    values.push(v);
+  }
+  if (values.length > 1) return JSON.stringify(values);
+  const v = values[0];
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 /** Calls `each` with every non-empty line of a chunk of NDJSON lines. */

@@ -5,7 +5,8 @@ import type { CommittingSink } from '../../sinks/committing-sink.js';
 import { errorText, isTransient, type Admin, type Message, type Producer, type Transaction } from '../kafka-client.js';
 import type { SinkLimits } from './sink-limits.js';
 import type { KafkaPosition } from '../source/offset-tracker.js';
-import { forEachLine, resultMessage, type ResultMessage } from './result-message.js';
+import { forEachLine, resultMessage, type MessageKeyFields, type ResultMessage } from './result-message.js';
+import { TransactionLane } from './transaction-lane.js';
 import { SendBatcher } from './send-batcher.js';
 import { logRetry, sendUntilAcked } from './send-retry.js';
 import { WindowResultEncoder } from './window-result-codec.js';
@@ -35,6 +36,8 @@ export interface TransactionalSinkSettings {
   format: 'json' | 'flatbuffers';
   aggregates: readonly string[];
   limits: SinkLimits;
+  /** How the results written to the sink itself are keyed (a job's key fields; undefined: window results' `key`). */
+  keyFields?: MessageKeyFields;
 }
 
 /**
@@ -66,6 +69,12 @@ export interface TransactionalSinkSettings {
  * in flight), transient failures are retried; any other failure, or a commit
  * that fails, fails the sink (ERR_SINK) and with it the run — the restart
  * restores the last committed checkpoint.
+ *
+ * Other topics. A job's named Kafka sinks are lanes of this sink (`lane()`):
+ * their results go out in the same transactions, so every topic commits an
+ * epoch at once, with the one marker — two producers could not commit two
+ * transactions atomically, and a crash between their commits would leave one
+ * topic an epoch ahead of the state restored.
  */
 export class TransactionalKafkaSink implements CommittingSink {
   readonly name: string;
@@ -136,17 +145,32 @@ export class TransactionalKafkaSink implements CommittingSink {
   }
 
   writeEpoch(epoch: number, chunk: string, lines: number): boolean {
-    if (this.error) throw this.sinkError();
     this.lines += lines;
+    return this.writeTo(undefined, this.s.keyFields, epoch, chunk);
+  }
+
+  /** A sink for `topic` whose results go out in this sink's transactions (a job's named sink; its topic must exist). */
+  lane(topic: string, keyFields: MessageKeyFields): TransactionLane {
+    return new TransactionLane(topic, this, keyFields);
+  }
+
+  /** Results of `epoch` for `topic` (undefined: the sink's own), keyed as `keyFields` says. */
+  writeTo(topic: string | undefined, keyFields: MessageKeyFields, epoch: number, chunk: string): boolean {
+    if (this.error) throw this.sinkError();
+    const message = (line: string): ResultMessage => {
+      const m = resultMessage(line, this.encoder, keyFields);
+      if (topic !== undefined) m.topic = topic;
+      return m;
+    };
     if (epoch <= this.epoch) {
-      forEachLine(chunk, (line) => this.enqueue(resultMessage(line, this.encoder)));
+      forEachLine(chunk, (line) => this.enqueue(message(line)));
       this.batcher.kick();
     } else {
       let held = this.later.get(epoch);
       if (!held) this.later.set(epoch, (held = []));
       const list = held;
       forEachLine(chunk, (line) => {
-        const m = resultMessage(line, this.encoder);
+        const m = message(line);
         list.push(m);
         this.laterBytes += m.bytes;
       });
@@ -276,14 +300,21 @@ export class TransactionalKafkaSink implements CommittingSink {
   private async sendBatch(batch: ResultMessage[], bytes: number): Promise<void> {
     const l = this.limits;
     this.sendingBytes += bytes;
-    const messages: Message[] = batch.map((p) => ({ key: p.key, value: p.value }));
     try {
       const txn = await this.transaction();
-      await sendUntilAcked(txn, this.s.topic, messages, (attempt, e) => {
-        this.retries++;
-        logRetry(this.name, attempt, e, messages.length);
-      }, { backoffMs: l.retryBackoffMs, maxBackoffMs: l.maxRetryBackoffMs });
-      this.sent += messages.length;
+      // Runs of one topic, in order: per-key order holds within each topic.
+      for (let from = 0; from < batch.length;) {
+        const topic = batch[from]!.topic;
+        let to = from + 1;
+        while (to < batch.length && batch[to]!.topic === topic) to++;
+        const messages: Message[] = batch.slice(from, to).map((p) => ({ key: p.key, value: p.value }));
+        await sendUntilAcked(txn, topic ?? this.s.topic, messages, (attempt, e) => {
+          this.retries++;
+          logRetry(topic === undefined ? this.name : `kafka:${topic}`, attempt, e, messages.length);
+        }, { backoffMs: l.retryBackoffMs, maxBackoffMs: l.maxRetryBackoffMs });
+        this.sent += messages.length;
+        from = to;
+      }
     } catch (e) {
       this.fail(e, 'send failed for good');
     }
