@@ -48,7 +48,7 @@ describe('sabre CLI', () => {
     writeFileSync(cfg, JSON.stringify({ windw: 'tumbling:1s' }));
     const bad = await sabre(['run', '--config', cfg]);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/unknown option "windw"; known options: source, sink/);
+    expect(bad.stderr).toMatch(/unknown option "windw"; known options: job, source, sink/);
     writeFileSync(cfg, JSON.stringify({ partitions: 'many' }));
     expect((await sabre(['run', '--config', cfg])).stderr).toMatch(/--partitions: expects a number, got "many"/);
   });
