@@ -10,7 +10,7 @@
 // job generator's record sequence for the job's settings, so both compute the
 // same windows; its output count must equal Sabre's (a mismatch is an error
 // in the JSON and the exit code).
-//   --jobs bars,fraud,core  --count N (pipeline jobs; default bars 12M, fraud 1M: ≥ 3 s a Sabre run here)
+//   --jobs bars,fraud,core  --count N (pipeline jobs; default bars 15M, fraud 1.5M: ≥ 3 s a Sabre run here)
 //   --core-count N (default 50M)  --workers 1,2  --partitions 8  --repeat 3  --smoke
 //   --job FILE --baseline bars|fraud   bench a job module (e.g. jobs/market-bars.ts) against a baseline
 import { execFileSync } from 'node:child_process';
@@ -23,7 +23,7 @@ import type { BaselineName, RunFigures } from './pipeline-run.js';
 
 const RUNNER = fileURLToPath(new URL('./pipeline-run.js', import.meta.url));
 const JOBS_DIR = new URL('./jobs/', import.meta.url);
-const DEFAULT_COUNT: Record<BaselineName, number> = { bars: 12_000_000, fraud: 1_000_000, core: 50_000_000 };
+const DEFAULT_COUNT: Record<BaselineName, number> = { bars: 15_000_000, fraud: 1_500_000, core: 50_000_000 };
 const SMOKE_COUNT = 20_000;
 
 const { values: v } = parseArgs({
