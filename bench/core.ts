@@ -4,16 +4,13 @@
 // one process, and the ratio of medians.
 import { createEngine } from '../src/index.js';
 import { runSingleThread } from './baselines/single-thread.js';
+import { coreBaselineOptions, coreEngineOptions } from './core-job.js';
 import { numArgs, progress, report, stats } from './bench-util.js';
 
 const a = numArgs({ count: 10_000_000, keys: 10_000, partitions: 4, workers: 2, repeat: 3 });
 
 async function sabreOnce(): Promise<{ recordsPerSec: number; results: number }> {
-  const engine = createEngine({
-    source: 'generator', count: a.count, keys: a.keys, window: 'tumbling:1s', agg: 'count,sum,min,max,avg',
-    outOfOrderness: '200ms', sink: 'null', lateOutput: 'null', partitions: a.partitions, workers: a.workers,
-    progress: 0, httpPort: 0,
-  });
+  const engine = createEngine(coreEngineOptions(a));
   await engine.start();
   const s = await engine.done;
   return { recordsPerSec: s.recordsIn / (s.elapsedMs / 1000), results: s.results };
@@ -29,7 +26,7 @@ for (let r = 1; r <= a.repeat; r++) {
   sabre.push(s.recordsPerSec);
   results = s.results;
   progress(`[bench:core] run ${r}/${a.repeat}: single-threaded Node`);
-  const b = runSingleThread({ count: a.count, keys: a.keys, seed: 42, disorder: 100, eventsPerMs: 1000, windowMs: 1000, outOfOrderness: 200 });
+  const b = runSingleThread(coreBaselineOptions(a));
   single.push(b.recordsPerSec);
   baselineWindows = b.windowsFired;
 }

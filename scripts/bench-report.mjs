@@ -10,6 +10,7 @@ import { join, relative, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chart, short, PALETTE } from './bench-svg.mjs';
 import { checkpointSection } from './bench-report-checkpoint.mjs';
+import { pipelineSection } from './bench-report-pipeline.mjs';
 
 const { values: args } = parseArgs({ options: { in: { type: 'string', default: 'bench-results' }, out: { type: 'string', default: 'docs/BENCHMARKS.md' }, svg: { type: 'string', default: 'docs/bench' } } });
 
@@ -300,6 +301,8 @@ if (R.core) {
     }), '');
 }
 
+if (R.pipeline) w(...pipelineSection(R.pipeline, { M, mmm, short }));
+
 // ── issue 4: Kafka source and push ingest (bench:kafka, bench:ingest) ─────
 /** Every full result of `scenario`, oldest first (the report's load() keeps the newest only). */
 function allRuns(dir, scenario) {
@@ -447,6 +450,7 @@ w('## Reproduce', '', '```sh', 'npm ci && npm run build', 'scripts/build-native.
   'node dist/bench/sabre-bench.js partitions-sweep      # ≈ 6 min: P 1…64 × W 1…cores, core + heavy job, all baselines, 3 rounds',
   'node dist/bench/sabre-bench.js latency-under-load    # ≈ 1 min: max throughput, then 10/50/90 % of it and 1M rec/s',
   'node dist/bench/metrics.js                           # bench:metrics, ≈ 30 s',
+  'node dist/bench/pipeline.js                          # bench:pipeline, ≈ 3 min: bars, fraud and core jobs, Sabre W=1/W=2 vs single-threaded Node, 3 rounds',
   'node dist/bench/checkpoint.js                        # bench:checkpoint, ≈ 7 min: throughput, latency at 500k rec/s, pauses, state size',
   'node dist/bench/sabre-bench.js ring-1p1c ring-ping-pong keys',
   'node dist/bench/sabre-bench.js record-size                # generator keys padded to 32 B … 1 KiB (--key-bytes)',

@@ -89,7 +89,8 @@ export const OPTION_SPECS = {
   },
   generator: {
     kind: 'string', default: 'trades', choices: ['trades', 'cards', ...JOB_GENERATORS],
-    help: 'generator record kind (card-txns and market: the record kinds of job modules, --job)',
+    help: 'generator record kind: trades and cards (key, ts, value records), card-txns and market (the records of a job module\'s '
+      + 'generator(kind): sabre run --job draws them, sabre generate and sabre produce write them for a job to read)',
   },
   keys: { kind: 'int', default: 10000, min: 1, max: 2_000_000, help: 'generator: distinct keys' },
   keyBytes: { kind: 'int', default: 0, min: 0, max: 1 << 20, help: 'generator: pad every key with _ to this many bytes (0 = as drawn, SYM123)' },

@@ -1,11 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { resolveOptions, type RawOptions } from '../options.js';
-import { builtinGenerator } from '../options/generator-keys.js';
+import { isBuiltinGenerator } from '../options/generator-keys.js';
 import { SabreError } from '../errors.js';
 import {
   NEW_TOPIC_PARTITIONS, createAdmin, createKafka, createProducer, ensureTopic, errorText, type Message,
 } from '../io/kafka/kafka-client.js';
 import { TradeMessages } from '../io/generator/trade-messages.js';
+import { JobRecordMessages } from '../io/generator/job-record-messages.js';
+import type { JobGeneratorKind } from '../job/sources.js';
 import { logRetry, sendUntilAcked } from '../io/kafka/sink/send-retry.js';
 import { PRODUCE_SYNOPSIS } from './usage.js';
 
@@ -24,7 +26,7 @@ const perSec = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n
 /**
  * `sabre produce TOPIC`: the generator's records (the `sabre generate`
  * sequence; with --rate R, event time is the intended send time) written to
- * TOPIC keyed by record key, JSON or flatbuffers (--format), at --rate
+ * TOPIC keyed by record key (a job kind's card or symbol), JSON or flatbuffers (--format), at --rate
  * records/s (0 = as fast as possible), --count records (0 = until Ctrl-C),
  * through an idempotent producer. Creates the topic with 8 partitions if
  * missing. Progress on stderr; a summary at the end. Returns the exit code.
@@ -37,6 +39,11 @@ export async function produceCommand(raw: RawOptions, topic: string | undefined)
   const o = resolveOptions(raw);
   if (o.keyBytes > 0) {
     throw new SabreError('ERR_INVALID_OPTION', '--key-bytes: sabre produce writes unpadded keys; padding is for --source generator and sabre generate');
+  }
+  if (!isBuiltinGenerator(o.generator) && o.format !== 'json') {
+    // A job reads its own fields from JSON values; the flatbuffers Record has only key, event time, value and attributes.
+    throw new SabreError('ERR_INVALID_OPTION', `--format ${o.format}: the ${o.generator} records of job modules are written as JSON `
+      + '(the fields the job reads); give --format json or leave it out');
   }
   const kafka = createKafka(o.brokers, 'sabre-produce');
   const admin = createAdmin(kafka);
@@ -54,10 +61,11 @@ export async function produceCommand(raw: RawOptions, topic: string | undefined)
   }
 
   const startWallMs = Date.now();
-  const gen = new TradeMessages({
-    kind: builtinGenerator(o.generator, 'sabre produce'), seed: o.seed, keys: o.keys, disorder: o.disorder, eventsPerMs: o.eventsPerMs,
-    format: o.format, rate: o.rate, startWallMs,
-  });
+  const drawn = { seed: o.seed, keys: o.keys, disorder: o.disorder, eventsPerMs: o.eventsPerMs, rate: o.rate, startWallMs };
+  // Both give record i's value from next(i) and leave its message key in `key`.
+  const gen = isBuiltinGenerator(o.generator)
+    ? new TradeMessages({ ...drawn, kind: o.generator, format: o.format })
+    : new JobRecordMessages({ ...drawn, kind: o.generator as JobGeneratorKind });
   const total = o.count > 0 ? o.count : Infinity;
   const progress = new Progress(topic, total, o.progress);
   let stopped = false;

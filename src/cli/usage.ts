@@ -46,6 +46,8 @@ const USAGES: Record<string, () => string> = {
   generate: () => `Usage: sabre generate [options]
 
 Prints the generator's records as NDJSON on stdout: the sequence --source generator feeds a job.
+--generator card-txns or market prints the records a job module's generator(kind) draws
+(their fields only, event time \`at\` in epoch ms), for a job reading a file or stdin.
 
 Options:
 ${optionsHelp(GENERATE_OPTIONS, GENERATE_DEFAULTS)}`,
@@ -53,6 +55,8 @@ ${optionsHelp(GENERATE_OPTIONS, GENERATE_DEFAULTS)}`,
 
 Writes the generator's records to Kafka topic TOPIC (created with 8 partitions if missing),
 keyed by record key, --count records (0 = until Ctrl-C) at --rate records/s (0 = as fast as possible).
+--generator card-txns or market writes the records a job module's generator(kind) draws as JSON,
+keyed by card or symbol, for a job reading kafka(TOPIC).
 
 Options:
 ${optionsHelp(PRODUCE_OPTIONS)}`,

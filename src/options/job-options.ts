@@ -18,15 +18,17 @@ export const JOB_DEFINED = ['key', 'time', 'value', 'agg', 'window', 'aggregateM
 /** The generator record kinds of job modules (src/job/sources.ts GENERATOR_FIELDS), as --generator values. */
 export const JOB_GENERATORS = ['card-txns', 'market'] as const;
 
-/** With --job, the options the job defines are refused; --on-user-error applies to jobs only. */
+/**
+ * With --job, the options the job defines are refused; --on-user-error applies
+ * to jobs only. The job generator kinds are accepted everywhere: `sabre
+ * generate` and `sabre produce` write them for jobs to read, and a run without
+ * a job refuses them where it would draw them (src/engine/source-factory.ts).
+ */
 export function checkJobFlags(raw: Raw): void {
   const job = raw.job;
   if (job === undefined) {
     if (raw.onUserError !== undefined) bad('onUserError', 'applies to job modules only (--job FILE); leave it out');
     if (raw.sinks !== undefined) bad('sinks', 'replaces a job module\'s named sinks: it applies with --job FILE only');
-    if ((JOB_GENERATORS as readonly unknown[]).includes(raw.generator)) {
-      bad('generator', `${String(raw.generator)} records are drawn for job modules only (--job FILE); without one use trades or cards`);
-    }
     return;
   }
   for (const name of JOB_DEFINED) {
@@ -36,6 +38,9 @@ export function checkJobFlags(raw: Raw): void {
     }
   }
 }
+
+/** The options a generator source of a job may fix (SourceSpec 'generator'). */
+const GENERATOR_SETTINGS = ['generator', 'keys', 'rate', 'count', 'seed', 'eventsPerMs', 'disorder'] as const;
 
 /** The --source text of a job's source, and the generator settings it fixes. */
 function sourceOptions(s: SourceSpec): Raw {
@@ -69,7 +74,7 @@ export function jobOptions(raw: Raw, plan: JobPlan): Raw {
   // The generator's settings apply only when the generator is the source (an overriding --source file:... ignores them).
   const givenSource = raw.source;
   if (givenSource !== undefined && givenSource !== 'generator') {
-    for (const k of ['generator', 'keys', 'rate', 'count', 'seed', 'eventsPerMs', 'disorder']) delete fromJob[k];
+    for (const k of GENERATOR_SETTINGS) delete fromJob[k];
   }
   const out: Raw = {};
   for (const [k, v] of Object.entries(fromJob)) if (v !== undefined) out[k] = v;

@@ -61,4 +61,11 @@ describe('openSource with a job', () => {
     await expect(openSource(resolveOptions({ source: 'generator' }), undefined, noIngest, undefined, j))
       .rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
   });
+
+  it('--source generator --generator card-txns or market without a job is refused with ERR_INVALID_OPTION (they are drawn as a job\'s rows)', async () => {
+    for (const generator of ['card-txns', 'market']) {
+      await expect(openSource(resolveOptions({ source: 'generator', generator }), undefined, noIngest, undefined, undefined))
+        .rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/--job/) });
+    }
+  });
 });

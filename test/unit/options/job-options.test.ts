@@ -37,8 +37,9 @@ describe('--job and the options a job module defines', () => {
     expect(() => resolveOptions({ onUserError: 'dead-letter' })).toThrow(/job modules only/);
   });
 
-  it('the job generator kinds need --job; --key-bytes applies to the built-in ones', () => {
-    expect(() => resolveOptions({ generator: 'card-txns' })).toThrow(invalid);
+  it('the job generator kinds are options of every command (generate and produce write them); --key-bytes applies to the built-in ones', () => {
+    expect(resolveOptions({ generator: 'card-txns' }).generator).toBe('card-txns');
+    expect(() => resolveOptions({ generator: 'card-txns', keyBytes: 16 })).toThrow(/--key-bytes: applies to the trades and cards/);
     expect(resolveOptions({ job: 'j.mjs', generator: 'market' }).generator).toBe('market');
     expect(() => resolveOptions({ job: 'j.mjs', generator: 'market', keyBytes: 16 })).toThrow(/--key-bytes: applies to the trades and cards/);
   });
@@ -70,9 +71,10 @@ describe("a job's settings under the options given", () => {
   });
 
   it("a generator source sets the generator kind and its keys/rate/count/seed unless the flags give them", () => {
-    const p = plan({ source: generator('card-txns', { keys: 50, rate: 1000, count: 5000, seed: 7 }) as never }, 'card');
+    const p = plan({ source: generator('card-txns', { keys: 50, rate: 1000, count: 5000, seed: 7, eventsPerMs: 4, disorder: 30 }) as never }, 'card');
     const o = run({}, p);
-    expect([o.source, o.generator, o.keys, o.rate, o.count, o.seed]).toEqual(['generator', 'card-txns', 50, 1000, 5000, 7]);
+    expect([o.source, o.generator, o.keys, o.rate, o.count, o.seed, o.eventsPerMs, o.disorder]).toEqual(['generator', 'card-txns', 50, 1000, 5000, 7, 4, 30]);
+    expect([run({ eventsPerMs: 2, disorder: '5ms' }, p)].map((x) => [x.eventsPerMs, x.disorder])).toEqual([[2, 5]]);
     const o2 = run({ keys: 9, count: 10 }, p);
     expect([o2.keys, o2.rate, o2.count, o2.seed]).toEqual([9, 1000, 10, 7]);
     // Another --source given: the job's generator settings do not apply.

@@ -1,0 +1,136 @@
+// npm run bench:pipeline — job modules on the built-in generator against the
+// same logic written plainly in single-threaded Node, in one invocation:
+//   bars   bench/jobs/bars.ts:  market trades → 1 s OHLC/volume/VWAP bars per symbol
+//   fraud  bench/jobs/fraud.ts: card transactions → 10 s windows sliding by 1 s per card, flagged above a count
+//   core   the flag-only core job (bench:core's: tumbling 1 s, five aggregates, 10k keys) beside them
+// Each configuration (Sabre with W = 1 and 2 workers, P = 8 partitions; the
+// baseline) runs in a process of its own (bench/pipeline-run.ts), alternating
+// within each of --repeat rounds, and reports wall-clock records/s and CPU µs
+// per record summed over every thread of its process. The baseline draws the
+// job generator's record sequence for the job's settings, so both compute the
+// same windows; its output count must equal Sabre's (a mismatch is an error
+// in the JSON and the exit code).
+//   --jobs bars,fraud,core  --count N (pipeline jobs; default bars 15M, fraud 1.5M: ≥ 3 s a Sabre run here)
+//   --core-count N (default 50M)  --workers 1,2  --partitions 8  --repeat 3  --smoke
+//   --job FILE --baseline bars|fraud   bench a job module (e.g. jobs/market-bars.ts) against a baseline
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadavg } from 'node:os';
+import { progress, report, stats } from './bench-util.js';
+import type { BaselineName, RunFigures } from './pipeline-run.js';
+
+const RUNNER = fileURLToPath(new URL('./pipeline-run.js', import.meta.url));
+const JOBS_DIR = new URL('./jobs/', import.meta.url);
+const DEFAULT_COUNT: Record<BaselineName, number> = { bars: 15_000_000, fraud: 1_500_000, core: 50_000_000 };
+const SMOKE_COUNT = 20_000;
+
+const { values: v } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: 'bars,fraud,core' }, job: { type: 'string' }, baseline: { type: 'string' },
+    count: { type: 'string' }, 'core-count': { type: 'string' }, workers: { type: 'string', default: '1,2' },
+    partitions: { type: 'string', default: '8' }, repeat: { type: 'string' }, smoke: { type: 'boolean', default: false },
+  },
+});
+
+interface JobConfig { name: string; file: string | undefined; baseline: BaselineName; count: number }
+
+const smoke = v.smoke === true;
+const repeat = Number(v.repeat ?? (smoke ? 1 : 3));
+const workers = v.workers.split(',').map(Number);
+const partitions = Number(v.partitions);
+const countOf = (b: BaselineName): number => (b === 'core'
+  ? Number(v['core-count'] ?? (smoke ? SMOKE_COUNT : DEFAULT_COUNT.core))
+  : Number(v.count ?? (smoke ? SMOKE_COUNT : DEFAULT_COUNT[b])));
+
+function configs(): JobConfig[] {
+  const names = v.jobs.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (!['bars', 'fraud', 'core'].includes(n)) throw new Error(`--jobs ${n}: one of bars, fraud, core`);
+  if (v.job !== undefined) {
+    // A job module of one's own, against the baseline of the same logic; core stays beside it when listed.
+    const b = v.baseline as BaselineName | undefined;
+    if (b !== 'bars' && b !== 'fraud') throw new Error('--job FILE needs --baseline bars or --baseline fraud (the plain Node version of its logic)');
+    const out: JobConfig[] = [{ name: v.job, file: resolve(v.job), baseline: b, count: countOf(b) }];
+    if (names.includes('core')) out.push({ name: 'core', file: undefined, baseline: 'core', count: countOf('core') });
+    return out;
+  }
+  return names.map((n) => ({
+    name: n, file: n === 'core' ? undefined : fileURLToPath(new URL(`${n}.js`, JOBS_DIR)), baseline: n as BaselineName, count: countOf(n as BaselineName),
+  }));
+}
+
+function runChild(c: JobConfig, side: 'sabre' | 'baseline', w?: number): RunFigures {
+  const args = [RUNNER, '--side', side, '--baseline', c.baseline, '--count', String(c.count), '--partitions', String(partitions)];
+  if (c.file) args.push('--job', c.file);
+  if (w !== undefined) args.push('--workers', String(w));
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').pop()!) as RunFigures;
+}
+
+const loadAvgAtStart = Math.round(loadavg()[0]! * 100) / 100;
+const jobs = configs();
+const runs = new Map<string, RunFigures[]>();
+const push = (k: string, f: RunFigures): void => { runs.set(k, [...(runs.get(k) ?? []), f]); };
+for (let r = 1; r <= repeat; r++) {
+  for (const c of jobs) {
+    for (const w of workers) {
+      progress(`[bench:pipeline] round ${r}/${repeat}: ${c.name} sabre W=${w} P=${partitions}, ${c.count} records`);
+      push(`${c.name}/sabre/${w}`, runChild(c, 'sabre', w));
+    }
+    progress(`[bench:pipeline] round ${r}/${repeat}: ${c.name} baseline (single-threaded Node), ${c.count} records`);
+    push(`${c.name}/baseline`, runChild(c, 'baseline'));
+  }
+}
+progress('');
+
+const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
+const figures = (fs: RunFigures[]) => ({
+  recordsPerSec: stats(fs.map((f) => Math.round(f.recordsPerSec))),
+  cpuMicrosPerRecord: stats(fs.map((f) => round(f.cpuMicrosPerRecord))),
+  wallSeconds: stats(fs.map((f) => round(f.wallSeconds))),
+  results: [...new Set(fs.map((f) => f.results))],
+  late: [...new Set(fs.map((f) => f.late))],
+});
+
+const errors: string[] = [];
+const perJob = jobs.map((c) => {
+  const base = figures(runs.get(`${c.name}/baseline`)!);
+  const sabre = workers.map((w) => ({ workers: w, partitions, ...figures(runs.get(`${c.name}/sabre/${w}`)!) }));
+  const ratios = sabre.map((s) => ({
+    workers: s.workers,
+    // > 1: Sabre moves more records per second than the baseline.
+    throughput: round(s.recordsPerSec.median / base.recordsPerSec.median),
+    // > 1: Sabre spends more CPU per record (all its threads) than the baseline's one thread.
+    cpuPerRecord: round(s.cpuMicrosPerRecord.median / base.cpuMicrosPerRecord.median),
+  }));
+  const counts = { baseline: base.results, ...Object.fromEntries(sabre.map((s) => [`sabreW${s.workers}`, s.results])) };
+  const all = Object.values(counts).flat();
+  let error: string | undefined;
+  if (new Set(all).size !== 1) {
+    error = `OUTPUT COUNT MISMATCH for ${c.name}: ${JSON.stringify(counts)} — Sabre and the baseline did not compute the same windows`;
+    errors.push(error);
+  }
+  return { job: c.name, file: c.file, baseline: c.baseline, records: c.count, outputs: counts, sabre, baselineNode: base, ratios, ...(error ? { error } : {}) };
+});
+
+report('pipeline', {
+  // smoke runs are left out of docs/BENCHMARKS.md (scripts/bench-report.mjs).
+  ...(smoke ? { smoke } : {}), repeat, partitions, workers, loadAvgAtStart,
+  jobs: perJob,
+  ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
+});
+
+// A short table for people (stderr; stdout is the JSON).
+const M = (x: number): string => (x / 1e6).toFixed(2);
+const lines = ['', 'job        config          M rec/s   CPU µs/rec   outputs   vs baseline: throughput  CPU/rec'];
+for (const j of perJob) {
+  lines.push(`${j.job.slice(-10).padEnd(10)} ${'baseline (1T)'.padEnd(14)}  ${M(j.baselineNode.recordsPerSec.median).padStart(7)}   ${j.baselineNode.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(j.outputs.baseline.join('/')).padStart(7)}`);
+  for (const s of j.sabre) {
+    const r = j.ratios.find((x) => x.workers === s.workers)!;
+    lines.push(`${''.padEnd(10)} ${`sabre W=${s.workers} P=${s.partitions}`.padEnd(14)}  ${M(s.recordsPerSec.median).padStart(7)}   ${s.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(s.results.join('/')).padStart(7)}   ${`${r.throughput.toFixed(2)}×`.padStart(22)}  ${`${r.cpuPerRecord.toFixed(2)}×`.padStart(7)}`);
+  }
+}
+for (const e of errors) lines.push(`ERROR: ${e}`);
+process.stderr.write(lines.join('\n') + '\n');
+if (errors.length > 0) process.exitCode = 1;

@@ -1,0 +1,46 @@
+// The pipeline-jobs section of docs/BENCHMARKS.md, from the newest full
+// `bench:pipeline` result (bench/pipeline.ts). Used by bench-report.mjs; like
+// it, nothing here is measured: it formats what the JSON holds.
+
+const JOBS = {
+  bars: '`bench/jobs/bars.ts`: market trades (1000 symbols, 100 records per ms of event time) → tumbling 1 s per symbol, open/close (first/last), high/low, volume, Σ price·qty → map adds VWAP',
+  fraud: '`bench/jobs/fraud.ts`: card transactions (2000 cards, 2 per ms) → drop status test → sliding 10 s every 1 s per card, count, Σ amount, distinct merchants, max amount → keep windows of more than 60',
+  core: 'the flag-only core job (`bench:core`\'s: `--window tumbling:1s --agg count,sum,min,max,avg`, 10k keys, 1000 records per ms)',
+};
+
+/** Lines of the section for result `d`; `h` holds bench-report's formatters. */
+export function pipelineSection(d, { M, mmm, short }) {
+  const m = d.machine;
+  const us = (v) => (v == null || !Number.isFinite(v) ? '–' : v.toFixed(2));
+  const x2 = (v) => (v == null || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`);
+  const out = [
+    '## Pipeline jobs (`npm run bench:pipeline`)', '',
+    'Job modules (`sabre run --job`) on the built-in generator against the same logic written plainly in single-threaded Node '
+      + '(`bench/baselines/pipeline-*.ts`: a `Map` of open windows per window end and key, one object per record, the watermark '
+      + 'max event time − the job\'s out-of-orderness, windows fired in end order once it passes their end, END firing the rest). '
+      + 'The baseline draws the job generator\'s record sequence for the job\'s own settings (`src/io/generator/job-records.ts`), '
+      + 'so both compute the same windows: the output counts below are checked equal in every run, and the bench-smoke test checks '
+      + 'the outputs themselves are the same objects. Each run is a process of its own (`bench/pipeline-run.ts`), the configurations '
+      + 'alternating within each round; Sabre runs with the null sink, P = 8 partitions, W = 1 and 2 workers.', '',
+    '**M rec/s** is wall-clock throughput from `createEngine()` to the end of the run (worker start-up included) or of the baseline\'s loop. '
+      + '**CPU µs/rec** is `process.cpuUsage()` (user + system, every thread of the process: main thread, workers, GC and compiler '
+      + 'threads) over the same span, per record: what a record costs the machine, whatever the parallelism. The ratios are of '
+      + 'medians: throughput Sabre ÷ baseline (> 1: Sabre faster), CPU per record Sabre ÷ baseline (> 1: Sabre spends more).', '',
+    `Run of ${d.date.slice(0, 16).replace('T', ' ')} UTC, commit \`${m.commit}\`, ${d.repeat} rounds, median (min – max): `
+      + `a shared ${m.cores}-core VM (${m.cpu}, Node ${m.node}) whose 1-minute load average went ${d.loadAvgAtStart} → ${m.loadAvg1m} `
+      + `during the run${d.loadAvgAtStart > m.cores || m.loadAvg1m > m.cores ? ' — other processes held cores, so throughput is low and noisy (CPU per record suffers less)' : ''}.`, '',
+    '| job | records | run | M rec/s | CPU µs/rec | outputs | throughput ÷ baseline | CPU/rec ÷ baseline |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const j of d.jobs) {
+    const b = j.baselineNode;
+    out.push(`| ${j.job} | ${short(j.records)} | single-threaded Node | ${mmm(b.recordsPerSec)} | ${mmm(b.cpuMicrosPerRecord, us)} | ${b.results.join(' / ')} | – | – |`);
+    for (const s of j.sabre) {
+      const r = j.ratios.find((x) => x.workers === s.workers);
+      out.push(`| | | Sabre W=${s.workers} P=${s.partitions} | ${mmm(s.recordsPerSec)} | ${mmm(s.cpuMicrosPerRecord, us)} | ${s.results.join(' / ')} | ${x2(r?.throughput)} | ${x2(r?.cpuPerRecord)} |`);
+    }
+    if (j.error) out.push(`| **${j.job}: ${j.error}** | | | | | | | |`);
+  }
+  out.push('', ...d.jobs.filter((j) => JOBS[j.job]).map((j) => `- **${j.job}**: ${JOBS[j.job]}.`), '');
+  return out;
+}

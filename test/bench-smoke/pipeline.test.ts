@@ -1,0 +1,85 @@
+// bench:pipeline in smoke mode: the bars, fraud and core jobs on Sabre (W=1,
+// W=2) and their plain single-threaded Node baselines, each in its own
+// process; every configuration's output count is the same, and on a small
+// input Sabre's outputs and the baseline's are the same objects. A job file
+// benched against the wrong baseline is reported as a mismatch (exit 1).
+// Needs the build (npx tsc -p tsconfig.json).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+const BENCH = join(ROOT, 'dist/bench/pipeline.js');
+const RUN = join(ROOT, 'dist/bench/pipeline-run.js');
+const JOB = (name: string): string => join(ROOT, `dist/bench/jobs/${name}.js`);
+const dir = mkdtempSync(join(tmpdir(), 'sabre-bench-pipeline-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function pipeline(args: string[]): { status: number | null; doc: Doc; stderr: string } {
+  const r = spawnSync(process.execPath, [BENCH, '--smoke', ...args], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, SABRE_BENCH_DIR: dir }, timeout: 180_000,
+  });
+  return { status: r.status, doc: JSON.parse(r.stdout) as Doc, stderr: r.stderr };
+}
+
+const canon = (path: string): string[] => readFileSync(path, 'utf8').split('\n').filter(Boolean)
+  .map((l) => JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(l) as object).sort()))).sort();
+
+describe('bench:pipeline --smoke', () => {
+  it('bars, fraud and core: Sabre W=1 and W=2 and the baseline, the same output count, throughput and CPU per record with ratios', () => {
+    const { status, doc, stderr } = pipeline([]);
+    expect(status, stderr).toBe(0);
+    expect(doc.scenario).toBe('pipeline');
+    expect(doc.error).toBeUndefined();
+    expect(doc.jobs.map((j: Doc) => j.job)).toEqual(['bars', 'fraud', 'core']);
+    for (const j of doc.jobs) {
+      expect(j.records).toBe(20_000);
+      const counts = Object.values(j.outputs).flat() as number[];
+      expect(counts).toHaveLength(3);
+      expect(new Set(counts).size).toBe(1);
+      expect(counts[0]).toBeGreaterThan(0);
+      expect(j.sabre.map((s: Doc) => s.workers)).toEqual([1, 2]);
+      for (const f of [j.baselineNode, ...j.sabre]) {
+        expect(f.recordsPerSec.median).toBeGreaterThan(0);
+        expect(f.cpuMicrosPerRecord.median).toBeGreaterThan(0);
+        expect(f.late).toEqual([0]);
+      }
+      for (const r of j.ratios) {
+        const s = j.sabre.find((x: Doc) => x.workers === r.workers);
+        expect(r.throughput).toBeCloseTo(s.recordsPerSec.median / j.baselineNode.recordsPerSec.median, 2);
+        expect(r.cpuPerRecord).toBeCloseTo(s.cpuMicrosPerRecord.median / j.baselineNode.cpuMicrosPerRecord.median, 2);
+      }
+    }
+    expect(stderr).toMatch(/job\s+config\s+M rec\/s\s+CPU µs\/rec/);
+  }, 200_000);
+
+  for (const name of ['bars', 'fraud']) {
+    it(`${name}: Sabre's outputs and the baseline's are the same objects`, () => {
+      const sabreOut = join(dir, `${name}-sabre.ndjson`);
+      const baseOut = join(dir, `${name}-baseline.ndjson`);
+      const count = ['--count', '60000', '--baseline', name, '--job', JOB(name)];
+      const s = JSON.parse(execFileSync(process.execPath, [RUN, '--side', 'sabre', ...count, '--workers', '2', '--out', sabreOut], { cwd: ROOT, encoding: 'utf8' })) as Doc;
+      const b = JSON.parse(execFileSync(process.execPath, [RUN, '--side', 'baseline', ...count, '--out', baseOut], { cwd: ROOT, encoding: 'utf8' })) as Doc;
+      expect(b.results).toBe(s.results);
+      const lines = canon(sabreOut);
+      expect(lines.length).toBe(s.results);
+      expect(lines.length).toBeGreaterThan(10);
+      expect(canon(baseOut)).toEqual(lines);
+    }, 120_000);
+  }
+
+  it('--job FILE --baseline NAME benches a job module; against the wrong baseline the count mismatch is an error (exit 1)', () => {
+    const ok = pipeline(['--job', JOB('bars'), '--baseline', 'bars', '--jobs', 'bars']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.doc.jobs.map((j: Doc) => [j.file, j.baseline])).toEqual([[JOB('bars'), 'bars']]);
+    const wrong = pipeline(['--job', JOB('bars'), '--baseline', 'fraud', '--jobs', 'bars']);
+    expect(wrong.status).toBe(1);
+    expect(wrong.doc.error).toMatch(/OUTPUT COUNT MISMATCH/);
+    expect(wrong.doc.jobs[0].error).toMatch(/OUTPUT COUNT MISMATCH/);
+    expect(wrong.stderr).toMatch(/ERROR: OUTPUT COUNT MISMATCH/);
+  }, 200_000);
+});
