@@ -60,7 +60,7 @@ const features = txns
     total: sum('amount'),
     merchants: countDistinct('merchant'),
     maxAmount: max('amount'),
-    declines: sum((t: { status: string }) => (t.status === 'declined' ? 1 : 0)),
+    declines: sum((t) => (t.status === 'declined' ? 1 : 0)),
   })
   .lookup(profiles, { on: 'card', as: 'profile' })
   .to('features')

@@ -45,7 +45,7 @@ const bars = trades
     low: min('price'),
     close: last('price'),
     volume: sum('qty'),
-    notional: sum((t: { price: number; qty: number }) => t.price * t.qty),
+    notional: sum((t) => t.price * t.qty),
     trades: count(),
   })
   .map((b) => ({

@@ -63,25 +63,37 @@ type ValueAt<F> = F extends string ? FieldValue<F> : F extends (r: never) => inf
 type Resolve<O, T> = O extends FieldValue<infer F> ? (F extends keyof T ? T[F] : unknown)
   : O extends { value: FieldValue<infer F> }[] ? { value: F extends keyof T ? T[F] : unknown; count: number }[] : O;
 
-export function sum<F extends string | ((r: never) => number)>(from: F): Agg<Num<F>, number> {
+export function sum<R>(expr: (r: R) => number): Agg<R, number>;
+export function sum<F extends string>(field: F): Agg<Num<F>, number>;
+export function sum(from: string | ((r: never) => number)): Agg<never, number> {
   return spec('sum', from);
 }
 /** Smallest value; null for a window without one. */
-export function min<F extends string | ((r: never) => number)>(from: F): Agg<Num<F>, number> {
+export function min<R>(expr: (r: R) => number): Agg<R, number>;
+export function min<F extends string>(field: F): Agg<Num<F>, number>;
+export function min(from: string | ((r: never) => number)): Agg<never, number> {
   return spec('min', from);
 }
-export function max<F extends string | ((r: never) => number)>(from: F): Agg<Num<F>, number> {
+export function max<R>(expr: (r: R) => number): Agg<R, number>;
+export function max<F extends string>(field: F): Agg<Num<F>, number>;
+export function max(from: string | ((r: never) => number)): Agg<never, number> {
   return spec('max', from);
 }
-export function avg<F extends string | ((r: never) => number)>(from: F): Agg<Num<F>, number> {
+export function avg<R>(expr: (r: R) => number): Agg<R, number>;
+export function avg<F extends string>(field: F): Agg<Num<F>, number>;
+export function avg(from: string | ((r: never) => number)): Agg<never, number> {
   return spec('avg', from);
 }
 /** Population variance. */
-export function variance<F extends string | ((r: never) => number)>(from: F): Agg<Num<F>, number> {
+export function variance<R>(expr: (r: R) => number): Agg<R, number>;
+export function variance<F extends string>(field: F): Agg<Num<F>, number>;
+export function variance(from: string | ((r: never) => number)): Agg<never, number> {
   return spec('variance', from);
 }
 /** Population standard deviation. */
-export function stddev<F extends string | ((r: never) => number)>(from: F): Agg<Num<F>, number> {
+export function stddev<R>(expr: (r: R) => number): Agg<R, number>;
+export function stddev<F extends string>(field: F): Agg<Num<F>, number>;
+export function stddev(from: string | ((r: never) => number)): Agg<never, number> {
   return spec('stddev', from);
 }
 /** The value of the record with the smallest event time (the earliest arrival among equal times). */
@@ -101,7 +113,9 @@ export function approxCountDistinct<F extends string | ((r: never) => unknown)>(
   return spec('approxCountDistinct', from, { precision });
 }
 /** Approximate quantile q ∈ [0, 1] of a numeric field (relative error ≤ 1%). */
-export function percentile<F extends string | ((r: never) => number)>(from: F, q: number): Agg<Num<F>, number> {
+export function percentile<R>(expr: (r: R) => number, q: number): Agg<R, number>;
+export function percentile<F extends string>(field: F, q: number): Agg<Num<F>, number>;
+export function percentile(from: string | ((r: never) => number), q: number): Agg<never, number> {
   return spec('percentile', from, { param: q });
 }
 /** The n most frequent values with their counts, most frequent first (ties: smaller value first). */

@@ -85,7 +85,7 @@ export interface KeyedStream<T, KO> {
 
 export interface WindowedStream<T, KO> {
   readonly [PLAN]: JobPlanSource;
-  aggregate<A extends Record<string, Agg<never, unknown>>>(aggs: A & { readonly [N in keyof A]: Agg<T, unknown> }): Stream<KO & WindowFields & AggOutput<A, T>>;
+  aggregate<A extends Record<string, Agg<T, unknown>>>(aggs: A): Stream<KO & WindowFields & AggOutput<A, T>>;
 }
 
 /** The job file and line of the caller of a builder method (the frame above this module's). */

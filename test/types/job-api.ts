@@ -27,3 +27,8 @@ export const wrongOut = job({ source: generator('card-txns') }).keyBy('card').wi
 export const badKey = job({ source: generator('market') }).keyBy('card');
 // @ts-expect-error a filter returns a boolean about the record's own fields
 export const badFilter = job({ source: generator('market') }).filter((t) => t.card === 'x');
+// An expression aggregate's parameter is the record type, inferred from .aggregate({...}): no annotation needed.
+export const inferred = job({ source: generator('market') }).keyBy('symbol').window(tumbling('1s'))
+  .aggregate({ pv: sum((t) => t.price * t.qty), hi: max((t) => t.price) }).map((b) => ({ v: b.pv / b.hi }));
+// @ts-expect-error the expression reads a field the record does not have
+export const inferredTypo = job({ source: generator('market') }).keyBy('symbol').window(tumbling('1s')).aggregate({ pv: sum((t) => t.prise) });
