@@ -71,8 +71,12 @@ class BucketStore {
   }
 }
 
-/** Saved form of a QuantileSketch (JSON-safe: counts are integers, min/max finite). */
-export interface SavedSketch { n: number; z: number; min: number; max: number; pos: number[]; neg: number[] }
+/** Saved form of a QuantileSketch (JSON-safe: counts are integers, min/max finite; -0, which JSON writes as 0, as "-0"). */
+export interface SavedSketch { n: number; z: number; min: number | '-0'; max: number | '-0'; pos: number[]; neg: number[] }
+
+/** -0 survives JSON as "-0" (a sketch of only -0 must answer -0 after a restore, as before it). */
+const keepSign = (x: number): number | '-0' => (Object.is(x, -0) ? '-0' : x);
+const readSign = (x: number | '-0'): number => (x === '-0' ? -0 : x);
 
 export class QuantileSketch {
   private readonly pos = new BucketStore();
@@ -127,7 +131,7 @@ export class QuantileSketch {
   save(): SavedSketch {
     const h = this.h;
     const n = h[H_COUNT]!;
-    return { n, z: h[H_ZERO]!, min: n > 0 ? h[H_MIN]! : 0, max: n > 0 ? h[H_MAX]! : 0, pos: this.pos.save(), neg: this.neg.save() };
+    return { n, z: h[H_ZERO]!, min: n > 0 ? keepSign(h[H_MIN]!) : 0, max: n > 0 ? keepSign(h[H_MAX]!) : 0, pos: this.pos.save(), neg: this.neg.save() };
   }
 
   static load(s: SavedSketch): QuantileSketch {
@@ -135,8 +139,8 @@ export class QuantileSketch {
     q.h[H_COUNT] = s.n;
     q.h[H_ZERO] = s.z;
     if (s.n > 0) {
-      q.h[H_MIN] = s.min;
-      q.h[H_MAX] = s.max;
+      q.h[H_MIN] = readSign(s.min);
+      q.h[H_MAX] = readSign(s.max);
     }
     q.pos.load(s.pos);
     q.neg.load(s.neg);

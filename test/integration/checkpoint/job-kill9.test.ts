@@ -100,4 +100,42 @@ describe('job module with checkpoints: kill -9 and restart', () => {
     expect(kills).toBeGreaterThanOrEqual(4);
     expect(restores).toBeGreaterThanOrEqual(3);
   }, 300_000);
+
+  it('the shipped fraud example (jobs/card-fraud.ts) on the generator: killed three times, restored, equal to an uninterrupted run', async () => {
+    const GEN = ['--count', '300000', '--keys', '2000', '--seed', '11'];
+    const run = async (tag: string, extra: string[]): Promise<Running> => startSabre(['run', '--job', 'jobs/card-fraud.ts', ...GEN,
+      '--sink', `file:${join(dir, `fraud-alerts-${tag}.ndjson`)}`, '--sinks', `features=file:${join(dir, `fraud-features-${tag}.ndjson`)}`, ...COMMON, ...extra]);
+    const ref = await run('ref', []);
+    await started(ref);
+    const t0 = Date.now();
+    const r = await ref.exit;
+    const ms = Date.now() - t0;
+    expect(r.code, r.stderr).toBe(0);
+    const cp = join(dir, 'fraud-cp');
+    const args = ['--checkpoint-dir', cp, '--checkpoint-interval', '300ms'];
+    const rnd = seeded(23);
+    let kills = 0;
+    for (let attempt = 0; ; attempt++) {
+      const restore = completeCheckpoints(cp).length > 0 ? ['--restore', 'latest'] : [];
+      const p = await run('cp', [...args, ...restore]);
+      await Promise.race([started(p), p.exit]);
+      if (attempt < 3) {
+        await new Promise((res) => setTimeout(res, (0.2 + rnd() * 0.5) * ms));
+        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      }
+      const e = await p.exit;
+      if (e.signal === 'SIGKILL') {
+        kills++;
+        continue;
+      }
+      expect(e.code, e.stderr).toBe(0);
+      break;
+    }
+    const refAlertsFraud = sortedLines(join(dir, 'fraud-alerts-ref.ndjson'));
+    expect(refAlertsFraud.length).toBeGreaterThan(0);
+    expectSameLines(committedLines(join(dir, 'fraud-alerts-cp.ndjson')), refAlertsFraud, 'fraud alerts');
+    expectSameLines(committedLines(join(dir, 'fraud-features-cp.ndjson')), sortedLines(join(dir, 'fraud-features-ref.ndjson')), 'fraud features');
+    process.stderr.write(`[fraud kill test] ${kills} kills (uninterrupted run ${ms} ms)\n`);
+    expect(kills).toBeGreaterThanOrEqual(2);
+  }, 300_000);
 });
