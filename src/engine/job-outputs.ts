@@ -53,6 +53,10 @@ export class JobOutputs {
   /** Named sinks that may hold back a later epoch (EpochSink.accepts). */
   private readonly holders: EpochSink[];
   deadLetters = 0;
+  /** Of deadLetters: records a job function threw on (reason user-function). */
+  userFunctionDeadLetters = 0;
+  /** Outputs routed to each sink, indexed like sinkNames (the default sink's too). */
+  readonly outputs: Float64Array;
   /** The default sink's index in sinkNames: its outputs need no decoding when nobody reads them. */
   readonly defaultIndex: number;
 
@@ -63,6 +67,7 @@ export class JobOutputs {
     });
     this.holders = this.sinks.flatMap((g) => (g?.epochSink?.accepts ? [g.epochSink] : []));
     this.defaultIndex = targets.sinkNames.indexOf(DEFAULT_SINK);
+    this.outputs = new Float64Array(targets.sinkNames.length);
   }
 
   /** false while a named sink holds all it may of `epoch` (the drain then leaves that worker's out-ring unread). */
@@ -77,6 +82,7 @@ export class JobOutputs {
    */
   route(target: number, json: string, worker: number, epoch = 0): number {
     if (target >= 0 && target < this.sinks.length) {
+      this.outputs[target]!++;
       const g = this.sinks[target];
       if (g === undefined) return TO_DEFAULT;
       const i = g.epochs.indexOf(epoch);
@@ -93,7 +99,9 @@ export class JobOutputs {
       return TO_LATE;
     } else if (target === OUT_DEAD_LETTER) {
       this.deadLetters++;
-      this.targets.deadLetter(deadLetterLine(json, worker));
+      const body = safeParse(json);
+      if ((body as { reason?: unknown } | null)?.reason === 'user-function') this.userFunctionDeadLetters++;
+      this.targets.deadLetter(deadLetterLine(body, worker));
     } else {
       // A worker wrote an index the plan does not have: a bug, kept visible rather than dropped.
       this.deadLetters++;
@@ -127,9 +135,9 @@ function safeParse(json: string): unknown {
   }
 }
 
-/** A worker's dead letter ({ reason, detail, record }) as a --dead-letter line: a code, and the worker it came from. */
-function deadLetterLine(json: string, worker: number): string {
-  const body = safeParse(json) as { reason?: unknown; detail?: unknown; record?: unknown } | string;
+/** A worker's dead letter ({ reason, detail, record }, parsed) as a --dead-letter line: a code, and the worker it came from. */
+function deadLetterLine(parsed: unknown, worker: number): string {
+  const body = parsed as { reason?: unknown; detail?: unknown; record?: unknown } | string;
   if (typeof body !== 'object' || body === null) {
     return JSON.stringify({ code: 'ERR_INTERNAL', reason: 'bad-dead-letter', detail: 'a worker wrote a dead letter that is not JSON', source: `worker ${worker}`, record: body }) + '\n';
   }
