@@ -7,6 +7,7 @@
 import type { LineSink } from '../io/sinks/line-sink.js';
 import { isEpochSink, type EpochSink } from '../io/sinks/epoch-sink.js';
 import { OUT_DEAD_LETTER, OUT_LATE } from '../codec/out-frames.js';
+import { timedLine } from '../codec/timed-line.js';
 import { DEFAULT_SINK, type JobPlan } from '../job/plan.js';
 
 /**
@@ -26,6 +27,8 @@ export function jobKeyFields(plan: JobPlan): readonly string[] {
 interface Gathered {
   readonly sink: LineSink;
   readonly epochSink: EpochSink | undefined;
+  /** The sink wants timed lines (LineSink.timedLines). */
+  readonly timed: boolean;
   epochs: number[];
   text: string[];
   lines: number[];
@@ -63,7 +66,7 @@ export class JobOutputs {
   constructor(private readonly targets: JobOutputTargets) {
     this.sinks = targets.sinkNames.map((n) => {
       const sink = n === DEFAULT_SINK ? undefined : targets.named.get(n);
-      return sink && { sink, epochSink: isEpochSink(sink) ? sink : undefined, epochs: [], text: [], lines: [] };
+      return sink && { sink, epochSink: isEpochSink(sink) ? sink : undefined, timed: sink.timedLines === true, epochs: [], text: [], lines: [] };
     });
     this.holders = this.sinks.flatMap((g) => (g?.epochSink?.accepts ? [g.epochSink] : []));
     this.defaultIndex = targets.sinkNames.indexOf(DEFAULT_SINK);
@@ -78,20 +81,21 @@ export class JobOutputs {
 
   /**
    * One output frame's JSON text, sent to `target` (F_HASH) by `worker`, of
-   * checkpoint `epoch`: TO_DEFAULT/TO_LATE when the caller writes it.
+   * checkpoint `epoch`, its event time `time` (F_TIME): TO_DEFAULT/TO_LATE when the caller writes it.
    */
-  route(target: number, json: string, worker: number, epoch = 0): number {
+  route(target: number, json: string, worker: number, epoch = 0, time = NaN): number {
     if (target >= 0 && target < this.sinks.length) {
       this.outputs[target]!++;
       const g = this.sinks[target];
       if (g === undefined) return TO_DEFAULT;
+      const line = (g.timed ? timedLine(time, json) : json) + '\n';
       const i = g.epochs.indexOf(epoch);
       if (i < 0) {
         g.epochs.push(epoch);
-        g.text.push(json + '\n');
+        g.text.push(line);
         g.lines.push(1);
       } else {
-        g.text[i] += json + '\n';
+        g.text[i] += line;
         g.lines[i]!++;
       }
       return TO_NAMED;

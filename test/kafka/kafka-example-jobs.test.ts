@@ -8,8 +8,11 @@
 // the run (every open window and timer fires). Both topics must hold exactly
 // the golden files' lines: the examples' rules check event times themselves,
 // so when their timers fire does not change what they emit.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { decodeJobRecord } from '../../dist/src/io/kafka/sink/job-record-codec.js';
+import { tmpDir } from '../helpers/engine-run.js';
 import { expect, it } from 'vitest';
 import { runSabre, startSabre } from '../helpers/sabre-process.js';
 import { NO_IDLE, brokers, describeKafka, groupOffsets, readIsolated, unique, until, type TopicMessage } from '../helpers/kafka-env.js';
@@ -62,4 +65,45 @@ describeKafka('example jobs on Kafka', () => {
     expect(valuesKeyedBy(await readIsolated(alerts, 'read_committed'), e.key)).toEqual(golden(`${e.job}.alerts.ndjson`));
     expect(valuesKeyedBy(await readIsolated(named, 'read_committed'), e.key)).toEqual(golden(`${e.job}.${e.named}.ndjson`));
   }, 180_000);
+});
+
+/**
+ * A golden line as --format flatbuffers writes it (src/io/kafka/sink/job-record-codec.ts):
+ * the key, the event time (a window's start, or the record or timer time a
+ * process function emitted at: the sequence rule's `at`), and the fields as attributes.
+ */
+function asRecord(line: string, key: string): unknown {
+  const o = JSON.parse(line) as Record<string, unknown>;
+  const attributes = Object.fromEntries(Object.entries(o).map(([k, v]) => [k,
+    typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : typeof v === 'string' ? v : JSON.stringify(v)]));
+  const eventTime = o.rule === 'declines-then-approval' ? o.at : o.start;
+  return { key: String(o[key]), eventTime, attributes };
+}
+
+const canonical = (r: unknown): string => JSON.stringify(r);
+
+describeKafka('example jobs writing Kafka with --format flatbuffers', () => {
+  // Plain sinks, and with checkpoints: the default sink transactional, the named one a lane of its transactions.
+  it.each([{ mode: 'plain', extra: [] as string[] }, { mode: 'transactional', extra: ['--checkpoint-dir', 'CP', '--checkpoint-interval', '500ms'] }])(
+    'card-fraud from a file, $mode: both topics hold sabre.fb.Records = the golden lines (key, event time, fields as attributes)', async ({ extra }) => {
+      const e = EXAMPLES[0]!;
+      const dir = tmpDir();
+      const records = join(dir, 'records.ndjson');
+      writeFileSync(records, execFileSync(process.execPath, ['bin/sabre.js', 'generate', '--generator', e.kind, ...e.gen], { maxBuffer: 1 << 28 }));
+      const alerts = unique('fb-alerts');
+      const named = unique('fb-features');
+      const r = await runSabre(['run', '--job', `jobs/${e.job}.ts`, '--source', `file:${records}`, '--format', 'flatbuffers', '--brokers', brokers,
+        '--sink', `kafka:${alerts}`, '--sinks', `${e.named}=kafka:${named}`, '--partitions', '4', '--workers', '2',
+        '--idle-timeout', '1h', '--http-port', '0', '--progress', '0', ...extra.map((x) => (x === 'CP' ? join(dir, 'cp') : x))]);
+      expect(r.code, r.stderr).toBe(0);
+      const decoded = async (topic: string): Promise<string[]> => (await readIsolated(topic, 'read_committed')).map((m) => {
+        const rec = decodeJobRecord(m.value);
+        expect(rec.key).toBe(m.key);
+        expect(rec.value).toBeNaN();
+        return canonical({ key: rec.key, eventTime: rec.eventTime, attributes: rec.attributes });
+      }).sort();
+      const expected = (name: string): string[] => golden(name).map((l) => canonical(asRecord(l, e.key))).sort();
+      expect(await decoded(alerts)).toEqual(expected(`${e.job}.alerts.ndjson`));
+      expect(await decoded(named)).toEqual(expected(`${e.job}.${e.named}.ndjson`));
+    }, 120_000);
 });
