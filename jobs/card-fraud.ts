@@ -83,6 +83,15 @@ const ruleState = {
   declines: listState<number>(),
 };
 
+/**
+ * Whether a decline at `d` still counts for a record or timer at `t`. onRecord
+ * and onTimer use this one predicate, so the rule's alerts depend only on each
+ * card's records and their event times, not on when the clean-up timer fires:
+ * a timer at T fires once the watermark reached T, and a record processed
+ * after it (not late, so at T or later) finds only the declines the timer kept.
+ */
+const withinSpan = (d: number, t: number): boolean => t - d <= RULE_SPAN;
+
 const rule = txns
   .keyBy('card')
   .process<typeof ruleState, SequenceAlert>({
@@ -91,11 +100,11 @@ const rule = txns
       const run = ctx.state.declines;
       if (t.status === 'declined') {
         run.add(ctx.timestamp);
-        // Clean-up: once RULE_SPAN has passed, this decline can no longer start a match.
-        ctx.timers.eventTime(ctx.timestamp + RULE_SPAN);
+        // Clean-up: from just after RULE_SPAN on, this decline can no longer start a match.
+        ctx.timers.eventTime(ctx.timestamp + RULE_SPAN + 1);
         return;
       }
-      const recent = run.get().filter((d) => ctx.timestamp - d <= RULE_SPAN);
+      const recent = run.get().filter((d) => withinSpan(d, ctx.timestamp));
       if (recent.length >= DECLINES_IN_A_ROW) {
         ctx.emit({
           rule: 'declines-then-approval', card: ctx.key, declines: recent.length,
@@ -106,7 +115,7 @@ const rule = txns
     },
     onTimer(time, _domain, ctx) {
       const run = ctx.state.declines;
-      const live = run.get().filter((d) => d + RULE_SPAN > time);
+      const live = run.get().filter((d) => withinSpan(d, time));
       if (live.length === 0) run.clear();
       else run.set(live);
     },

@@ -120,7 +120,7 @@ export const OPTION_SPECS = {
       + '(both: its beginning; earliest is the explicit name) | latest (its end when the source starts) | timestamp:T '
       + '(first record with timestamp >= T, epoch ms or ISO-8601). Committed offsets and a --restore checkpoint\'s positions always win',
   },
-  format: { kind: 'string', default: 'json', choices: ['json', 'flatbuffers'], help: 'Kafka value format (source and sink)' },
+  format: { kind: 'string', default: 'json', choices: ['json', 'flatbuffers'], help: 'Kafka value format (source and sink; a job\'s outputs as flatbuffers are sabre.fb.Records)' },
   checkpointDir: { kind: 'string', default: undefined, help: 'directory for checkpoints (unset = no checkpoints)' },
   checkpointInterval: { kind: 'duration', default: '10s', help: 'time between checkpoints' },
   checkpointsRetained: { kind: 'int', default: 3, min: 1, max: 1000, help: 'complete checkpoints kept' },

@@ -6,7 +6,8 @@ import { resolveOptions, type RawOptions } from '../options.js';
 import { SabreError } from '../errors.js';
 import { loadJob } from '../engine/load-job.js';
 import type { LoadedJob } from '../job/plan.js';
-import { sinkTarget } from '../job/sinks.js';
+import { jobPipelineText } from '../job/describe.js';
+import { namedSinkTargets } from '../options/job-options.js';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const rate = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
@@ -49,11 +50,7 @@ export async function runCommand(raw: RawOptions): Promise<number> {
 /** What the run does, for its first line: the job module's stages, or the built-in window aggregate. */
 function pipelineText(o: ReturnType<typeof resolveOptions>, job: LoadedJob | undefined): string {
   if (!job) return `${o.source} → ${formatWindow(o.window)} [${o.aggregates.join(',')}] → ${o.sink}`;
-  const p = job.plan;
-  const keyed = p.branches.map((b) => (b.keyed?.kind === 'window' ? `${formatWindow(b.keyed.window)} [${Object.keys(b.keyed.aggs).join(',')}]`
-    : b.keyed?.kind === 'process' ? 'process' : 'stateless')).join(' + ');
-  const named = p.sinkNames.filter((n) => n !== '').map((n) => `, ${n}: ${sinkTarget(p.sinks[n]!)}`).join('');
-  return `job ${p.module}: ${o.source} → ${keyed} → ${o.sink}${named}`;
+  return jobPipelineText(job.plan, o.source, o.sink, namedSinkTargets(job.plan, o.sinks ?? ''));
 }
 
 async function runOnce(raw: RawOptions, job: LoadedJob | undefined): Promise<number> {

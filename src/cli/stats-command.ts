@@ -79,6 +79,14 @@ export function renderStats(s: StatsSnapshot, url = ''): string {
     [`per s (last ${R.intervalSeconds.toFixed(1)}s)`, int(R.recordsIn), int(R.recordsProcessed), int(R.resultsOut), int(R.late), '', ''],
   ]));
 
+  if (s.job) {
+    const j = s.job;
+    out.push('', `Job ${j.module}`, `  ${j.pipeline}`);
+    out.push(table(['branch', 'keyed stage'], j.branches.map((b, i) => [String(i + 1), b])));
+    out.push(table(['sink', 'target', 'outputs'], j.sinks.map((x) => [x.name === '' ? '(default)' : x.name, x.target, int(x.outputs)])));
+    out.push(`  user-function dead letters: ${int(j.userFunctionDeadLetters)}`);
+  }
+
   out.push('', 'Latency (ms, since start)');
   const lat: string[][] = [];
   for (const st of STAGES) {

@@ -7,6 +7,7 @@
 import type { LineSink } from '../io/sinks/line-sink.js';
 import { isEpochSink, type EpochSink } from '../io/sinks/epoch-sink.js';
 import { OUT_DEAD_LETTER, OUT_LATE } from '../codec/out-frames.js';
+import { timedLine } from '../codec/timed-line.js';
 import { DEFAULT_SINK, type JobPlan } from '../job/plan.js';
 
 /**
@@ -26,6 +27,8 @@ export function jobKeyFields(plan: JobPlan): readonly string[] {
 interface Gathered {
   readonly sink: LineSink;
   readonly epochSink: EpochSink | undefined;
+  /** The sink wants timed lines (LineSink.timedLines). */
+  readonly timed: boolean;
   epochs: number[];
   text: string[];
   lines: number[];
@@ -53,16 +56,21 @@ export class JobOutputs {
   /** Named sinks that may hold back a later epoch (EpochSink.accepts). */
   private readonly holders: EpochSink[];
   deadLetters = 0;
+  /** Of deadLetters: records a job function threw on (reason user-function). */
+  userFunctionDeadLetters = 0;
+  /** Outputs routed to each sink, indexed like sinkNames (the default sink's too). */
+  readonly outputs: Float64Array;
   /** The default sink's index in sinkNames: its outputs need no decoding when nobody reads them. */
   readonly defaultIndex: number;
 
   constructor(private readonly targets: JobOutputTargets) {
     this.sinks = targets.sinkNames.map((n) => {
       const sink = n === DEFAULT_SINK ? undefined : targets.named.get(n);
-      return sink && { sink, epochSink: isEpochSink(sink) ? sink : undefined, epochs: [], text: [], lines: [] };
+      return sink && { sink, epochSink: isEpochSink(sink) ? sink : undefined, timed: sink.timedLines === true, epochs: [], text: [], lines: [] };
     });
     this.holders = this.sinks.flatMap((g) => (g?.epochSink?.accepts ? [g.epochSink] : []));
     this.defaultIndex = targets.sinkNames.indexOf(DEFAULT_SINK);
+    this.outputs = new Float64Array(targets.sinkNames.length);
   }
 
   /** false while a named sink holds all it may of `epoch` (the drain then leaves that worker's out-ring unread). */
@@ -73,19 +81,21 @@ export class JobOutputs {
 
   /**
    * One output frame's JSON text, sent to `target` (F_HASH) by `worker`, of
-   * checkpoint `epoch`: TO_DEFAULT/TO_LATE when the caller writes it.
+   * checkpoint `epoch`, its event time `time` (F_TIME): TO_DEFAULT/TO_LATE when the caller writes it.
    */
-  route(target: number, json: string, worker: number, epoch = 0): number {
+  route(target: number, json: string, worker: number, epoch = 0, time = NaN): number {
     if (target >= 0 && target < this.sinks.length) {
+      this.outputs[target]!++;
       const g = this.sinks[target];
       if (g === undefined) return TO_DEFAULT;
+      const line = (g.timed ? timedLine(time, json) : json) + '\n';
       const i = g.epochs.indexOf(epoch);
       if (i < 0) {
         g.epochs.push(epoch);
-        g.text.push(json + '\n');
+        g.text.push(line);
         g.lines.push(1);
       } else {
-        g.text[i] += json + '\n';
+        g.text[i] += line;
         g.lines[i]!++;
       }
       return TO_NAMED;
@@ -93,7 +103,9 @@ export class JobOutputs {
       return TO_LATE;
     } else if (target === OUT_DEAD_LETTER) {
       this.deadLetters++;
-      this.targets.deadLetter(deadLetterLine(json, worker));
+      const body = safeParse(json);
+      if ((body as { reason?: unknown } | null)?.reason === 'user-function') this.userFunctionDeadLetters++;
+      this.targets.deadLetter(deadLetterLine(body, worker));
     } else {
       // A worker wrote an index the plan does not have: a bug, kept visible rather than dropped.
       this.deadLetters++;
@@ -127,9 +139,9 @@ function safeParse(json: string): unknown {
   }
 }
 
-/** A worker's dead letter ({ reason, detail, record }) as a --dead-letter line: a code, and the worker it came from. */
-function deadLetterLine(json: string, worker: number): string {
-  const body = safeParse(json) as { reason?: unknown; detail?: unknown; record?: unknown } | string;
+/** A worker's dead letter ({ reason, detail, record }, parsed) as a --dead-letter line: a code, and the worker it came from. */
+function deadLetterLine(parsed: unknown, worker: number): string {
+  const body = parsed as { reason?: unknown; detail?: unknown; record?: unknown } | string;
   if (typeof body !== 'object' || body === null) {
     return JSON.stringify({ code: 'ERR_INTERNAL', reason: 'bad-dead-letter', detail: 'a worker wrote a dead letter that is not JSON', source: `worker ${worker}`, record: body }) + '\n';
   }

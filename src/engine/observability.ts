@@ -1,7 +1,7 @@
 import type { ResolvedOptions } from '../options.js';
 import type { Counters } from '../metrics/counters.js';
 import { MetricsHub } from '../metrics/metrics-hub.js';
-import type { SourceStats } from '../metrics/stats-snapshot.js';
+import type { JobStats, SourceStats } from '../metrics/stats-snapshot.js';
 import { FIRE_EARLY } from '../codec/out-frames.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
 import type { Source } from '../io/sources/source.js';
@@ -22,6 +22,8 @@ export interface ObservabilityInputs {
   pool: WorkerPool;
   drain: OutDrain;
   stats: HttpServerOptions['stats'];
+  /** A job run's figures (--job), for the stats' job section. */
+  job?: () => JobStats;
   /** Push ingest and live results (POST /ingest, /ws/ingest, /ws/results): the engine's doors and callbacks. */
   ingest: () => Omit<IngestHooks, 'options'>;
 }
@@ -67,16 +69,22 @@ function startMetricsHub(x: ObservabilityInputs): MetricsHub {
     ringOccupancy: () => x.rings.map((r) => r.occupancy()),
     sources: () => sourcesStats(x.sources),
     mainCounts: () => ({ deadLetter: x.deadLetters(), rejected: x.sources.reduce((a, s) => a + ((s as IngestPort).rejected ?? 0), 0) }),
+    ...(x.job ? { job: x.job } : {}),
   }).start();
   hub.attach(x.pool.piscina);
   const workers = x.o.workers;
   const emitRec = Array.from({ length: workers }, (_, w) => hub.recorder('emit', w));
   const earlyRec = Array.from({ length: workers }, (_, w) => hub.recorder('early', w));
-  // Emit: watermark passed the end (the worker's firing time) → line handed to the sink; early: ingest → sink.
+  const outputRec = Array.from({ length: workers }, (_, w) => hub.recorder('output', w));
+  // Emit: watermark passed the end (the worker's firing time) → line handed to the sink; early: ingest → sink;
+  // output: a job output's newest record's ingest → sink (end to end).
   x.drain.observer = {
     onResult: (w, fire, firedAt, ingest, now) => {
       if (fire === FIRE_EARLY) earlyRec[w]!.recordValue((now - ingest) * 1000);
       else emitRec[w]!.recordValue((now - firedAt) * 1000);
+    },
+    onOutput: (w, ingest, now) => {
+      if (ingest > 0) outputRec[w]!.recordValue((now - ingest) * 1000); // 0: no record behind it (nothing to measure from)
     },
   };
   return hub;

@@ -8,6 +8,7 @@ import {
   R_COUNT, R_FIRE, R_FIRED_AT, R_INGEST, R_KEY, R_KEY_LEN, R_MAX, R_MIN, R_SUM, R_USER_LEN,
 } from '../codec/out-frames.js';
 import type { LineSink } from '../io/sinks/line-sink.js';
+import { timedLine } from '../codec/timed-line.js';
 import { isEpochSink, type EpochSink } from '../io/sinks/epoch-sink.js';
 import type { WindowResult } from '../codec/window-result.js';
 import { TO_DEFAULT, TO_LATE, TO_NAMED, type JobOutputs } from './job-outputs.js';
@@ -67,6 +68,8 @@ export class OutDrain {
   private readonly chunkLines: number[] = [];
   private readonly acks: number[] = [];
   private readonly epochSink: EpochSink | undefined;
+  /** The results sink wants a job's outputs as timed lines (LineSink.timedLines). */
+  private readonly timedDefault: boolean;
 
   constructor(private readonly rings: RingBuffer[], private readonly aggregates: readonly string[],
     private readonly userAggregate: string | undefined, private readonly sink: LineSink, private readonly lateSink: LineSink,
@@ -75,6 +78,7 @@ export class OutDrain {
     this.tails = new Int32Array(rings.map((r) => r.loadTail()));
     this.epochOf = new Float64Array(rings.length).fill(1);
     this.epochSink = isEpochSink(sink) ? sink : undefined;
+    this.timedDefault = sink.timedLines === true;
   }
 
   /** Worker w's out-ring stays unread for now (see EpochSink.accepts). */
@@ -151,9 +155,10 @@ export class OutDrain {
           const len = i32[(at + F_BODY_LEN) >> 2]!;
           // The default sink's outputs are decoded only when someone reads them (not for --sink null without listeners).
           const json = target !== jo.defaultIndex || this.wantLines || this.callbacks.length > 0 ? decodeText(u8, b, len) : '';
-          const to = jo.route(target, json, w, this.epochOf[w]!);
+          const time = f64[(at + F_TIME) >> 3]!;
+          const to = jo.route(target, json, w, this.epochOf[w]!, time);
           if (to === TO_DEFAULT) {
-            if (this.wantLines) this.append(this.epochOf[w]!, json + '\n');
+            if (this.wantLines) this.append(this.epochOf[w]!, (this.timedDefault ? timedLine(time, json) : json) + '\n');
             if (this.callbacks.length > 0) {
               const obj = JSON.parse(json) as WindowResult;
               for (const cb of this.callbacks) cb(obj);

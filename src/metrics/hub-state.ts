@@ -4,7 +4,7 @@
 import { CumulativeHistogram } from './cumulative-histogram.js';
 import type { Clock } from './latency-recorder.js';
 import { GC_KINDS } from './stages.js';
-import type { EventLoopStats, HeapSummary, IngestStats, Quantiles, Rates, ServerStats, SourceStats } from './stats-snapshot.js';
+import type { EventLoopStats, HeapSummary, IngestStats, JobStats, Quantiles, Rates, ServerStats, SourceStats } from './stats-snapshot.js';
 import type { Counters } from './counters.js';
 
 /** Where the hub reads what is not in its own histograms. */
@@ -20,6 +20,8 @@ export interface HubSources {
   server?: () => ServerStats | null;
   /** Push-ingest counters of the HTTP server (set once its ingest routes exist). */
   ingest?: () => IngestStats | null;
+  /** A job run's figures (--job). */
+  job?: () => JobStats | null;
 }
 
 /** GC histograms of one thread. */

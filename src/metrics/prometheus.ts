@@ -57,7 +57,7 @@ export class PrometheusExporter {
     counter('sabre_ws_frames_skipped_total', 'Stats frames not sent to a slow /ws/stats client.', (x) => x.server?.wsFramesSkipped ?? 0);
 
     new SnapshotSummary('sabre_stage_latency_seconds',
-      'Latency per stage (queue: ingest to dequeue; process: dequeue to aggregate; emit: watermark to sink; early: ingest to early result), per worker and over all workers.',
+      'Latency per stage (queue: ingest to dequeue; process: dequeue to aggregate; emit: watermark to sink; early: ingest to early result; output: ingest to a job output at its sink), per worker and over all workers.',
       ['stage', 'worker'], r, () => {
         const rows: SummaryRow[] = [];
         for (const [stage, l] of Object.entries(s().latency.stages)) {
@@ -92,6 +92,17 @@ export class PrometheusExporter {
         this.reset();
         for (const w of s().workers) if (w.watermarkLagSeconds !== null) this.set({ worker: String(w.worker) }, w.watermarkLagSeconds);
       },
+    });
+    // A job run's outputs (absent for other runs).
+    new Counter({
+      name: 'sabre_job_outputs_total', help: 'Outputs of a job run (--job) handed to each of its sinks ("" is the default sink).',
+      labelNames: ['sink'], registers: [r],
+      collect() { this.reset(); for (const x of s().job?.sinks ?? []) this.inc({ sink: x.name }, x.outputs); },
+    });
+    new Counter({
+      name: 'sabre_job_user_function_dead_letters_total', help: 'Records a job function threw on, sent to the dead-letter output (--on-user-error dead-letter).',
+      registers: [r],
+      collect() { this.reset(); const j = s().job; if (j) this.inc(j.userFunctionDeadLetters); },
     });
     // Push ingest (absent when the HTTP server, and with it ingest, is off).
     new Counter({

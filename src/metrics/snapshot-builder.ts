@@ -106,6 +106,7 @@ export function buildSnapshot(inputs: SnapshotInputs, hub: HubView, now: number 
     eventLoop: hub.eventLoop,
     server: inputs.server?.() ?? null,
     ingest: inputs.ingest?.() ?? null,
+    job: inputs.job?.() ?? null,
   };
 }
 

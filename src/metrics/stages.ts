@@ -6,13 +6,16 @@
  * - process: dequeued → aggregate updated
  * - emit:    watermark passed the window end → result reached the sink
  * - early:   ingest → result, for early firings
+ * - output:  ingest → a job's output (--job) reached its sink: end to end, from
+ *            the newest record behind the output (OUTPUT frames' F_INGEST)
  */
-export const STAGES = ['queue', 'process', 'emit', 'early'] as const;
+export const STAGES = ['queue', 'process', 'emit', 'early', 'output'] as const;
 export type Stage = (typeof STAGES)[number];
 export const STAGE_QUEUE = 0;
 export const STAGE_PROCESS = 1;
 export const STAGE_EMIT = 2;
 export const STAGE_EARLY = 3;
+export const STAGE_OUTPUT = 4;
 
 /** GC kinds as perf_hooks names them (NODE_PERFORMANCE_GC_MINOR / MAJOR / INCREMENTAL / WEAKCB). */
 export const GC_KINDS = ['minor', 'major', 'incremental', 'weakcb'] as const;

@@ -248,6 +248,30 @@ export interface IngestStats {
   results: WsResultsStats;
 }
 
+/** One sink of a job run (--job). */
+export interface JobSinkStats {
+  /** The sink's name in the job ('' for the default sink, which --sink replaces). */
+  name: string;
+  /** Where it writes, as --sink spells it (flags over the module's own). */
+  target: string;
+  /** Outputs handed to it so far. */
+  outputs: number;
+}
+
+/** What a job run (--job) runs, and its outputs. */
+export interface JobStats {
+  /** The job module's path. */
+  module: string;
+  /** The run line: `job MODULE: SOURCE → BRANCH + BRANCH → SINK, NAME: TARGET…`. */
+  pipeline: string;
+  /** Each branch's keyed stage: its window and aggregates, `process` or `stateless`. */
+  branches: string[];
+  /** The default sink first, then the named sinks in the job's order. */
+  sinks: JobSinkStats[];
+  /** Records a job function threw on, dead-lettered (--on-user-error dead-letter; also in totals.deadLetter). */
+  userFunctionDeadLetters: number;
+}
+
 export interface StatsSnapshot {
   version: typeof SNAPSHOT_VERSION;
   /** When the snapshot was built, epoch ms. */
@@ -271,6 +295,8 @@ export interface StatsSnapshot {
   server: ServerStats | null;
   /** Push ingest counters; null when the HTTP server (and with it ingest) is off. */
   ingest: IngestStats | null;
+  /** The job module a --job run runs, its sinks' output counts and user-function dead letters; null for other runs. */
+  job: JobStats | null;
 }
 
 /** What a snapshot carries beyond the figures every consumer needs. */

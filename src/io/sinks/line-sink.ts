@@ -27,6 +27,12 @@ export interface LineSink {
    * asynchronous write error), so the run fails at once, not at the next write.
    */
   onError?: ((e: SabreError) => void) | undefined;
+  /**
+   * true: a job's outputs reach this sink as timed lines (`TIME<TAB>JSON`,
+   * src/codec/timed-line.ts), for a sink that writes their event time too
+   * (a Kafka sink with --format flatbuffers). Window results never are.
+   */
+  readonly timedLines?: boolean;
   close(): Promise<void>;
 }
 

@@ -9,7 +9,7 @@
   'use strict';
 
   const HISTORY = 300; // points kept (5 min at 1/s)
-  const STAGES = ['queue', 'process', 'emit', 'early'];
+  const STAGES = ['queue', 'process', 'emit', 'early', 'output'];
   const GC_KINDS = ['minor', 'major', 'incremental', 'weakcb'];
   const COLORS = ['#4fb3ff', '#4cd08a', '#f2b84b', '#ff6b6b', '#b98cff', '#5ee0d6', '#ff9f5a', '#e37bd1', '#9ccc65', '#90a4ae'];
   const PAUSE_LABELS = ['.1', '.25', '.5', '1', '2.5', '5', '10', '25', '50', '100', '∞'];

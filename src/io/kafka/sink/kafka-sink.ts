@@ -7,8 +7,8 @@ import {
   type Message, type Producer,
 } from '../kafka-client.js';
 import { logRetry, sendUntilAcked } from './send-retry.js';
-import { WindowResultEncoder } from './window-result-codec.js';
-import { forEachLine, resultMessage, type MessageKeyFields, type ResultMessage } from './result-message.js';
+import { JobRecordEncoder } from './job-record-codec.js';
+import { forEachLine, resultEncoder, resultMessage, type MessageKeyFields, type ResultEncoder, type ResultMessage } from './result-message.js';
 import { SendBatcher } from './send-batcher.js';
 import { SINK_DEFAULTS, type SinkLimits } from './sink-limits.js';
 import { TransactionalKafkaSink, transactionTimeoutFor } from './transactional-sink.js';
@@ -54,12 +54,15 @@ export class KafkaSink implements LineSink {
   private settled = 0;
   /** flush() calls waiting for `settled` to reach their `upTo`. */
   private flushWaiters: { upTo: number; resolve: () => void }[] = [];
-  private readonly encoder: WindowResultEncoder | undefined;
+  private readonly encoder: ResultEncoder | undefined;
+  /** A job's outputs as flatbuffers Records: they need their event time (LineSink.timedLines). */
+  readonly timedLines: boolean;
 
   constructor(readonly topic: string, private readonly producer: Producer, format: 'json' | 'flatbuffers',
     aggregates: readonly string[], private readonly limits: SinkLimits = SINK_DEFAULTS, private readonly keyFields?: MessageKeyFields) {
     this.name = `kafka:${topic}`;
-    this.encoder = format === 'flatbuffers' ? new WindowResultEncoder(aggregates) : undefined;
+    this.encoder = resultEncoder(format, aggregates, keyFields);
+    this.timedLines = this.encoder instanceof JobRecordEncoder;
     this.batcher = new SendBatcher(limits, (batch, bytes) => this.sendBatch(batch, bytes), () => Boolean(this.error),
       () => this.closing || this.flushWaiters.length > 0);
   }

@@ -1,4 +1,6 @@
-import type { WindowResultEncoder } from './window-result-codec.js';
+import { WindowResultEncoder } from './window-result-codec.js';
+import { JobRecordEncoder } from './job-record-codec.js';
+import { splitTimedLine } from '../../../codec/timed-line.js';
 
 /** One result on its way to Kafka, with its size for the in-flight bound. */
 export interface ResultMessage {
@@ -15,12 +17,28 @@ export interface ResultMessage {
  */
 export type MessageKeyFields = readonly string[] | undefined;
 
+/** How a sink encodes what it writes with `--format flatbuffers`: window results, or a job's outputs (given as timed lines). */
+export type ResultEncoder = WindowResultEncoder | JobRecordEncoder;
+
+/** The encoder for `--format flatbuffers` (undefined for json): a job's outputs (keyFields given) as Records, else window results. */
+export function resultEncoder(format: 'json' | 'flatbuffers', aggregates: readonly string[], keyFields: MessageKeyFields): ResultEncoder | undefined {
+  if (format !== 'flatbuffers') return undefined;
+  return keyFields !== undefined ? new JobRecordEncoder() : new WindowResultEncoder(aggregates);
+}
+
 /**
  * A result line → its Kafka message: keyed by the result's key (or the job's
- * key fields, `keyFields`), value = the NDJSON line (`--format json`) or a
- * `sabre.fb.WindowResult` (`encoder` given).
+ * key fields, `keyFields`), value = the NDJSON line (`--format json`), a
+ * `sabre.fb.WindowResult` (a WindowResultEncoder), or a job output's
+ * `sabre.fb.Record` (a JobRecordEncoder: the line is a timed line, src/codec/timed-line.ts).
  */
-export function resultMessage(line: string, encoder: WindowResultEncoder | undefined, keyFields?: MessageKeyFields): ResultMessage {
+export function resultMessage(line: string, encoder: ResultEncoder | undefined, keyFields?: MessageKeyFields): ResultMessage {
+  if (encoder instanceof JobRecordEncoder) {
+    const { time, json } = splitTimedLine(line);
+    const key = jobMessageKey(json, keyFields ?? []);
+    const value = Buffer.from(encoder.encode(key, time, JSON.parse(json) as Record<string, unknown>));
+    return { key, value, bytes: (key?.length ?? 0) + value.length };
+  }
   const key = keyFields === undefined ? keyOf(line) : jobMessageKey(line, keyFields);
   const value = encoder ? Buffer.from(encoder.encode(JSON.parse(line) as Record<string, unknown>)) : line;
   return { key, value, bytes: (key?.length ?? 0) + value.length };

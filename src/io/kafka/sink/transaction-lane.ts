@@ -6,6 +6,7 @@ export interface LaneOwner {
   writeTo(topic: string, keyFields: MessageKeyFields, epoch: number, chunk: string): boolean;
   accepts(epoch: number): boolean;
   drained(): Promise<void>;
+  readonly timedLines: boolean;
 }
 
 /**
@@ -40,6 +41,11 @@ export class TransactionLane implements EpochSink {
 
   drained(): Promise<void> {
     return this.owner.drained();
+  }
+
+  /** The owner's encoding decides (a job's outputs as flatbuffers Records need their event time). */
+  get timedLines(): boolean {
+    return this.owner.timedLines;
   }
 
   async close(): Promise<void> {}

@@ -5,11 +5,11 @@ import type { CommittingSink } from '../../sinks/committing-sink.js';
 import { errorText, isTransient, type Admin, type Message, type Producer, type Transaction } from '../kafka-client.js';
 import type { SinkLimits } from './sink-limits.js';
 import type { KafkaPosition } from '../source/offset-tracker.js';
-import { forEachLine, resultMessage, type MessageKeyFields, type ResultMessage } from './result-message.js';
+import { forEachLine, resultEncoder, resultMessage, type MessageKeyFields, type ResultEncoder, type ResultMessage } from './result-message.js';
 import { TransactionLane } from './transaction-lane.js';
 import { SendBatcher } from './send-batcher.js';
 import { logRetry, sendUntilAcked } from './send-retry.js';
-import { WindowResultEncoder } from './window-result-codec.js';
+import { JobRecordEncoder } from './job-record-codec.js';
 
 /**
  * The transaction timeout asked of the broker: a transaction stays open for
@@ -97,14 +97,17 @@ export class TransactionalKafkaSink implements CommittingSink {
   private flushing = false;
   private closing = false;
   private drainWaiters: (() => void)[] = [];
-  private readonly encoder: WindowResultEncoder | undefined;
+  private readonly encoder: ResultEncoder | undefined;
+  /** A job's outputs as flatbuffers Records: they need their event time (LineSink.timedLines); its lanes' too. */
+  readonly timedLines: boolean;
   private readonly limits: SinkLimits;
 
   private constructor(private readonly s: TransactionalSinkSettings, private readonly producer: Producer) {
     this.name = `kafka:${s.topic}`;
     this.limits = s.limits;
     this.commitsPositionsOf = s.source?.name;
-    this.encoder = s.format === 'flatbuffers' ? new WindowResultEncoder(s.aggregates) : undefined;
+    this.encoder = resultEncoder(s.format, s.aggregates, s.keyFields);
+    this.timedLines = this.encoder instanceof JobRecordEncoder;
     this.batcher = new SendBatcher(s.limits, (batch, bytes) => this.sendBatch(batch, bytes), () => Boolean(this.error),
       () => this.flushing || this.closing);
   }
