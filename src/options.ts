@@ -7,10 +7,12 @@ import { bad, camel, kebab } from './options/flags.js';
 import { resolveAllowedOrigins } from './options/origins.js';
 import { checkKeyBytes, resolveAuthToken, resolveTransactional } from './options/rules.js';
 import { parseStartFrom, type StartFrom } from './options/start-from.js';
+import { parseReplay, type ReplayRange } from './options/replay.js';
 import { JOB_GENERATORS, checkJobFlags } from './options/job-options.js';
 
 export { kebab, camel };
 export type { StartFrom } from './options/start-from.js';
+export type { ReplayRange, ReplayBound } from './options/replay.js';
 export { AUTH_TOKEN_ENV, MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS } from './options/rules.js';
 
 /**
@@ -120,6 +122,12 @@ export const OPTION_SPECS = {
       + '(both: its beginning; earliest is the explicit name) | latest (its end when the source starts) | timestamp:T '
       + '(first record with timestamp >= T, epoch ms or ISO-8601). Committed offsets and a --restore checkpoint\'s positions always win',
   },
+  replay: {
+    kind: 'string', default: undefined,
+    help: '--source kafka:TOPIC only: re-run the range FROM..TO of the topic deterministically, then end (each end: earliest, '
+      + 'latest (TO only), an ISO-8601 time, timestamp:EPOCHMS or offset:N; TO excluded). Reads without a consumer group\'s '
+      + 'commits; not with --start-from, --checkpoint-dir or --restore',
+  },
   format: { kind: 'string', default: 'json', choices: ['json', 'flatbuffers'], help: 'Kafka value format (source and sink; a job\'s outputs as flatbuffers are sabre.fb.Records)' },
   checkpointDir: { kind: 'string', default: undefined, help: 'directory for checkpoints (unset = no checkpoints)' },
   checkpointInterval: { kind: 'duration', default: '10s', help: 'time between checkpoints' },
@@ -151,7 +159,7 @@ type SpecifiedOptions = { readonly [N in OptionName]: ResolvedValue<(typeof OPTI
  * in bytes. Frozen. Derived from OPTION_SPECS; only the fields resolveOptions
  * turns into something else are declared here.
  */
-export interface ResolvedOptions extends Omit<SpecifiedOptions, 'agg' | 'window' | 'outRingSize' | 'allowedOrigins' | 'sinkTransactional' | 'startFrom'> {
+export interface ResolvedOptions extends Omit<SpecifiedOptions, 'agg' | 'window' | 'outRingSize' | 'allowedOrigins' | 'sinkTransactional' | 'startFrom' | 'replay'> {
   readonly window: WindowSpec;
   /** --window as given, e.g. "tumbling:1s". */
   readonly windowText: string;
@@ -165,6 +173,8 @@ export interface ResolvedOptions extends Omit<SpecifiedOptions, 'agg' | 'window'
   readonly sinkTransactional: boolean;
   /** --start-from parsed (options/start-from.ts); given only with --source kafka:TOPIC. */
   readonly startFrom: StartFrom;
+  /** --replay parsed (options/replay.ts); only with --source kafka:TOPIC. */
+  readonly replay?: ReplayRange;
   // authToken: from --auth-token, else --auth-token-file (trimmed), else env SABRE_AUTH_TOKEN.
   // transactionalId: set exactly when sinkTransactional: the given id, or one derived from the sink topic and the checkpoint directory.
 }
@@ -262,7 +272,21 @@ export function resolveOptions(raw: RawOptions = {}, env: NodeJS.ProcessEnv = pr
   if (raw.startFrom !== undefined && !(out.source as string).startsWith('kafka:')) {
     bad('startFrom', `applies to --source kafka:TOPIC only (the source is ${String(out.source)}); leave it out`);
   }
+  if (out.replay !== undefined) checkReplay(out, raw);
   return Object.freeze(out) as unknown as ResolvedOptions;
+}
+
+/** --replay: parsed, and only where a replay means something (a re-runnable read of a Kafka range). */
+function checkReplay(out: Record<string, unknown>, raw: RawOptions): void {
+  out.replay = parseReplay(out.replay as string);
+  const source = String(out.source);
+  if (!source.startsWith('kafka:') || source.length === 'kafka:'.length) {
+    bad('replay', `reads a Kafka topic: give --source kafka:TOPIC (the source is ${source})`);
+  }
+  if (raw.startFrom !== undefined) bad('replay', 'sets where every partition starts itself: leave out --start-from');
+  if (out.checkpointDir !== undefined || out.restore !== undefined) {
+    bad('replay', 'a replay is re-run, not resumed: leave out --checkpoint-dir and --restore (run the same --replay again instead)');
+  }
 }
 
 /**

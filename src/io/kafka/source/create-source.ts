@@ -5,12 +5,15 @@ import { createAdmin, createConsumer, createKafka, errorText, topicOf } from '..
 import { KafkaSource } from './kafka-source.js';
 import type { KafkaPosition } from './offset-tracker.js';
 import { startPositions } from './start-from.js';
+import { KafkaReplaySource } from './replay-source.js';
+import { replayOffsets } from './replay-range.js';
 
 /** Plugin entry (src/io/plugins.ts) of `--source kafka:TOPIC`: connects and subscribes its consumer group. */
-export async function createSource(spec: string, options: ResolvedOptions, port: IngestPort, resume?: unknown): Promise<KafkaSource> {
+export async function createSource(spec: string, options: ResolvedOptions, port: IngestPort, resume?: unknown): Promise<KafkaSource | KafkaReplaySource> {
   const topic = topicOf(spec);
   if (!topic) throw new SabreError('ERR_INVALID_OPTION', `--source "${spec}": name a topic, e.g. kafka:trades`);
   const kafka = createKafka(options.brokers);
+  if (options.replay) return createReplaySource(kafka, spec, topic, options, port);
   const consumer = createConsumer(kafka, { groupId: options.group });
   let start: KafkaPosition[];
   try {
@@ -37,5 +40,32 @@ async function startPositionsOf(kafka: ReturnType<typeof createKafka>, options: 
     return await startPositions(admin, options.group, topic, options.startFrom);
   } finally {
     await admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * --replay: the range's offsets per partition, looked up once now, and a
+ * consumer in a throwaway group of its own (never committed, deleted at the
+ * end), so --group's committed offsets are never moved.
+ */
+async function createReplaySource(kafka: ReturnType<typeof createKafka>, spec: string, topic: string,
+  options: ResolvedOptions, port: IngestPort): Promise<KafkaReplaySource> {
+  const group = `sabre-replay-${topic}-${process.pid}-${Date.now().toString(36)}`;
+  const admin = createAdmin(kafka);
+  const consumer = createConsumer(kafka, { groupId: group });
+  try {
+    await admin.connect();
+    const topics = await admin.listTopics();
+    if (!topics.includes(topic)) throw new SabreError('ERR_SOURCE', `--source ${spec} --replay: topic "${topic}" does not exist`);
+    const ranges = await replayOffsets(admin, topic, options.replay!);
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    return new KafkaReplaySource(topic, group, consumer, admin, port, options.format, { time: options.time, value: options.value },
+      options.outOfOrderness, ranges);
+  } catch (e) {
+    await consumer.disconnect().catch(() => {});
+    await admin.disconnect().catch(() => {});
+    if (e instanceof SabreError) throw e;
+    throw new SabreError('ERR_SOURCE', `--source ${spec} --replay: cannot reach Kafka at ${options.brokers}: ${errorText(e)}`, { cause: e });
   }
 }
