@@ -172,4 +172,59 @@ export default job({ source: file('unused.ndjson', { fields: { key: 'string', ts
       expect(r.stderr).toMatch(why);
     }
   }, 240_000);
+
+  it('offset ranges and earliest..latest; a range that ends on a transaction marker still ends', async () => {
+    const topic = unique('replay-tx');
+    await createTopic(createKafka(brokers), topic, 2);
+    const parts = records().slice(0, 2).map((rs) => rs.slice(0, 200));
+    // Two transactions, one committed and one aborted, then one committed: markers inside and at the end of every partition.
+    const producer = createProducer(createKafka(brokers), { transactionalId: unique('replay-tx-id'), transactionTimeout: 30_000 });
+    await producer.connect();
+    try {
+      for (const [lo, hi, commit] of [[0, 100, true], [100, 200, false], [100, 200, true]] as const) {
+        const tx = await producer.transaction();
+        await tx.send({ topic, messages: parts.flatMap((rs, partition) => rs.slice(lo, hi).map((r) => ({
+          key: r.key, partition, timestamp: String(r.ts), value: JSON.stringify(r),
+        }))) });
+        await (commit ? tx.commit() : tx.abort());
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    const dir = tmpDir();
+    const merge = (ranges: Rec[][]): Rec[] => {
+      const heads = ranges.map(() => 0);
+      const out: Rec[] = [];
+      for (;;) {
+        let best = -1;
+        for (let p = 0; p < ranges.length; p++) {
+          if (heads[p]! < ranges[p]!.length && (best < 0 || ranges[p]![heads[p]!]!.ts < ranges[best]![heads[best]!]!.ts)) best = p;
+        }
+        if (best < 0) return out;
+        out.push(ranges[best]![heads[best]!++]!);
+      }
+    };
+    // Offsets: 0..99 the first transaction, 100 its marker, 101..200 aborted, 201 marker, 202..301 the last, 302 marker (end 303).
+    const offsetOf = (i: number): number => (i < 100 ? i : i + 102);
+    const cases: [string, Rec[][]][] = [
+      ['earliest..latest', parts],
+      ['offset:50..latest', parts.map((rs) => rs.filter((_, i) => offsetOf(i) >= 50))],
+      ['offset:0..offset:1000', parts],
+      ['offset:250..offset:280', parts.map((rs) => rs.filter((_, i) => offsetOf(i) >= 250 && offsetOf(i) < 280))],
+      ['offset:150..offset:200', [[], []]],
+    ];
+    for (const [replay, ranges] of cases) {
+      const out = join(dir, `out-${cases.findIndex((c) => c[0] === replay)}.ndjson`);
+      const r = await runSabre(['run', '--source', `kafka:${topic}`, '--replay', replay, '--brokers', brokers,
+        '--key', 'key', '--time', 'ts', '--value', 'value', '--window', 'tumbling:1s', '--agg', 'count,sum,max',
+        '--out-of-orderness', `${BOUND}ms`, '--partitions', '3', '--workers', '2', '--http-port', '0', '--progress', '0',
+        '--sink', `file:${out}`, '--late-output', 'null']);
+      expect(r.code, r.stderr).toBe(0);
+      const ref = runReference(merge(ranges) as RefRecord[], {
+        window: { kind: 'tumbling', size: 1000 }, aggregates: ['count', 'sum', 'max'],
+        outOfOrderness: BOUND, allowedLateness: 0, partitions: 1, partitionOf: () => 0,
+      });
+      expect(lines(out).sort(), replay).toEqual(canonicalLines(ref.results));
+    }
+  }, 240_000);
 });

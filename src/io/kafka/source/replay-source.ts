@@ -93,6 +93,13 @@ export class KafkaReplaySource implements Source {
         else this.consumer.seek({ topic, partition: p, offset: String(this.next.get(p)!) });
       }
     });
+    // kafkajs resolves a batch of nothing but control records (a transaction's marker, aborted
+    // records) without calling eachBatch: the range can end there, so count those offsets as read.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.topic === topic && payload.batchSize === 0 && payload.lastOffset !== null) {
+        this.advance(payload.partition, Number(payload.lastOffset) + 1);
+      }
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => { if (!payload.restart) this.fatal?.(payload.error); });
   }
 
@@ -155,11 +162,17 @@ export class KafkaReplaySource implements Source {
       next = offset + 1;
       last = m.offset;
     }
-    // A gap at the end of the range (a transaction marker, a compacted record) also ends it.
-    if (!batch.isEmpty()) next = Math.max(next, Math.min(r.to, Number(batch.lastOffset()) + 1));
-    this.next.set(part, next);
     if (last !== undefined) p.resolveOffset(last);
-    if (next >= r.to) {
+    // Offsets past the last record (a transaction marker, a compacted record) count as read too.
+    this.advance(part, batch.isEmpty() ? next : Math.max(next, Number(batch.lastOffset()) + 1));
+  }
+
+  /** Partition `part` is read up to `next` (excluded): finished at its TO, paused when its buffer is full. */
+  private advance(part: number, next: number): void {
+    const r = this.range.get(part);
+    if (r === undefined || this.merge.isFinished(part)) return;
+    if (next > this.next.get(part)!) this.next.set(part, Math.min(next, r.to));
+    if (this.next.get(part)! >= r.to) {
       this.merge.finish(part);
       this.pause(part);
     } else if (this.merge.full(part)) this.pause(part);
