@@ -173,7 +173,7 @@ export default job({ source: file('unused.ndjson', { fields: { key: 'string', ts
     }
   }, 240_000);
 
-  it('offset ranges and earliest..latest; a range that ends on a transaction marker still ends', async () => {
+  it('offset ranges and earliest..latest; ranges ending on transaction markers, of aborted records only, or empty still end', async () => {
     const topic = unique('replay-tx');
     await createTopic(createKafka(brokers), topic, 2);
     const parts = records().slice(0, 2).map((rs) => rs.slice(0, 200));
@@ -212,6 +212,7 @@ export default job({ source: file('unused.ndjson', { fields: { key: 'string', ts
       ['offset:0..offset:1000', parts],
       ['offset:250..offset:280', parts.map((rs) => rs.filter((_, i) => offsetOf(i) >= 250 && offsetOf(i) < 280))],
       ['offset:150..offset:200', [[], []]],
+      ['offset:7..offset:7', [[], []]],
     ];
     for (const [replay, ranges] of cases) {
       const out = join(dir, `out-${cases.findIndex((c) => c[0] === replay)}.ndjson`);
