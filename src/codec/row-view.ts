@@ -21,7 +21,9 @@ export class RowView {
   keyLength = 0;
   private u8: Uint8Array = EMPTY_U8;
   private i32: Int32Array = EMPTY_I32;
-  private f64: Float64Array = EMPTY_F64;
+  /** The ring memory of the current row; its numeric field in slot k is f64[numIndex + k] (compiled aggregates read it so). */
+  f64: Float64Array = EMPTY_F64;
+  numIndex = 0;
   private body = 0;
   /** Byte offsets (in u8) of the numeric area and the string refs of the current row. */
   private numAt = 0;
@@ -47,6 +49,7 @@ export class RowView {
     this.keyStart = body + ROW_KEY;
     this.keyLength = keyLen;
     this.numAt = body + rowNumAt(keyLen);
+    this.numIndex = this.numAt >> 3;
     this.refsAt = body + rowStrRefsAt(this.layout, keyLen);
   }
 

@@ -5,6 +5,12 @@
 // stays an unboxed double on its way into acc.f: numeric aggregates
 // allocate nothing per record. Field names reach the source only as
 // identifiers or JSON string literals.
+//
+// Compiled against the job's row layout too: when the record is the
+// worker's row view (src.row set), a number or time field is one f64 load
+// from the ring (NaN is null, which every step already skips as the view's
+// getter's null), not a getter call returning a boxed double.
+import type { RowLayout } from '../../codec/row-layout.js';
 import {
   K_APPROX, K_AVG, K_COUNT, K_CUSTOM, K_DISTINCT, K_FIRST, K_LAST, K_MAX, K_MIN, K_PERCENTILE, K_STDDEV, K_SUM, K_TOPN,
   K_VARIANCE, TAG_NONE, TAG_NUMBER, TAG_OBJECT, type AggSlot,
@@ -12,26 +18,42 @@ import {
 import { hashOut, hashValue } from './value-hash.js';
 import { hllAdd } from './hyperloglog.js';
 
-/** What the generated function reads the record and its event time from. */
-export interface RecordSource { record: unknown; readonly io: Float64Array }
+/** Where a row view's numbers are: f64[numIndex + slot] (src/codec/row-view.ts). */
+export interface RowNumbers { readonly f64: Float64Array; readonly numIndex: number }
+
+/**
+ * What the generated function reads the record and its event time from;
+ * `row` is the row view when `record` is its record (null otherwise).
+ */
+export interface RecordSource { record: unknown; readonly io: Float64Array; row: RowNumbers | null }
 
 export interface Acc { readonly f: Float64Array; readonly o: unknown[] }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-function read(s: AggSlot, i: number): string {
+function read(s: AggSlot, i: number, layout: RowLayout | undefined): string {
   const field = s.spec.field;
   if (field === undefined) return `x${i}(r)`;
+  const slot = layout === undefined ? -1 : numericSlot(layout, field);
+  if (slot >= 0) return `F[n + ${slot}]`;
   return IDENTIFIER.test(field) ? `r.${field}` : `r[${JSON.stringify(field)}]`;
+}
+
+/** The numeric slot of a number or time field of the layout, else -1 (strings and booleans keep the getter). */
+function numericSlot(layout: RowLayout, name: string): number {
+  const i = layout.fields.findIndex((f) => f.name === name);
+  if (i < 0) return -1;
+  const t = layout.fields[i]!.type;
+  return t === 'number' || t === 'time' ? layout.numSlot[i]! : -1;
 }
 
 const NUMBER = 'typeof v === "number" && v === v';
 const PRESENT = 'v !== null && v !== undefined && v === v';
 
-function step(s: AggSlot, i: number): string {
+function step(s: AggSlot, i: number, layout: RowLayout | undefined): string {
   const f = s.f;
   const o = s.o;
-  const v = `v = ${read(s, i)};`;
+  const v = `v = ${read(s, i, layout)};`;
   switch (s.kind) {
     case K_COUNT: return `f[${f}] += 1;`;
     case K_SUM: return `${v} if (${NUMBER}) f[${f}] += v;`;
@@ -56,13 +78,18 @@ function step(s: AggSlot, i: number): string {
   }
 }
 
-/** Compile the add step of `slots`, reading the record and time from `src` at each call. */
-export function compileAdd(slots: readonly AggSlot[], src: RecordSource): (acc: Acc) => Acc {
+/**
+ * Compile the add step of `slots`, reading the record and time from `src` at
+ * each call (and, with `layout`, numbers straight from src.row when set).
+ */
+export function compileAdd(slots: readonly AggSlot[], src: RecordSource, layout?: RowLayout): (acc: Acc) => Acc {
   const consts: string[] = [];
   const body: string[] = [];
+  const rowBody: string[] = [];
   slots.forEach((s, i) => {
     if (s.kind === K_CUSTOM || (s.kind !== K_COUNT && s.spec.field === undefined)) consts.push(`const x${i} = x[${i}];`);
-    body.push(`  ${step(s, i)}`);
+    body.push(`    ${step(s, i, undefined)}`);
+    rowBody.push(`    ${step(s, i, layout)}`);
   });
   const x = slots.map((s) => (s.kind === K_CUSTOM ? s.spec.custom : s.spec.expr));
   const source = `${consts.join('\n')}
@@ -71,8 +98,16 @@ return function add(acc) {
   const t = src.io[0];
   const f = acc.f;
   const o = acc.o;
+  const w = src.row;
   let v;
+  // Two copies of the steps, so a row read stays an unboxed double (a value that is either a load or a getter's result would be boxed).
+  if (w !== null) {
+    const F = w.f64;
+    const n = w.numIndex;
+${rowBody.join('\n')}
+  } else {
 ${body.join('\n')}
+  }
   return acc;
 };`;
   const make = new Function('src', 'x', 'hashValue', 'hashOut', 'hllAdd', source) as

@@ -9,7 +9,8 @@ import {
   K_APPROX, K_AVG, K_COUNT, K_CUSTOM, K_DISTINCT, K_FIRST, K_LAST, K_MAX, K_MIN, K_PERCENTILE, K_STDDEV, K_SUM, K_TOPN,
   K_VARIANCE, TAG_NONE, TAG_NUMBER, layoutAggregates, type AggSlot,
 } from './aggregate-layout.js';
-import { compileAdd, type Acc } from './aggregate-add.js';
+import { compileAdd, type Acc, type RowNumbers } from './aggregate-add.js';
+import type { RowLayout } from '../../codec/row-layout.js';
 import { hllEstimate, hllMerge } from './hyperloglog.js';
 import { QuantileSketch, type SavedSketch } from './quantile-sketch.js';
 import { loadCounts, mergeCounts, saveCounts, topNOf } from './top-n.js';
@@ -28,18 +29,21 @@ export class AggregateSet implements UserAggregate<Acc> {
   record: unknown = undefined;
   /** io[0]: that record's event time (a Float64Array, so setting it never boxes). */
   readonly io = new Float64Array(1);
+  /** The row view whose record `record` is (its numbers are read in place), or null. */
+  row: RowNumbers | null = null;
   /** Fold `record` into acc (generated per set: see aggregate-add.ts). */
   readonly add: (acc: Acc, _value: number) => Acc;
   private readonly slots: readonly AggSlot[];
   private readonly f0: Float64Array;
   private readonly objects: number;
 
-  constructor(specs: Readonly<Record<string, AggSpec>>) {
+  /** `rows`: the layout of the job's row bodies, when records may come as row views (see `row`). */
+  constructor(specs: Readonly<Record<string, AggSpec>>, rows?: RowLayout) {
     const layout = layoutAggregates(specs);
     this.slots = layout.slots;
     this.f0 = layout.f0;
     this.objects = layout.objects;
-    this.add = compileAdd(this.slots, this);
+    this.add = compileAdd(this.slots, this, rows);
   }
 
   init(): Acc {

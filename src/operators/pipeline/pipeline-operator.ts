@@ -74,7 +74,7 @@ export class PipelineOperator implements Operator {
     view.at(src, this.boundI32[input]!, this.boundF64[input]!, this.io[IN_BODY]!);
     this.currentView = view;
     const branches = this.branches;
-    for (let b = 0; b < branches.length; b++) branches[b]!.record(input, hash, src, keyStart, keyLen, view.record);
+    for (let b = 0; b < branches.length; b++) branches[b]!.record(input, hash, src, keyStart, keyLen, view);
   }
 
   onWatermark(input: number, t: number): void {

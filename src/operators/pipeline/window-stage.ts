@@ -8,6 +8,7 @@ import { F_MAX_INGEST, F_STRIDE, I_KEY } from '../../state/window-slots.js';
 import { FIRE_NAMES } from '../../state/fire-kind.js';
 import type { UserAggregate } from '../../state/user-aggregate.js';
 import type { AggSpec } from '../../job/aggregates.js';
+import type { RowNumbers } from './aggregate-add.js';
 import { OUT_LATE } from '../../codec/out-frames.js';
 import { putKey, type KeyFields } from './key-fields.js';
 import type { Emit, StageRef, UserErrors } from './user-errors.js';
@@ -18,6 +19,8 @@ export interface RecordAggregate extends UserAggregate {
   record: unknown;
   /** io[0]: the record's event time. */
   readonly io: Float64Array;
+  /** The row view whose record `record` is, set alongside it (null: a plain object); a set that reads rows in place has it. */
+  row?: RowNumbers | null;
   result(acc: unknown): unknown;
 }
 
