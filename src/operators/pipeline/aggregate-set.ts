@@ -31,6 +31,10 @@ export class AggregateSet implements UserAggregate<Acc> {
   readonly io = new Float64Array(1);
   /** The row view whose record `record` is (its numbers are read in place), or null. */
   row: RowNumbers | null = null;
+  /** The record's non-numeric fields the set reads, loaded once per record by prepareRow(). */
+  readonly vals: unknown[] = [];
+  /** With `row` set: load the record's non-numeric fields once, before its adds (undefined: it reads none). */
+  readonly prepareRow: (() => void) | undefined;
   /** Fold `record` into acc (generated per set: see aggregate-add.ts). */
   readonly add: (acc: Acc, _value: number) => Acc;
   private readonly slots: readonly AggSlot[];
@@ -43,7 +47,9 @@ export class AggregateSet implements UserAggregate<Acc> {
     this.slots = layout.slots;
     this.f0 = layout.f0;
     this.objects = layout.objects;
-    this.add = compileAdd(this.slots, this, rows);
+    const compiled = compileAdd(this.slots, this, rows);
+    this.add = compiled.add;
+    this.prepareRow = compiled.prepare;
   }
 
   init(): Acc {

@@ -114,6 +114,7 @@ export class BranchPipeline {
       agg.record = inPlace ? rec : env.plain(rec);
       agg.row = inPlace ? view : null;
       agg.io[0] = ts;
+      if (inPlace && agg.prepareRow !== undefined) agg.prepareRow();
       const w = ws.window;
       w.io[IN_TS] = ts;
       w.io[IN_VALUE] = 0;

@@ -21,6 +21,8 @@ export interface RecordAggregate extends UserAggregate {
   readonly io: Float64Array;
   /** The row view whose record `record` is, set alongside it (null: a plain object); a set that reads rows in place has it. */
   row?: RowNumbers | null;
+  /** Called once per record after `row` is set to a view (before the adds), when the set has it. */
+  readonly prepareRow?: (() => void) | undefined;
   result(acc: unknown): unknown;
 }
 

@@ -1,0 +1,130 @@
+// A job row (layout: row-layout.ts) whose string fields come from fixed
+// pools of values known up front (a generator's cards, merchants,
+// symbols…): each pool value is UTF-8 encoded and murmur2-hashed once, so a
+// record costs its numbers and one small integer per string field, and
+// writing it copies bytes (PartitionedWriter.writePooledRow). The key, when
+// it is one pooled field, is that field's bytes and hash: nothing is encoded
+// per record. The bytes written are exactly RowProjector's for the same record.
+import { murmur2 } from './murmur2.js';
+import { ROW_KEY, ROW_KEY_LEN, ROW_STR_BYTES, rowBodyBytes, rowNumAt, type RowLayout } from '../codec/row-layout.js';
+import { encodeUtf8, utf8Length } from '../codec/record-writer.js';
+
+export class PooledRow {
+  /** The numeric fields by numeric slot (number, time), set by the caller per record. */
+  readonly num: Float64Array;
+  /** Per string slot: the index of its value in that slot's pool, set by the caller per record. */
+  readonly id: Int32Array;
+  /** Numeric slot of the time field. */
+  readonly timeSlot: number;
+  /** The string slot of the key (-1: no key, records go round robin and `roundRobin` is their hash). */
+  readonly keySlot: number;
+  roundRobin = 0;
+  private next = 0;
+  /** Every pool's values, one after the other: entry e is bytes[start[e], start[e]+len[e]), hashed hash[e]. */
+  private readonly bytes: Uint8Array;
+  private readonly start: Int32Array;
+  private readonly len: Int32Array;
+  private readonly hash: Int32Array;
+  /** Per string slot: the entry of its pool's value 0. */
+  private readonly base: Int32Array;
+  private readonly strCount: number;
+  private readonly numCount: number;
+
+  /**
+   * `pools[s]`: the values string slot s may take. `keySlot`: the string slot
+   * that is the record's key (KeySpec 'fields' of that one field), or -1 for
+   * KeySpec 'none'.
+   */
+  constructor(readonly layout: RowLayout, timeSlot: number, pools: readonly (readonly string[])[], keySlot: number) {
+    if (pools.length !== layout.strCount) throw new RangeError(`${pools.length} pools for ${layout.strCount} string fields`);
+    this.num = new Float64Array(layout.numCount);
+    this.id = new Int32Array(layout.strCount);
+    this.timeSlot = timeSlot;
+    this.keySlot = keySlot;
+    this.strCount = layout.strCount;
+    this.numCount = layout.numCount;
+    const entries = pools.reduce((n, p) => n + p.length, 0);
+    this.start = new Int32Array(entries);
+    this.len = new Int32Array(entries);
+    this.hash = new Int32Array(entries);
+    this.base = new Int32Array(pools.length);
+    let total = 0;
+    for (const p of pools) for (const v of p) total += utf8Length(v);
+    this.bytes = new Uint8Array(total);
+    let e = 0;
+    let at = 0;
+    pools.forEach((p, s) => {
+      this.base[s] = e;
+      for (const v of p) {
+        const n = utf8Length(v);
+        encodeUtf8(this.bytes, at, v, n);
+        this.start[e] = at;
+        this.len[e] = n;
+        this.hash[e] = murmur2(this.bytes, at, n);
+        at += n;
+        e++;
+      }
+    });
+  }
+
+  /** A new record is in num/id (not a retry of one a full ring refused): without a key, it takes the next round-robin hash. */
+  advance(): void {
+    if (this.keySlot >= 0) return;
+    this.roundRobin = this.next;
+    this.next = (this.next + 1) | 0;
+  }
+
+  /** The record's partition hash: its key's murmur2 (as writeRecord hashes a key), or its round-robin number. */
+  keyHash(): number {
+    return this.keySlot >= 0 ? this.hash[this.base[this.keySlot]! + this.id[this.keySlot]!]! : this.roundRobin;
+  }
+
+  /** UTF-8 bytes of the key (0 without one). */
+  keyLength(): number {
+    return this.keySlot >= 0 ? this.len[this.base[this.keySlot]! + this.id[this.keySlot]!]! : 0;
+  }
+
+  /** Body bytes of the current record with a key of `keyLen` bytes. */
+  bodyBytes(keyLen: number): number {
+    return rowBodyBytes(this.layout, keyLen, this.stringBytes());
+  }
+
+  private stringBytes(): number {
+    let total = 0;
+    for (let s = 0; s < this.strCount; s++) total += this.len[this.base[s]! + this.id[s]!]!;
+    return total;
+  }
+
+  /** The row body at byte `body` (8-aligned) of a ring's views; `keyLen` from keyLength(). */
+  encode(u8: Uint8Array, i32: Int32Array, f64: Float64Array, body: number, keyLen: number): void {
+    const bytes = this.bytes;
+    const start = this.start;
+    const len = this.len;
+    const numAt = body + rowNumAt(keyLen);
+    i32[(body + ROW_KEY_LEN) >> 2] = keyLen;
+    let k = body + ROW_KEY;
+    if (keyLen > 0) {
+      const e = this.base[this.keySlot]! + this.id[this.keySlot]!;
+      for (let j = start[e]!, end = j + keyLen; j < end; j++) u8[k++] = bytes[j]!;
+    }
+    while (k < numAt) u8[k++] = 0;
+    const num = this.num;
+    const n0 = numAt >> 3;
+    for (let n = 0; n < this.numCount; n++) f64[n0 + n] = num[n]!;
+    const refs = numAt + this.numCount * 8;
+    let at = refs - body + this.strCount * 8;
+    let w = refs >> 2;
+    let strBytes = 0;
+    for (let s = 0; s < this.strCount; s++) {
+      const e = this.base[s]! + this.id[s]!;
+      const n = len[e]!;
+      i32[w++] = at;
+      i32[w++] = n;
+      let o = body + at;
+      for (let j = start[e]!, end = j + n; j < end; j++) u8[o++] = bytes[j]!;
+      at += n;
+      strBytes += n;
+    }
+    i32[(body + ROW_STR_BYTES) >> 2] = strBytes;
+  }
+}
