@@ -115,6 +115,9 @@ export class WindowOperator {
       if (last > ts - size && last + size + lateness > wm) {
         // The key's bucket (its hot row); used right away, before anything can grow the table.
         const kw = this.keys.find(hash, src, keyStart, keyLen) * B_STRIDE;
+        // Where the next window's search starts: a key's list is mostly newest (latest start) first and the
+        // windows below are visited latest start first, so each search resumes after the window found before.
+        let from = -1;
         // Tumbling is sliding with slide == size: one iteration.
         for (let start = last; start > ts - size; start -= slide) {
           const end = start + size;
@@ -123,7 +126,8 @@ export class WindowOperator {
           accepted = true;
           io[IO_START] = start;
           io[IO_END] = end;
-          const s = this.windowOf(kw, pi);
+          const s = this.windowOf(kw, pi, from);
+          from = this.slots.i[s * I_STRIDE + I_NEXT]!;
           this.add(s);
           if (end <= wm) this.fire(s, FIRE_LATE);
         }
@@ -213,14 +217,24 @@ export class WindowOperator {
 
   // ─────────────────────────────────────────────────────────────────────────
 
-  /** The slot of (key at bucket word kw, io[IO_START]), created with its timer if new (end io[IO_END]). */
-  private windowOf(kw: number, pi: number): number {
+  /**
+   * The slot of (key at bucket word kw, io[IO_START]), created with its timer
+   * if new (end io[IO_END]). The search starts at slot `from` of the key's
+   * list (-1: its head) and goes round to the head if it finds nothing there.
+   */
+  private windowOf(kw: number, pi: number, from: number): number {
     const slots = this.slots;
     const f = slots.f;
     const si = slots.i;
     const buckets = this.keys.buckets;
     const start = this.io[IO_START]!;
-    for (let s = buckets[kw + B_FIRST]!; s >= 0; s = si[s * I_STRIDE + I_NEXT]!) {
+    const head = buckets[kw + B_FIRST]!;
+    if (from >= 0) {
+      for (let s = from; s >= 0; s = si[s * I_STRIDE + I_NEXT]!) {
+        if (f[s * F_STRIDE + F_START] === start) return s;
+      }
+    }
+    for (let s = head; s >= 0 && s !== from; s = si[s * I_STRIDE + I_NEXT]!) {
       if (f[s * F_STRIDE + F_START] === start) return s;
     }
     const end = this.io[IO_END]!;
@@ -267,7 +281,7 @@ export class WindowOperator {
       if (pEnd + this.lateness <= wm) return false;
       io[IO_START] = ts;
       io[IO_END] = pEnd;
-      const s = this.windowOf(kw, pi);
+      const s = this.windowOf(kw, pi, -1);
       this.add(s);
       if (pEnd <= wm) this.fire(s, FIRE_LATE);
       return true;

@@ -103,9 +103,8 @@ export class AggregateSet implements UserAggregate<Acc> {
     return a;
   }
 
-  /** { name: value } in spec order. */
-  result(acc: Acc): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
+  /** { name: value } in spec order, into `out` when given (a window result being built). */
+  result(acc: Acc, out: Record<string, unknown> = {}): Record<string, unknown> {
     const f = acc.f;
     for (const s of this.slots) {
       const i = s.f;

@@ -23,7 +23,8 @@ export interface RecordAggregate extends UserAggregate {
   row?: RowNumbers | null;
   /** Called once per record after `row` is set to a view (before the adds), when the set has it. */
   readonly prepareRow?: (() => void) | undefined;
-  result(acc: unknown): unknown;
+  /** The aggregates' values, written into `out` when given (then returned), else into a new object. */
+  result(acc: unknown, out?: Record<string, unknown>): unknown;
 }
 
 export interface WindowStageEnv {
@@ -43,6 +44,8 @@ export class WindowStage implements Emitter {
   readonly aggregates: RecordAggregate;
   /** A custom aggregate may keep the records it is given: those get plain copies, not the reused view. */
   readonly keepsRecords: boolean;
+  /** Per key id (stable for the key table's life): the key's text, decoded at its first firing. */
+  private readonly keyText: (string | undefined)[] = [];
 
   constructor(config: OperatorConfig, aggs: Readonly<Record<string, AggSpec>>, private readonly stage: StageRef,
     makeAggregates: (aggs: Readonly<Record<string, AggSpec>>) => RecordAggregate, private readonly env: WindowStageEnv) {
@@ -55,14 +58,26 @@ export class WindowStage implements Emitter {
     const slots = op.slots;
     const keys = op.keys;
     const keyId = slots.int(s, I_KEY);
-    const ko = keys.keyOffset(keyId);
+    let key = this.keyText[keyId];
+    if (key === undefined) {
+      const ko = keys.keyOffset(keyId);
+      key = decoder.decode(keys.arena.subarray(ko, ko + keys.keyLength(keyId)));
+      this.keyText[keyId] = key;
+    }
     const out: Record<string, unknown> = {};
-    putKey(this.env.keyFields, decoder.decode(keys.arena.subarray(ko, ko + keys.keyLength(keyId))), out);
+    putKey(this.env.keyFields, key, out);
     const start = slots.start(s);
     out.start = start;
     out.end = slots.end(s);
     out.fire = FIRE_NAMES[fire];
     const ingest = slots.f[s * F_STRIDE + F_MAX_INGEST]!;
+    if (!this.keepsRecords) {
+      // Built-in aggregates: values straight into the result (no user code runs, so nothing throws halfway through filling it).
+      const values = this.aggregates.result(slots.user[s], out);
+      if (values !== out) Object.assign(out, values);
+      this.env.onResult(out, start, ingest);
+      return;
+    }
     let values: unknown;
     try {
       values = this.aggregates.result(slots.user[s]);
