@@ -20,6 +20,8 @@ export interface Emitter {
 }
 
 const MAX_SESSION_MERGE = 1024;
+/** Accumulators of purged windows kept for new windows (UserAggregate.reset): enough for a purge wave, bounded after a spike. */
+const MAX_SPARE_ACCUMULATORS = 4096;
 
 /** Slots of WindowOperator.io (the record being processed). */
 // The operator's own io slots: the window being looked up (start, end); the watermark to advance to.
@@ -53,6 +55,8 @@ export class WindowOperator {
   private readonly earlyFiring: boolean;
   private readonly fromRecords: boolean;
   private readonly scratch = new Int32Array(MAX_SESSION_MERGE);
+  /** Accumulators of purged windows, for reuse when the user aggregate can reset them. */
+  private readonly spare: unknown[] = [];
   /** The record being processed: io[IN_TS], io[IN_VALUE], io[IN_INGEST] (see IN_*). */
   readonly io = new Float64Array(8);
   lateRecords = 0;
@@ -241,7 +245,7 @@ export class WindowOperator {
     const s = slots.alloc(buckets[kw + B_ID1]! - 1, pi, start, end);
     slots.i[s * I_STRIDE + I_NEXT] = buckets[kw + B_FIRST]!;
     buckets[kw + B_FIRST] = s;
-    if (this.ua) slots.user[s] = this.ua.init();
+    if (this.ua) slots.user[s] = this.spare.length > 0 ? this.ua.reset!(this.spare.pop()) : this.ua.init();
     // A window born behind the watermark fires as "late" right away (the caller does it); it only needs its purge timer.
     this.timers[pi]!.push(end > this.wm[pi]! ? end : end + this.lateness, s, slots.i[s * I_STRIDE + I_GEN]!);
     return s;
@@ -358,6 +362,8 @@ export class WindowOperator {
   }
 
   private purge(s: number): void {
+    // Its firings are out (results are built when a window fires), so nothing refers to its accumulator any more.
+    if (this.ua?.reset !== undefined && this.spare.length < MAX_SPARE_ACCUMULATORS) this.spare.push(this.slots.user[s]);
     unlinkWindow(this.slots, this.keys, s, this.slots.int(s, I_KEY));
     this.slots.free(s);
   }

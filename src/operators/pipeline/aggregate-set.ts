@@ -67,6 +67,24 @@ export class AggregateSet implements UserAggregate<Acc> {
     return { f: this.f0.slice(), o };
   }
 
+  /** `acc` of a purged window back at init()'s state (objects cleared in place; a custom aggregate's made anew). */
+  reset(acc: Acc): Acc {
+    acc.f.set(this.f0);
+    const o = acc.o;
+    for (const s of this.slots) {
+      switch (s.kind) {
+        case K_DISTINCT: (o[s.o] as Set<unknown>).clear(); break;
+        case K_APPROX: (o[s.o] as Uint8Array).fill(0); break;
+        case K_PERCENTILE: o[s.o] = new QuantileSketch(); break;
+        case K_TOPN: (o[s.o] as Map<unknown, number>).clear(); break;
+        case K_FIRST: case K_LAST: o[s.o] = undefined; break;
+        case K_CUSTOM: o[s.o] = (s.spec.custom as Custom).init(); break;
+        default: break;
+      }
+    }
+    return acc;
+  }
+
   /** Fold b into a (session windows merging; a and b may hold records of any times). */
   merge(a: Acc, b: Acc): Acc {
     const fa = a.f;
