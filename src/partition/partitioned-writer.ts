@@ -219,7 +219,7 @@ export class PartitionedWriter {
 
   /**
    * Write a job's record whose string fields are pooled (the job
-   * generator): a PooledRow the caller filled. Same frame, hash, time
+   * generator): a PooledRow the caller filled (then called next()). Same frame, hash, time
    * checks and results as writeRow with the same record.
    */
   writePooledRow(row: PooledRow, ingest: number): number {
@@ -229,12 +229,11 @@ export class PartitionedWriter {
     io[IO_INGEST] = ingest;
     const t = this.timeCheck();
     if (t !== WRITE_OK) return t;
-    const hash = row.keyHash();
+    const hash = row.hash;
     const p = this.partitioner.partitionOf(hash);
     if (this.held) return p;
     const ring = this.rings[p]!;
-    const keyLen = row.keyLength();
-    const size = FRAME_HEADER_BYTES + row.bodyBytes(keyLen);
+    const size = FRAME_HEADER_BYTES + row.bodyBytes;
     if (size > ring.maxFrameBytes) return WRITE_TOO_LARGE;
     const at = ring.reserve(size);
     if (at < 0) return p;
@@ -245,7 +244,7 @@ export class PartitionedWriter {
     i32[(at + F_BODY_LEN) >> 2] = size - FRAME_HEADER_BYTES;
     f64[(at + F_TIME) >> 3] = io[IO_TIME]!;
     f64[(at + F_INGEST) >> 3] = ingest;
-    row.encode(ring.u8, i32, f64, at + FRAME_HEADER_BYTES, keyLen);
+    row.encode(ring.u8, i32, f64, at + FRAME_HEADER_BYTES);
     this.written(p);
     return WRITE_OK;
   }

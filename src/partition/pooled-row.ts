@@ -16,15 +16,22 @@ export class PooledRow {
   readonly id: Int32Array;
   /** Numeric slot of the time field. */
   readonly timeSlot: number;
-  /** The string slot of the key (-1: no key, records go round robin and `roundRobin` is their hash). */
+  /** The string slot of the key (-1: no key, records go round robin). */
   readonly keySlot: number;
-  roundRobin = 0;
-  private next = 0;
+  /** Set by next(): the record's partition hash (its key's murmur2, as writeRecord hashes a key, or its round-robin number). */
+  hash = 0;
+  /** Set by next(): UTF-8 bytes of the key (0 without one), of the string fields, and the row body's size. */
+  keyLen = 0;
+  strBytes = 0;
+  bodyBytes = 0;
+  private roundRobin = 0;
+  /** Per string slot: the current record's pool entry. */
+  private readonly entry: Int32Array;
   /** Every pool's values, one after the other: entry e is bytes[start[e], start[e]+len[e]), hashed hash[e]. */
   private readonly bytes: Uint8Array;
   private readonly start: Int32Array;
   private readonly len: Int32Array;
-  private readonly hash: Int32Array;
+  private readonly hashes: Int32Array;
   /** Per string slot: the entry of its pool's value 0. */
   private readonly base: Int32Array;
   private readonly strCount: number;
@@ -46,7 +53,8 @@ export class PooledRow {
     const entries = pools.reduce((n, p) => n + p.length, 0);
     this.start = new Int32Array(entries);
     this.len = new Int32Array(entries);
-    this.hash = new Int32Array(entries);
+    this.hashes = new Int32Array(entries);
+    this.entry = new Int32Array(layout.strCount);
     this.base = new Int32Array(pools.length);
     let total = 0;
     for (const p of pools) for (const v of p) total += utf8Length(v);
@@ -60,52 +68,54 @@ export class PooledRow {
         encodeUtf8(this.bytes, at, v, n);
         this.start[e] = at;
         this.len[e] = n;
-        this.hash[e] = murmur2(this.bytes, at, n);
+        this.hashes[e] = murmur2(this.bytes, at, n);
         at += n;
         e++;
       }
     });
   }
 
-  /** A new record is in num/id (not a retry of one a full ring refused): without a key, it takes the next round-robin hash. */
-  advance(): void {
-    if (this.keySlot >= 0) return;
-    this.roundRobin = this.next;
-    this.next = (this.next + 1) | 0;
+  /**
+   * A new record is in num/id (not a retry of one a full ring refused): work
+   * out its pool entries, key, hash and size once. Without a key it takes
+   * the next round-robin number as its hash.
+   */
+  next(): void {
+    const base = this.base;
+    const id = this.id;
+    const entry = this.entry;
+    const len = this.len;
+    let strBytes = 0;
+    for (let s = 0; s < this.strCount; s++) {
+      const e = base[s]! + id[s]!;
+      entry[s] = e;
+      strBytes += len[e]!;
+    }
+    if (this.keySlot >= 0) {
+      const e = entry[this.keySlot]!;
+      this.hash = this.hashes[e]!;
+      this.keyLen = len[e]!;
+    } else {
+      this.hash = this.roundRobin;
+      this.roundRobin = (this.roundRobin + 1) | 0;
+    }
+    this.strBytes = strBytes;
+    this.bodyBytes = rowBodyBytes(this.layout, this.keyLen, strBytes);
   }
 
-  /** The record's partition hash: its key's murmur2 (as writeRecord hashes a key), or its round-robin number. */
-  keyHash(): number {
-    return this.keySlot >= 0 ? this.hash[this.base[this.keySlot]! + this.id[this.keySlot]!]! : this.roundRobin;
-  }
-
-  /** UTF-8 bytes of the key (0 without one). */
-  keyLength(): number {
-    return this.keySlot >= 0 ? this.len[this.base[this.keySlot]! + this.id[this.keySlot]!]! : 0;
-  }
-
-  /** Body bytes of the current record with a key of `keyLen` bytes. */
-  bodyBytes(keyLen: number): number {
-    return rowBodyBytes(this.layout, keyLen, this.stringBytes());
-  }
-
-  private stringBytes(): number {
-    let total = 0;
-    for (let s = 0; s < this.strCount; s++) total += this.len[this.base[s]! + this.id[s]!]!;
-    return total;
-  }
-
-  /** The row body at byte `body` (8-aligned) of a ring's views; `keyLen` from keyLength(). */
-  encode(u8: Uint8Array, i32: Int32Array, f64: Float64Array, body: number, keyLen: number): void {
+  /** The row body (next() done) at byte `body` (8-aligned) of a ring's views. */
+  encode(u8: Uint8Array, i32: Int32Array, f64: Float64Array, body: number): void {
     const bytes = this.bytes;
     const start = this.start;
     const len = this.len;
+    const entry = this.entry;
+    const keyLen = this.keyLen;
     const numAt = body + rowNumAt(keyLen);
     i32[(body + ROW_KEY_LEN) >> 2] = keyLen;
+    i32[(body + ROW_STR_BYTES) >> 2] = this.strBytes;
     let k = body + ROW_KEY;
     if (keyLen > 0) {
-      const e = this.base[this.keySlot]! + this.id[this.keySlot]!;
-      for (let j = start[e]!, end = j + keyLen; j < end; j++) u8[k++] = bytes[j]!;
+      for (let j = start[entry[this.keySlot]!]!, end = j + keyLen; j < end; j++) u8[k++] = bytes[j]!;
     }
     while (k < numAt) u8[k++] = 0;
     const num = this.num;
@@ -114,17 +124,14 @@ export class PooledRow {
     const refs = numAt + this.numCount * 8;
     let at = refs - body + this.strCount * 8;
     let w = refs >> 2;
-    let strBytes = 0;
     for (let s = 0; s < this.strCount; s++) {
-      const e = this.base[s]! + this.id[s]!;
+      const e = entry[s]!;
       const n = len[e]!;
       i32[w++] = at;
       i32[w++] = n;
       let o = body + at;
       for (let j = start[e]!, end = j + n; j < end; j++) u8[o++] = bytes[j]!;
       at += n;
-      strBytes += n;
     }
-    i32[(body + ROW_STR_BYTES) >> 2] = strBytes;
   }
 }

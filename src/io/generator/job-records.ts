@@ -209,7 +209,7 @@ class JobRecordBurst implements RecordBurst {
         model.draw();
         rec.at = rate > 0 ? start + Math.floor(i * msPerRecord) - model.jitter : SIM_EPOCH_MS + Math.floor(i / epm) - model.jitter;
         fill(rec, ids, row);
-        row.advance();
+        row.next();
       }
       pending = false;
       const r = writer.writePooledRow(row, rate > 0 ? start + i * msPerRecord : now);

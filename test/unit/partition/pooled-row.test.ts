@@ -37,7 +37,7 @@ function both(key: KeySpec): void {
     expect(a.writer.writeRow(projector, T0 + 2000 + i)).toBe(WRITE_OK);
     ids.forEach((id, s) => { pooled.id[s] = id; });
     layout.fields.forEach((f, j) => { if (layout.numSlot[j]! >= 0) pooled.num[layout.numSlot[j]!] = rec[f.name] as number; });
-    pooled.advance();
+    pooled.next();
     expect(b.writer.writePooledRow(pooled, T0 + 2000 + i)).toBe(WRITE_OK);
   }
   a.writer.publishAll();
