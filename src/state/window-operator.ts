@@ -6,7 +6,7 @@ import {
 import { TimerQueue } from './timer-queue.js';
 import type { UserAggregate } from './user-aggregate.js';
 import type { OperatorConfig } from './window-config.js';
-import { unlinkWindow, mergeWindowInto } from './window-list.js';
+import { linkWindowFirst, unlinkWindow, mergeWindowInto } from './window-list.js';
 import { IN_INGEST, IN_TS, IN_VALUE } from './record-io.js';
 import { FIRE_EARLY, FIRE_LATE, FIRE_WATERMARK } from './fire-kind.js';
 
@@ -189,7 +189,7 @@ export class WindowOperator {
     slots.cold[s * C_STRIDE + C_FIRED_END] = w.firedEnd;
     slots.i[s * I_STRIDE + I_FLAGS] = S_ALIVE | (w.flags & (S_FIRED | S_DIRTY));
     if (this.ua) slots.user[s] = w.user === undefined ? this.ua.init() : w.user;
-    slots.i[s * I_STRIDE + I_NEXT] = this.keys.firstWindow(keyId);
+    linkWindowFirst(slots, s, this.keys.firstWindow(keyId));
     this.keys.setFirstWindow(keyId, s);
     const due = w.firedEnd !== w.end && w.end > this.wm[pi]!;
     this.timers[pi]!.push(due ? w.end : w.end + this.lateness, s, slots.int(s, I_GEN));
@@ -243,7 +243,7 @@ export class WindowOperator {
     }
     const end = this.io[IO_END]!;
     const s = slots.alloc(buckets[kw + B_ID1]! - 1, pi, start, end);
-    slots.i[s * I_STRIDE + I_NEXT] = buckets[kw + B_FIRST]!;
+    linkWindowFirst(slots, s, buckets[kw + B_FIRST]!);
     buckets[kw + B_FIRST] = s;
     if (this.ua) slots.user[s] = this.spare.length > 0 ? this.ua.reset!(this.spare.pop()) : this.ua.init();
     // A window born behind the watermark fires as "late" right away (the caller does it); it only needs its purge timer.
