@@ -79,10 +79,10 @@ export class AggregateSet implements UserAggregate<Acc> {
     const o = acc.o;
     for (const s of this.slots) {
       switch (s.kind) {
-        case K_DISTINCT: (o[s.o] as Set<unknown>).clear(); break;
+        case K_DISTINCT: o[s.o] = new Set<unknown>(); break; // clear() is a runtime call that allocates a table anyway
         case K_APPROX: (o[s.o] as Uint8Array).fill(0); break;
         case K_PERCENTILE: o[s.o] = new QuantileSketch(); break;
-        case K_TOPN: (o[s.o] as Map<unknown, number>).clear(); break;
+        case K_TOPN: o[s.o] = new Map<unknown, number>(); break;
         case K_FIRST: case K_LAST: o[s.o] = undefined; break;
         case K_CUSTOM: o[s.o] = (s.spec.custom as Custom).init(); break;
         default: break;
