@@ -32,6 +32,9 @@ export class PooledRow {
   private readonly start: Int32Array;
   private readonly len: Int32Array;
   private readonly hashes: Int32Array;
+  /** Entry e's bytes again, zero-padded to a multiple of 8 from int32 word keyWord[e]: a key area is copied as words. */
+  private readonly keyWords: Int32Array;
+  private readonly keyWord: Int32Array;
   /** Per string slot: the entry of its pool's value 0. */
   private readonly base: Int32Array;
   private readonly strCount: number;
@@ -59,6 +62,12 @@ export class PooledRow {
     let total = 0;
     for (const p of pools) for (const v of p) total += utf8Length(v);
     this.bytes = new Uint8Array(total);
+    let padded = 0;
+    for (const p of pools) for (const v of p) padded += (utf8Length(v) + 7) & ~7;
+    this.keyWords = new Int32Array(padded >> 2);
+    this.keyWord = new Int32Array(entries);
+    const keyBytes = new Uint8Array(this.keyWords.buffer);
+    let word = 0;
     let e = 0;
     let at = 0;
     pools.forEach((p, s) => {
@@ -69,6 +78,9 @@ export class PooledRow {
         this.start[e] = at;
         this.len[e] = n;
         this.hashes[e] = murmur2(this.bytes, at, n);
+        keyBytes.set(this.bytes.subarray(at, at + n), word * 4);
+        this.keyWord[e] = word;
+        word += ((n + 7) & ~7) >> 2;
         at += n;
         e++;
       }
@@ -113,11 +125,12 @@ export class PooledRow {
     const numAt = body + rowNumAt(keyLen);
     i32[(body + ROW_KEY_LEN) >> 2] = keyLen;
     i32[(body + ROW_STR_BYTES) >> 2] = this.strBytes;
-    let k = body + ROW_KEY;
     if (keyLen > 0) {
-      for (let j = start[entry[this.keySlot]!]!, end = j + keyLen; j < end; j++) u8[k++] = bytes[j]!;
+      // The key and its zero padding up to the numbers, as words (the key area starts 8-aligned).
+      const words = this.keyWords;
+      let j = this.keyWord[entry[this.keySlot]!]!;
+      for (let w = (body + ROW_KEY) >> 2, end = numAt >> 2; w < end; w++) i32[w] = words[j++]!;
     }
-    while (k < numAt) u8[k++] = 0;
     const num = this.num;
     const n0 = numAt >> 3;
     for (let n = 0; n < this.numCount; n++) f64[n0 + n] = num[n]!;
