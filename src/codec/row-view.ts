@@ -4,7 +4,7 @@
 // and JSON.stringify(r) behave as on a plain record, and a field may be
 // named anything (the view's own API — at, toObject, keyStart — lives on the
 // RowView, not on the record). The getters are made once per view (a
-// worker has one view per input ring), never per record; strings go
+// worker has one, pointed at each record of any of its rings), never per record; strings go
 // through a per-field intern cache, so repeated values allocate nothing.
 import type { Field } from '../job/fields.js';
 import { ROW_KEY, ROW_KEY_LEN, ROW_NULL_STRING, rowNumAt, rowStrRefsAt, type RowLayout } from './row-layout.js';
