@@ -4,7 +4,7 @@
 // and JSON.stringify(r) behave as on a plain record, and a field may be
 // named anything (the view's own API — at, toObject, keyStart — lives on the
 // RowView, not on the record). The getters are made once per view (a
-// worker has one view per input ring), never per record; strings go
+// worker has one, pointed at each record of any of its rings), never per record; strings go
 // through a per-field intern cache, so repeated values allocate nothing.
 import type { Field } from '../job/fields.js';
 import { ROW_KEY, ROW_KEY_LEN, ROW_NULL_STRING, rowNumAt, rowStrRefsAt, type RowLayout } from './row-layout.js';
@@ -21,7 +21,9 @@ export class RowView {
   keyLength = 0;
   private u8: Uint8Array = EMPTY_U8;
   private i32: Int32Array = EMPTY_I32;
-  private f64: Float64Array = EMPTY_F64;
+  /** The ring memory of the current row; its numeric field in slot k is f64[numIndex + k] (compiled aggregates read it so). */
+  f64: Float64Array = EMPTY_F64;
+  numIndex = 0;
   private body = 0;
   /** Byte offsets (in u8) of the numeric area and the string refs of the current row. */
   private numAt = 0;
@@ -47,6 +49,7 @@ export class RowView {
     this.keyStart = body + ROW_KEY;
     this.keyLength = keyLen;
     this.numAt = body + rowNumAt(keyLen);
+    this.numIndex = this.numAt >> 3;
     this.refsAt = body + rowStrRefsAt(this.layout, keyLen);
   }
 

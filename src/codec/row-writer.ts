@@ -37,6 +37,8 @@ export class RowProjector {
   /** Per field: 1 when it is a key field (a missing one is 'missing-key', never an optional null). */
   private readonly isKey: Uint8Array;
   private readonly timeIndex: number;
+  /** The common case, compiled for the layout: every field present with its type (see compileFastExtract). */
+  private readonly fast: (obj: object, num: Float64Array, str: (string | null)[]) => boolean;
 
   constructor(readonly layout: RowLayout, readonly timeField: string, readonly keySpec: KeySpec) {
     this.num = new Float64Array(layout.numCount);
@@ -55,6 +57,7 @@ export class RowProjector {
     });
     this.isKey = new Uint8Array(layout.fields.length);
     for (const i of this.keyFields) this.isKey[i] = 1;
+    this.fast = compileFastExtract(layout);
   }
 
   /** The projector of a job's plan (its fields, time field and key). */
@@ -72,6 +75,8 @@ export class RowProjector {
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
       return this.fail('not-an-object', `expected a JSON object, got ${obj === null ? 'null' : Array.isArray(obj) ? 'an array' : typeof obj}`);
     }
+    if (this.fast(obj, this.num, this.str)) return this.keyOf(obj);
+    // Something is missing, null or of another type: the field-by-field rules below say what.
     const { fields, numSlot, strSlot } = this.layout;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]!;
@@ -221,6 +226,38 @@ function valueAt(obj: object, path: readonly string[]): unknown {
     if (v === undefined) return MISSING;
   }
   return v;
+}
+
+/**
+ * extract()'s loop for a record whose every field is present with its
+ * declared type, generated once per layout: a named load per path step and a
+ * typed store, no per-field dispatch or path walk. It stashes what the loop
+ * would and returns true; on anything else (a missing, null or mistyped
+ * field, an ISO time that does not parse) it returns false and extract()'s
+ * loop decides, from the start, as before. Paths reach the source only as
+ * JSON string literals.
+ */
+function compileFastExtract(layout: RowLayout): (obj: object, num: Float64Array, str: (string | null)[]) => boolean {
+  const lines: string[] = [];
+  layout.fields.forEach((f, i) => {
+    let get = 'obj';
+    f.path.forEach((step, k) => {
+      lines.push(`v = ${get}[${JSON.stringify(step)}];`);
+      if (k < f.path.length - 1) lines.push('if (v === null || typeof v !== "object") return false;');
+      get = 'v';
+    });
+    const s = layout.strSlot[i]!;
+    const n = layout.numSlot[i]!;
+    if (f.type === 'string') lines.push(`if (typeof v !== "string") return false; str[${s}] = v;`);
+    else if (f.type === 'boolean') lines.push(`if (v === true) num[${n}] = 1; else if (v === false) num[${n}] = 0; else return false;`);
+    else if (f.type === 'number') lines.push(`if (typeof v !== "number" || v - v !== 0) return false; num[${n}] = v;`);
+    else {
+      lines.push(`if (typeof v === "number") { if (v - v !== 0) return false; num[${n}] = v; }`
+        + ` else if (typeof v === "string") { const ms = parseIsoTime(v); if (ms - ms !== 0) return false; num[${n}] = ms; } else return false;`);
+    }
+  });
+  const source = `return function fastExtract(obj, num, str) {\n  let v;\n  ${lines.join('\n  ')}\n  return true;\n};`;
+  return (new Function('parseIsoTime', source) as (p: typeof parseIsoTime) => (obj: object, num: Float64Array, str: (string | null)[]) => boolean)(parseIsoTime);
 }
 
 function expected(f: Field): string {

@@ -7,8 +7,8 @@
 
 const decoder = new TextDecoder();
 
-/** Slots per cache (a power of two). */
-export const INTERN_SLOTS = 256;
+/** Slots per cache (a power of two): room for a field of a few hundred values (500 merchants) with few collisions. */
+export const INTERN_SLOTS = 4096;
 /** Longer strings are decoded every time (they are rarely repeated values). */
 export const INTERN_MAX_BYTES = 48;
 

@@ -4,6 +4,7 @@ import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_
 import { TIME_AT, VALUE_AT, encodeUtf8, recordBodyBytes, utf8Length, writeKeyBytes, writeRecordLayout } from '../codec/record-writer.js';
 import { rowBodyBytes } from '../codec/row-layout.js';
 import type { RowProjector } from '../codec/row-writer.js';
+import type { PooledRow } from './pooled-row.js';
 import { murmur2 } from './murmur2.js';
 import type { Partitioner } from './partitioner.js';
 import { Counters, P_RECORDS_IN } from '../metrics/counters.js';
@@ -212,6 +213,38 @@ export class PartitionedWriter {
     f64[(at + F_TIME) >> 3] = io[IO_TIME]!;
     f64[(at + F_INGEST) >> 3] = ingest;
     row.encode(ring.u8, i32, f64, at + FRAME_HEADER_BYTES, this.scratch, keyLen, strBytes);
+    this.written(p);
+    return WRITE_OK;
+  }
+
+  /**
+   * Write a job's record whose string fields are pooled (the job
+   * generator): a PooledRow the caller filled (then called next()). Same frame, hash, time
+   * checks and results as writeRow with the same record.
+   */
+  writePooledRow(row: PooledRow, ingest: number): number {
+    const io = this.io;
+    io[IO_TIME] = row.num[row.timeSlot]!;
+    io[IO_VALUE] = 0;
+    io[IO_INGEST] = ingest;
+    const t = this.timeCheck();
+    if (t !== WRITE_OK) return t;
+    const hash = row.hash;
+    const p = this.partitioner.partitionOf(hash);
+    if (this.held) return p;
+    const ring = this.rings[p]!;
+    const size = FRAME_HEADER_BYTES + row.bodyBytes;
+    if (size > ring.maxFrameBytes) return WRITE_TOO_LARGE;
+    const at = ring.reserve(size);
+    if (at < 0) return p;
+    const i32 = ring.i32;
+    const f64 = ring.f64;
+    i32[(at + F_KIND) >> 2] = KIND_RECORD;
+    i32[(at + F_HASH) >> 2] = hash;
+    i32[(at + F_BODY_LEN) >> 2] = size - FRAME_HEADER_BYTES;
+    f64[(at + F_TIME) >> 3] = io[IO_TIME]!;
+    f64[(at + F_INGEST) >> 3] = ingest;
+    row.encode(ring.u8, i32, f64, at + FRAME_HEADER_BYTES);
     this.written(p);
     return WRITE_OK;
   }

@@ -9,6 +9,11 @@ import { SabreError } from '../errors.js';
 export interface UserAggregate<A = unknown> {
   name: string;
   init(): A;
+  /**
+   * Optional: `acc`, whose window is gone (purged after its last firing),
+   * back at init()'s state for a new window: saves allocating one per window.
+   */
+  reset?(acc: A): A;
   add(acc: A, value: number): A;
   merge(a: A, b: A): A;
   result(acc: A): unknown;

@@ -1,20 +1,27 @@
-// A key's windows form a singly linked list of slots (KeyTable.firstWindow,
-// then I_NEXT). Taking a slot out of it and merging two session windows are
+// A key's windows form a doubly linked list of slots (KeyTable.firstWindow,
+// then I_NEXT; CI_PREV back). Taking a slot out of it and merging two session windows are
 // off the per-record path (purges, session merges), so they live here, beside
 // the operator rather than in it.
 import type { KeyTable } from './key-table.js';
-import { F_COUNT, F_MAX_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_FLAGS, I_NEXT, I_STRIDE, S_DIRTY, S_FIRED, type WindowSlots } from './window-slots.js';
+import {
+  CI_PREV, CI_STRIDE, F_COUNT, F_MAX_INGEST, F_MAX, F_MIN, F_START, F_STRIDE, F_SUM, I_FLAGS, I_NEXT, I_STRIDE, S_DIRTY, S_FIRED, type WindowSlots,
+} from './window-slots.js';
 import type { UserAggregate } from './user-aggregate.js';
+
+/** Link slot s in front of `head` (the key's first window, -1 = none); the caller makes s the key's first window. */
+export function linkWindowFirst(slots: WindowSlots, s: number, head: number): void {
+  slots.i[s * I_STRIDE + I_NEXT] = head;
+  slots.coldI[s * CI_STRIDE + CI_PREV] = -1;
+  if (head >= 0) slots.coldI[head * CI_STRIDE + CI_PREV] = s;
+}
 
 /** Unlink slot s from key keyId's list (it stays allocated). */
 export function unlinkWindow(slots: WindowSlots, keys: KeyTable, s: number, keyId: number): void {
-  let prev = -1;
-  for (let x = keys.firstWindow(keyId); x >= 0; prev = x, x = slots.int(x, I_NEXT)) {
-    if (x !== s) continue;
-    if (prev < 0) keys.setFirstWindow(keyId, slots.int(x, I_NEXT));
-    else slots.i[prev * I_STRIDE + I_NEXT] = slots.int(x, I_NEXT);
-    return;
-  }
+  const prev = slots.coldI[s * CI_STRIDE + CI_PREV]!;
+  const next = slots.i[s * I_STRIDE + I_NEXT]!;
+  if (prev < 0) keys.setFirstWindow(keyId, next);
+  else slots.i[prev * I_STRIDE + I_NEXT] = next;
+  if (next >= 0) slots.coldI[next * CI_STRIDE + CI_PREV] = prev;
 }
 
 /** Session merge: fold window b into a (aggregates, extent, fired/dirty flags), then unlink and free b. */

@@ -6,7 +6,7 @@ import {
 import { TimerQueue } from './timer-queue.js';
 import type { UserAggregate } from './user-aggregate.js';
 import type { OperatorConfig } from './window-config.js';
-import { unlinkWindow, mergeWindowInto } from './window-list.js';
+import { linkWindowFirst, unlinkWindow, mergeWindowInto } from './window-list.js';
 import { IN_INGEST, IN_TS, IN_VALUE } from './record-io.js';
 import { FIRE_EARLY, FIRE_LATE, FIRE_WATERMARK } from './fire-kind.js';
 
@@ -20,6 +20,8 @@ export interface Emitter {
 }
 
 const MAX_SESSION_MERGE = 1024;
+/** Accumulators of purged windows kept for new windows (UserAggregate.reset): enough for a purge wave, bounded after a spike. */
+const MAX_SPARE_ACCUMULATORS = 4096;
 
 /** Slots of WindowOperator.io (the record being processed). */
 // The operator's own io slots: the window being looked up (start, end); the watermark to advance to.
@@ -53,6 +55,8 @@ export class WindowOperator {
   private readonly earlyFiring: boolean;
   private readonly fromRecords: boolean;
   private readonly scratch = new Int32Array(MAX_SESSION_MERGE);
+  /** Accumulators of purged windows, for reuse when the user aggregate can reset them. */
+  private readonly spare: unknown[] = [];
   /** The record being processed: io[IN_TS], io[IN_VALUE], io[IN_INGEST] (see IN_*). */
   readonly io = new Float64Array(8);
   lateRecords = 0;
@@ -115,6 +119,9 @@ export class WindowOperator {
       if (last > ts - size && last + size + lateness > wm) {
         // The key's bucket (its hot row); used right away, before anything can grow the table.
         const kw = this.keys.find(hash, src, keyStart, keyLen) * B_STRIDE;
+        // Where the next window's search starts: a key's list is mostly newest (latest start) first and the
+        // windows below are visited latest start first, so each search resumes after the window found before.
+        let from = -1;
         // Tumbling is sliding with slide == size: one iteration.
         for (let start = last; start > ts - size; start -= slide) {
           const end = start + size;
@@ -123,7 +130,8 @@ export class WindowOperator {
           accepted = true;
           io[IO_START] = start;
           io[IO_END] = end;
-          const s = this.windowOf(kw, pi);
+          const s = this.windowOf(kw, pi, from);
+          from = this.slots.i[s * I_STRIDE + I_NEXT]!;
           this.add(s);
           if (end <= wm) this.fire(s, FIRE_LATE);
         }
@@ -181,7 +189,7 @@ export class WindowOperator {
     slots.cold[s * C_STRIDE + C_FIRED_END] = w.firedEnd;
     slots.i[s * I_STRIDE + I_FLAGS] = S_ALIVE | (w.flags & (S_FIRED | S_DIRTY));
     if (this.ua) slots.user[s] = w.user === undefined ? this.ua.init() : w.user;
-    slots.i[s * I_STRIDE + I_NEXT] = this.keys.firstWindow(keyId);
+    linkWindowFirst(slots, s, this.keys.firstWindow(keyId));
     this.keys.setFirstWindow(keyId, s);
     const due = w.firedEnd !== w.end && w.end > this.wm[pi]!;
     this.timers[pi]!.push(due ? w.end : w.end + this.lateness, s, slots.int(s, I_GEN));
@@ -213,21 +221,31 @@ export class WindowOperator {
 
   // ─────────────────────────────────────────────────────────────────────────
 
-  /** The slot of (key at bucket word kw, io[IO_START]), created with its timer if new (end io[IO_END]). */
-  private windowOf(kw: number, pi: number): number {
+  /**
+   * The slot of (key at bucket word kw, io[IO_START]), created with its timer
+   * if new (end io[IO_END]). The search starts at slot `from` of the key's
+   * list (-1: its head) and goes round to the head if it finds nothing there.
+   */
+  private windowOf(kw: number, pi: number, from: number): number {
     const slots = this.slots;
     const f = slots.f;
     const si = slots.i;
     const buckets = this.keys.buckets;
     const start = this.io[IO_START]!;
-    for (let s = buckets[kw + B_FIRST]!; s >= 0; s = si[s * I_STRIDE + I_NEXT]!) {
+    const head = buckets[kw + B_FIRST]!;
+    if (from >= 0) {
+      for (let s = from; s >= 0; s = si[s * I_STRIDE + I_NEXT]!) {
+        if (f[s * F_STRIDE + F_START] === start) return s;
+      }
+    }
+    for (let s = head; s >= 0 && s !== from; s = si[s * I_STRIDE + I_NEXT]!) {
       if (f[s * F_STRIDE + F_START] === start) return s;
     }
     const end = this.io[IO_END]!;
     const s = slots.alloc(buckets[kw + B_ID1]! - 1, pi, start, end);
-    slots.i[s * I_STRIDE + I_NEXT] = buckets[kw + B_FIRST]!;
+    linkWindowFirst(slots, s, buckets[kw + B_FIRST]!);
     buckets[kw + B_FIRST] = s;
-    if (this.ua) slots.user[s] = this.ua.init();
+    if (this.ua) slots.user[s] = this.spare.length > 0 ? this.ua.reset!(this.spare.pop()) : this.ua.init();
     // A window born behind the watermark fires as "late" right away (the caller does it); it only needs its purge timer.
     this.timers[pi]!.push(end > this.wm[pi]! ? end : end + this.lateness, s, slots.i[s * I_STRIDE + I_GEN]!);
     return s;
@@ -267,7 +285,7 @@ export class WindowOperator {
       if (pEnd + this.lateness <= wm) return false;
       io[IO_START] = ts;
       io[IO_END] = pEnd;
-      const s = this.windowOf(kw, pi);
+      const s = this.windowOf(kw, pi, -1);
       this.add(s);
       if (pEnd <= wm) this.fire(s, FIRE_LATE);
       return true;
@@ -344,6 +362,8 @@ export class WindowOperator {
   }
 
   private purge(s: number): void {
+    // Its firings are out (results are built when a window fires), so nothing refers to its accumulator any more.
+    if (this.ua?.reset !== undefined && this.spare.length < MAX_SPARE_ACCUMULATORS) this.spare.push(this.slots.user[s]);
     unlinkWindow(this.slots, this.keys, s, this.slots.int(s, I_KEY));
     this.slots.free(s);
   }

@@ -36,6 +36,7 @@ export const C_END = 0;
 export const C_FIRED_END = 1;
 export const C_STRIDE = 4;
 export const CI_PARTITION = 4; // local partition index
+export const CI_PREV = 5; // previous slot of the same key, -1 = none (the list's head): a purge unlinks without a walk
 export const CI_STRIDE = C_STRIDE * 2;
 
 /**
@@ -46,10 +47,12 @@ const COLD = 64;
 export const F_END = COLD + C_END;
 export const F_FIRED_END = COLD + C_FIRED_END;
 export const I_PARTITION = COLD + CI_PARTITION;
+export const I_PREV = COLD + CI_PREV;
 
 /**
- * Window state, one slot per (key, window). Slots of one key form a singly
- * linked list from the key's bucket (KeyTable B_FIRST). Freed slots are reused.
+ * Window state, one slot per (key, window). Slots of one key form a doubly
+ * linked list from the key's bucket (KeyTable B_FIRST): I_NEXT in the hot
+ * row, CI_PREV in the cold one. Freed slots are reused.
  */
 export class WindowSlots {
   f: Float64Array;
@@ -104,6 +107,7 @@ export class WindowSlots {
     this.cold[cb + C_END] = end;
     this.cold[cb + C_FIRED_END] = NaN;
     this.coldI[s * CI_STRIDE + CI_PARTITION] = partition;
+    this.coldI[s * CI_STRIDE + CI_PREV] = -1;
     if (++this.live > this.peakLive) this.peakLive = this.live;
     return s;
   }

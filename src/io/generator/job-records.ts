@@ -10,6 +10,7 @@ import type { JobGeneratorKind } from '../../job/sources.js';
 import type { JobPlan } from '../../job/plan.js';
 import { RowProjector } from '../../codec/row-writer.js';
 import { WRITE_OK, type PartitionedWriter } from '../../partition/partitioned-writer.js';
+import { PooledRow } from '../../partition/pooled-row.js';
 import { CLOCK_NOW, CLOCK_START, GeneratorSource, type GeneratorOptions, type RecordBurst } from './generator-source.js';
 import { SIM_EPOCH_MS } from './trade-model.js';
 import { Xorshift32, uniform } from './xorshift32.js';
@@ -32,12 +33,24 @@ const BURST_DECLINES = 3;
 const APPROVED_PERMILLE = 920;
 const DECLINED_PERMILLE = 990;
 
+const STATUSES = ['approved', 'declined', 'test'] as const;
+const STATUS_APPROVED = 0;
+const STATUS_DECLINED = 1;
+const STATUS_TEST = 2;
+const SIDES = ['buy', 'sell'] as const;
+
+/** A string field of a kind, whose values come from a fixed pool. */
+export interface PooledField { readonly name: string; readonly values: readonly string[] }
+
 /** Draws a kind's records, in order, into `record` (one object, rewritten by every draw). */
 export interface JobRecordModel {
   readonly record: CardTxn | MarketTrade;
   /** Draw the next record's fields; its event time is `at` minus `jitter` (set by the caller). */
   draw(): void;
   readonly jitter: number;
+  /** The kind's string fields; after a draw, record[pooled[k].name] is pooled[k].values[ids[k]]. */
+  readonly pooled: readonly PooledField[];
+  readonly ids: Int32Array;
 }
 
 export function jobRecordModel(o: Pick<JobRecordOptions, 'kind' | 'seed' | 'keys' | 'disorder'>): JobRecordModel {
@@ -47,6 +60,9 @@ export function jobRecordModel(o: Pick<JobRecordOptions, 'kind' | 'seed' | 'keys
 class CardTxnModel implements JobRecordModel {
   readonly record: CardTxn = { card: '', merchant: '', amount: 0, status: '', at: 0 };
   jitter = 0;
+  readonly pooled: readonly PooledField[];
+  /** card, merchant, status. */
+  readonly ids = new Int32Array(3);
   private readonly rng: Xorshift32;
   private readonly cards: string[];
   private readonly merchants: string[];
@@ -60,6 +76,7 @@ class CardTxnModel implements JobRecordModel {
     this.cards = Array.from({ length: keys }, (_, k) => `CARD${k}`);
     this.merchants = Array.from({ length: MERCHANTS }, (_, m) => `M${m}`);
     this.hot = Math.max(1, Math.floor(keys / 10));
+    this.pooled = [{ name: 'card', values: this.cards }, { name: 'merchant', values: this.merchants }, { name: 'status', values: STATUSES }];
   }
 
   draw(): void {
@@ -70,32 +87,43 @@ class CardTxnModel implements JobRecordModel {
     const r4 = rng.nextInt32();
     const r5 = rng.nextInt32();
     const rec = this.record;
-    rec.merchant = this.merchants[uniform(r2, MERCHANTS)]!;
+    const ids = this.ids;
+    const m = uniform(r2, MERCHANTS);
+    ids[1] = m;
+    rec.merchant = this.merchants[m]!;
     rec.amount = (100 + uniform(r3, 199_901)) / 100;
     this.jitter = uniform(r5, this.disorder + 1);
+    let k: number;
+    let status: number;
     if (this.burstLeft > 0) {
       // A burst: the same card, declined BURST_DECLINES times in a row, then approved.
-      rec.card = this.cards[this.burstCard]!;
+      k = this.burstCard;
       this.burstLeft--;
-      rec.status = this.burstLeft > 0 ? 'declined' : 'approved';
-      return;
+      status = this.burstLeft > 0 ? STATUS_DECLINED : STATUS_APPROVED;
+    } else {
+      k = (r1 & 1) === 0 ? uniform(r1, this.hot) : uniform(r1, this.keys);
+      if (uniform(r4, BURST_EVERY) === 0) {
+        this.burstCard = k;
+        this.burstLeft = BURST_DECLINES;
+        status = STATUS_DECLINED;
+      } else {
+        const permille = uniform(r4 ^ r2, 1000);
+        status = permille < APPROVED_PERMILLE ? STATUS_APPROVED : permille < DECLINED_PERMILLE ? STATUS_DECLINED : STATUS_TEST;
+      }
     }
-    const k = (r1 & 1) === 0 ? uniform(r1, this.hot) : uniform(r1, this.keys);
+    ids[0] = k;
+    ids[2] = status;
     rec.card = this.cards[k]!;
-    if (uniform(r4, BURST_EVERY) === 0) {
-      this.burstCard = k;
-      this.burstLeft = BURST_DECLINES;
-      rec.status = 'declined';
-      return;
-    }
-    const permille = uniform(r4 ^ r2, 1000);
-    rec.status = permille < APPROVED_PERMILLE ? 'approved' : permille < DECLINED_PERMILLE ? 'declined' : 'test';
+    rec.status = STATUSES[status]!;
   }
 }
 
 class MarketModel implements JobRecordModel {
   readonly record: MarketTrade = { symbol: '', price: 0, qty: 0, side: '', at: 0 };
   jitter = 0;
+  readonly pooled: readonly PooledField[];
+  /** symbol, side. */
+  readonly ids = new Int32Array(2);
   private readonly rng: Xorshift32;
   private readonly symbols: string[];
   /** Each symbol's price in cents: a random walk pulled back towards 100.00. */
@@ -105,6 +133,7 @@ class MarketModel implements JobRecordModel {
     this.rng = new Xorshift32(seed);
     this.symbols = Array.from({ length: keys }, (_, k) => `SYM${k}`);
     this.cents = new Int32Array(keys).fill(10_000);
+    this.pooled = [{ name: 'symbol', values: this.symbols }, { name: 'side', values: SIDES }];
   }
 
   draw(): void {
@@ -120,17 +149,24 @@ class MarketModel implements JobRecordModel {
     if ((r2 & 3) === 0) c += c > 10_000 ? -5 : c < 10_000 ? 5 : 0;
     if (c < 1) c = 1;
     this.cents[k] = c;
+    const side = r3 & 1;
+    this.ids[0] = k;
+    this.ids[1] = side;
     rec.symbol = this.symbols[k]!;
     rec.price = c / 100;
     rec.qty = 1 + uniform(r3, 1000);
-    rec.side = (r3 & 1) === 0 ? 'buy' : 'sell';
+    rec.side = SIDES[side]!;
     this.jitter = uniform(r4, this.disorder + 1);
   }
 }
 
 /**
- * The hot loop for a job generator (GeneratorSource paces it): draw into the
- * model's object, project it with the job's RowProjector, write the row.
+ * The hot loop for a job generator (GeneratorSource paces it): draw the
+ * next record and write it. When the job's fields are the kind's own (the
+ * usual case), the record goes out as a PooledRow: numbers copied from the
+ * model, strings as pool indexes whose bytes and hashes were computed once.
+ * Otherwise (fields renamed or retyped, a key function or several key
+ * fields) it goes through the job's RowProjector like a parsed record.
  */
 class JobRecordBurst implements RecordBurst {
   i = 0;
@@ -138,15 +174,57 @@ class JobRecordBurst implements RecordBurst {
   private readonly model: JobRecordModel;
   /** A record drawn but refused by a full ring: written first next time, not drawn again. */
   private pending = false;
+  private readonly pooledRow: PooledRow | undefined;
+  /** Copies the drawn record into pooledRow (compiled for the job's layout: see pooledFill). */
+  private readonly fill: ((rec: object, ids: Int32Array, row: PooledRow) => void) | undefined;
 
   constructor(private readonly o: JobRecordOptions, private readonly writer: PartitionedWriter, private readonly projector: RowProjector) {
     this.model = jobRecordModel(o);
+    const pooled = pooledFill(projector, this.model);
+    this.pooledRow = pooled?.row;
+    this.fill = pooled?.fill;
     const startAt = o.startAt ?? 0;
     for (let k = 0; k < startAt; k++) this.model.draw();
     this.i = startAt;
   }
 
   run(target: number): number {
+    return this.pooledRow !== undefined ? this.runPooled(target, this.pooledRow, this.fill!) : this.runProjected(target);
+  }
+
+  private runPooled(target: number, row: PooledRow, fill: (rec: object, ids: Int32Array, row: PooledRow) => void): number {
+    const { model, writer } = this;
+    const rec = model.record;
+    const ids = model.ids;
+    const rate = this.o.rate;
+    const msPerRecord = rate > 0 ? 1000 / rate : 0;
+    const epm = this.o.eventsPerMs;
+    const start = this.clock[CLOCK_START]!;
+    const now = this.clock[CLOCK_NOW]!;
+    let pending = this.pending;
+    let full = -1;
+    let i = this.i;
+    for (; i < target; i++) {
+      if (!pending) {
+        model.draw();
+        rec.at = rate > 0 ? start + Math.floor(i * msPerRecord) - model.jitter : SIM_EPOCH_MS + Math.floor(i / epm) - model.jitter;
+        fill(rec, ids, row);
+        row.next();
+      }
+      pending = false;
+      const r = writer.writePooledRow(row, rate > 0 ? start + i * msPerRecord : now);
+      if (r !== WRITE_OK) {
+        full = r;
+        pending = true;
+        break;
+      }
+    }
+    this.i = i;
+    this.pending = pending;
+    return full;
+  }
+
+  private runProjected(target: number): number {
     const { model, writer, projector } = this;
     const rec = model.record;
     const rate = this.o.rate;
@@ -176,6 +254,48 @@ class JobRecordBurst implements RecordBurst {
     this.pending = pending;
     return full;
   }
+}
+
+/**
+ * The PooledRow of a job over a model and the function that fills it from a
+ * drawn record, or undefined when the job's fields are not the kind's own
+ * (a field renamed by a path, retyped, or missing), or its key is not one
+ * string field or none. The fill is compiled per layout, so each number is a
+ * named load and a store (no per-field loop, no boxing).
+ */
+function pooledFill(projector: RowProjector, model: JobRecordModel): { row: PooledRow; fill: (rec: object, ids: Int32Array, row: PooledRow) => void } | undefined {
+  const { layout, keySpec } = projector;
+  const rec = model.record as unknown as Record<string, unknown>;
+  const pools: (readonly string[])[] = new Array<readonly string[]>(layout.strCount);
+  const steps: string[] = [];
+  for (let i = 0; i < layout.fields.length; i++) {
+    const f = layout.fields[i]!;
+    if (f.path.length !== 1) return undefined;
+    const name = f.path[0]!;
+    const k = model.pooled.findIndex((p) => p.name === name);
+    if (f.type === 'string') {
+      if (k < 0) return undefined;
+      const s = layout.strSlot[i]!;
+      pools[s] = model.pooled[k]!.values;
+      steps.push(`id[${s}] = ids[${k}];`);
+    } else if ((f.type === 'number' || f.type === 'time') && k < 0 && typeof rec[name] === 'number') {
+      steps.push(`num[${layout.numSlot[i]!}] = rec[${JSON.stringify(name)}];`);
+    } else {
+      return undefined;
+    }
+  }
+  let keySlot = -1;
+  if (keySpec.kind === 'fields') {
+    const i = keySpec.fields.length === 1 ? layout.fields.findIndex((f) => f.name === keySpec.fields[0]) : -1;
+    if (i < 0 || layout.strSlot[i]! < 0) return undefined;
+    keySlot = layout.strSlot[i]!;
+  } else if (keySpec.kind !== 'none') {
+    return undefined;
+  }
+  const row = new PooledRow(layout, projector.timeSlot, pools, keySlot);
+  const fill = new Function('rec', 'ids', 'row', `const num = row.num;\nconst id = row.id;\n${steps.join('\n')}`) as
+    (rec: object, ids: Int32Array, row: PooledRow) => void;
+  return { row, fill };
 }
 
 /** The generator source of a job whose source is generator(kind): GeneratorSource's pacing over the kind's records. */

@@ -5,6 +5,14 @@
 // stays an unboxed double on its way into acc.f: numeric aggregates
 // allocate nothing per record. Field names reach the source only as
 // identifiers or JSON string literals.
+//
+// Compiled against the job's row layout too: when the record is the
+// worker's row view (src.row set), a number or time field is one f64 load
+// from the ring (NaN is null, which every step already skips as the view's
+// getter's null), not a getter call returning a boxed double; any other
+// field is read once per record (prepare: a sliding window adds a record
+// to each of its windows) into src.vals.
+import type { RowLayout } from '../../codec/row-layout.js';
 import {
   K_APPROX, K_AVG, K_COUNT, K_CUSTOM, K_DISTINCT, K_FIRST, K_LAST, K_MAX, K_MIN, K_PERCENTILE, K_STDDEV, K_SUM, K_TOPN,
   K_VARIANCE, TAG_NONE, TAG_NUMBER, TAG_OBJECT, type AggSlot,
@@ -12,26 +20,58 @@ import {
 import { hashOut, hashValue } from './value-hash.js';
 import { hllAdd } from './hyperloglog.js';
 
-/** What the generated function reads the record and its event time from. */
-export interface RecordSource { record: unknown; readonly io: Float64Array }
+/** Where a row view's numbers are: f64[numIndex + slot] (src/codec/row-view.ts). */
+export interface RowNumbers { readonly f64: Float64Array; readonly numIndex: number }
+
+/**
+ * What the generated function reads the record and its event time from;
+ * `row` is the row view when `record` is its record (null otherwise).
+ */
+export interface RecordSource { record: unknown; readonly io: Float64Array; row: RowNumbers | null; readonly vals: unknown[] }
+
+/** The compiled steps of an aggregate set. */
+export interface CompiledAdd {
+  /** Fold the current record into acc. */
+  readonly add: (acc: Acc) => Acc;
+  /** With src.row set: read the record's non-numeric fields into src.vals, once per record before its adds. */
+  readonly prepare: (() => void) | undefined;
+}
 
 export interface Acc { readonly f: Float64Array; readonly o: unknown[] }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-function read(s: AggSlot, i: number): string {
+function read(s: AggSlot, i: number, layout: RowLayout | undefined, prepared: readonly string[]): string {
   const field = s.spec.field;
   if (field === undefined) return `x${i}(r)`;
+  if (layout !== undefined) {
+    const slot = numericSlot(layout, field);
+    if (slot >= 0) return `F[n + ${slot}]`;
+    const k = prepared.indexOf(field);
+    if (k >= 0) return `V[${k}]`;
+  }
+  return get(field);
+}
+
+function get(field: string): string {
   return IDENTIFIER.test(field) ? `r.${field}` : `r[${JSON.stringify(field)}]`;
+}
+
+/** The numeric slot of a number or time field of the layout, else -1 (strings and booleans keep the getter). */
+function numericSlot(layout: RowLayout, name: string): number {
+  const i = layout.fields.findIndex((f) => f.name === name);
+  if (i < 0) return -1;
+  const t = layout.fields[i]!.type;
+  return t === 'number' || t === 'time' ? layout.numSlot[i]! : -1;
 }
 
 const NUMBER = 'typeof v === "number" && v === v';
 const PRESENT = 'v !== null && v !== undefined && v === v';
 
-function step(s: AggSlot, i: number): string {
+function step(s: AggSlot, i: number, layout: RowLayout | undefined, prepared: readonly string[]): string {
   const f = s.f;
   const o = s.o;
-  const v = `v = ${read(s, i)};`;
+  const v = `v = ${read(s, i, layout, prepared)};`;
   switch (s.kind) {
     case K_COUNT: return `f[${f}] += 1;`;
     case K_SUM: return `${v} if (${NUMBER}) f[${f}] += v;`;
@@ -56,13 +96,26 @@ function step(s: AggSlot, i: number): string {
   }
 }
 
-/** Compile the add step of `slots`, reading the record and time from `src` at each call. */
-export function compileAdd(slots: readonly AggSlot[], src: RecordSource): (acc: Acc) => Acc {
+/**
+ * Compile the add step of `slots`, reading the record and time from `src` at
+ * each call (and, with `layout`, numbers straight from src.row when set).
+ */
+export function compileAdd(slots: readonly AggSlot[], src: RecordSource, layout?: RowLayout): CompiledAdd {
   const consts: string[] = [];
   const body: string[] = [];
+  const rowBody: string[] = [];
+  // The fields read through the view's getters (strings, booleans), each once per record.
+  const prepared: string[] = [];
+  if (layout !== undefined) {
+    for (const s of slots) {
+      const field = s.spec.field;
+      if (s.kind !== K_COUNT && s.kind !== K_CUSTOM && field !== undefined && numericSlot(layout, field) < 0 && !prepared.includes(field)) prepared.push(field);
+    }
+  }
   slots.forEach((s, i) => {
     if (s.kind === K_CUSTOM || (s.kind !== K_COUNT && s.spec.field === undefined)) consts.push(`const x${i} = x[${i}];`);
-    body.push(`  ${step(s, i)}`);
+    body.push(`    ${step(s, i, undefined, prepared)}`);
+    rowBody.push(`    ${step(s, i, layout, prepared)}`);
   });
   const x = slots.map((s) => (s.kind === K_CUSTOM ? s.spec.custom : s.spec.expr));
   const source = `${consts.join('\n')}
@@ -71,11 +124,22 @@ return function add(acc) {
   const t = src.io[0];
   const f = acc.f;
   const o = acc.o;
+  const w = src.row;
+  const V = src.vals;
   let v;
+  // Two copies of the steps, so a row read stays an unboxed double (a value that is either a load or a getter's result would be boxed).
+  if (w !== null) {
+    const F = w.f64;
+    const n = w.numIndex;
+${rowBody.join('\n')}
+  } else {
 ${body.join('\n')}
+  }
   return acc;
 };`;
   const make = new Function('src', 'x', 'hashValue', 'hashOut', 'hllAdd', source) as
     (src: RecordSource, x: unknown[], h: typeof hashValue, out: Uint32Array, add: typeof hllAdd) => (acc: Acc) => Acc;
-  return make(src, x, hashValue, hashOut, hllAdd);
+  const prepare = prepared.length === 0 ? undefined : new Function('src',
+    `return function prepare() {\n  const r = src.record;\n  const V = src.vals;\n${prepared.map((p, k) => `  V[${k}] = ${get(p)};`).join('\n')}\n};`)(src) as () => void;
+  return { add: make(src, x, hashValue, hashOut, hllAdd), prepare };
 }

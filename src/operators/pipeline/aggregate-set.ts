@@ -7,12 +7,14 @@ import type { UserAggregate } from '../../state/user-aggregate.js';
 import { SabreError } from '../../errors.js';
 import {
   K_APPROX, K_AVG, K_COUNT, K_CUSTOM, K_DISTINCT, K_FIRST, K_LAST, K_MAX, K_MIN, K_PERCENTILE, K_STDDEV, K_SUM, K_TOPN,
-  K_VARIANCE, TAG_NONE, TAG_NUMBER, layoutAggregates, type AggSlot,
+  K_VARIANCE, TAG_NONE, layoutAggregates, type AggSlot,
 } from './aggregate-layout.js';
-import { compileAdd, type Acc } from './aggregate-add.js';
-import { hllEstimate, hllMerge } from './hyperloglog.js';
+import { compileAdd, type Acc, type RowNumbers } from './aggregate-add.js';
+import { compileResult } from './aggregate-result.js';
+import type { RowLayout } from '../../codec/row-layout.js';
+import { hllMerge } from './hyperloglog.js';
 import { QuantileSketch, type SavedSketch } from './quantile-sketch.js';
-import { loadCounts, mergeCounts, saveCounts, topNOf } from './top-n.js';
+import { loadCounts, mergeCounts, saveCounts } from './top-n.js';
 import { decodeValue, encodeValue, type SavedValue } from './value-codec.js';
 
 export type { Acc } from './aggregate-add.js';
@@ -28,18 +30,30 @@ export class AggregateSet implements UserAggregate<Acc> {
   record: unknown = undefined;
   /** io[0]: that record's event time (a Float64Array, so setting it never boxes). */
   readonly io = new Float64Array(1);
+  /** The row view whose record `record` is (its numbers are read in place), or null. */
+  row: RowNumbers | null = null;
+  /** The record's non-numeric fields the set reads, loaded once per record by prepareRow(). */
+  readonly vals: unknown[] = [];
+  /** With `row` set: load the record's non-numeric fields once, before its adds (undefined: it reads none). */
+  readonly prepareRow: (() => void) | undefined;
   /** Fold `record` into acc (generated per set: see aggregate-add.ts). */
   readonly add: (acc: Acc, _value: number) => Acc;
   private readonly slots: readonly AggSlot[];
+  /** The values into a result (generated per set: see aggregate-result.ts). */
+  private readonly resultInto: (acc: Acc, out: Record<string, unknown>) => Record<string, unknown>;
   private readonly f0: Float64Array;
   private readonly objects: number;
 
-  constructor(specs: Readonly<Record<string, AggSpec>>) {
+  /** `rows`: the layout of the job's row bodies, when records may come as row views (see `row`). */
+  constructor(specs: Readonly<Record<string, AggSpec>>, rows?: RowLayout) {
     const layout = layoutAggregates(specs);
     this.slots = layout.slots;
     this.f0 = layout.f0;
     this.objects = layout.objects;
-    this.add = compileAdd(this.slots, this);
+    const compiled = compileAdd(this.slots, this, rows);
+    this.add = compiled.add;
+    this.prepareRow = compiled.prepare;
+    this.resultInto = compileResult(this.slots);
   }
 
   init(): Acc {
@@ -55,6 +69,26 @@ export class AggregateSet implements UserAggregate<Acc> {
       }
     }
     return { f: this.f0.slice(), o };
+  }
+
+  /** `acc` of a purged window back at init()'s state (objects cleared in place; a custom aggregate's made anew). */
+  reset(acc: Acc): Acc {
+    const f = acc.f;
+    const f0 = this.f0;
+    for (let i = 0; i < f0.length; i++) f[i] = f0[i]!;
+    const o = acc.o;
+    for (const s of this.slots) {
+      switch (s.kind) {
+        case K_DISTINCT: o[s.o] = new Set<unknown>(); break; // clear() is a runtime call that allocates a table anyway
+        case K_APPROX: (o[s.o] as Uint8Array).fill(0); break;
+        case K_PERCENTILE: o[s.o] = new QuantileSketch(); break;
+        case K_TOPN: o[s.o] = new Map<unknown, number>(); break;
+        case K_FIRST: case K_LAST: o[s.o] = undefined; break;
+        case K_CUSTOM: o[s.o] = (s.spec.custom as Custom).init(); break;
+        default: break;
+      }
+    }
+    return acc;
   }
 
   /** Fold b into a (session windows merging; a and b may hold records of any times). */
@@ -93,31 +127,9 @@ export class AggregateSet implements UserAggregate<Acc> {
     return a;
   }
 
-  /** { name: value } in spec order. */
-  result(acc: Acc): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const f = acc.f;
-    for (const s of this.slots) {
-      const i = s.f;
-      const obj = acc.o[s.o];
-      let v: unknown;
-      switch (s.kind) {
-        case K_COUNT: case K_SUM: v = f[i]; break;
-        case K_MIN: case K_MAX: v = f[i]! > 0 ? f[i + 1] : null; break;
-        case K_AVG: v = f[i]! > 0 ? f[i + 1]! / f[i]! : null; break;
-        case K_VARIANCE: v = f[i]! > 0 ? f[i + 2]! / f[i]! : null; break;
-        case K_STDDEV: v = f[i]! > 0 ? Math.sqrt(f[i + 2]! / f[i]!) : null; break;
-        case K_FIRST: case K_LAST: v = f[i + 2] === TAG_NONE ? null : f[i + 2] === TAG_NUMBER ? f[i + 1] : obj; break;
-        case K_DISTINCT: v = (obj as Set<unknown>).size; break;
-        case K_APPROX: v = Math.round(hllEstimate(obj as Uint8Array)); break;
-        case K_PERCENTILE: v = (obj as QuantileSketch).quantile(s.param); break;
-        case K_TOPN: v = topNOf(obj as Map<unknown, number>, s.param); break;
-        case K_CUSTOM: v = (s.spec.custom as Custom).result(obj); break;
-        default: break;
-      }
-      out[s.key] = v;
-    }
-    return out;
+  /** { name: value } in spec order, into `out` when given (a window result being built). */
+  result(acc: Acc, out: Record<string, unknown> = {}): Record<string, unknown> {
+    return this.resultInto(acc, out);
   }
 
   save(acc: Acc): SavedAcc {

@@ -10,6 +10,8 @@ import type { SnapshotLayout, StoredSnapshot } from '../../checkpoint/snapshot.j
 import { restoreSnapshots, writeSnapshot } from '../../checkpoint/snapshot.js';
 import { IN_INGEST, IN_TS, IN_VALUE } from '../operator.js';
 import { AggregateSet } from './aggregate-set.js';
+import { rowLayout } from '../../codec/row-layout.js';
+import type { RowView } from '../../codec/row-view.js';
 import { ProcessStage, type ProcessStageOptions } from './process-stage.js';
 import { keyFieldsOf } from './key-fields.js';
 import { StatelessStages, type StageEnv } from './stateless-stages.js';
@@ -73,6 +75,7 @@ export class BranchPipeline {
     const keyed = branch.keyed;
     this.keyedRef = { op: keyed?.kind === 'window' ? 'aggregate' : 'process', where: keyed?.where ?? plan.module };
     const keyFields = keyFieldsOf(plan);
+    const rows = rowLayout(plan.fields);
     const onResult = (r: Record<string, unknown>, time: number, ingest: number): void => this.keyedOutput(r, time, ingest);
     if (keyed?.kind === 'window') {
       this.windowStage = new WindowStage({
@@ -80,7 +83,7 @@ export class BranchPipeline {
         partitions: config.partitions, watermarkFromRecords: config.watermarkFromRecords,
         // Always on: it also keeps each window's newest ingest time, which outputs carry for latency.
         earlyFiring: true,
-      }, keyed.aggs, this.keyedRef, config.makeAggregates ?? ((aggs) => new AggregateSet(aggs)), {
+      }, keyed.aggs, this.keyedRef, config.makeAggregates ?? ((aggs) => new AggregateSet(aggs, rows)), {
         keyFields, errors: env.errors, emit: env.emit, onResult, current: () => env.plain(this.current),
       });
     } else if (keyed?.kind === 'process') {
@@ -92,8 +95,9 @@ export class BranchPipeline {
     }
   }
 
-  /** One record (the view's record `rec`, event time io[IN_TS]) of input `input`. */
-  record(input: number, hash: number, src: Uint8Array, keyStart: number, keyLen: number, rec: unknown): void {
+  /** One record (the view's record, event time io[IN_TS]) of input `input`. */
+  record(input: number, hash: number, src: Uint8Array, keyStart: number, keyLen: number, view: RowView): void {
+    let rec: unknown = view.record;
     const env = this.env;
     const io = env.io;
     const ts = io[IN_TS]!;
@@ -106,8 +110,11 @@ export class BranchPipeline {
     const ws = this.windowStage;
     if (ws !== undefined) {
       const agg = ws.aggregates;
-      agg.record = ws.keepsRecords ? env.plain(rec) : rec;
+      const inPlace = !ws.keepsRecords && rec === view.record;
+      agg.record = inPlace ? rec : env.plain(rec);
+      agg.row = inPlace ? view : null;
       agg.io[0] = ts;
+      if (inPlace && agg.prepareRow !== undefined) agg.prepareRow();
       const w = ws.window;
       w.io[IN_TS] = ts;
       w.io[IN_VALUE] = 0;
@@ -118,6 +125,7 @@ export class BranchPipeline {
         env.errors.handle(this.keyedRef, e, env.plain(rec), ts, ingest);
       }
       agg.record = undefined;
+      agg.row = null;
       return;
     }
     const ps = this.processStage;

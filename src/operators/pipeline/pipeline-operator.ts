@@ -31,8 +31,9 @@ export class PipelineOperator implements Operator {
   /** Objects written to sinks (the worker's results). */
   outputs = 0;
   readonly branches: BranchPipeline[];
-  private readonly views: RowView[];
-  /** Per input: the ring memory its view was last bound to, as i32/f64 views. */
+  /** One view for every input (at() points it at a ring per record), so its string caches serve all of them. */
+  private readonly view: RowView;
+  /** Per input: the ring memory the view is pointed at for it, as i32/f64 views. */
   private readonly boundU8: (Uint8Array | undefined)[];
   private readonly boundI32: Int32Array[];
   private readonly boundF64: Float64Array[];
@@ -44,7 +45,7 @@ export class PipelineOperator implements Operator {
   constructor(readonly plan: JobPlan, private readonly config: PipelineConfig, private readonly out: OutputWriter) {
     const n = config.partitions.length;
     const layout = rowLayout(plan.fields);
-    this.views = Array.from({ length: n }, () => new RowView(layout));
+    this.view = new RowView(layout);
     this.boundU8 = new Array<Uint8Array | undefined>(n).fill(undefined);
     this.boundI32 = new Array<Int32Array>(n);
     this.boundF64 = new Array<Float64Array>(n);
@@ -69,12 +70,12 @@ export class PipelineOperator implements Operator {
   }
 
   processRecord(input: number, hash: number, src: Uint8Array, keyStart: number, keyLen: number): void {
-    const view = this.views[input]!;
+    const view = this.view;
     if (src !== this.boundU8[input]) this.bind(input, src);
     view.at(src, this.boundI32[input]!, this.boundF64[input]!, this.io[IN_BODY]!);
     this.currentView = view;
     const branches = this.branches;
-    for (let b = 0; b < branches.length; b++) branches[b]!.record(input, hash, src, keyStart, keyLen, view.record);
+    for (let b = 0; b < branches.length; b++) branches[b]!.record(input, hash, src, keyStart, keyLen, view);
   }
 
   onWatermark(input: number, t: number): void {

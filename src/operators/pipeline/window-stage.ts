@@ -8,6 +8,7 @@ import { F_MAX_INGEST, F_STRIDE, I_KEY } from '../../state/window-slots.js';
 import { FIRE_NAMES } from '../../state/fire-kind.js';
 import type { UserAggregate } from '../../state/user-aggregate.js';
 import type { AggSpec } from '../../job/aggregates.js';
+import type { RowNumbers } from './aggregate-add.js';
 import { OUT_LATE } from '../../codec/out-frames.js';
 import { putKey, type KeyFields } from './key-fields.js';
 import type { Emit, StageRef, UserErrors } from './user-errors.js';
@@ -18,7 +19,12 @@ export interface RecordAggregate extends UserAggregate {
   record: unknown;
   /** io[0]: the record's event time. */
   readonly io: Float64Array;
-  result(acc: unknown): unknown;
+  /** The row view whose record `record` is, set alongside it (null: a plain object); a set that reads rows in place has it. */
+  row?: RowNumbers | null;
+  /** Called once per record after `row` is set to a view (before the adds), when the set has it. */
+  readonly prepareRow?: (() => void) | undefined;
+  /** The aggregates' values, written into `out` when given (then returned), else into a new object. */
+  result(acc: unknown, out?: Record<string, unknown>): unknown;
 }
 
 export interface WindowStageEnv {
@@ -38,6 +44,8 @@ export class WindowStage implements Emitter {
   readonly aggregates: RecordAggregate;
   /** A custom aggregate may keep the records it is given: those get plain copies, not the reused view. */
   readonly keepsRecords: boolean;
+  /** Per key id (stable for the key table's life): the key's text, decoded at its first firing. */
+  private readonly keyText: (string | undefined)[] = [];
 
   constructor(config: OperatorConfig, aggs: Readonly<Record<string, AggSpec>>, private readonly stage: StageRef,
     makeAggregates: (aggs: Readonly<Record<string, AggSpec>>) => RecordAggregate, private readonly env: WindowStageEnv) {
@@ -50,14 +58,26 @@ export class WindowStage implements Emitter {
     const slots = op.slots;
     const keys = op.keys;
     const keyId = slots.int(s, I_KEY);
-    const ko = keys.keyOffset(keyId);
+    let key = this.keyText[keyId];
+    if (key === undefined) {
+      const ko = keys.keyOffset(keyId);
+      key = decoder.decode(keys.arena.subarray(ko, ko + keys.keyLength(keyId)));
+      this.keyText[keyId] = key;
+    }
     const out: Record<string, unknown> = {};
-    putKey(this.env.keyFields, decoder.decode(keys.arena.subarray(ko, ko + keys.keyLength(keyId))), out);
+    putKey(this.env.keyFields, key, out);
     const start = slots.start(s);
     out.start = start;
     out.end = slots.end(s);
     out.fire = FIRE_NAMES[fire];
     const ingest = slots.f[s * F_STRIDE + F_MAX_INGEST]!;
+    if (!this.keepsRecords) {
+      // Built-in aggregates: values straight into the result (no user code runs, so nothing throws halfway through filling it).
+      const values = this.aggregates.result(slots.user[s], out);
+      if (values !== out) Object.assign(out, values);
+      this.env.onResult(out, start, ingest);
+      return;
+    }
     let values: unknown;
     try {
       values = this.aggregates.result(slots.user[s]);
