@@ -172,7 +172,7 @@ export const pipelineArb: fc.Arbitrary<PipelineSpec> = fc.oneof(
  * `bound` behind the front (in order within the bound), and about one in ten
  * further behind (late for windows whose end plus lateness has passed).
  */
-export function recordsArb(bound: number, maxLength = 60): fc.Arbitrary<Record<string, unknown>[]> {
+export function recordsArb(bound: number, maxLength = 60, minLength = 0): fc.Arbitrary<Record<string, unknown>[]> {
   const one = fc.record({
     step: fc.integer({ min: 0, max: 3 }),
     behind: fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: bound }) }, { weight: 1, arbitrary: fc.integer({ min: bound + 1, max: bound * 3 + 20 }) }),
@@ -181,7 +181,7 @@ export function recordsArb(bound: number, maxLength = 60): fc.Arbitrary<Record<s
     s: fc.constantFrom('x', 'y', 'z'),
     b: fc.boolean(),
   });
-  return fc.array(one, { maxLength }).map((rows) => {
+  return fc.array(one, { minLength, maxLength }).map((rows) => {
     let front = RANDOM_T0;
     return rows.map(({ step, behind, k, v, s, b }) => {
       front += step;

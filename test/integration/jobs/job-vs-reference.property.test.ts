@@ -68,13 +68,15 @@ const CASES_PER_CONFIG = 3;
 /** Fresh cases every run; a failure names its seed (SABRE_PROPERTY_SEED=… reruns them). */
 const SEED = Number(process.env.SABRE_PROPERTY_SEED ?? Date.now() % 1_000_000);
 
+/** Outputs compared over every configuration (one configuration's few random cases may all filter everything out). */
+let comparedTotal = 0;
+
 describe('job modules: the engine equals the reference pipeline', () => {
   it.each(CONFIGS)('P=%i W=%i', async (partitions, workers) => {
     expect(existsSync(DIST), 'build first (the job modules import dist/src/index.js)').toBe(true);
-    const cases = fc.sample(pipelineArb.chain((spec) => fc.tuple(fc.constant(spec), recordsArb(spec.outOfOrderness, 80))), {
+    const cases = fc.sample(pipelineArb.chain((spec) => fc.tuple(fc.constant(spec), recordsArb(spec.outOfOrderness, 120, 20))), {
       numRuns: CASES_PER_CONFIG, seed: SEED + partitions * 31 + workers,
     });
-    let compared = 0;
     for (const [i, [spec, records]] of cases.entries()) {
       const caseDir = join(dir, `p${partitions}-w${workers}-${i}`);
       mkdirSync(caseDir);
@@ -92,9 +94,11 @@ describe('job modules: the engine equals the reference pipeline', () => {
       expectSameOutputs(readLines(paths.side), ref.sinks.get('side') ?? [], context);
       expectSameOutputs(readLines(late), ref.late, context);
       expect(readLines(dead), context).toEqual([]);
-      compared += ref.sinks.get('')!.length;
+      comparedTotal += ref.sinks.get('')!.length + (ref.sinks.get('side')?.length ?? 0) + ref.late.length;
     }
-    // The random cases must have produced something to compare.
-    expect(compared).toBeGreaterThan(0);
   }, 120_000);
+
+  it('compared outputs at all (the random cases are not all empty)', () => {
+    expect(comparedTotal).toBeGreaterThan(0);
+  });
 });
