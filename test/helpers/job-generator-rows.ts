@@ -5,7 +5,7 @@ import { jobGeneratorSource, type JobRecordOptions } from '../../dist/src/io/gen
 import { job, generator, tumbling, count, type JobGeneratorKind } from '../../dist/src/job/index.js';
 import { planOf, type JobPlan } from '../../dist/src/job/plan.js';
 import { rowLayout } from '../../dist/src/codec/row-layout.js';
-import { decodeRow, drainAll, rig, type Frame } from './ring-frames.js';
+import { decodeRow, rig, runDraining } from './ring-frames.js';
 
 export const KEY_FIELD = { 'card-txns': 'card', market: 'symbol' } as const;
 
@@ -17,21 +17,9 @@ export function generatorPlan(kind: JobGeneratorKind): JobPlan {
 }
 
 export async function jobGeneratorRows(o: JobRecordOptions, plan: JobPlan = generatorPlan(o.kind)): Promise<Record<string, unknown>[]> {
-  const { writer, rings } = rig(1, { capacity: 1 << 14 });
+  const r = rig(1, { capacity: 1 << 14 });
   const src = jobGeneratorSource(o, plan);
-  const frames: Frame[] = [];
-  let done = false;
-  const consumer = (async () => {
-    while (!done) {
-      frames.push(...drainAll(rings));
-      writer.wakeWaiters();
-      await new Promise((r) => setImmediate(r));
-    }
-  })();
-  await src.run({ writer, deadLetter: () => { throw new Error('nothing is dead-lettered'); } } as never);
-  done = true;
-  await consumer;
-  frames.push(...drainAll(rings));
+  const frames = await runDraining(r, () => src.run({ writer: r.writer, deadLetter: () => { throw new Error('nothing is dead-lettered'); } } as never));
   const layout = rowLayout(plan.fields);
   return frames.map((f) => decodeRow(f.body, layout).values);
 }

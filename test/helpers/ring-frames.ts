@@ -69,6 +69,32 @@ export function drainAll(rings: RingBuffer[]): Frame[] {
   return rings.flatMap((r, p) => drainRing(r, p));
 }
 
+/**
+ * Run a source (`run`) against a rig while playing the workers' side: drain
+ * every ring and wake the writer's space waiters, until the source ends.
+ * The frames read, in drain order.
+ */
+export async function runDraining({ writer, rings }: Pick<Rig, 'writer' | 'rings'>, run: () => Promise<void>): Promise<Frame[]> {
+  const frames: Frame[] = [];
+  let done = false;
+  const consumer = (async () => {
+    while (!done) {
+      frames.push(...drainAll(rings));
+      writer.wakeWaiters();
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  try {
+    await run();
+  } finally {
+    done = true;
+    await consumer;
+  }
+  writer.publishAll();
+  frames.push(...drainAll(rings));
+  return frames;
+}
+
 export interface DecodedRow {
   key: string;
   /** Field name → value: number, string, boolean (boolean fields), or null. */

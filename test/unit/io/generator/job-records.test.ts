@@ -6,7 +6,7 @@ import { SIM_EPOCH_MS } from '../../../../dist/src/io/generator/trade-model.js';
 import { job, generator, tumbling, count, type JobGeneratorKind } from '../../../../dist/src/job/index.js';
 import { planOf, type JobPlan } from '../../../../dist/src/job/plan.js';
 import { rowLayout } from '../../../../dist/src/codec/row-layout.js';
-import { decodeRow, drainAll, rig, type Frame } from '../../../helpers/ring-frames.js';
+import { decodeRow, rig, runDraining } from '../../../helpers/ring-frames.js';
 
 function planFor(kind: JobGeneratorKind, key: string): JobPlan {
   const stream = (job({ source: generator(kind) }) as { keyBy(k: string): { window(w: unknown): { aggregate(a: unknown): unknown } } })
@@ -20,21 +20,9 @@ const opts = (kind: JobGeneratorKind, over: Partial<JobRecordOptions> = {}): Job
 
 /** Rows the source writes with `partitions` rings (drained as it goes), in ring order. */
 async function generate(o: JobRecordOptions, plan: JobPlan, partitions: number): Promise<Record<string, unknown>[]> {
-  const { writer, rings } = rig(partitions, { capacity: 1 << 14 });
+  const r = rig(partitions, { capacity: 1 << 14 });
   const src = jobGeneratorSource(o, plan);
-  const frames: Frame[] = [];
-  let done = false;
-  const consumer = (async () => {
-    while (!done) {
-      frames.push(...drainAll(rings));
-      writer.wakeWaiters();
-      await new Promise((r) => setImmediate(r));
-    }
-  })();
-  await src.run({ writer, deadLetter: () => { throw new Error('nothing is dead-lettered'); } } as never);
-  done = true;
-  await consumer;
-  frames.push(...drainAll(rings));
+  const frames = await runDraining(r, () => src.run({ writer: r.writer, deadLetter: () => { throw new Error('nothing is dead-lettered'); } } as never));
   expect(src.records).toBe(o.count); // the index reached, as the built-in generator counts
   expect(src.position()).toEqual({ records: o.count });
   const layout = rowLayout(plan.fields);

@@ -9,7 +9,7 @@ import { RowProjector } from '../../../../dist/src/codec/row-writer.js';
 import { rowLayout } from '../../../../dist/src/codec/row-layout.js';
 import { normalizeFields } from '../../../../dist/src/job/fields.js';
 import { tmpDir } from '../../../helpers/engine-run.js';
-import { decodeRow, drainAll, rig, type Frame } from '../../../helpers/ring-frames.js';
+import { decodeRow, rig, runDraining, type Frame } from '../../../helpers/ring-frames.js';
 
 const fields = normalizeFields({ card: 'string', amount: 'number', at: 'time', city: { type: 'string', path: 'geo.city', optional: true } }, 'test');
 
@@ -18,25 +18,13 @@ interface DeadLetter { raw: string; fault: string; detail: string; where: string
 async function run(lines: string[], capacity: number): Promise<{ frames: Frame[]; dead: DeadLetter[]; src: NdjsonSource }> {
   const path = join(tmpDir(), 'in.ndjson');
   writeFileSync(path, lines.join('\n') + '\n');
-  const { writer, rings } = rig(2, { capacity, maxBatch: 8 });
+  const r = rig(2, { capacity, maxBatch: 8 });
   const extractor = new RowProjector(rowLayout(fields), 'at', { kind: 'fields', fields: ['card'], where: 'w' });
   const src = NdjsonSource.file(path, { keyField: 'key', timeField: 'ts', valueField: 'value', needsValue: true, extractor });
-  const frames: Frame[] = [];
   const dead: DeadLetter[] = [];
-  // The workers' side: drain every ring and wake a source waiting for space.
-  let done = false;
-  const consumer = (async () => {
-    while (!done) {
-      frames.push(...drainAll(rings));
-      writer.wakeWaiters();
-      await new Promise((r) => setImmediate(r));
-    }
-  })();
-  await src.run({ writer, deadLetter: (raw: string, fault: string, detail: string, where: string) => dead.push({ raw, fault, detail, where }) } as never);
-  done = true;
-  await consumer;
-  writer.publishAll();
-  frames.push(...drainAll(rings));
+  const frames = await runDraining(r, () => src.run({
+    writer: r.writer, deadLetter: (raw: string, fault: string, detail: string, where: string) => dead.push({ raw, fault, detail, where }),
+  } as never));
   return { frames, dead, src };
 }
 
