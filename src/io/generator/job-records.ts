@@ -188,6 +188,15 @@ class JobRecordBurst implements RecordBurst {
     this.i = startAt;
   }
 
+  /**
+   * The kind's own record refused by the writer (a time out of range): a bug, not bad input, so the run
+   * fails — retrying it as if its ring were full would spin forever writing nothing.
+   */
+  private refused(r: number, i: number): never {
+    const why = this.writer.rejection(r);
+    throw new Error(`generator ${this.o.kind}: record ${i} refused: ${why ? `${why.fault}: ${why.detail}` : `write result ${r}`}`);
+  }
+
   run(target: number): number {
     return this.pooledRow !== undefined ? this.runPooled(target, this.pooledRow, this.fill!) : this.runProjected(target);
   }
@@ -207,13 +216,14 @@ class JobRecordBurst implements RecordBurst {
     for (; i < target; i++) {
       if (!pending) {
         model.draw();
-        rec.at = rate > 0 ? start + Math.floor(i * msPerRecord) - model.jitter : SIM_EPOCH_MS + Math.floor(i / epm) - model.jitter;
+        rec.at = rate > 0 ? Math.floor(start + i * msPerRecord) - model.jitter : SIM_EPOCH_MS + Math.floor(i / epm) - model.jitter;
         fill(rec, ids, row);
         row.next();
       }
       pending = false;
       const r = writer.writePooledRow(row, rate > 0 ? start + i * msPerRecord : now);
       if (r !== WRITE_OK) {
+        if (r < 0) this.refused(r, i);
         full = r;
         pending = true;
         break;
@@ -238,13 +248,14 @@ class JobRecordBurst implements RecordBurst {
     for (; i < target; i++) {
       if (!pending) {
         model.draw();
-        rec.at = rate > 0 ? start + Math.floor(i * msPerRecord) - model.jitter : SIM_EPOCH_MS + Math.floor(i / epm) - model.jitter;
+        rec.at = rate > 0 ? Math.floor(start + i * msPerRecord) - model.jitter : SIM_EPOCH_MS + Math.floor(i / epm) - model.jitter;
         // The kind's records always have its fields: a refusal means the job declared fields the kind has not (fails the run).
         if (!projector.extract(rec)) throw new Error(`generator ${this.o.kind}: ${projector.fault}: ${projector.detail}`);
       }
       pending = false;
       const r = writer.writeRow(projector, rate > 0 ? start + i * msPerRecord : now);
       if (r !== WRITE_OK) {
+        if (r < 0) this.refused(r, i);
         full = r;
         pending = true;
         break;

@@ -159,6 +159,7 @@
     renderWorkers(s);
     renderSources(s);
     renderIngest(s);
+    renderJob(s);
     const sv = s.server;
     $('ws-info').textContent = sv ? `WebSocket: ${sv.wsClients} client(s), ${fmtInt(sv.wsFramesSent)} frames sent, ${fmtInt(sv.wsFramesSkipped)} skipped (slow clients)` : '';
     app.dataset.push = String(sv ? sv.push : 0);
@@ -287,6 +288,27 @@
         el('td', { 'data-testid': `source-${x.name}-paused`, 'data-value': String(x.pausedSeconds) }, x.pausedSeconds.toFixed(3)));
       body.append(tr);
     }
+  }
+
+  // A job module's run (--job): its pipeline, and what each of its sinks got.
+  function renderJob(s) {
+    const card = $('job-card');
+    card.hidden = !s.job;
+    if (!s.job) return;
+    const j = s.job;
+    $('job-pipeline').textContent = j.pipeline;
+    const body = $('job-sinks-body');
+    body.textContent = '';
+    for (const k of j.sinks) {
+      const name = k.name === '' ? 'default' : k.name;
+      const tr = el('tr', { 'data-testid': `job-sink-${name}` });
+      tr.append(el('td', null, name), el('td', null, k.target),
+        el('td', { 'data-testid': `job-sink-${name}-outputs`, 'data-value': String(k.outputs) }, fmtInt(k.outputs)));
+      body.append(tr);
+    }
+    const ue = $('job-user-errors');
+    ue.dataset.value = String(j.userFunctionDeadLetters);
+    ue.textContent = `${fmtInt(j.userFunctionDeadLetters)} record(s) dead-lettered by a throwing job function`;
   }
 
   function renderIngest(s) {

@@ -74,6 +74,18 @@ describe.each(['card-txns', 'market'] as const)('job generator %s', (kind) => {
     expect(tail).toEqual(all.slice(1234));
   });
 
+  it('with --rate, writes every record, paced on the wall clock, with event times in whole ms', async () => {
+    // Each record is due at start + i / rate, a fractional ms: an event time taken from it as it is was
+    // refused as bad-time, and the run spun forever writing nothing.
+    const t0 = Date.now();
+    const rows = await generate(opts(kind, { rate: 20_000, count: 300 }), plan, 2);
+    expect(rows).toHaveLength(300);
+    for (const r of rows) {
+      expect(Number.isInteger(r.at)).toBe(true);
+      expect(r.at as number).toBeGreaterThanOrEqual(t0 - 20 - 1);
+    }
+  });
+
   it('event times follow the simulated clock, at most --disorder behind', () => {
     const o = opts(kind, { disorder: 20 });
     const rows = drawn(o, 5000);
