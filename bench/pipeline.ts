@@ -14,7 +14,7 @@
 // same windows; its output count must equal Sabre's, per output where a job
 // has several (a mismatch is an error in the JSON and the exit code).
 //   --jobs bars,fraud,core  --examples  --count N (pipeline jobs; default bars 15M, fraud 1.5M,
-//   card-fraud 600k, market-bars 3M: ≥ 2 s a Sabre run here)
+//   card-fraud 600k, market-bars 6M: ≥ 3 s a Sabre run here)
 //   --core-count N (default 50M)  --workers 1,2  --partitions 8  --repeat 3  --smoke
 //   --job FILE --baseline bars|fraud|card-fraud|market-bars   bench a job module against a baseline
 import { execFileSync } from 'node:child_process';
@@ -33,7 +33,7 @@ const EXAMPLES = ['card-fraud', 'market-bars'];
 /** pipeline-run.ts BASELINES (importing it would run it). */
 const BASELINES: readonly BaselineName[] = ['bars', 'fraud', 'core', 'card-fraud', 'market-bars'];
 const DEFAULT_COUNT: Record<BaselineName, number> = {
-  bars: 15_000_000, fraud: 1_500_000, core: 50_000_000, 'card-fraud': 600_000, 'market-bars': 3_000_000,
+  bars: 15_000_000, fraud: 1_500_000, core: 50_000_000, 'card-fraud': 600_000, 'market-bars': 6_000_000,
 };
 const SMOKE_COUNT = 20_000;
 
@@ -143,12 +143,12 @@ report('pipeline', {
 
 // A short table for people (stderr; stdout is the JSON).
 const M = (x: number): string => (x / 1e6).toFixed(2);
-const lines = ['', 'job        config          M rec/s   CPU µs/rec   outputs   vs baseline: throughput  CPU/rec'];
+const lines = ['', 'job         config          M rec/s   CPU µs/rec   outputs   vs baseline: throughput  CPU/rec'];
 for (const j of perJob) {
-  lines.push(`${j.job.slice(-10).padEnd(10)} ${'baseline (1T)'.padEnd(14)}  ${M(j.baselineNode.recordsPerSec.median).padStart(7)}   ${j.baselineNode.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(j.outputs.baseline.join('/')).padStart(7)}`);
+  lines.push(`${j.job.slice(-11).padEnd(11)} ${'baseline (1T)'.padEnd(14)}  ${M(j.baselineNode.recordsPerSec.median).padStart(7)}   ${j.baselineNode.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(j.outputs.baseline.join('/')).padStart(7)}`);
   for (const s of j.sabre) {
     const r = j.ratios.find((x) => x.workers === s.workers)!;
-    lines.push(`${''.padEnd(10)} ${`sabre W=${s.workers} P=${s.partitions}`.padEnd(14)}  ${M(s.recordsPerSec.median).padStart(7)}   ${s.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(s.results.join('/')).padStart(7)}   ${`${r.throughput.toFixed(2)}×`.padStart(22)}  ${`${r.cpuPerRecord.toFixed(2)}×`.padStart(7)}`);
+    lines.push(`${''.padEnd(11)} ${`sabre W=${s.workers} P=${s.partitions}`.padEnd(14)}  ${M(s.recordsPerSec.median).padStart(7)}   ${s.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(s.results.join('/')).padStart(7)}   ${`${r.throughput.toFixed(2)}×`.padStart(22)}  ${`${r.cpuPerRecord.toFixed(2)}×`.padStart(7)}`);
   }
 }
 for (const e of errors) lines.push(`ERROR: ${e}`);
