@@ -2,14 +2,16 @@
 // (process.cpuUsage(): every thread of the process, user + system) is the
 // run's alone:
 //   node dist/bench/pipeline-run.js --side sabre --job FILE --count N --workers W --partitions P
-//   node dist/bench/pipeline-run.js --side baseline --baseline bars|fraud --job FILE --count N
+//   node dist/bench/pipeline-run.js --side baseline --baseline bars|fraud|card-fraud|market-bars --job FILE --count N
 //   node dist/bench/pipeline-run.js --side sabre|baseline --baseline core --count N ...
 // The job's generator settings and out-of-orderness (resolved as `sabre run
 // --job` resolves them) feed the baseline too, so both see the same records.
-// --out FILE writes the outputs as NDJSON (for the smoke test's comparison).
+// --out FILE writes the outputs as NDJSON (for the smoke test's comparison):
+// the default output to FILE, a job's named output NAME to FILE.NAME.
 // Prints one JSON line.
 import { parseArgs } from 'node:util';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createEngine, resolveOptions, type RawOptions } from '../src/index.js';
 import { loadJob } from '../src/engine/load-job.js';
 import { jobOptions } from '../src/options/job-options.js';
@@ -19,15 +21,19 @@ import { runSingleThread } from './baselines/single-thread.js';
 import { JobRecordSource } from './baselines/job-record-source.js';
 import { BarsBaseline } from './baselines/pipeline-bars.js';
 import { FraudBaseline } from './baselines/pipeline-fraud.js';
+import { CardFraudBaseline, loadProfiles } from './baselines/example-card-fraud.js';
+import { MarketBarsBaseline } from './baselines/example-market-bars.js';
 import { coreBaselineOptions, coreEngineOptions } from './core-job.js';
 
-export const BASELINES = ['bars', 'fraud', 'core'] as const;
+export const BASELINES = ['bars', 'fraud', 'core', 'card-fraud', 'market-bars'] as const;
 export type BaselineName = (typeof BASELINES)[number];
 
 export interface RunFigures {
   side: 'sabre' | 'baseline';
   records: number;
   results: number;
+  /** Outputs per output ('' the default sink, then a job's named sinks), where the run counts them apart. */
+  sinks?: Record<string, number>;
   late: number;
   wallSeconds: number;
   cpuSeconds: number;
@@ -48,15 +54,19 @@ function figures(side: RunFigures['side'], records: number, results: number, lat
 
 async function sabre(job: LoadedJob | undefined, count: number, workers: number, partitions: number, out: string | undefined): Promise<RunFigures> {
   const sink = out ? `file:${out}` : 'null';
+  const named = (job?.plan.sinkNames ?? []).filter((n) => n !== '');
+  const sinks = named.map((n) => `${n}=${out ? `file:${out}.${n}` : 'null'}`).join(',');
   const options = job
-    ? { job, count, workers, partitions, sink, lateOutput: 'null', progress: 0, httpPort: 0 }
+    ? { job, count, workers, partitions, sink, ...(sinks ? { sinks } : {}), lateOutput: 'null', progress: 0, httpPort: 0 }
     : { ...coreEngineOptions({ count, keys: CORE_KEYS, partitions, workers }), sink };
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const engine = createEngine(options);
   await engine.start();
   const s = await engine.done;
-  return { ...figures('sabre', s.recordsIn, s.results, s.late, t0, cpu0), workers, partitions };
+  const f = figures('sabre', s.recordsIn, s.results, s.late, t0, cpu0);
+  const perSink = job ? Object.fromEntries(engine.stats().job!.sinks.map((x) => [x.name, x.outputs])) : undefined;
+  return { ...f, ...(perSink ? { sinks: perSink } : {}), workers, partitions };
 }
 
 /** The job's records and bound as `sabre run --job` resolves them (job settings under the given count). */
@@ -81,10 +91,21 @@ function baseline(name: BaselineName, job: LoadedJob | undefined, count: number,
   const spec = job.plan.settings.source;
   if (spec.kind !== 'generator') throw new Error(`the job ${job.plan.module} does not read the generator`);
   let results = 0;
-  const emit = (r: object): void => {
+  const perSink: Record<string, number> = { '': 0 };
+  for (const n of job.plan.sinkNames) perSink[n] = 0;
+  const named = new Map<string, WriteStream>();
+  const emitTo = (output: string, r: object): void => {
     results++;
-    lines?.write(JSON.stringify(r) + '\n');
+    perSink[output]!++;
+    if (!out) return;
+    if (output === '') lines!.write(JSON.stringify(r) + '\n');
+    else {
+      let w = named.get(output);
+      if (w === undefined) named.set(output, w = createWriteStream(`${out}.${output}`));
+      w.write(JSON.stringify(r) + '\n');
+    }
   };
+  const emit = (r: object): void => emitTo('', r);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const source = new JobRecordSource({ kind: spec.generator, ...s });
@@ -94,15 +115,28 @@ function baseline(name: BaselineName, job: LoadedJob | undefined, count: number,
     for (let i = 0; i < count; i++) b.add(source.next(i) as MarketTrade);
     b.end();
     late = b.late;
-  } else {
+  } else if (name === 'fraud') {
     const b = new FraudBaseline(s.outOfOrderness, emit);
     for (let i = 0; i < count; i++) b.add(source.next(i) as CardTxn);
+    b.end();
+    late = b.late;
+  } else if (name === 'card-fraud') {
+    // The profile table is read inside the measured span, as the engine's workers read it inside theirs.
+    const profiles = loadProfiles(resolve(dirname(job.plan.module), 'data/card-profiles.ndjson'));
+    const b = new CardFraudBaseline(s.outOfOrderness, profiles, emitTo);
+    for (let i = 0; i < count; i++) b.add(source.next(i) as CardTxn);
+    b.end();
+    late = b.late;
+  } else {
+    const b = new MarketBarsBaseline(s.outOfOrderness, emitTo);
+    for (let i = 0; i < count; i++) b.add(source.next(i) as MarketTrade);
     b.end();
     late = b.late;
   }
   const f = figures('baseline', count, results, late, t0, cpu0);
   lines?.end();
-  return f;
+  for (const w of named.values()) w.end();
+  return { ...f, sinks: perSink };
 }
 
 const { values: v } = parseArgs({

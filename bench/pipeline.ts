@@ -3,16 +3,20 @@
 //   bars   bench/jobs/bars.ts:  market trades → 1 s OHLC/volume/VWAP bars per symbol
 //   fraud  bench/jobs/fraud.ts: card transactions → 10 s windows sliding by 1 s per card, flagged above a count
 //   core   the flag-only core job (bench:core's: tumbling 1 s, five aggregates, 10k keys) beside them
+// and, with --examples (or named in --jobs), the shipped example jobs whole:
+//   card-fraud   jobs/card-fraud.ts:  sliding features + profile lookup + alerts, and a keyed decline-sequence rule
+//   market-bars  jobs/market-bars.ts: 1 s bars + jump alerts, and a keyed moving-average crossover with timers
 // Each configuration (Sabre with W = 1 and 2 workers, P = 8 partitions; the
 // baseline) runs in a process of its own (bench/pipeline-run.ts), alternating
 // within each of --repeat rounds, and reports wall-clock records/s and CPU µs
 // per record summed over every thread of its process. The baseline draws the
 // job generator's record sequence for the job's settings, so both compute the
-// same windows; its output count must equal Sabre's (a mismatch is an error
-// in the JSON and the exit code).
-//   --jobs bars,fraud,core  --count N (pipeline jobs; default bars 15M, fraud 1.5M: ≥ 3 s a Sabre run here)
+// same windows; its output count must equal Sabre's, per output where a job
+// has several (a mismatch is an error in the JSON and the exit code).
+//   --jobs bars,fraud,core  --examples  --count N (pipeline jobs; default bars 15M, fraud 1.5M,
+//   card-fraud 600k, market-bars 6M: ≥ 3 s a Sabre run here)
 //   --core-count N (default 50M)  --workers 1,2  --partitions 8  --repeat 3  --smoke
-//   --job FILE --baseline bars|fraud   bench a job module (e.g. jobs/market-bars.ts) against a baseline
+//   --job FILE --baseline bars|fraud|card-fraud|market-bars   bench a job module against a baseline
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +27,14 @@ import type { BaselineName, RunFigures } from './pipeline-run.js';
 
 const RUNNER = fileURLToPath(new URL('./pipeline-run.js', import.meta.url));
 const JOBS_DIR = new URL('./jobs/', import.meta.url);
-const DEFAULT_COUNT: Record<BaselineName, number> = { bars: 15_000_000, fraud: 1_500_000, core: 50_000_000 };
+/** The shipped example jobs (the repository's jobs/, beside dist/). */
+const EXAMPLES_DIR = new URL('../../jobs/', import.meta.url);
+const EXAMPLES = ['card-fraud', 'market-bars'];
+/** pipeline-run.ts BASELINES (importing it would run it). */
+const BASELINES: readonly BaselineName[] = ['bars', 'fraud', 'core', 'card-fraud', 'market-bars'];
+const DEFAULT_COUNT: Record<BaselineName, number> = {
+  bars: 15_000_000, fraud: 1_500_000, core: 50_000_000, 'card-fraud': 600_000, 'market-bars': 6_000_000,
+};
 const SMOKE_COUNT = 20_000;
 
 const { values: v } = parseArgs({
@@ -31,6 +42,7 @@ const { values: v } = parseArgs({
     jobs: { type: 'string', default: 'bars,fraud,core' }, job: { type: 'string' }, baseline: { type: 'string' },
     count: { type: 'string' }, 'core-count': { type: 'string' }, workers: { type: 'string', default: '1,2' },
     partitions: { type: 'string', default: '8' }, repeat: { type: 'string' }, smoke: { type: 'boolean', default: false },
+    examples: { type: 'boolean', default: false },
   },
 });
 
@@ -46,17 +58,22 @@ const countOf = (b: BaselineName): number => (b === 'core'
 
 function configs(): JobConfig[] {
   const names = v.jobs.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) if (!['bars', 'fraud', 'core'].includes(n)) throw new Error(`--jobs ${n}: one of bars, fraud, core`);
+  if (v.examples) for (const n of EXAMPLES) if (!names.includes(n)) names.push(n);
+  for (const n of names) if (!BASELINES.includes(n as BaselineName)) throw new Error(`--jobs ${n}: one of ${BASELINES.join(', ')}`);
   if (v.job !== undefined) {
     // A job module of one's own, against the baseline of the same logic; core stays beside it when listed.
     const b = v.baseline as BaselineName | undefined;
-    if (b !== 'bars' && b !== 'fraud') throw new Error('--job FILE needs --baseline bars or --baseline fraud (the plain Node version of its logic)');
+    if (b === undefined || b === 'core' || !BASELINES.includes(b)) {
+      throw new Error(`--job FILE needs --baseline ${BASELINES.filter((x) => x !== 'core').join('|')} (the plain Node version of its logic)`);
+    }
     const out: JobConfig[] = [{ name: v.job, file: resolve(v.job), baseline: b, count: countOf(b) }];
     if (names.includes('core')) out.push({ name: 'core', file: undefined, baseline: 'core', count: countOf('core') });
     return out;
   }
   return names.map((n) => ({
-    name: n, file: n === 'core' ? undefined : fileURLToPath(new URL(`${n}.js`, JOBS_DIR)), baseline: n as BaselineName, count: countOf(n as BaselineName),
+    name: n,
+    file: n === 'core' ? undefined : fileURLToPath(EXAMPLES.includes(n) ? new URL(`${n}.ts`, EXAMPLES_DIR) : new URL(`${n}.js`, JOBS_DIR)),
+    baseline: n as BaselineName, count: countOf(n as BaselineName),
   }));
 }
 
@@ -90,6 +107,8 @@ const figures = (fs: RunFigures[]) => ({
   cpuMicrosPerRecord: stats(fs.map((f) => round(f.cpuMicrosPerRecord))),
   wallSeconds: stats(fs.map((f) => round(f.wallSeconds))),
   results: [...new Set(fs.map((f) => f.results))],
+  // Outputs per output ('' the default sink), as `name:count` joined by spaces; one entry per distinct split.
+  sinks: [...new Set(fs.map((f) => Object.entries(f.sinks ?? {}).map(([n, c]) => `${n || 'default'}:${c}`).join(' ')))],
   late: [...new Set(fs.map((f) => f.late))],
 });
 
@@ -106,12 +125,13 @@ const perJob = jobs.map((c) => {
   }));
   const counts = { baseline: base.results, ...Object.fromEntries(sabre.map((s) => [`sabreW${s.workers}`, s.results])) };
   const all = Object.values(counts).flat();
+  const perSink = { baseline: base.sinks, ...Object.fromEntries(sabre.map((s) => [`sabreW${s.workers}`, s.sinks])) };
   let error: string | undefined;
-  if (new Set(all).size !== 1) {
-    error = `OUTPUT COUNT MISMATCH for ${c.name}: ${JSON.stringify(counts)} — Sabre and the baseline did not compute the same windows`;
+  if (new Set(all).size !== 1 || new Set(Object.values(perSink).flat()).size !== 1) {
+    error = `OUTPUT COUNT MISMATCH for ${c.name}: ${JSON.stringify(counts)} per output ${JSON.stringify(perSink)} — Sabre and the baseline did not compute the same windows`;
     errors.push(error);
   }
-  return { job: c.name, file: c.file, baseline: c.baseline, records: c.count, outputs: counts, sabre, baselineNode: base, ratios, ...(error ? { error } : {}) };
+  return { job: c.name, file: c.file, baseline: c.baseline, records: c.count, outputs: counts, outputsPerSink: perSink, sabre, baselineNode: base, ratios, ...(error ? { error } : {}) };
 });
 
 report('pipeline', {
@@ -123,12 +143,12 @@ report('pipeline', {
 
 // A short table for people (stderr; stdout is the JSON).
 const M = (x: number): string => (x / 1e6).toFixed(2);
-const lines = ['', 'job        config          M rec/s   CPU µs/rec   outputs   vs baseline: throughput  CPU/rec'];
+const lines = ['', 'job         config          M rec/s   CPU µs/rec   outputs   vs baseline: throughput  CPU/rec'];
 for (const j of perJob) {
-  lines.push(`${j.job.slice(-10).padEnd(10)} ${'baseline (1T)'.padEnd(14)}  ${M(j.baselineNode.recordsPerSec.median).padStart(7)}   ${j.baselineNode.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(j.outputs.baseline.join('/')).padStart(7)}`);
+  lines.push(`${j.job.slice(-11).padEnd(11)} ${'baseline (1T)'.padEnd(14)}  ${M(j.baselineNode.recordsPerSec.median).padStart(7)}   ${j.baselineNode.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(j.outputs.baseline.join('/')).padStart(7)}`);
   for (const s of j.sabre) {
     const r = j.ratios.find((x) => x.workers === s.workers)!;
-    lines.push(`${''.padEnd(10)} ${`sabre W=${s.workers} P=${s.partitions}`.padEnd(14)}  ${M(s.recordsPerSec.median).padStart(7)}   ${s.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(s.results.join('/')).padStart(7)}   ${`${r.throughput.toFixed(2)}×`.padStart(22)}  ${`${r.cpuPerRecord.toFixed(2)}×`.padStart(7)}`);
+    lines.push(`${''.padEnd(11)} ${`sabre W=${s.workers} P=${s.partitions}`.padEnd(14)}  ${M(s.recordsPerSec.median).padStart(7)}   ${s.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(s.results.join('/')).padStart(7)}   ${`${r.throughput.toFixed(2)}×`.padStart(22)}  ${`${r.cpuPerRecord.toFixed(2)}×`.padStart(7)}`);
   }
 }
 for (const e of errors) lines.push(`ERROR: ${e}`);

@@ -5,6 +5,8 @@
 const JOBS = {
   bars: '`bench/jobs/bars.ts`: market trades (1000 symbols, 100 records per ms of event time) → tumbling 1 s per symbol, open/close (first/last), high/low, volume, Σ price·qty → map adds VWAP',
   fraud: '`bench/jobs/fraud.ts`: card transactions (2000 cards, 2 per ms) → drop status test → sliding 10 s every 1 s per card, count, Σ amount, distinct merchants, max amount → keep windows of more than 60',
+  'card-fraud': 'the shipped example `jobs/card-fraud.ts` whole (10,000 cards, 10 per ms): drop status test → two branches keyed by card: sliding 1 min every 10 s (count, Σ amount, distinct merchants, max amount, Σ declines) → lookup of the card\'s profile (`jobs/data/card-profiles.ndjson`) → every window to the `features` sink → decline-rate / over-limit alerts; and a process function (list state, an event-time clean-up timer per decline) alerting on three declines then an approval within 5 min. Baseline `bench/baselines/example-card-fraud.ts`: the profiles in a `Map`, the rule as an array of decline times per card',
+  'market-bars': 'the shipped example `jobs/market-bars.ts` whole (100 symbols, 10 per ms): two branches keyed by symbol: tumbling 1 s OHLC, volume, Σ price·qty, count → map to the bar with VWAP → every bar to the `bars` sink → price-jump alerts; and a process function (map and value state, an event-time timer per second) taking each second\'s close, 5 s and 20 s moving averages, alerting on a crossover. Baseline `bench/baselines/example-market-bars.ts`',
   core: 'the flag-only core job (`bench:core`\'s: `--window tumbling:1s --agg count,sum,min,max,avg`, 10k keys, 1000 records per ms)',
 };
 
@@ -16,10 +18,10 @@ export function pipelineSection(d, { M, mmm, short }) {
   const out = [
     '## Pipeline jobs (`npm run bench:pipeline`)', '',
     'Job modules (`sabre run --job`) on the built-in generator against the same logic written plainly in single-threaded Node '
-      + '(`bench/baselines/pipeline-*.ts`: a `Map` of open windows per window end and key, one object per record, the watermark '
+      + '(`bench/baselines/pipeline-*.ts`, `example-*.ts`: a `Map` of open windows per window end and key, one object per record, the watermark '
       + 'max event time − the job\'s out-of-orderness, windows fired in end order once it passes their end, END firing the rest). '
       + 'The baseline draws the job generator\'s record sequence for the job\'s own settings (`src/io/generator/job-records.ts`), '
-      + 'so both compute the same windows: the output counts below are checked equal in every run, and the bench-smoke test checks '
+      + 'so both compute the same windows: the output counts below are checked equal in every run (per output for the example jobs, whose alerts go to the default sink and every window or bar to a named one; the baseline\'s single global watermark stands in for Sabre\'s per-partition ones, which computes the same outputs while no record is late, and none is), and the bench-smoke test checks '
       + 'the outputs themselves are the same objects. Each run is a process of its own (`bench/pipeline-run.ts`), the configurations '
       + 'alternating within each round; Sabre runs with the null sink, P = 8 partitions, W = 1 and 2 workers.', '',
     '**M rec/s** is wall-clock throughput from `createEngine()` to the end of the run (worker start-up included) or of the baseline\'s loop. '
@@ -34,7 +36,9 @@ export function pipelineSection(d, { M, mmm, short }) {
   ];
   for (const j of d.jobs) {
     const b = j.baselineNode;
-    out.push(`| ${j.job} | ${short(j.records)} | single-threaded Node | ${mmm(b.recordsPerSec)} | ${mmm(b.cpuMicrosPerRecord, us)} | ${b.results.join(' / ')} | – | – |`);
+    // Outputs per sink where a job has named sinks (`default:N bars:M`).
+    const split = (b.sinks ?? []).filter((x) => x.includes(' ')).map((x) => ` (${x})`).join('');
+    out.push(`| ${j.job} | ${short(j.records)} | single-threaded Node | ${mmm(b.recordsPerSec)} | ${mmm(b.cpuMicrosPerRecord, us)} | ${b.results.join(' / ')}${split} | – | – |`);
     for (const s of j.sabre) {
       const r = j.ratios.find((x) => x.workers === s.workers);
       out.push(`| | | Sabre W=${s.workers} P=${s.partitions} | ${mmm(s.recordsPerSec)} | ${mmm(s.cpuMicrosPerRecord, us)} | ${s.results.join(' / ')} | ${x2(r?.throughput)} | ${x2(r?.cpuPerRecord)} |`);

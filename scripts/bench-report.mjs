@@ -451,6 +451,7 @@ w('## Reproduce', '', '```sh', 'npm ci && npm run build', 'scripts/build-native.
   'node dist/bench/sabre-bench.js latency-under-load    # ≈ 1 min: max throughput, then 10/50/90 % of it and 1M rec/s',
   'node dist/bench/metrics.js                           # bench:metrics, ≈ 30 s',
   'node dist/bench/pipeline.js                          # bench:pipeline, ≈ 3 min: bars, fraud and core jobs, Sabre W=1/W=2 vs single-threaded Node, 3 rounds',
+  'node dist/bench/pipeline.js --examples               # the same plus the example jobs whole (jobs/card-fraud.ts, jobs/market-bars.ts), ≈ 4 min',
   'node dist/bench/checkpoint.js                        # bench:checkpoint, ≈ 7 min: throughput, latency at 500k rec/s, pauses, state size',
   'node dist/bench/sabre-bench.js ring-1p1c ring-ping-pong keys',
   'node dist/bench/sabre-bench.js record-size                # generator keys padded to 32 B … 1 KiB (--key-bytes)',

@@ -1,7 +1,9 @@
-// bench:pipeline in smoke mode: the bars, fraud and core jobs on Sabre (W=1,
-// W=2) and their plain single-threaded Node baselines, each in its own
-// process; every configuration's output count is the same, and on a small
-// input Sabre's outputs and the baseline's are the same objects. A job file
+// bench:pipeline in smoke mode: the bars, fraud and core jobs, and the shipped
+// example jobs (jobs/card-fraud.ts, jobs/market-bars.ts), on Sabre (W=1, W=2)
+// and their plain single-threaded Node baselines, each in its own process;
+// every configuration's output count is the same (per output, for the
+// examples' alerts and named sinks), and on a small input Sabre's outputs and
+// the baseline's are the same objects. A job file
 // benched against the wrong baseline is reported as a mismatch (exit 1).
 // Needs the build (npx tsc -p tsconfig.json).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -14,6 +16,7 @@ const ROOT = join(import.meta.dirname, '../..');
 const BENCH = join(ROOT, 'dist/bench/pipeline.js');
 const RUN = join(ROOT, 'dist/bench/pipeline-run.js');
 const JOB = (name: string): string => join(ROOT, `dist/bench/jobs/${name}.js`);
+const EXAMPLE = (name: string): string => join(ROOT, `jobs/${name}.ts`);
 const dir = mkdtempSync(join(tmpdir(), 'sabre-bench-pipeline-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -69,6 +72,52 @@ describe('bench:pipeline --smoke', () => {
       expect(lines.length).toBe(s.results);
       expect(lines.length).toBeGreaterThan(10);
       expect(canon(baseOut)).toEqual(lines);
+    }, 120_000);
+  }
+
+  it('--examples: card-fraud and market-bars whole, the same output count per output (alerts and the named sink)', () => {
+    const { status, doc, stderr } = pipeline(['--jobs', 'card-fraud', '--examples']);
+    expect(status, stderr).toBe(0);
+    expect(doc.error).toBeUndefined();
+    expect(doc.jobs.map((j: Doc) => [j.job, j.file, j.baseline])).toEqual([
+      ['card-fraud', EXAMPLE('card-fraud'), 'card-fraud'], ['market-bars', EXAMPLE('market-bars'), 'market-bars'],
+    ]);
+    for (const j of doc.jobs) {
+      const named = j.job === 'card-fraud' ? 'features' : 'bars';
+      const splits = Object.values(j.outputsPerSink).flat() as string[];
+      expect(splits).toHaveLength(3);
+      expect(new Set(splits).size).toBe(1);
+      const [alerts, other] = splits[0]!.split(' ').map((x) => x.split(':'));
+      expect(alerts![0]).toBe('default');
+      expect(other![0]).toBe(named);
+      expect(Number(other![1])).toBeGreaterThan(0);
+      expect(Number(alerts![1]) + Number(other![1])).toBe(j.outputs.baseline[0]);
+      for (const f of [j.baselineNode, ...j.sabre]) expect(f.late).toEqual([0]);
+    }
+  }, 200_000);
+
+  for (const name of ['card-fraud', 'market-bars']) {
+    it(`${name} (the example job whole): Sabre's outputs and the baseline's are the same objects, alerts and the named sink`, () => {
+      const named = name === 'card-fraud' ? 'features' : 'bars';
+      const sabreOut = join(dir, `${name}-sabre.ndjson`);
+      const baseOut = join(dir, `${name}-baseline.ndjson`);
+      // Event time enough for every rule: the crossover needs 20 one-second closes (30 s here), over-limit a minute's spending (60 s).
+      const count = ['--count', name === 'card-fraud' ? '600000' : '300000', '--baseline', name, '--job', EXAMPLE(name)];
+      const s = JSON.parse(execFileSync(process.execPath, [RUN, '--side', 'sabre', ...count, '--workers', '2', '--out', sabreOut], { cwd: ROOT, encoding: 'utf8' })) as Doc;
+      const b = JSON.parse(execFileSync(process.execPath, [RUN, '--side', 'baseline', ...count, '--out', baseOut], { cwd: ROOT, encoding: 'utf8' })) as Doc;
+      expect(b.sinks).toEqual(s.sinks);
+      expect(s.late).toBe(0);
+      const alerts = canon(sabreOut);
+      const rows = canon(`${sabreOut}.${named}`);
+      expect(alerts.length).toBe(s.sinks['']);
+      expect(rows.length).toBe(s.sinks[named]);
+      expect(rows.length).toBeGreaterThan(100);
+      expect(canon(baseOut)).toEqual(alerts);
+      expect(canon(`${baseOut}.${named}`)).toEqual(rows);
+      // Every rule of the example fires on this input, so each is compared.
+      const rules = new Set(alerts.map((l) => (JSON.parse(l) as { rule: string }).rule));
+      expect([...rules].sort()).toEqual(name === 'card-fraud'
+        ? ['decline-rate', 'declines-then-approval', 'over-limit'] : ['ma-crossover', 'price-jump']);
     }, 120_000);
   }
 
