@@ -90,12 +90,8 @@ export class PartitionedWriter {
     io[IO_INGEST] = ingest;
     const t = this.timeCheck();
     if (t !== WRITE_OK) return t;
-    const len = utf8Length(key);
-    if (len > this.scratch.length) {
-      if (len > this.rings[0]!.maxFrameBytes) return WRITE_TOO_LARGE;
-      this.scratch = new Uint8Array(len * 2); // rare: keys over 4 KiB
-    }
-    encodeUtf8(this.scratch, 0, key, len);
+    const len = this.encodeKey(key);
+    if (len < 0) return WRITE_TOO_LARGE;
     const hash = murmur2(this.scratch, 0, len);
     return this.writePrepared(this.partitioner.partitionOf(hash), hash, this.scratch, 0, len);
   }
@@ -154,16 +150,10 @@ export class PartitionedWriter {
     const i32 = ring.i32;
     const f64 = ring.f64;
     const io = this.io;
-    const eventTime = io[IO_TIME]!;
-    const ingest = io[IO_INGEST]!;
-    i32[(at + F_KIND) >> 2] = KIND_RECORD;
-    i32[(at + F_HASH) >> 2] = hash;
-    i32[(at + F_BODY_LEN) >> 2] = size - FRAME_HEADER_BYTES;
-    f64[(at + F_TIME) >> 3] = eventTime;
-    f64[(at + F_INGEST) >> 3] = ingest;
+    this.recordHeader(ring, at, size, hash);
     const body = at + FRAME_HEADER_BYTES;
     writeRecordLayout(i32, body, keyLen);
-    f64[(body + TIME_AT) >> 3] = eventTime;
+    f64[(body + TIME_AT) >> 3] = io[IO_TIME]!;
     f64[(body + VALUE_AT) >> 3] = io[IO_VALUE]!;
     writeKeyBytes(ring.u8, body, key, keyStart, keyLen);
     this.written(p);
@@ -187,12 +177,8 @@ export class PartitionedWriter {
     let keyLen = 0;
     let hash: number;
     if (row.keyed) {
-      keyLen = utf8Length(row.key);
-      if (keyLen > this.scratch.length) {
-        if (keyLen > this.rings[0]!.maxFrameBytes) return WRITE_TOO_LARGE;
-        this.scratch = new Uint8Array(keyLen * 2); // rare: keys over 4 KiB
-      }
-      encodeUtf8(this.scratch, 0, row.key, keyLen);
+      keyLen = this.encodeKey(row.key);
+      if (keyLen < 0) return WRITE_TOO_LARGE;
       hash = murmur2(this.scratch, 0, keyLen);
     } else {
       hash = row.roundRobin;
@@ -205,14 +191,8 @@ export class PartitionedWriter {
     if (size > ring.maxFrameBytes) return WRITE_TOO_LARGE;
     const at = ring.reserve(size);
     if (at < 0) return p;
-    const i32 = ring.i32;
-    const f64 = ring.f64;
-    i32[(at + F_KIND) >> 2] = KIND_RECORD;
-    i32[(at + F_HASH) >> 2] = hash;
-    i32[(at + F_BODY_LEN) >> 2] = size - FRAME_HEADER_BYTES;
-    f64[(at + F_TIME) >> 3] = io[IO_TIME]!;
-    f64[(at + F_INGEST) >> 3] = ingest;
-    row.encode(ring.u8, i32, f64, at + FRAME_HEADER_BYTES, this.scratch, keyLen, strBytes);
+    this.recordHeader(ring, at, size, hash);
+    row.encode(ring.u8, ring.i32, ring.f64, at + FRAME_HEADER_BYTES, this.scratch, keyLen, strBytes);
     this.written(p);
     return WRITE_OK;
   }
@@ -237,16 +217,32 @@ export class PartitionedWriter {
     if (size > ring.maxFrameBytes) return WRITE_TOO_LARGE;
     const at = ring.reserve(size);
     if (at < 0) return p;
+    this.recordHeader(ring, at, size, hash);
+    row.encode(ring.u8, ring.i32, ring.f64, at + FRAME_HEADER_BYTES);
+    this.written(p);
+    return WRITE_OK;
+  }
+
+  /** UTF-8 of `key` into the scratch buffer (grown for a rare key over 4 KiB): its length, or -1 when no ring frame could hold it. */
+  private encodeKey(key: string): number {
+    const len = utf8Length(key);
+    if (len > this.scratch.length) {
+      if (len > this.rings[0]!.maxFrameBytes) return -1;
+      this.scratch = new Uint8Array(len * 2);
+    }
+    encodeUtf8(this.scratch, 0, key, len);
+    return len;
+  }
+
+  /** The header of a record frame of `size` bytes at `at`; its times come from `io` (doubles as arguments would be boxed). */
+  private recordHeader(ring: RingBuffer, at: number, size: number, hash: number): void {
     const i32 = ring.i32;
     const f64 = ring.f64;
     i32[(at + F_KIND) >> 2] = KIND_RECORD;
     i32[(at + F_HASH) >> 2] = hash;
     i32[(at + F_BODY_LEN) >> 2] = size - FRAME_HEADER_BYTES;
-    f64[(at + F_TIME) >> 3] = io[IO_TIME]!;
-    f64[(at + F_INGEST) >> 3] = ingest;
-    row.encode(ring.u8, i32, f64, at + FRAME_HEADER_BYTES);
-    this.written(p);
-    return WRITE_OK;
+    f64[(at + F_TIME) >> 3] = this.io[IO_TIME]!;
+    f64[(at + F_INGEST) >> 3] = this.io[IO_INGEST]!;
   }
 
   /**
