@@ -198,11 +198,10 @@ class JobRecordBurst implements RecordBurst {
   }
 
   run(target: number): number {
-    return this.pooledRow !== undefined ? this.runPooled(target, this.pooledRow, this.fill!) : this.runProjected(target);
-  }
-
-  private runPooled(target: number, row: PooledRow, fill: (rec: object, ids: Int32Array, row: PooledRow) => void): number {
-    const { model, writer } = this;
+    const { model, writer, projector } = this;
+    // Pooled rows when the layout allows (see pooledFill), else the projector; one branch a record, always the same way.
+    const row = this.pooledRow;
+    const fill = this.fill;
     const rec = model.record;
     const ids = model.ids;
     const rate = this.o.rate;
@@ -217,43 +216,17 @@ class JobRecordBurst implements RecordBurst {
       if (!pending) {
         model.draw();
         rec.at = rate > 0 ? Math.floor(start + i * msPerRecord) - model.jitter : SIM_EPOCH_MS + Math.floor(i / epm) - model.jitter;
-        fill(rec, ids, row);
-        row.next();
+        if (row !== undefined) {
+          fill!(rec, ids, row);
+          row.next();
+        } else if (!projector.extract(rec)) {
+          // The kind's records always have its fields: a refusal means the job declared fields the kind has not (fails the run).
+          throw new Error(`generator ${this.o.kind}: ${projector.fault}: ${projector.detail}`);
+        }
       }
       pending = false;
-      const r = writer.writePooledRow(row, rate > 0 ? start + i * msPerRecord : now);
-      if (r !== WRITE_OK) {
-        if (r < 0) this.refused(r, i);
-        full = r;
-        pending = true;
-        break;
-      }
-    }
-    this.i = i;
-    this.pending = pending;
-    return full;
-  }
-
-  private runProjected(target: number): number {
-    const { model, writer, projector } = this;
-    const rec = model.record;
-    const rate = this.o.rate;
-    const msPerRecord = rate > 0 ? 1000 / rate : 0;
-    const epm = this.o.eventsPerMs;
-    const start = this.clock[CLOCK_START]!;
-    const now = this.clock[CLOCK_NOW]!;
-    let pending = this.pending;
-    let full = -1;
-    let i = this.i;
-    for (; i < target; i++) {
-      if (!pending) {
-        model.draw();
-        rec.at = rate > 0 ? Math.floor(start + i * msPerRecord) - model.jitter : SIM_EPOCH_MS + Math.floor(i / epm) - model.jitter;
-        // The kind's records always have its fields: a refusal means the job declared fields the kind has not (fails the run).
-        if (!projector.extract(rec)) throw new Error(`generator ${this.o.kind}: ${projector.fault}: ${projector.detail}`);
-      }
-      pending = false;
-      const r = writer.writeRow(projector, rate > 0 ? start + i * msPerRecord : now);
+      const ingest = rate > 0 ? start + i * msPerRecord : now;
+      const r = row !== undefined ? writer.writePooledRow(row, ingest) : writer.writeRow(projector, ingest);
       if (r !== WRITE_OK) {
         if (r < 0) this.refused(r, i);
         full = r;
