@@ -29,7 +29,7 @@
 import { kafkajs } from './source/record-batch-decoder.js';
 import type { Admin, Consumer, LogEntry, Producer, Kafka as KafkaClient } from 'kafkajs';
 
-export { kafkaDecoder, RecordView } from './source/record-batch-decoder.js';
+export { kafkaDecoder, KAFKA_READS_WITH, RecordView } from './source/record-batch-decoder.js';
 export type { Admin, Consumer, Producer, EachBatchPayload, KafkaMessage, Batch, Message, Transaction } from 'kafkajs';
 
 /** What can send a batch of messages: a producer, or a transaction of one. */

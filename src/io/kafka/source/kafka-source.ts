@@ -7,7 +7,7 @@ import { IO_TIME } from '../../../partition/partitioned-writer.js';
 import type { InputWatermarks } from '../../../time/input-watermarks.js';
 import { MessageReader } from './message-reader.js';
 import {
-  KAFKA_DEFAULTS, kafkaDecoder, errorText, isRebalancing,
+  KAFKA_DEFAULTS, KAFKA_READS_WITH, errorText, isRebalancing,
   type Consumer, type EachBatchPayload,
 } from '../kafka-client.js';
 import { OffsetTracker, type KafkaPosition } from './offset-tracker.js';
@@ -80,7 +80,7 @@ export class KafkaSource implements Source {
   kafkaPauses = 0;
   readonly offsets = new OffsetTracker();
   /** Which record batch decoder kafkajs reads with in this process (record-batch-decoder.ts). */
-  readonly readsWith = kafkaDecoder === 'sabre' ? "Sabre's record batch decoder" : "kafkajs's own record decoder";
+  readonly readsWith = KAFKA_READS_WITH;
   /** Settles when stop() has committed and left the group. */
   readonly closed: Promise<void>;
 

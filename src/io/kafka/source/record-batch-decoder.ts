@@ -343,5 +343,7 @@ const installed = install();
 export const kafkajs = installed.kafkajs;
 /** Which decoder reads fetched record batches in this process: Sabre's ('sabre') or kafkajs's own. */
 export const kafkaDecoder = installed.decoder;
+/** How a Kafka source reads in this process, for its `readsWith` (stats, the start-up line). */
+export const KAFKA_READS_WITH = kafkaDecoder === 'sabre' ? "Sabre's record batch decoder" : "kafkajs's own record decoder";
 /** For tests that compare the two: the record batch decoder and Batch in use, and kafkajs's own. */
 export const recordBatchDecoders = { now: installed.now, kafkajs: installed.stock };

@@ -6,7 +6,7 @@ import { IO_TIME } from '../../../partition/partitioned-writer.js';
 import { FRAME_HEADER_BYTES } from '../../../codec/frame.js';
 import { wallNow } from '../../../time/wall-clock.js';
 import { MessageReader } from './message-reader.js';
-import { kafkaDecoder, errorText, RecordView, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage } from '../kafka-client.js';
+import { KAFKA_READS_WITH, errorText, RecordView, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage } from '../kafka-client.js';
 import { MERGE_BLOCKED, MERGE_DONE, ReplayMerge } from './replay-merge.js';
 import type { PartitionRange } from './replay-range.js';
 
@@ -48,7 +48,7 @@ export class KafkaReplaySource implements Source {
   messages = 0;
   watermarks = 0;
   kafkaPauses = 0;
-  readonly readsWith = kafkaDecoder === 'sabre' ? "Sabre's record batch decoder" : "kafkajs's own record decoder";
+  readonly readsWith = KAFKA_READS_WITH;
   readonly closed: Promise<void>;
 
   private readonly merge: ReplayMerge<Message>;
