@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'ERR_SINK'
   | 'ERR_SINK_OPEN'
   | 'ERR_CHECKPOINT_CORRUPT'
+  | 'ERR_CHANGELOG_MISSING'
   | 'ERR_CHECKPOINT'
   | 'ERR_FORBIDDEN_ORIGIN'
   | 'ERR_INVALID_JOB'
@@ -43,6 +44,7 @@ const FAULT: Record<ErrorCode, Fault> = {
   /** An output target cannot be opened at start-up (a --sink, --late-output or --dead-letter file in a missing directory, no permission). */
   ERR_SINK_OPEN: 'user',
   ERR_CHECKPOINT_CORRUPT: 'external',
+  ERR_CHANGELOG_MISSING: 'external',
   ERR_CHECKPOINT: 'external',
   /** A browser request from an origin neither the dashboard's own nor in --allowed-origins (403). */
   ERR_FORBIDDEN_ORIGIN: 'user',

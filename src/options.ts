@@ -6,6 +6,7 @@ import { BUILTIN_AGGREGATES } from './state/user-aggregate.js';
 import { bad, camel, kebab } from './options/flags.js';
 import { resolveAllowedOrigins } from './options/origins.js';
 import { checkKeyBytes, resolveAuthToken, resolveTransactional } from './options/rules.js';
+import { resolveChangelog } from './options/changelog.js';
 import { parseStartFrom, type StartFrom } from './options/start-from.js';
 import { parseReplay, type ReplayRange } from './options/replay.js';
 import { JOB_GENERATORS, checkJobFlags } from './options/job-options.js';
@@ -139,7 +140,14 @@ export const OPTION_SPECS = {
     kind: 'string', default: 'auto', choices: ['auto', 'true', 'false'],
     help: 'Kafka sink commits each checkpoint\'s results in one transaction (auto = with --checkpoint-dir)',
   },
-  transactionalId: { kind: 'string', default: undefined, help: 'transactional.id of that sink (default: from the topic and --checkpoint-dir)' },
+  transactionalId: { kind: 'string', default: undefined, help: 'transactional.id of that sink (default: from the topic and --checkpoint-dir; with --changelog, from the topic and --group)' },
+  changelog: {
+    kind: 'string', default: undefined,
+    help: '--source kafka:TOPIC with --checkpoint-dir and a kafka: sink: each checkpoint also writes the state of every input '
+      + 'partition to this compacted changelog topic (auto = GROUP-changelog), in the transaction that commits its results and '
+      + 'offsets, so a process with an empty --checkpoint-dir (another machine) restores the job from Kafka; one ring per Kafka '
+      + 'partition (docs/SCALING.md) [off]',
+  },
 } as const satisfies Record<string, Spec>;
 
 export type OptionName = keyof typeof OPTION_SPECS;
@@ -175,6 +183,7 @@ export interface ResolvedOptions extends Omit<SpecifiedOptions, 'agg' | 'window'
   readonly startFrom: StartFrom;
   /** --replay parsed (options/replay.ts); only with --source kafka:TOPIC. */
   readonly replay?: ReplayRange;
+  // changelog: the changelog topic's name (options/changelog.ts), undefined when off.
   // authToken: from --auth-token, else --auth-token-file (trimmed), else env SABRE_AUTH_TOKEN.
   // transactionalId: set exactly when sinkTransactional: the given id, or one derived from the sink topic and the checkpoint directory.
 }
@@ -265,6 +274,7 @@ export function resolveOptions(raw: RawOptions = {}, env: NodeJS.ProcessEnv = pr
   }
   checkJobFlags(raw);
   checkKeyBytes(out);
+  resolveChangelog(out, raw.keyGroups !== undefined);
   resolveTransactional(out);
   resolveAuthToken(out, env);
   out.allowedOrigins = resolveAllowedOrigins(out.allowedOrigins as string | undefined);

@@ -28,9 +28,9 @@ export class OperatorChain {
     for (const o of this.operators) o.open?.(ctx);
   }
 
-  /** The bytes of the worker's snapshot file for checkpoint `id` (empty if nothing keeps state). */
-  snapshot(id: number): Uint8Array {
-    return this.stateful?.snapshotState?.(id) ?? new Uint8Array(0);
+  /** The bytes of the worker's snapshot file for checkpoint `id` (empty if nothing keeps state); of one of its partitions only when given. */
+  snapshot(id: number, partition?: number): Uint8Array {
+    return this.stateful?.snapshotState?.(id, partition) ?? new Uint8Array(0);
   }
 
   onProcessingTime(now: number): void {

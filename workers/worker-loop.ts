@@ -167,16 +167,32 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     const id = aligner.id;
     const t0 = wallNow();
     out.flush();
-    const bytes = chain.snapshot(id);
-    const t1 = wallNow();
-    snapshots!.write(id, bytes);
+    let bytes = 0;
+    let t1 = t0;
+    if (task.snapshotPerPartition) {
+      // --changelog: each partition's state is one Kafka partition's, sent to the changelog on its own.
+      let serialising = 0;
+      for (const p of task.partitions) {
+        const s = performance.now();
+        const part = chain.snapshot(id, p);
+        serialising += performance.now() - s;
+        snapshots!.write(id, part, p);
+        bytes += part.length;
+      }
+      t1 = t0 + serialising;
+    } else {
+      const whole = chain.snapshot(id);
+      t1 = wallNow();
+      snapshots!.write(id, whole);
+      bytes = whole.length;
+    }
     const t2 = wallNow();
     // Plain stores before the ack's publish (an Atomics store): the main thread reads them after it read the ack.
     cf[wIdx + W_BARRIER_ALIGN_MS] = aligner.waitedMs(t0);
     cf[wIdx + W_SNAPSHOT_SERIALIZE_MS] = t1 - t0;
     cf[wIdx + W_SNAPSHOT_WRITE_MS] = t2 - t1;
     cf[wIdx + W_BARRIER_ID] = id;
-    out.barrierAck(task.worker, id, bytes.length);
+    out.barrierAck(task.worker, id, bytes);
     aligner.release();
   };
 

@@ -3,6 +3,9 @@ import { W_BARRIER_ALIGN_MS, W_BARRIER_ID, W_SNAPSHOT_SERIALIZE_MS, W_SNAPSHOT_W
 import type { PartitionedWriter } from '../partition/partitioned-writer.js';
 import { checkpointPath, pruneCheckpoints, writeManifest, type Manifest } from './manifest.js';
 import { mkdirDurably } from './durable-file.js';
+import { snapshotFileName } from './snapshot-writer.js';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface CheckpointerOptions {
   dir: string;
@@ -15,6 +18,8 @@ export interface CheckpointerOptions {
   nextId: number;
   /** Where workers leave their pause of each checkpoint (W_BARRIER_*, W_SNAPSHOT_*); without it, stats have none. */
   counters?: Counters;
+  /** Workers write one snapshot file per partition (--changelog), not one each. */
+  perPartition?: boolean;
 }
 
 /** One worker's part of a checkpoint (ms): how long its partitions could not be read. */
@@ -180,7 +185,8 @@ export class Checkpointer {
         format: 'sabre-checkpoint', version: 1, id: f.id, completedAt: new Date().toISOString(), durationMs,
         job: this.o.job, keyGroups: this.o.keyGroups, partitions: this.o.partitions, workers: this.o.workers,
         sources: f.positions,
-        snapshots: f.bytes.map((bytes, w) => ({ file: `worker-${w}.snap`, bytes })),
+        snapshots: this.o.perPartition ? partitionFiles(checkpointPath(this.o.dir, f.id), this.o.partitions)
+          : f.bytes.map((bytes, w) => ({ file: snapshotFileName({ worker: w }), bytes })),
         final: false,
       };
       writeManifest(this.o.dir, manifest);
@@ -223,4 +229,14 @@ export class Checkpointer {
     pruneCheckpoints(this.o.dir, this.o.retained);
     return manifest;
   }
+}
+
+/** A per-partition checkpoint's files (every partition has one, written before its worker acknowledged). */
+function partitionFiles(dir: string, partitions: number): { file: string; bytes: number }[] {
+  const out: { file: string; bytes: number }[] = [];
+  for (let p = 0; p < partitions; p++) {
+    const file = snapshotFileName({ partition: p });
+    out.push({ file, bytes: statSync(join(dir, file)).size });
+  }
+  return out;
 }

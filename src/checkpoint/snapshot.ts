@@ -33,6 +33,12 @@ export interface SnapshotLayout {
   worker: number;
   /** Global partition ids of the operator's local partitions. */
   ownPartitions: number[];
+  /**
+   * Only this global partition's key groups (a per-partition snapshot: with
+   * --changelog each Kafka partition's state is written on its own); all of
+   * the worker's when absent.
+   */
+  only?: number;
 }
 
 const encoder = new TextEncoder();
@@ -44,7 +50,8 @@ export function writeSnapshot(op: WindowOperator, layout: SnapshotLayout): Uint8
   const slots = op.slots;
   const byGroup = new Map<number, number[]>();
   const localOf = new Map<number, number>(ownPartitions.map((p, i) => [p, i]));
-  for (let g = 0; g < keyGroups; g++) if (localOf.has(g % partitions)) byGroup.set(g, []);
+  const only = layout.only;
+  for (let g = 0; g < keyGroups; g++) if (localOf.has(g % partitions) && (only === undefined || g % partitions === only)) byGroup.set(g, []);
   for (let id = 0; id < keys.size; id++) {
     if (keys.firstWindow(id) < 0) continue; // no state: nothing to keep
     byGroup.get(toPositive(keys.hash(id)) % keyGroups)?.push(id);

@@ -55,7 +55,7 @@ export function createCheckpointer(x: CheckpointWiring): Checkpointer {
   const o = x.o;
   const cp = new Checkpointer({
     dir: o.checkpointDir!, retained: o.checkpointsRetained, job: jobFingerprint(o), keyGroups: o.keyGroups,
-    partitions: o.partitions, workers: o.workers, nextId: x.nextId, counters: x.counters,
+    partitions: o.partitions, workers: o.workers, nextId: x.nextId, counters: x.counters, perPartition: o.changelog !== undefined,
   }, x.writer, () => x.sources);
   x.drain.onBarrierAck = (w, id, bytes) => cp.onAck(w, id, bytes);
   x.sinks.wireCheckpoints(cp, x.fail, x.bell);

@@ -27,8 +27,10 @@ export interface WorkerTask {
   keyGroups: number;
   /** Total partitions of the job (a key group g belongs to partition g % totalPartitions). */
   totalPartitions: number;
-  /** Where BARRIER(id) snapshots go: checkpointPath(checkpointDir, id)/worker-<worker>.snap. */
+  /** Where BARRIER(id) snapshots go: checkpointPath(checkpointDir, id)/worker-<worker>.snap (snapshotFileName). */
   checkpointDir?: string | undefined;
+  /** One snapshot file per partition (partition-<p>.snap) instead of one per worker: --changelog writes each on its own. */
+  snapshotPerPartition?: boolean | undefined;
   /** Snapshot files of the checkpoint to restore (every worker's; each worker keeps the key groups it owns). */
   restoreFiles?: string[] | undefined;
   /** Record latency histograms and GC pauses and post them to the main thread once a second. */

@@ -33,7 +33,7 @@ export function workerTasks(s: WorkerSetup): WorkerTask[] {
       watermarkFromRecords: s.watermarkFromRecords, earlyFire: o.earlyFire, spin: s.spin, maxBatch: o.maxBatch, tickMs,
       aggregateModule: s.aggregateModule, slowMicrosPerRecord: s.slowMicrosPerRecord,
       keyGroups: o.keyGroups, totalPartitions: o.partitions, metrics: o.metrics,
-      checkpointDir: o.checkpointDir, restoreFiles: s.restoreFiles, job: s.job,
+      checkpointDir: o.checkpointDir, snapshotPerPartition: o.changelog !== undefined, restoreFiles: s.restoreFiles, job: s.job,
     };
   });
 }

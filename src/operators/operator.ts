@@ -70,8 +70,11 @@ export interface Operator {
   onWatermark?(input: number, t: number): void;
   /** The processing-time tick came (early firings); `now` is the wall clock, also in io[IO_NOW]. */
   onProcessingTime?(now: number): void;
-  /** Every input reached the barrier: the state to keep, or undefined for a stateless operator. Must not keep a reference to the bytes. */
-  snapshotState?(checkpointId: number): Uint8Array | undefined;
+  /**
+   * Every input reached the barrier: the state to keep, or undefined for a stateless operator. Must not keep a reference to the bytes.
+   * `partition`: only that (global) partition's key groups — with --changelog each partition is snapshotted on its own.
+   */
+  snapshotState?(checkpointId: number, partition?: number): Uint8Array | undefined;
   /** Before open(): load the state this worker owns from every worker's files of a checkpoint. */
   restoreState?(files: readonly StateHandle[]): void;
   /** Copy counters into the shared counters (about every 1024 records while busy, and after each idle wait). */

@@ -41,8 +41,8 @@ export class WindowAggregateOperator implements Operator {
     c.f64[pb + P_MAX_EVENT_TIME] = this.window.maxTs[input]!;
   }
 
-  snapshotState(): Uint8Array {
-    return writeSnapshot(this.window, this.layout);
+  snapshotState(_id: number, partition?: number): Uint8Array {
+    return writeSnapshot(this.window, partition === undefined ? this.layout : { ...this.layout, only: partition });
   }
 
   restoreState(files: readonly StateHandle[]): void {

@@ -95,7 +95,21 @@ export function resolveTransactional(out: Record<string, unknown>): void {
       + `${MAX_TRANSACTIONAL_CHECKPOINT_INTERVAL_MS / 60_000} min: a transaction stays open for an interval and Kafka aborts old ones); `
       + 'checkpoint more often or use --sink-transactional false');
   }
-  if (out.transactionalId === undefined) out.transactionalId = defaultTransactionalId(sink.slice('kafka:'.length), dir!);
+  if (out.transactionalId === undefined) {
+    out.transactionalId = out.changelog !== undefined
+      ? jobTransactionalId(sink.slice('kafka:'.length), out.group as string)
+      : defaultTransactionalId(sink.slice('kafka:'.length), dir!);
+  }
+}
+
+/**
+ * With --changelog the job's state lives in Kafka, so its identity there
+ * cannot depend on a local directory: a process on another machine (another
+ * --checkpoint-dir) must fence the one it replaces and read its marker.
+ */
+export function jobTransactionalId(topic: string, group: string): string {
+  const hash = createHash('sha256').update(`${topic}\u0000group:${group}`).digest('hex').slice(0, 12);
+  return `sabre-${topic}-${hash}`;
 }
 
 /** The transactional.id of a run's Kafka transactions writing `topic` first, checkpointed in `dir`: stable for the job. */

@@ -95,9 +95,10 @@ export class PipelineOperator implements Operator {
     c.f64[pb + P_MAX_EVENT_TIME] = max;
   }
 
-  snapshotState(): Uint8Array {
+  snapshotState(_id: number, partition?: number): Uint8Array {
     const sections: Section[] = [];
-    for (const b of this.branches) b.snapshot(this.config.layout, sections);
+    const layout = partition === undefined ? this.config.layout : { ...this.config.layout, only: partition };
+    for (const b of this.branches) b.snapshot(layout, sections);
     if (this.tables.size > 0) {
       const versions = [...this.tables].map(([spec, t]) => ({ source: spec.source, version: t.version }));
       sections.push({ kind: SECTION_LOOKUP, bytes: new TextEncoder().encode(JSON.stringify(versions)) });

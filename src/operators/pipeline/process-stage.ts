@@ -164,11 +164,14 @@ export class ProcessStage {
 
   /** This worker's state: its partitions' watermarks and every key with state or timers. */
   snapshot(layout: SnapshotLayout): Uint8Array {
-    const marks = this.partitions.map((partition, pi) => ({ partition, watermark: this.wm[pi]!, maxTs: this.maxTs[pi]! }));
+    const only = layout.only;
+    const marks = this.partitions.map((partition, pi) => ({ partition, watermark: this.wm[pi]!, maxTs: this.maxTs[pi]! }))
+      .filter((m) => only === undefined || m.partition === only);
     const w = new ProcessSnapshotWriter(layout.keyGroups, layout.partitions, marks);
     const t = this.table;
     for (const e of this.entries) {
       if (e === undefined) continue; // a key whose keyString threw
+      if (only !== undefined && this.partitions[e.pi] !== only) continue;
       const hasTimers = (e.event !== null && e.event.size > 0) || (e.proc !== null && e.proc.size > 0);
       if (!hasTimers && e.state.empty()) continue;
       w.key(t.hash(e.id), t.arena, t.keyOffset(e.id), t.keyLength(e.id), e.state.toJson(e.key), e.event, e.proc);
