@@ -37,6 +37,9 @@ export type Sender = Pick<Producer, 'send'>;
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 
+/** Resource types of admin.describeConfigs (TOPIC, BROKER, ...). */
+export const { ConfigResourceTypes } = kafkajs;
+
 export const KAFKA_DEFAULTS = {
   clientId: 'sabre',
   sessionTimeout: 6000,
