@@ -19,7 +19,7 @@
 // deleted at the end.
 import { randomUUID } from 'node:crypto';
 import { SabreError } from '../../../errors.js';
-import { createAdmin, createConsumer, createKafka, errorText, type Consumer, type KafkaMessage } from '../kafka-client.js';
+import { createAdmin, createConsumer, createKafka, errorText, fetchHighWatermarks, type Consumer, type KafkaMessage } from '../kafka-client.js';
 import { assembleUnit, CHUNK_BYTES, decodeHead, parseChangelogKey, type UnitState } from './changelog-record.js';
 
 /** How long a read waits, all told, by default: more than a transaction timeout of kafkajs's default (60 s). */
@@ -112,18 +112,13 @@ export async function readChangelog(brokers: string, topic: string, partitions: 
   return out;
 }
 
-/** Each asked partition's read, ending at its high watermark now. */
+/** Each asked partition's read, ending at its high watermark now (not the last stable offset: open transactions are waited for). */
 async function endOffsets(kafka: ReturnType<typeof createKafka>, brokers: string, topic: string, partitions: readonly number[]): Promise<Map<number, PartitionRead>> {
-  const admin = createAdmin(kafka);
   let offsets: { partition: number; high: string; low: string }[];
   try {
-    await admin.connect();
-    // An admin client lists offsets read_uncommitted: high is the high watermark, open transactions included.
-    offsets = await admin.fetchTopicOffsets(topic);
+    offsets = await fetchHighWatermarks(kafka, topic);
   } catch (e) {
     throw new SabreError('ERR_SOURCE', `changelog ${topic}: cannot read its offsets at ${brokers}: ${errorText(e)}`, { cause: e });
-  } finally {
-    await admin.disconnect().catch(() => {});
   }
   const reads = new Map<number, PartitionRead>();
   for (const p of partitions) {
