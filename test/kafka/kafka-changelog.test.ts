@@ -198,7 +198,14 @@ describeKafka('changelog topic', () => {
     expect(notCompacted.code).toBe('ERR_CHANGELOG_INVALID');
     expect(notCompacted.message).toMatch(/cleanup\.policy=delete, not compact.*--add-config cleanup\.policy=compact/);
 
-    const missing = await failure(readChangelog(brokers, topic, [3]));
-    expect(missing.code).toBe('ERR_CHANGELOG_INVALID');
+    const noPartition = await failure(readChangelog(brokers, topic, [3]));
+    expect(noPartition.code).toBe('ERR_CHANGELOG_INVALID');
+    expect(noPartition.message).toMatch(/has no partition 3 \(it has 3\)/);
+    // Reading a missing topic neither creates it (the broker auto-creates topics on metadata requests) nor waits.
+    const absent = unique('sabre-changelog-absent');
+    const noTopic = await failure(readChangelog(brokers, absent, [0]));
+    expect(noTopic.code).toBe('ERR_CHANGELOG_INVALID');
+    expect(noTopic.message).toMatch(new RegExp(`changelog topic ${absent} does not exist`));
+    expect(await changelogTopicExists(admin, absent)).toBe(false);
   });
 });

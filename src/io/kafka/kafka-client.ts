@@ -219,7 +219,9 @@ export async function fetchHighWatermarks(kafka: KafkaClient, topic: string): Pr
   const key = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
   const create = key && (kafka as unknown as Record<symbol, unknown>)[key];
   if (typeof create !== 'function') throw new Error('this kafkajs has no cluster factory Sabre can list high watermarks with');
-  const cluster = (create as (o: { isolationLevel: number }) => KafkaJsCluster).call(kafka, { isolationLevel: READ_UNCOMMITTED });
+  // allowAutoTopicCreation false: asking about a topic must not create it (a broker with auto.create.topics.enable would).
+  const cluster = (create as (o: { isolationLevel: number; allowAutoTopicCreation: boolean }) => KafkaJsCluster)
+    .call(kafka, { isolationLevel: READ_UNCOMMITTED, allowAutoTopicCreation: false });
   await cluster.connect();
   try {
     await cluster.addTargetTopic(topic);

@@ -20,6 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { SabreError } from '../../../errors.js';
 import { createAdmin, createConsumer, createKafka, errorText, fetchHighWatermarks, type Consumer, type KafkaMessage } from '../kafka-client.js';
+import { changelogTopicExists } from './changelog-topic.js';
 import { assembleUnit, CHUNK_BYTES, decodeHead, parseChangelogKey, type UnitState } from './changelog-record.js';
 
 /** How long a read waits, all told, by default: more than a transaction timeout of kafkajs's default (60 s). */
@@ -114,11 +115,19 @@ export async function readChangelog(brokers: string, topic: string, partitions: 
 
 /** Each asked partition's read, ending at its high watermark now (not the last stable offset: open transactions are waited for). */
 async function endOffsets(kafka: ReturnType<typeof createKafka>, brokers: string, topic: string, partitions: readonly number[]): Promise<Map<number, PartitionRead>> {
-  let offsets: { partition: number; high: string; low: string }[];
+  let offsets: { partition: number; high: string; low: string }[] | undefined;
+  const admin = createAdmin(kafka);
   try {
-    offsets = await fetchHighWatermarks(kafka, topic);
+    // Asked first: offsets of a missing topic come back as a protocol error kafkajs logs as an ERROR.
+    await admin.connect();
+    if (await changelogTopicExists(admin, topic)) offsets = await fetchHighWatermarks(kafka, topic);
   } catch (e) {
     throw new SabreError('ERR_SOURCE', `changelog ${topic}: cannot read its offsets at ${brokers}: ${errorText(e)}`, { cause: e });
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  if (!offsets) {
+    throw new SabreError('ERR_CHANGELOG_INVALID', `changelog topic ${topic} does not exist at ${brokers}: create it first (ensureChangelogTopic), or name the job's own`);
   }
   const reads = new Map<number, PartitionRead>();
   for (const p of partitions) {
