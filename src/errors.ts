@@ -17,6 +17,9 @@ export type ErrorCode =
   | 'ERR_CHECKPOINT_CORRUPT'
   | 'ERR_CHANGELOG_MISSING'
   | 'ERR_CHECKPOINT'
+  | 'ERR_CHANGELOG_INVALID'
+  | 'ERR_CHANGELOG_CORRUPT'
+  | 'ERR_CHANGELOG_TIMEOUT'
   | 'ERR_FORBIDDEN_ORIGIN'
   | 'ERR_INVALID_JOB'
   | 'ERR_USER_FUNCTION'
@@ -46,6 +49,12 @@ const FAULT: Record<ErrorCode, Fault> = {
   ERR_CHECKPOINT_CORRUPT: 'external',
   ERR_CHANGELOG_MISSING: 'external',
   ERR_CHECKPOINT: 'external',
+  /** A job's changelog topic exists with another partition count than the job's input topic, or is not compacted: the message says how to fix or replace it. */
+  ERR_CHANGELOG_INVALID: 'user',
+  /** A changelog record cannot be decoded, or a unit's head names chunks that are missing or whose bytes do not match its size and CRC. */
+  ERR_CHANGELOG_CORRUPT: 'external',
+  /** A changelog partition did not settle (an open transaction held its last stable offset back) within the read's timeout. */
+  ERR_CHANGELOG_TIMEOUT: 'external',
   /** A browser request from an origin neither the dashboard's own nor in --allowed-origins (403). */
   ERR_FORBIDDEN_ORIGIN: 'user',
   /** A job module (--job) cannot be loaded or describes an impossible pipeline: the message names the file and, where known, the line. */
@@ -55,7 +64,7 @@ const FAULT: Record<ErrorCode, Fault> = {
   ERR_INTERNAL: 'internal',
 };
 
-const RETRIABLE: ReadonlySet<ErrorCode> = new Set(['ERR_RING_FULL', 'ERR_SOURCE', 'ERR_SINK']);
+const RETRIABLE: ReadonlySet<ErrorCode> = new Set(['ERR_RING_FULL', 'ERR_SOURCE', 'ERR_SINK', 'ERR_CHANGELOG_TIMEOUT']);
 
 export class SabreError extends Error {
   readonly code: ErrorCode;

@@ -37,6 +37,9 @@ export type Sender = Pick<Producer, 'send'>;
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 
+/** Resource types of admin.describeConfigs (TOPIC, BROKER, ...). */
+export const { ConfigResourceTypes } = kafkajs;
+
 export const KAFKA_DEFAULTS = {
   clientId: 'sabre',
   sessionTimeout: 6000,
@@ -187,6 +190,51 @@ export async function ensureTopic(admin: Admin, topic: string, partitions: numbe
     }
     if (Date.now() > deadline) throw new Error(`topic ${topic}: no leader for every partition after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** kafkajs's ISOLATION_LEVEL.READ_UNCOMMITTED (src/protocol/isolationLevel.js). */
+const READ_UNCOMMITTED = 0;
+
+interface KafkaJsCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  refreshMetadataIfNecessary(): Promise<void>;
+  findTopicPartitionMetadata(topic: string): { partitionId: number }[];
+  fetchTopicsOffset(topics: { topic: string; fromBeginning: boolean; partitions: { partition: number }[] }[]):
+    Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+}
+
+/**
+ * Each partition of `topic` with its high watermark (`high`: the offset after
+ * its last record, records of open transactions included) and its log start
+ * (`low`). admin.fetchTopicOffsets lists offsets read_committed (its `high` is
+ * the last stable offset, which also lags a committed transaction until its
+ * markers are written) and has no option for the other, so this asks through
+ * a cluster client of kafkajs's own made read_uncommitted, from the Kafka
+ * object's private factory (checked: a kafkajs without it fails here, clearly).
+ */
+export async function fetchHighWatermarks(kafka: KafkaClient, topic: string): Promise<{ partition: number; high: string; low: string }[]> {
+  const key = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  const create = key && (kafka as unknown as Record<symbol, unknown>)[key];
+  if (typeof create !== 'function') throw new Error('this kafkajs has no cluster factory Sabre can list high watermarks with');
+  // allowAutoTopicCreation false: asking about a topic must not create it (a broker with auto.create.topics.enable would).
+  const cluster = (create as (o: { isolationLevel: number; allowAutoTopicCreation: boolean }) => KafkaJsCluster)
+    .call(kafka, { isolationLevel: READ_UNCOMMITTED, allowAutoTopicCreation: false });
+  await cluster.connect();
+  try {
+    await cluster.addTargetTopic(topic);
+    await cluster.refreshMetadataIfNecessary();
+    const partitions = cluster.findTopicPartitionMetadata(topic).map((p) => ({ partition: p.partitionId }));
+    if (partitions.length === 0) return [];
+    const [high] = await cluster.fetchTopicsOffset([{ topic, fromBeginning: false, partitions }]);
+    const [low] = await cluster.fetchTopicsOffset([{ topic, fromBeginning: true, partitions }]);
+    return high!.partitions.map(({ partition, offset }) => ({
+      partition, high: offset, low: low!.partitions.find((l) => l.partition === partition)!.offset,
+    })).sort((a, b) => a.partition - b.partition);
+  } finally {
+    await cluster.disconnect().catch(() => {});
   }
 }
 

@@ -1,0 +1,217 @@
+// Restoring units from a job's changelog topic: for each asked partition,
+// the state of its last committed head.
+//
+// The end of each partition is fixed when the read begins: its high
+// watermark, which counts the records of transactions still open. The
+// consumer reads read_committed, so it never gets past the first open
+// transaction's records (the last stable offset) and never sees records of
+// aborted ones: a partition is done only once the transactions that were
+// open at the start are settled (committed, or aborted by the broker after
+// their timeout or by the fencing of a successor) and read past. The last
+// records of a transactional partition are commit/abort markers no consumer
+// sees as messages, so "read up to the end" is taken from the offsets of the
+// fetched batches, markers and aborted records included (kafkajs's
+// END_BATCH_PROCESS event, which it also emits for a batch of only those),
+// never from counting messages. A fetch stuck at the last stable offset
+// returns no records and moves nothing.
+//
+// The consumer is in a group of its own, commits nothing, and the group is
+// deleted at the end.
+import { randomUUID } from 'node:crypto';
+import { SabreError } from '../../../errors.js';
+import { createAdmin, createConsumer, createKafka, errorText, fetchHighWatermarks, type Consumer, type KafkaMessage } from '../kafka-client.js';
+import { changelogTopicExists } from './changelog-topic.js';
+import { assembleUnit, CHUNK_BYTES, decodeHead, parseChangelogKey, type UnitState } from './changelog-record.js';
+
+/** How long a read waits, all told, by default: more than a transaction timeout of kafkajs's default (60 s). */
+export const CHANGELOG_READ_TIMEOUT_MS = 120_000;
+/** Fetch size per partition: several chunks per fetch (the client's default, 256 KiB, is half of one). */
+const READ_BYTES_PER_PARTITION = 4 * CHUNK_BYTES;
+
+/** What a read has done for one partition so far; `done` once it is read to its end (the last report for it). */
+export interface ChangelogProgress {
+  partition: number;
+  /** Key and value bytes of the committed messages read. */
+  bytes: number;
+  messages: number;
+  /** Since the read began. */
+  elapsedMs: number;
+  done: boolean;
+}
+
+export interface ReadChangelogOptions {
+  /** The whole read, waiting for open transactions included (default CHANGELOG_READ_TIMEOUT_MS); ERR_CHANGELOG_TIMEOUT beyond it. */
+  timeoutMs?: number;
+  onProgress?: (p: ChangelogProgress) => void;
+}
+
+/** One partition's read: where it ends, how far it got, the latest value of each key. */
+class PartitionRead {
+  /** The offset after the last record read (markers and aborted records included). */
+  next = 0;
+  head: Buffer | undefined;
+  readonly chunks = new Map<number, Buffer>();
+  bytes = 0;
+  messages = 0;
+  constructor(readonly partition: number, readonly end: number) {}
+
+  get done(): boolean {
+    return this.next >= this.end;
+  }
+
+  apply(m: KafkaMessage): void {
+    const key = m.key?.toString('utf8') ?? '';
+    const k = parseChangelogKey(key);
+    if (!k || k.partition !== this.partition) {
+      throw new SabreError('ERR_CHANGELOG_CORRUPT', `a message at offset ${m.offset} keyed "${key}", not a key of unit ${this.partition}`);
+    }
+    // A copy: a view would keep the whole fetch response alive while the key is overwritten.
+    const value = m.value === null ? undefined : Buffer.from(m.value);
+    if (k.chunk === undefined) this.head = value;
+    else if (value === undefined) this.chunks.delete(k.chunk);
+    else this.chunks.set(k.chunk, value);
+    this.bytes += key.length + (value?.length ?? 0);
+    this.messages++;
+  }
+
+  unit(): UnitState | undefined {
+    if (this.head === undefined) return undefined;
+    const head = decodeHead(this.head);
+    if (head.partition !== this.partition) throw new SabreError('ERR_CHANGELOG_CORRUPT', `its head is of partition ${head.partition}`);
+    return assembleUnit(head, (i) => this.chunks.get(i));
+  }
+}
+
+/**
+ * The latest committed state of each of `partitions` (changelog partition =
+ * unit = input partition) in changelog `topic`; a partition with none is not
+ * in the map. ERR_CHANGELOG_CORRUPT for a record that cannot be decoded or a
+ * head whose chunks are missing or do not match it; ERR_CHANGELOG_TIMEOUT
+ * when the read does not end within `timeoutMs`; ERR_CHANGELOG_INVALID for a
+ * partition the topic does not have; ERR_SOURCE when the brokers cannot be
+ * reached.
+ */
+export async function readChangelog(brokers: string, topic: string, partitions: readonly number[], o: ReadChangelogOptions = {}): Promise<Map<number, UnitState>> {
+  const t0 = Date.now();
+  const timeoutMs = o.timeoutMs ?? CHANGELOG_READ_TIMEOUT_MS;
+  const kafka = createKafka(brokers);
+  const reads = await endOffsets(kafka, brokers, topic, partitions);
+  const report = (r: PartitionRead): void => o.onProgress?.({ partition: r.partition, bytes: r.bytes, messages: r.messages, elapsedMs: Date.now() - t0, done: r.done });
+  for (const r of reads.values()) if (r.done) report(r);
+  const pending = new Set([...reads.values()].filter((r) => !r.done).map((r) => r.partition));
+  if (pending.size > 0) await consume(kafka, topic, reads, pending, report, { deadline: t0 + timeoutMs, timeoutMs });
+  const out = new Map<number, UnitState>();
+  for (const r of reads.values()) {
+    let u: UnitState | undefined;
+    try {
+      u = r.unit();
+    } catch (e) {
+      throw new SabreError('ERR_CHANGELOG_CORRUPT', `changelog ${topic} partition ${r.partition}: ${(e as Error).message}`, { cause: e });
+    }
+    if (u) out.set(r.partition, u);
+  }
+  return out;
+}
+
+/** Each asked partition's read, ending at its high watermark now (not the last stable offset: open transactions are waited for). */
+async function endOffsets(kafka: ReturnType<typeof createKafka>, brokers: string, topic: string, partitions: readonly number[]): Promise<Map<number, PartitionRead>> {
+  let offsets: { partition: number; high: string; low: string }[] | undefined;
+  const admin = createAdmin(kafka);
+  try {
+    // Asked first: offsets of a missing topic come back as a protocol error kafkajs logs as an ERROR.
+    await admin.connect();
+    if (await changelogTopicExists(admin, topic)) offsets = await fetchHighWatermarks(kafka, topic);
+  } catch (e) {
+    throw new SabreError('ERR_SOURCE', `changelog ${topic}: cannot read its offsets at ${brokers}: ${errorText(e)}`, { cause: e });
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  if (!offsets) {
+    throw new SabreError('ERR_CHANGELOG_INVALID', `changelog topic ${topic} does not exist at ${brokers}: create it first (ensureChangelogTopic), or name the job's own`);
+  }
+  const reads = new Map<number, PartitionRead>();
+  for (const p of partitions) {
+    const at = offsets.find((x) => x.partition === p);
+    if (!at) {
+      throw new SabreError('ERR_CHANGELOG_INVALID',
+        `changelog ${topic} has no partition ${p} (it has ${offsets.length}): it must have one partition per input partition`);
+    }
+    const r = new PartitionRead(p, Number(at.high));
+    r.next = Number(at.low);
+    reads.set(p, r);
+  }
+  return reads;
+}
+
+/** Read the pending partitions to their ends, or fail. */
+async function consume(kafka: ReturnType<typeof createKafka>, topic: string, reads: Map<number, PartitionRead>, pending: Set<number>,
+  report: (r: PartitionRead) => void, t: { deadline: number; timeoutMs: number }): Promise<void> {
+  const groupId = `sabre-changelog-read-${randomUUID()}`;
+  const consumer = createConsumer(kafka, { groupId, maxBytesPerPartition: READ_BYTES_PER_PARTITION });
+  let settle!: (e?: unknown) => void;
+  const finished = new Promise<void>((res, rej) => { settle = (e) => (e === undefined ? res() : rej(e)); });
+  finished.catch(() => {}); // a failure before run() returned is seen when it is awaited
+  const fail = (e: unknown): void => settle(e ?? new Error('changelog read failed'));
+  const pause = (partition: number): void => { consumer.pause([{ topic, partitions: [partition] }]); };
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    const r = reads.get(payload.partition);
+    // firstOffset null: nothing at or after the fetched offset (lastOffset then says nothing of the position).
+    if (!r || !pending.has(r.partition) || payload.firstOffset === null) return;
+    r.next = Math.max(r.next, Number(payload.lastOffset) + 1);
+    report(r);
+    if (!r.done) return;
+    pending.delete(r.partition);
+    pause(r.partition);
+    if (pending.size === 0) settle();
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => { if (!payload.restart) fail(payload.error); });
+  const timer = setTimeout(() => fail(timeoutError(topic, reads, pending, t.timeoutMs)), Math.max(0, t.deadline - Date.now()));
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const r = reads.get(batch.partition);
+        if (!r || !pending.has(r.partition)) {
+          pause(batch.partition);
+          return;
+        }
+        try {
+          for (const m of batch.messages) if (Number(m.offset) < r.end) r.apply(m);
+        } catch (e) {
+          fail(new SabreError('ERR_CHANGELOG_CORRUPT', `changelog ${topic} partition ${r.partition}: ${(e as Error).message}`, { cause: e }));
+        }
+      },
+    });
+    await finished;
+  } catch (e) {
+    if (e instanceof SabreError) throw e;
+    throw new SabreError('ERR_SOURCE', `changelog ${topic}: cannot consume it: ${errorText(e)}`, { cause: e });
+  } finally {
+    clearTimeout(timer);
+    await stopAndForget(kafka, consumer, groupId);
+  }
+}
+
+function timeoutError(topic: string, reads: Map<number, PartitionRead>, pending: Set<number>, timeoutMs: number): SabreError {
+  const where = [...pending].map((p) => `partition ${p} at offset ${reads.get(p)!.next} of ${reads.get(p)!.end}`).join(', ');
+  return new SabreError('ERR_CHANGELOG_TIMEOUT',
+    `changelog ${topic}: not read to its end within ${timeoutMs} ms (${where}). A transaction still open holds a partition back ` +
+    '(a job member that is still writing it, or one that died, whose transaction the broker aborts after its transaction timeout): ' +
+    'retry, or allow more than the transaction timeout');
+}
+
+/** Disconnect, and delete the throwaway group (it committed nothing; left behind, it would expire anyway). */
+async function stopAndForget(kafka: ReturnType<typeof createKafka>, consumer: Consumer, groupId: string): Promise<void> {
+  await consumer.disconnect().catch(() => {});
+  const admin = createAdmin(kafka);
+  try {
+    await admin.connect();
+    await admin.deleteGroups([groupId]);
+  } catch {
+    // Best effort: an empty group without offsets is removed by the broker after its retention.
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
