@@ -69,6 +69,15 @@ interface InFlight {
   pauses: WorkerPause[];
   resolve: (m: Manifest) => void;
   reject: (e: unknown) => void;
+  /** A rebalance undid its work (abandonInFlight): it writes no manifest and commits nothing. */
+  abandoned?: boolean;
+}
+
+/** How a checkpoint abandoned by a rebalance rejects: not a failure of the run. */
+export class CheckpointAbandoned extends SabreError {
+  constructor(id: number) {
+    super('ERR_CHECKPOINT', `checkpoint ${id} abandoned: the consumer group rebalanced, and its work is being redone`);
+  }
 }
 
 /** What a checkpoint reads of a source (io/sources/source.ts's Source has it): its name and, if it can resume, its position. */
@@ -112,6 +121,28 @@ export class Checkpointer {
 
   get busy(): boolean {
     return this.inFlight !== undefined;
+  }
+
+  /** No checkpoint is taken while suspended (a rebalance, until the engine has rewound). */
+  suspended = false;
+
+  /**
+   * The checkpoint in flight will not complete (--changelog: a rebalance
+   * undid its work; the engine rewinds). It rejects with CheckpointAbandoned,
+   * writes no manifest, runs no hook that has not started, and its acks are
+   * ignored; the run goes on.
+   */
+  abandonInFlight(): void {
+    const f = this.inFlight;
+    if (!f) return;
+    this.inFlight = undefined;
+    f.abandoned = true;
+    f.reject(new CheckpointAbandoned(f.id));
+  }
+
+  /** The id of the next checkpoint: results from now on belong to its epoch. */
+  get nextEpoch(): number {
+    return this.nextId;
   }
 
   /** Resolves when no checkpoint is in flight (its outcome is reported elsewhere). */
@@ -180,6 +211,7 @@ export class Checkpointer {
       for (const hook of this.beforeManifest) await hook(f.id);
       // The run may have failed while the sinks flushed (a sink error elsewhere, a worker crash): then nothing completes.
       this.throwIfAborted();
+      if (f.abandoned) return;
       const durationMs = performance.now() - f.startedAt;
       const manifest: Manifest = {
         format: 'sabre-checkpoint', version: 1, id: f.id, completedAt: new Date().toISOString(), durationMs,
@@ -200,12 +232,16 @@ export class Checkpointer {
       for (const p of f.pauses) if (p) st.maxWorkerPauseMs = Math.max(st.maxWorkerPauseMs, p.serializeMs + p.writeMs);
       st.recent.push({ id: f.id, holdMs: f.holdMs, durationMs, bytes: st.lastBytes, workers: f.pauses.filter(Boolean) });
       if (st.recent.length > RECENT_TIMINGS) st.recent.shift();
-      for (const hook of this.onComplete) await hook(manifest);
+      for (const hook of this.onComplete) {
+        if (f.abandoned) return;
+        await hook(manifest);
+      }
       pruneCheckpoints(this.o.dir, this.o.retained);
       if (this.inFlight === f) this.inFlight = undefined;
       f.resolve(manifest);
     } catch (e) {
       if (this.inFlight === f) this.inFlight = undefined;
+      if (f.abandoned) return;
       for (const hook of this.onFailed) hook(f.id, e);
       f.reject(e);
     }

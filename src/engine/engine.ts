@@ -157,6 +157,8 @@ export class Engine {
     if (source) this.sources.push(source);
     // Several ordered inputs (Kafka partitions): watermarks are the source's minimum over them, not records' own.
     if (source?.watermark) pump.watermarkSource = source;
+    // --changelog: a Kafka partition per ring, each driven by its own progress only (docs/SCALING.md).
+    pump.perPartition = o.changelog !== undefined;
 
     // Before the workers start: they load every table once, at start.
     if (plan) this.tables = await openLookupTables(plan, o.brokers);
@@ -373,7 +375,36 @@ export class Engine {
       writer: this.writer,
       deadLetter: (raw, fault, detail, where) => this.sinks.deadLetter(raw, fault, detail, where),
       watermark: (t) => this.pump!.raiseWatermark(t),
+      partitionWatermark: (p, t) => this.pump!.raisePartitionWatermark(p, t),
+      revoked: () => this.revoked(),
+      rewound: (files) => this.rewound(files),
     };
+  }
+
+  /** Scale-out (--changelog): a rebalance began. No checkpoint starts or completes, and nothing open commits, until rewound(). */
+  private revoked(): void {
+    const cp = this.checkpointer;
+    if (cp) {
+      cp.suspended = true;
+      cp.abandonInFlight();
+    }
+    this.sinks.committing?.fence?.();
+  }
+
+  /**
+   * Scale-out: the source's new assignment was restored from the changelog
+   * into `files`. Everything since the last commit is undone — the sink's
+   * transaction aborted, the workers' state replaced in-band and the results
+   * they made before it dropped — and checkpoints go on.
+   */
+  private async rewound(files: readonly string[]): Promise<void> {
+    this.revoked();
+    const cp = this.checkpointer!;
+    const epoch = cp.nextEpoch;
+    await this.sinks.committing?.rewind?.(epoch);
+    this.pump!.resetWatermarks();
+    await this.rewind(files, epoch);
+    cp.suspended = false;
   }
 }
 

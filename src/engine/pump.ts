@@ -24,8 +24,17 @@ export interface PumpOptions {
 export class Pump {
   /** The source that drives watermarks (it has watermark(): several ordered inputs), if any. */
   watermarkSource: Source | undefined;
+  /**
+   * That source drives each partition on its own (Source.partitionWatermark,
+   * --changelog): nothing is broadcast, and idle partitions are not advanced
+   * (a partition's windows fire on its own records only, so its results are
+   * the same whoever reads it, and however fast the others go).
+   */
+  perPartition = false;
   private stopped = false;
   private readonly sentWatermark: Float64Array;
+  /** Per partition, the largest watermark its input reported (perPartition). */
+  private readonly wantWatermark: Float64Array;
   /** Largest watermark that source reported (what every partition is sent). */
   private sourceWatermark = -Infinity;
   private lastIdleSweep = 0;
@@ -44,6 +53,7 @@ export class Pump {
   ) {
     this.idle = new AsyncSleep(bell);
     this.sentWatermark = new Float64Array(o.partitions).fill(-Infinity);
+    this.wantWatermark = new Float64Array(o.partitions).fill(-Infinity);
   }
 
   /** The loop ends at its next turn (the caller rings the main doorbell to make that now). */
@@ -81,7 +91,8 @@ export class Pump {
   private sendIdleWatermarks(now: number): void {
     this.lastIdleSweep = now;
     if (this.watermarkSource) {
-      this.raiseWatermark(this.watermarkSource.watermark!());
+      if (this.perPartition) this.retryPartitionWatermarks();
+      else this.raiseWatermark(this.watermarkSource.watermark!());
       return;
     }
     const w = this.writer;
@@ -101,6 +112,7 @@ export class Pump {
    * record written meanwhile below `t` was late on its own input already.
    */
   raiseWatermark(t: number): void {
+    if (this.perPartition) return;
     if (t > this.sourceWatermark) this.sourceWatermark = t;
     const wm = this.sourceWatermark;
     if (wm === -Infinity || !this.running()) return;
@@ -108,5 +120,26 @@ export class Pump {
     for (let p = 0; p < sent.length; p++) {
       if (wm > sent[p]! && this.writer.writeWatermark(p, wm)) sent[p] = wm;
     }
+  }
+
+  /** Per-partition watermarks (perPartition): partition `p`'s input reached `t`; a full ring gets it from the next sweep. */
+  raisePartitionWatermark(p: number, t: number): void {
+    if (t > this.wantWatermark[p]!) this.wantWatermark[p] = t;
+    const wm = this.wantWatermark[p]!;
+    if (wm > this.sentWatermark[p]! && this.running() && this.writer.writeWatermark(p, wm)) this.sentWatermark[p] = wm;
+  }
+
+  private retryPartitionWatermarks(): void {
+    for (let p = 0; p < this.sentWatermark.length; p++) this.raisePartitionWatermark(p, -Infinity);
+  }
+
+  /**
+   * The partitions' state was replaced (a rewind): what was sent no longer
+   * says anything about it, and the inputs report their progress afresh.
+   */
+  resetWatermarks(): void {
+    this.sentWatermark.fill(-Infinity);
+    this.wantWatermark.fill(-Infinity);
+    this.sourceWatermark = -Infinity;
   }
 }

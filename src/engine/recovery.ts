@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { ResolvedOptions } from '../options.js';
-import { Checkpointer } from '../checkpoint/checkpointer.js';
+import { CheckpointAbandoned, Checkpointer } from '../checkpoint/checkpointer.js';
 import { findRestorePoint, jobFingerprint, listCheckpoints, type RestorePoint } from '../checkpoint/manifest.js';
 import type { Counters } from '../metrics/counters.js';
 import type { PartitionedWriter } from '../partition/partitioned-writer.js';
@@ -22,10 +22,11 @@ export interface Recovery {
  * sink committed (`committingSink`, for messages); none newer is restored.
  */
 export function findRecovery(o: ResolvedOptions, committed: number | undefined, committingSink = o.sink): Recovery {
-  const restored = findRestorePoint(o, committed);
+  // --changelog: nothing is restored at start; each assignment restores its partitions from the changelog (the source's GroupMember).
+  const restored = o.changelog !== undefined ? undefined : findRestorePoint(o, committed);
   const restoredId = restored?.manifest.id ?? 0;
   for (const why of restored?.skipped ?? []) process.stderr.write(`[sabre] skipped a corrupt checkpoint: ${why}\n`);
-  if (committed !== undefined) reportUncommitted(o.checkpointDir!, committingSink, committed, restoredId);
+  if (committed !== undefined && o.changelog === undefined) reportUncommitted(o.checkpointDir!, committingSink, committed, restoredId);
   // Ids only grow, past every checkpoint directory and the sink's last commit, so no id is ever reused.
   const nextId = o.checkpointDir
     ? Math.max(restoredId, committed ?? 0, ...listCheckpoints(o.checkpointDir), ...chkDirIds(o.checkpointDir)) + 1 : 1;
@@ -72,9 +73,9 @@ export function createCheckpointer(x: CheckpointWiring): Checkpointer {
 /** Every `interval` ms while the run goes on, a checkpoint (skipped while one is under way). */
 export function startCheckpointTimer(cp: Checkpointer, interval: number, running: () => boolean): NodeJS.Timeout {
   const timer = setInterval(() => {
-    if (cp.busy || !running()) return;
+    if (cp.busy || cp.suspended || !running()) return;
     cp.trigger().catch((e: unknown) => {
-      if (running()) process.stderr.write(`[sabre] checkpoint failed: ${(e as Error).message}\n`);
+      if (running() && !(e instanceof CheckpointAbandoned)) process.stderr.write(`[sabre] checkpoint failed: ${(e as Error).message}\n`);
     });
   }, interval);
   timer.unref();

@@ -27,6 +27,7 @@ export function resolveChangelog(out: Record<string, unknown>, keyGroupsGiven: b
   }
   if (out.checkpointDir === undefined) bad('changelog', 'is written with each checkpoint: give --checkpoint-dir (a local cache of the state)');
   if (out.replay !== undefined) bad('changelog', 'a replay is re-run, not resumed: leave out --changelog');
+  if (out.restore !== undefined) bad('changelog', 'restores each partition from the changelog when it is assigned: leave out --restore');
   const sink = String(out.sink);
   if (!sink.startsWith('kafka:') || out.sinkTransactional === 'false') {
     bad('changelog', `commits in the transaction of a transactional Kafka sink: give --sink kafka:TOPIC (the sink is ${sink}${out.sinkTransactional === 'false' ? ', with --sink-transactional false' : ''})`);

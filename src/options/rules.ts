@@ -2,6 +2,7 @@
 // option is valid on its own: --key-bytes against --keys and --ring-size, the
 // bearer token's sources, and the transactional Kafka sink.
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { FRAME_HEADER_BYTES } from '../codec/frame.js';
@@ -97,18 +98,19 @@ export function resolveTransactional(out: Record<string, unknown>): void {
   }
   if (out.transactionalId === undefined) {
     out.transactionalId = out.changelog !== undefined
-      ? jobTransactionalId(sink.slice('kafka:'.length), out.group as string)
+      ? memberTransactionalId(sink.slice('kafka:'.length), out.group as string, dir!)
       : defaultTransactionalId(sink.slice('kafka:'.length), dir!);
   }
 }
 
 /**
- * With --changelog the job's state lives in Kafka, so its identity there
- * cannot depend on a local directory: a process on another machine (another
- * --checkpoint-dir) must fence the one it replaces and read its marker.
+ * With --changelog a job is a consumer group of members, each with its own
+ * transactions (two members sharing an id would fence each other): a member
+ * is its group, machine and checkpoint directory, so a member restarted in
+ * place fences the process it replaces and aborts its open transaction.
  */
-export function jobTransactionalId(topic: string, group: string): string {
-  const hash = createHash('sha256').update(`${topic}\u0000group:${group}`).digest('hex').slice(0, 12);
+export function memberTransactionalId(topic: string, group: string, dir: string): string {
+  const hash = createHash('sha256').update(`${topic}\u0000${group}\u0000${hostname()}\u0000${resolvePath(dir)}`).digest('hex').slice(0, 12);
   return `sabre-${topic}-${hash}`;
 }
 

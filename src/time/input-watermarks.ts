@@ -82,6 +82,16 @@ export class InputWatermarks {
     return anyActive ? active : idle;
   }
 
+  /**
+   * One input's own watermark (its largest event time − bound; -Infinity
+   * before its first record), for a consumer whose inputs each feed one
+   * partition of their own (--changelog): no other input holds it back.
+   */
+  of(input: number): number {
+    const p = this.inputs.get(input);
+    return p === undefined ? -Infinity : p.maxTs - this.bound;
+  }
+
   /** Per input, for stats and tests: its watermark and whether it is idle at `now`. */
   snapshot(now: number): { input: number; watermark: number; idle: boolean }[] {
     return [...this.inputs].sort((a, b) => a[0] - b[0]).map(([input, p]) => ({

@@ -23,6 +23,10 @@ export interface CommittingSink extends EpochSink {
   accepts(epoch: number): boolean;
   commitCheckpoint(m: Manifest): Promise<void>;
   abandon(id: number): void;
+  /** Scale-out (--changelog): a rebalance began; nothing open may commit any more. */
+  fence?(): void;
+  /** Scale-out: drop everything not committed (abort), and collect `epoch` from now on. */
+  rewind?(epoch: number): Promise<void>;
 }
 
 export function isCommittingSink(s: LineSink): s is CommittingSink {

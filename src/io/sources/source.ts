@@ -11,6 +11,25 @@ export interface SourceContext {
    * is sent it, in-band after the records written so far (never a lower one).
    */
   watermark?(t: number): void;
+  /**
+   * For a source whose inputs are the engine's partitions, one each (Kafka
+   * partitions under --changelog): partition `p`'s watermark rose to `t`.
+   * Only that partition is sent it: no input holds another back, so a
+   * partition's results never depend on how fast the others are read.
+   */
+  partitionWatermark?(p: number, t: number): void;
+  /**
+   * Scale-out (--changelog): the source's inputs are being taken away (a
+   * consumer group rebalance began). Nothing uncommitted may commit any more:
+   * the partitions may be another member's by now.
+   */
+  revoked?(): void;
+  /**
+   * Scale-out: the source was assigned its inputs anew. The engine throws
+   * away what it did since its last commit and loads `files` (snapshot files
+   * of the assigned partitions' committed state); resolves once it has.
+   */
+  rewound?(files: readonly string[]): Promise<void>;
 }
 
 /**

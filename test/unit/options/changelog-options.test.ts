@@ -12,10 +12,11 @@ describe('--changelog (src/options/changelog.ts)', () => {
     expect(resolveOptions({ ...base, changelog: 'fraud.state' }).changelog).toBe('fraud.state');
   });
 
-  it('the transactional id comes from the sink topic and the group, not the local directory (another machine must fence this one)', () => {
+  it('each member (group, host, checkpoint directory) has a transactional id of its own: members never fence each other', () => {
     const id = (checkpointDir: string, group = 'fraud') => resolveOptions({ ...base, group, checkpointDir, changelog: 'auto' }).transactionalId;
-    expect(id('cp')).toBe(id('/elsewhere/cp'));
+    expect(id('cp')).toBe(id(`${process.cwd()}/cp`));
     expect(id('cp')).toMatch(/^sabre-out-[0-9a-f]{12}$/);
+    expect(id('cp')).not.toBe(id('cp2'));
     expect(id('cp')).not.toBe(id('cp', 'other'));
     expect(id('cp')).not.toBe(resolveOptions(base).transactionalId);
   });

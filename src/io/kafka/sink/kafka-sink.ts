@@ -11,6 +11,7 @@ import { JobRecordEncoder } from './job-record-codec.js';
 import { forEachLine, resultEncoder, resultMessage, type MessageKeyFields, type ResultEncoder, type ResultMessage } from './result-message.js';
 import { SendBatcher } from './send-batcher.js';
 import { SINK_DEFAULTS, type SinkLimits } from './sink-limits.js';
+import { attachChangelog } from '../changelog/job-changelog.js';
 import { TransactionalKafkaSink, transactionTimeoutFor } from './transactional-sink.js';
 
 export { keyOf, jobMessageKey, type MessageKeyFields } from './result-message.js';
@@ -175,7 +176,7 @@ export async function createSink(spec: string, options: ResolvedOptions, setting
   if (!topic) throw new SabreError('ERR_INVALID_OPTION', `--sink "${spec}": name a topic, e.g. kafka:windows`);
   const kafka = createKafka(options.brokers);
   const tx = options.sinkTransactional
-    ? { transactionalId: options.transactionalId!, transactionTimeout: transactionTimeoutFor(options.checkpointInterval) }
+    ? { transactionalId: options.transactionalId!, transactionTimeout: transactionTimeoutFor(options.checkpointInterval, options.changelog !== undefined) }
     : undefined;
   const producer = createProducer(kafka, tx);
   const admin = createAdmin(kafka);
@@ -187,13 +188,16 @@ export async function createSink(spec: string, options: ResolvedOptions, setting
     await producer.connect();
     if (tx) {
       const source = options.source.startsWith('kafka:') ? { name: options.source, group: options.group } : undefined;
-      return await TransactionalKafkaSink.open({
+      const sink = await TransactionalKafkaSink.open({
         topic, markerGroup: tx.transactionalId, source, format: options.format, aggregates: options.aggregates, limits: SINK_DEFAULTS,
         keyFields: settings.keyFields,
       }, producer, admin);
+      if (options.changelog !== undefined) sink.changelog = await attachChangelog(sink, options, admin);
+      return sink;
     }
   } catch (e) {
     await producer.disconnect().catch(() => {});
+    if (e instanceof SabreError) throw e;
     throw new SabreError('ERR_SINK', `--sink ${spec}: cannot reach Kafka at ${options.brokers}: ${errorText(e)}`, { cause: e });
   } finally {
     await admin.disconnect().catch(() => {});

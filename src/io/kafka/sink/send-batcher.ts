@@ -34,6 +34,12 @@ export class SendBatcher {
     this.bytes += m.bytes;
   }
 
+  /** Drop what is queued (a rewind: the transaction it would go into is aborted); a batch in flight goes on. */
+  clear(): void {
+    this.queue = [];
+    this.bytes = 0;
+  }
+
   /** Start the loop if there is something to send and it is not running. */
   kick(): void {
     if (this.loop || this.queue.length === 0 || this.stopped()) return;

@@ -7,6 +7,7 @@ import type { SinkLimits } from './sink-limits.js';
 import type { KafkaPosition } from '../source/offset-tracker.js';
 import { forEachLine, resultEncoder, resultMessage, type MessageKeyFields, type ResultEncoder, type ResultMessage } from './result-message.js';
 import { TransactionLane } from './transaction-lane.js';
+import type { ChangelogWrites } from '../changelog/changelog-writer.js';
 import { SendBatcher } from './send-batcher.js';
 import { logRetry, sendUntilAcked } from './send-retry.js';
 import { JobRecordEncoder } from './job-record-codec.js';
@@ -19,9 +20,16 @@ import { JobRecordEncoder } from './job-record-codec.js';
  * It is also how long read_committed consumers wait behind the open
  * transaction of a process that died and is not restarted.
  */
-export function transactionTimeoutFor(checkpointIntervalMs: number): number {
-  return Math.min(15 * 60_000, Math.max(60_000, 3 * checkpointIntervalMs));
+export function transactionTimeoutFor(checkpointIntervalMs: number, changelog = false): number {
+  return Math.min(15 * 60_000, Math.max(changelog ? CHANGELOG_MIN_TRANSACTION_TIMEOUT_MS : 60_000, 3 * checkpointIntervalMs));
 }
+
+/**
+ * With --changelog, the member that takes a partition over from one that
+ * died reads its changelog only once the dead member's open transaction is
+ * gone, which the broker sees to after this timeout: kept short.
+ */
+export const CHANGELOG_MIN_TRANSACTION_TIMEOUT_MS = 10_000;
 
 export interface TransactionalSinkSettings {
   topic: string;
@@ -83,8 +91,22 @@ export class TransactionalKafkaSink implements CommittingSink {
   sent = 0;
   retries = 0;
   commits = 0;
+  /** Transactions aborted by rewind() (rebalances under --changelog), and commits refused while fenced. */
+  aborts = 0;
+  fencedCommits = 0;
   committedCheckpoint = 0;
   readonly commitsPositionsOf: string | undefined;
+  /**
+   * More of each checkpoint's transaction, after its results and before its
+   * offsets and commit: the job's changelog (--changelog, src/io/kafka/changelog/).
+   */
+  beforeCommit: ((txn: Transaction, m: Manifest) => Promise<void>) | undefined;
+  /** The changelog's figures, when there is one. */
+  changelog: ChangelogWrites | undefined;
+  /** Between a rebalance's start and the rewind: nothing of the open transaction may commit (fence()). */
+  private fenced = false;
+  /** The commit under way, if any (a rewind waits for it: it either commits whole or returns at the fence). */
+  private committing: Promise<void> | undefined;
   /** The epoch the open transaction collects: results of any epoch up to it are sent at once. */
   private epoch = 1;
   private readonly batcher: SendBatcher;
@@ -191,9 +213,19 @@ export class TransactionalKafkaSink implements CommittingSink {
    * handed over (acknowledgements follow results). Send what is left of them,
    * then commit the transaction with the marker and the source offsets.
    */
-  async commitCheckpoint(m: Manifest): Promise<void> {
+  commitCheckpoint(m: Manifest): Promise<void> {
+    const run = this.commitNow(m);
+    this.committing = run;
+    return run.finally(() => { if (this.committing === run) this.committing = undefined; });
+  }
+
+  private async commitNow(m: Manifest): Promise<void> {
     if (this.error) throw this.sinkError();
     if (m.id < this.epoch) return;
+    if (this.fenced) {
+      this.fencedCommits++;
+      return;
+    }
     this.epoch = m.id;
     this.promote(m.id);
     this.flushing = true;
@@ -202,13 +234,23 @@ export class TransactionalKafkaSink implements CommittingSink {
       await this.batcher.idle();
       if (this.error) throw this.error;
       const txn = await this.transaction();
+      if (this.beforeCommit) await this.beforeCommit(txn, m);
       const { topic, markerGroup, source } = this.s;
+      if (this.fenced) {
+        this.fencedCommits++;
+        return;
+      }
       await this.untilDone(() => txn.sendOffsets({
         consumerGroupId: markerGroup, topics: [{ topic, partitions: [{ partition: 0, offset: String(m.id) }] }],
       }));
       const positions = source ? m.sources.find((x) => x.name === source.name)?.position as KafkaPosition[] | undefined : undefined;
       if (source && positions && positions.length > 0) {
         await this.untilDone(() => txn.sendOffsets({ consumerGroupId: source.group, topics: byTopic(positions) }));
+      }
+      // The last moment a rebalance can still keep this transaction from committing (rewind() aborts it).
+      if (this.fenced) {
+        this.fencedCommits++;
+        return;
       }
       await txn.commit();
     } catch (e) {
@@ -223,6 +265,45 @@ export class TransactionalKafkaSink implements CommittingSink {
     this.epoch = m.id + 1;
     this.promote(this.epoch);
     this.batcher.kick();
+    this.wakeDrained();
+  }
+
+  /**
+   * A consumer group rebalance began (--changelog): the open transaction's
+   * partitions may be another member's by now, so it must never commit; the
+   * engine rewinds next (rewind()).
+   */
+  fence(): void {
+    this.fenced = true;
+  }
+
+  /**
+   * The engine throws away what it did since its last commit: the open
+   * transaction is aborted with every result in it, results queued or held
+   * for later epochs are dropped, and results from now on belong to `epoch`
+   * (the next checkpoint's), in a new transaction.
+   */
+  async rewind(epoch: number): Promise<void> {
+    if (this.error) throw this.sinkError();
+    this.fenced = true;
+    await this.committing?.catch(() => {});
+    this.batcher.clear();
+    this.later.clear();
+    this.laterBytes = 0;
+    await this.batcher.idle();
+    const open = await this.txn?.catch(() => undefined);
+    this.txn = undefined;
+    if (open?.isActive()) {
+      try {
+        await open.abort();
+      } catch (e) {
+        this.fail(e, 'abort of the open transaction failed');
+        throw this.sinkError();
+      }
+      this.aborts++;
+    }
+    this.epoch = epoch;
+    this.fenced = false;
     this.wakeDrained();
   }
 

@@ -3,6 +3,8 @@ import { SabreError } from '../../../errors.js';
 import type { IngestPort } from '../../sources/ingest-port.js';
 import { createAdmin, createConsumer, createKafka, errorText, topicOf } from '../kafka-client.js';
 import { KafkaSource } from './kafka-source.js';
+import { GroupMember } from './group-member.js';
+import { jobFingerprint } from '../../../checkpoint/manifest.js';
 import type { KafkaPosition } from './offset-tracker.js';
 import { startPositions } from './start-from.js';
 import { KafkaReplaySource } from './replay-source.js';
@@ -26,9 +28,13 @@ export async function createSource(spec: string, options: ResolvedOptions, port:
     await consumer.disconnect().catch(() => {});
     throw new SabreError('ERR_SOURCE', `--source ${spec}: cannot reach Kafka at ${options.brokers}: ${errorText(e)}`, { cause: e });
   }
+  // --changelog: a member of a scaled-out job, whose partitions' state is restored from the changelog at each assignment.
+  const member = options.changelog !== undefined ? new GroupMember({
+    topic, group: options.group, brokers: options.brokers, changelog: options.changelog, job: jobFingerprint(options), dir: options.checkpointDir!,
+  }) : undefined;
   return new KafkaSource(topic, options.group, consumer, port, options.format, { time: options.time, value: options.value },
     options.checkpointDir !== undefined, (resume as KafkaPosition[] | undefined) ?? [],
-    { outOfOrderness: options.outOfOrderness, idleTimeout: options.idleTimeout }, start);
+    { outOfOrderness: options.outOfOrderness, idleTimeout: options.idleTimeout }, start, member);
 }
 
 /** --start-from's positions (start-from.ts); none to look up for committed and earliest. */

@@ -16,6 +16,7 @@ import { SoleMember } from './sole-member.js';
 import { PartitionProgress } from './partition-progress.js';
 import { isUnreachableCoordinator, rejoinAfterOutage } from './outage-rejoin.js';
 import { JoinSeeks } from './join-seeks.js';
+import type { GroupMember } from './group-member.js';
 
 export type { KafkaPosition } from './offset-tracker.js';
 export { COMMIT_INTERVAL_MS } from './offset-committer.js';
@@ -112,7 +113,7 @@ export class KafkaSource implements Source {
     private readonly port: IngestPort, format: 'json' | 'flatbuffers', fields: { time: string; value: string },
     checkpointed = false, resume: KafkaPosition[] = [],
     time: { outOfOrderness: number; idleTimeout: number } = { outOfOrderness: 0, idleTimeout: Infinity },
-    start: KafkaPosition[] = []) {
+    start: KafkaPosition[] = [], readonly member?: GroupMember) {
     this.checkpointed = checkpointed;
     this.seeks = new JoinSeeks(resume, start);
     this.partitionProgress = new PartitionProgress(time.outOfOrderness, time.idleTimeout);
@@ -127,6 +128,12 @@ export class KafkaSource implements Source {
     const ev = consumer.events;
     consumer.on(ev.COMMIT_OFFSETS, ({ payload }) => this.offsets.markCommitted(payload.topics));
     consumer.on(ev.GROUP_JOIN, ({ payload }) => {
+      if (this.member) {
+        // --start-from's position for a partition the group had no commit for (a restored one is sought in memberReady).
+        this.seeks.onJoin(payload.memberAssignment, (r) => this.consumer.seek({ topic: r.topic, partition: r.partition, offset: r.offset }));
+        this.joinAsMember(payload.memberAssignment[this.topic] ?? []);
+        return;
+      }
       if (this.checkpointed && this.soleMember.tookPartitions(payload.memberAssignment)) return;
       this.offsets.retain(payload.memberAssignment);
       // Partitions assigned now hold the watermark back until they are read (or idle); revoked ones stop counting.
@@ -136,13 +143,36 @@ export class KafkaSource implements Source {
       if (this.checkpointed) void this.soleMember.check();
     });
     // The runner is about to re-join: save what we accepted while our generation is still valid.
-    consumer.on(ev.REBALANCING, () => { if (!this.checkpointed) this.committer.beforeRejoin(); });
+    consumer.on(ev.REBALANCING, () => {
+      if (this.member) this.ctx?.revoked?.();
+      else if (!this.checkpointed) this.committer.beforeRejoin();
+    });
     consumer.on(ev.CRASH, ({ payload }) => {
       if (payload.restart) return;
       if (isUnreachableCoordinator(payload.error)) {
         rejoinAfterOutage(this.name, payload.error, () => this.stopping, () => this.runConsumer(), (e) => this.fatal?.(e));
       } else this.fatal?.(payload.error);
     });
+  }
+
+  /**
+   * A member of a scaled-out job (--changelog): every assignment restores the
+   * partitions now ours from the changelog (GroupMember) before a record of
+   * theirs is read; eachBatch waits for it. What we had accepted is undone
+   * by the engine's rewind, so positions restart from the restored state.
+   */
+  private joinAsMember(partitions: number[]): void {
+    const member = this.member!;
+    this.offsets.clear();
+    this.partitionProgress.assign([]);
+    this.partitionProgress.assign(partitions);
+    member.assign(partitions, this.ctx, (next) => {
+      this.offsets.clear();
+      for (const [p, off] of next) this.offsets.accept(this.topic, p, (off - 1n).toString());
+      this.partitionProgress.assign([]);
+      this.partitionProgress.assign(member.assigned);
+    });
+    member.whenReady().catch((e: unknown) => this.fatal?.(e));
   }
 
   /** Next offset accepted per partition (what a checkpoint records). */
@@ -250,6 +280,7 @@ export class KafkaSource implements Source {
     const partition = batch.partition;
     const msgs = batch.messages;
     const n = msgs.length;
+    if (this.member && !(await this.memberReady(p, partition, msgs[0]?.offset))) return;
     this.reader.beginBatch(topic, partition, wallNow());
     let i = 0;
     // The index of the last message accepted (-1: none yet); its offset string is made only to resolve it.
@@ -302,7 +333,38 @@ export class KafkaSource implements Source {
    */
   private progress(partition: number, caughtUp: boolean): void {
     this.partitionProgress.fold(partition, caughtUp);
-    this.ctx?.watermark?.(this.watermark());
+    // A member's partitions are the engine's, one each: each gets its own progress, never the minimum.
+    if (this.member) this.ctx?.partitionWatermark?.(partition, this.partitionProgress.of(partition));
+    else this.ctx?.watermark?.(this.watermark());
+  }
+
+  /**
+   * A member reads nothing before the newest assignment is restored
+   * (heartbeating meanwhile, so a long restore is not a lost member). The
+   * first batch of a restored partition must start at or before the offset
+   * stored with its state (earlier records are skipped as duplicates): the
+   * group's committed offset is the same one, committed in the same
+   * transaction, unless that transaction was still settling when kafkajs
+   * fetched it; then the partition is sought there and the batch dropped.
+   */
+  private async memberReady(p: EachBatchPayload, partition: number, first: string | undefined): Promise<boolean> {
+    const member = this.member!;
+    let failed = false;
+    for (let ready = false; !ready;) {
+      const tick = new AbortController();
+      // A restore that failed has failed the run already (joinAsMember).
+      const done = member.whenReady().then(() => { ready = true; }, () => { ready = true; failed = true; });
+      await Promise.race([done, this.stopSignal, delay(KAFKA_DEFAULTS.heartbeatInterval, undefined, { signal: tick.signal }).catch(() => {})]);
+      tick.abort();
+      if (this.stopping || failed) return false;
+      if (!ready) await this.heartbeat(p);
+    }
+    const want = member.expected.get(partition);
+    if (want === undefined || first === undefined) return true;
+    member.expected.delete(partition);
+    if (BigInt(first) <= want) return true;
+    this.consumer.seek({ topic: this.topic, partition, offset: want.toString() });
+    return false;
   }
 
   private resolve(p: EachBatchPayload, topic: string, partition: number, last: string): void {
@@ -350,7 +412,8 @@ export class KafkaSource implements Source {
     try {
       await p.heartbeat();
     } catch (e) {
-      if (isRebalancing(e) && !this.checkpointed) await this.commit().catch(() => {});
+      if (isRebalancing(e) && this.member) this.ctx?.revoked?.();
+      else if (isRebalancing(e) && !this.checkpointed) await this.commit().catch(() => {});
       throw e;
     }
   }

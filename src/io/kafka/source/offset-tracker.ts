@@ -54,6 +54,11 @@ export class OffsetTracker {
     }
   }
 
+  /** A rewind (--changelog): everything accepted was undone; positions are set anew from the restored state. */
+  clear(): void {
+    this.entries.clear();
+  }
+
   positions(): KafkaPosition[] {
     return [...this.entries.values()]
       .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))

@@ -33,6 +33,11 @@ export class PartitionProgress {
     return this.partitions.current(this.idleClock());
   }
 
+  /** One partition's own watermark (InputWatermarks.of). */
+  of(partition: number): number {
+    return this.partitions.of(partition);
+  }
+
   /** Partitions assigned now hold the watermark back until they are read (or idle); revoked ones stop counting. */
   assign(partitions: number[]): void {
     this.partitions.assign(partitions, this.idleClock());

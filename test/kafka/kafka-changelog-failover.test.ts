@@ -1,0 +1,133 @@
+import { expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEngine, resolveOptions, type EngineOptions } from '../../dist/src/index.js';
+import { listCheckpoints } from '../../dist/src/checkpoint/manifest.js';
+import { createAdmin, createKafka, createProducer } from '../../dist/src/io/kafka/kafka-client.js';
+import { tmpDir } from '../helpers/engine-run.js';
+import { runSabre, seeded, startSabre, waitFor } from '../helpers/sabre-process.js';
+import {
+  NO_IDLE, brokers, describeKafka, groupOffsets, kafkaSourceOf, produceTrades, readIsolated, unique, until,
+} from '../helpers/kafka-env.js';
+
+// --changelog: the job's state lives in Kafka. Every restart here runs with an EMPTY checkpoint directory
+// (another machine), so each one must rebuild the committed checkpoint from the changelog topic; the output
+// read with read_committed must still be exactly one uninterrupted run's. P = 8 = the topic's partitions.
+const SPEC = { count: 60_000, keys: 200, seed: 23, disorder: 100, eventsPerMs: 5 };
+const JOB = {
+  window: 'tumbling:250ms', agg: 'count,sum,max', outOfOrderness: '150ms', idleTimeout: NO_IDLE, partitions: 8, workers: 2,
+  lateOutput: 'null', deadLetter: 'null',
+};
+const KILLS = 4;
+const flags = (o: Record<string, string | number>): string[] =>
+  Object.entries(o).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, String(v)]);
+
+async function runToEnd(topic: string, options: EngineOptions, onStarted: (src: ReturnType<typeof kafkaSourceOf>) => Promise<void> = async () => {}) {
+  const engine = createEngine({ source: `kafka:${topic}`, brokers, ...JOB, progress: 0, httpPort: 0, ...options });
+  await engine.start();
+  const src = kafkaSourceOf(engine);
+  await onStarted(src);
+  const { ends } = await groupOffsets(String(options.group), topic);
+  await until(() => {
+    const pos = new Map(src.positions().map((p) => [p.partition, Number(p.offset)]));
+    return [...ends].every(([p, end]) => (pos.get(p) ?? 0) >= end);
+  }, 'the source to reach the end of the topic', 90_000, 50);
+  return engine.stop();
+}
+
+async function markerOf(markerGroup: string, out: string): Promise<number> {
+  const { committed } = await groupOffsets(markerGroup, out);
+  return Math.max(0, committed.get(0) ?? -1);
+}
+
+describeKafka('--changelog: the state follows the job to another machine', () => {
+  it(`${KILLS} SIGKILLs, each restart on an empty checkpoint dir: read_committed output equals an uninterrupted run's`, async () => {
+    const topic = unique('cl-in');
+    const out = unique('cl-out');
+    const group = unique('cl');
+    const dir = tmpDir();
+    const sink = `kafka:${out}`;
+    const common = { source: `kafka:${topic}`, sink, group, changelog: 'auto' };
+    const markerGroup = resolveOptions({ ...common, checkpointDir: join(dir, 'x'), ...JOB }).transactionalId!;
+    const producing = produceTrades(topic, SPEC, { perSend: 1000, pauseMs: 250 });
+    await until(async () => (await groupOffsets(group, topic).catch(() => undefined)) !== undefined, 'the input topic', 30_000, 100);
+
+    const rnd = seeded(4242);
+    let marker = 0;
+    let rebuilt = 0;
+    for (let run = 0; run < KILLS; run++) {
+      const cp = join(dir, `machine-${run}`); // a new, empty checkpoint dir each time
+      const proc = startSabre(['run', '--source', `kafka:${topic}`, '--brokers', brokers, '--group', group, ...flags(JOB),
+        '--sink', sink, '--changelog', 'auto', '--progress', '0', '--http-port', '0', '--checkpoint-dir', cp, '--checkpoint-interval', '300ms']);
+      const want = 2 + Math.floor(rnd() * 3);
+      await waitFor(`run ${run} to write ${want} checkpoints`, () => listCheckpoints(cp).length >= want, proc, 60_000);
+      // Killed once it committed a checkpoint of its own (listCheckpoints counts the one it rebuilt), at a random moment after.
+      await until(async () => (await markerOf(markerGroup, out)) > marker, `run ${run} to commit`, 60_000, 50);
+      await new Promise((r) => setTimeout(r, rnd() * 400));
+      proc.child.kill('SIGKILL');
+      const exit = await proc.exit;
+      expect(exit.signal, exit.stderr).toBe('SIGKILL');
+      expect(exit.stderr).not.toMatch(/ERR_/);
+      if (run > 0) {
+        // It found nothing on its disk and rebuilt the committed checkpoint from the topic.
+        expect(exit.stderr).toMatch(new RegExp(`member of "${group}": assignment 1, partitions \\[0,1,2,3,4,5,6,7\\] restored from ${group}-changelog: 8 with state`));
+        rebuilt++;
+      }
+      const now = await markerOf(markerGroup, out);
+      expect(now).toBeGreaterThan(marker); // each run committed checkpoints of its own
+      marker = now;
+    }
+    await producing;
+
+    // The last process, on yet another empty dir, reads to the end and ENDs.
+    let restored = 0;
+    await runToEnd(topic, { group, sink, changelog: 'auto', checkpointDir: join(dir, 'machine-final'), checkpointInterval: '300ms' }, async (src) => {
+      await until(() => (src.member?.totals.restores ?? 0) > 0, 'the first assignment to be restored', 60_000, 50);
+      restored = src.member!.recent[0]!.withState;
+    });
+    expect(restored).toBe(8);
+    expect(rebuilt).toBe(KILLS - 1);
+
+    const refPath = join(dir, 'ref.ndjson');
+    await runToEnd(topic, { group: `${group}-ref`, sink: `file:${refPath}` });
+    const reference = readFileSync(refPath, 'utf8').split('\n').filter(Boolean).sort();
+    expect(reference.length).toBeGreaterThan(1000);
+    const got = (await readIsolated(out, 'read_committed')).map((m) => m.value.toString()).sort();
+    expect(got.length).toBe(reference.length);
+    expect(got).toEqual(reference);
+  }, 400_000);
+
+  it('a changelog topic deleted, or a doctored one, fails the restart clearly instead of starting from empty state', async () => {
+    const topic = unique('cl-bad-in');
+    const out = unique('cl-bad-out');
+    const group = unique('cl-bad');
+    const dir = tmpDir();
+    await produceTrades(topic, { ...SPEC, count: 5000 });
+    const args = (cp: string) => ['run', '--source', `kafka:${topic}`, '--brokers', brokers, '--group', group, ...flags(JOB),
+      '--sink', `kafka:${out}`, '--changelog', 'auto', '--progress', '0', '--http-port', '0', '--checkpoint-dir', cp, '--checkpoint-interval', '200ms'];
+    const first = startSabre(args(join(dir, 'a')));
+    await waitFor('a committed checkpoint', () => listCheckpoints(join(dir, 'a')).length >= 2, first, 60_000);
+    first.child.kill('SIGKILL');
+    await first.exit;
+
+    // A doctored head for partition 0, written outside any transaction: visible to read_committed, and not a changelog record.
+    const kafka = createKafka(brokers, 'sabre-test-doctor');
+    const producer = createProducer(kafka);
+    await producer.connect();
+    await producer.send({ topic: `${group}-changelog`, messages: [{ partition: 0, key: '0', value: Buffer.from('not a changelog head') }] });
+    await producer.disconnect();
+    const corrupt = await runSabre(args(join(dir, 'b')));
+    expect(corrupt.code, corrupt.stderr).not.toBe(0);
+    expect(corrupt.stderr).toMatch(/ERR_CHANGELOG_CORRUPT/);
+    expect(corrupt.stderr).toMatch(/partition 0/);
+
+    const admin = createAdmin(kafka);
+    await admin.connect();
+    await admin.deleteTopics({ topics: [`${group}-changelog`] });
+    await admin.disconnect();
+    const missing = await runSabre(args(join(dir, 'c')));
+    expect(missing.code, missing.stderr).not.toBe(0);
+    expect(missing.stderr).toMatch(/ERR_CHANGELOG_MISSING/);
+    expect(missing.stderr).toMatch(/state is lost/);
+  }, 180_000);
+});

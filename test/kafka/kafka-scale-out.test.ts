@@ -1,0 +1,144 @@
+import { expect, it } from 'vitest';
+import { join } from 'node:path';
+import { createKafka, createProducer } from '../../dist/src/io/kafka/kafka-client.js';
+import { TradeMessages } from '../../dist/src/io/generator/trade-messages.js';
+import { sendUntilAcked } from '../../dist/src/io/kafka/sink/send-retry.js';
+import { murmur2, toPositive } from '../../dist/src/partition/murmur2.js';
+import { tmpDir } from '../helpers/engine-run.js';
+import { seeded, startSabre, type Running } from '../helpers/sabre-process.js';
+import { NO_IDLE, brokers, createTopic, describeKafka, groupOffsets, readIsolated, unique, until } from '../helpers/kafka-env.js';
+
+// Issue 16: a job scaled out over a consumer group of `sabre run` processes (--changelog) gives exactly the output
+// of one uninterrupted process, while members join, leave (SIGTERM) and die (SIGKILL) at random moments — some
+// during another member's restore. 12 partitions, records produced at a steady rate throughout.
+const PARTITIONS = 12;
+const SPEC = { kind: 'trades' as const, keys: 600, seed: 77, disorder: 100, eventsPerMs: 4 };
+const TOTAL = 150_000;
+const JOB = {
+  window: 'tumbling:500ms', agg: 'count,sum,min,max', outOfOrderness: '300ms', idleTimeout: NO_IDLE, partitions: PARTITIONS, workers: 1,
+  lateOutput: 'null', deadLetter: 'null', checkpointInterval: '400ms', progress: 0, httpPort: 0,
+};
+const flags = (o: Record<string, string | number>): string[] =>
+  Object.entries(o).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, String(v)]);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A key that Kafka's partitioner (murmur2, as Sabre's) puts in partition p. */
+function keyFor(p: number): string {
+  for (let i = 0; ; i++) {
+    const k = `end-${i}`;
+    if (toPositive(murmur2(Buffer.from(k))) % PARTITIONS === p) return k;
+  }
+}
+
+/**
+ * TOTAL trade records at a steady pace, then one record per partition far ahead in event time: each
+ * partition's watermark passes every window of the data, so every window fires (the sentinels' own stay open).
+ */
+async function produce(topic: string, pauseMs: number): Promise<void> {
+  const producer = createProducer(createKafka(brokers, 'sabre-test-producer'));
+  await producer.connect();
+  const gen = new TradeMessages({ ...SPEC, format: 'json', rate: 0, startWallMs: 0 });
+  let maxTs = 0;
+  try {
+    for (let i = 0; i < TOTAL;) {
+      const messages = [];
+      for (const end = Math.min(TOTAL, i + 500); i < end; i++) {
+        const value = gen.next(i);
+        maxTs = Math.max(maxTs, gen.ts);
+        messages.push({ key: gen.key, value });
+      }
+      await sendUntilAcked(producer, topic, messages, () => {});
+      await sleep(pauseMs);
+    }
+    const far = maxTs + 3_600_000;
+    await sendUntilAcked(producer, topic, Array.from({ length: PARTITIONS }, (_, p) => ({
+      key: keyFor(p), partition: p, value: JSON.stringify({ key: keyFor(p), ts: far, value: 1 }),
+    })), () => {});
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+interface Member { name: string; proc: Running }
+
+describeKafka('scale-out: a consumer group of sabre processes, exactly once', () => {
+  it('1 → 3 → 1 members, then at least 10 random joins, leaves and SIGKILLs: read_committed output equals one uninterrupted process', async () => {
+    const topic = unique('so-in');
+    const out = unique('so-out');
+    const refOut = unique('so-ref');
+    const group = unique('so');
+    const dir = tmpDir();
+    await createTopic(createKafka(brokers, 'sabre-test-admin'), topic, PARTITIONS);
+    const producing = produce(topic, 150);
+    const member = (name: string, g: string, sink: string): Running => startSabre(['run', '--source', `kafka:${topic}`, '--brokers', brokers,
+      '--group', g, ...flags(JOB), '--sink', `kafka:${sink}`, '--changelog', 'auto', '--checkpoint-dir', join(dir, name)]);
+    // The reference: one process from start to end, never disturbed.
+    const reference = member('ref', `${group}-ref`, refOut);
+
+    const alive: Member[] = [];
+    const exits: string[] = [];
+    let slot = 0;
+    const join_ = () => { const name = `m${slot++ % 5}`; alive.push({ name, proc: member(name, group, out) }); };
+    const leave = async (how: 'SIGTERM' | 'SIGKILL', i = Math.floor(rnd() * alive.length)) => {
+      const [m] = alive.splice(i, 1);
+      m!.proc.child.kill(how);
+      const exit = await m!.proc.exit;
+      if (how === 'SIGTERM') expect(exit.code, exit.stderr).toBe(0);
+      expect(exit.stderr).not.toMatch(/ERR_/);
+      exits.push(`${m!.name}:${how}`);
+    };
+    const rnd = seeded(1616);
+    const changes: string[] = [];
+
+    // 1 → 3 → 1.
+    join_();
+    await sleep(4000);
+    join_(); join_(); changes.push('join', 'join');
+    await sleep(6000);
+    await leave('SIGTERM'); await leave('SIGTERM'); changes.push('leave', 'leave');
+    await sleep(4000);
+    // Chaos: a change every 1.5–4 s; a join is sometimes followed by a kill while the group restores.
+    while (changes.length < 14) {
+      const r = rnd();
+      if (alive.length < 3 && (r < 0.45 || alive.length === 1)) {
+        join_();
+        changes.push('join');
+        if (alive.length > 1 && rnd() < 0.4) {
+          await sleep(300 + rnd() * 1200);
+          await leave('SIGKILL', 0);
+          changes.push('kill during restore');
+        }
+      } else if (r < 0.75) {
+        await leave('SIGKILL');
+        changes.push('kill');
+      } else {
+        await leave('SIGTERM');
+        changes.push('leave');
+      }
+      await sleep(1500 + rnd() * 2500);
+    }
+    if (alive.length === 0) join_();
+    await producing;
+
+    // Drained: every partition committed to its end (the sentinels included), by the group and by the reference.
+    const drained = async (g: string) => {
+      const { committed, ends } = await groupOffsets(g, topic);
+      return [...ends].every(([p, end]) => (committed.get(p) ?? -1) >= end);
+    };
+    await until(() => drained(group), 'the group to commit every partition to its end', 180_000, 500);
+    await until(() => drained(`${group}-ref`), 'the reference to commit every partition to its end', 180_000, 500);
+    for (const m of [...alive]) await leave('SIGTERM', alive.indexOf(m));
+    reference.child.kill('SIGTERM');
+    const refExit = await reference.exit;
+    expect(refExit.code, refExit.stderr).toBe(0);
+
+    const want = (await readIsolated(refOut, 'read_committed')).map((m) => m.value.toString()).sort();
+    const got = (await readIsolated(out, 'read_committed')).map((m) => m.value.toString()).sort();
+    process.stderr.write(`[scale-out] ${changes.length} membership changes (${changes.join(', ')}); exits ${exits.join(' ')}; `
+      + `${got.length} results, reference ${want.length}\n`);
+    expect(changes.length).toBeGreaterThanOrEqual(10);
+    expect(want.length).toBeGreaterThan(5000);
+    expect(got.length).toBe(want.length);
+    expect(got).toEqual(want);
+  }, 600_000);
+});
