@@ -22,6 +22,7 @@ import {
 import type { WorkerSummary, WorkerTask } from '../src/engine/worker-contract.js';
 import { OutWriter } from './out-writer.js';
 import { BarrierAligner } from './barrier-aligner.js';
+import { CarriedTotals } from './carried-totals.js';
 import { LoopLatency } from './loop-latency.js';
 import { OperatorChain } from './operator-chain.js';
 import { needsTicks, pipelineChain } from './pipeline-chain.js';
@@ -77,6 +78,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   };
   const pIdx = scope.partition;
   const wIdx = scope.worker;
+  const carried = new CarriedTotals(scope);
   if (task.restoreFiles && task.restoreFiles.length > 0) chain.restore(stateFiles(task.restoreFiles));
   chain.open(context);
   const snapshots = task.checkpointDir !== undefined ? new SnapshotWriter(task.checkpointDir, task.worker) : undefined;
@@ -212,6 +214,8 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     const n = aligner.id;
     if (task.rewindDir === undefined) throw new SabreError('ERR_INTERNAL', `REWIND(${n}) reached a worker that was given no rewind dir`);
     const files = readRewindFile(task.rewindDir, n);
+    publishCounters();
+    carried.carry(cf);
     chain = buildChain();
     head = chain.head;
     if (files.length > 0) chain.restore(stateFiles(files));
@@ -266,12 +270,13 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   metrics?.close();
   out.done();
   return {
-    worker: task.worker, threadId, records, results: totals.results, late: totals.late, batches,
+    worker: task.worker, threadId, records, results: totals.results + carried.results, late: totals.late + carried.late, batches,
     outFullWaits: out.fullWaits, sleeps: waiter.sleeps, keys: totals.keys,
   };
 
   function publishCounters(): void {
     chain.publishCounters(scope);
+    carried.add(cf);
     cf[wIdx + W_LOOP_WALL] = head.io[IO_NOW]!;
     cf[wIdx + W_BATCHES] = batches;
     cf[wIdx + W_OUT_FULL_WAITS] = out.fullWaits;
