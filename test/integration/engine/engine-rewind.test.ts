@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { createEngine, type Engine, type EngineOptions } from '../../../dist/src/index.js';
 import { loadJob } from '../../../dist/src/engine/load-job.js';
@@ -229,6 +230,34 @@ describe('Engine.rewind()', () => {
     expect(b.e.rewindStats.rewinds).toBe(4);
     const want = await restoredRun({}, files, R2);
     expect(b.output()).toEqual(want);
+  }, 60_000);
+
+  it('(f) without --checkpoint-dir: the file list goes to a temporary dir, removed at stop; a missing file is refused with nothing changed', async () => {
+    const files = await savepoint({}, R1);
+    const run = async (body: (e: Engine) => Promise<void>): Promise<string[]> => {
+      const dir = tmpDir();
+      const e = createEngine({ ...JOB, sink: `file:${join(dir, 'out.ndjson')}`, lateOutput: 'null' });
+      await e.start();
+      await body(e);
+      await e.stop();
+      return readFileSync(join(dir, 'out.ndjson'), 'utf8').split('\n').filter(Boolean).sort();
+    };
+    const ours = (): string[] => readdirSync(tmpdir()).filter((f) => f.startsWith(`sabre-rewind-${process.pid}-`));
+    const before = ours();
+    const got = await run(async (e) => {
+      await expect(e.rewind([join(tmpdir(), 'no-such-dir', 'worker-0.snap')], 1)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+      expect(e.rewindStats.rewinds).toBe(0);
+      writeNow(e, X);
+      await e.rewind(files, 1);
+      expect(ours().length).toBe(before.length + 1);
+      await writeAll(e, R2);
+    });
+    expect(ours()).toEqual(before);
+    const want = await run(async (e) => writeAll(e, R2).then(() => undefined));
+    expect(want.length).toBeGreaterThan(500);
+    // The restored state's windows: a fresh run of R2 alone differs, the restored one is what the rewound engine wrote.
+    expect(got).not.toEqual(want);
+    expect(got).toEqual((await restoredRun({}, files, R2)).results);
   }, 60_000);
 });
 
