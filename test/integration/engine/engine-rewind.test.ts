@@ -259,6 +259,17 @@ describe('Engine.rewind()', () => {
     expect(got).not.toEqual(want);
     expect(got).toEqual((await restoredRun({}, files, R2)).results);
   }, 60_000);
+
+  it('(g) a snapshot file the workers cannot read fails the run, and the rewind with it (nothing hangs)', async () => {
+    const dir = tmpDir();
+    const bad = join(dir, 'worker-0.snap');
+    writeFileSync(bad, 'not a snapshot');
+    const e = createEngine({ ...JOB, sink: 'null', lateOutput: 'null' });
+    await e.start();
+    writeNow(e, X);
+    await expect(e.rewind([bad], 1)).rejects.toMatchObject({ code: 'ERR_WORKER_CRASHED', cause: { code: 'ERR_CHECKPOINT_CORRUPT' } });
+    await expect(e.done).rejects.toMatchObject({ code: 'ERR_WORKER_CRASHED' });
+  }, 60_000);
 });
 
 /** The id of a checkpoint begun (its directory is there) but not complete (no manifest), if any. */
