@@ -211,9 +211,9 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
    * and so is the processing-time schedule it set. Then acknowledge and resume.
    */
   const rewind = (): void => {
-    const n = aligner.id;
-    if (task.rewindDir === undefined) throw new SabreError('ERR_INTERNAL', `REWIND(${n}) reached a worker that was given no rewind dir`);
-    const files = readRewindFile(task.rewindDir, n);
+    const number = aligner.id;
+    if (task.rewindDir === undefined) throw new SabreError('ERR_INTERNAL', `REWIND(${number}) reached a worker that was given no rewind dir`);
+    const files = readRewindFile(task.rewindDir, number);
     publishCounters();
     carried.carry(cf);
     chain = buildChain();
@@ -224,7 +224,9 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     head.io[IO_NOW] = now;
     nextTick[0] = tickEvery > 0 ? now + tickEvery : Infinity;
     aligner.release();
-    out.rewound(task.worker, n);
+    out.rewound(task.worker, number);
+    // The per-partition progress (watermark, largest event time) is the new state's from now.
+    for (let i = 0; i < n; i++) chain.endOfBatch(i, scope);
     publishCounters();
   };
 
