@@ -9,22 +9,22 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runWorkerLoop } from '../../../dist/workers/worker-loop.js';
-import { RingBuffer, Doorbell, parseWindow } from '../../../dist/src/index.js';
+import { RingBuffer, Doorbell, Partitioner, murmur2, parseWindow } from '../../../dist/src/index.js';
 import { Counters } from '../../../dist/src/metrics/counters.js';
 import { writeRewindFile } from '../../../dist/src/checkpoint/rewind-file.js';
 import { checkpointPath } from '../../../dist/src/checkpoint/manifest.js';
 import {
-  FRAME_HEADER_BYTES, F_HASH, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_RESULT, KIND_REWIND_ACK, KIND_WORKER_DONE,
+  FRAME_HEADER_BYTES, F_HASH, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_LATE, KIND_RESULT, KIND_REWIND_ACK, KIND_WORKER_DONE,
 } from '../../../dist/src/codec/frame.js';
-import { R_COUNT, R_KEY, R_KEY_LEN } from '../../../dist/src/codec/out-frames.js';
+import { L_KEY, L_KEY_LEN, R_COUNT, R_KEY, R_KEY_LEN } from '../../../dist/src/codec/out-frames.js';
 import { align8 } from '../../../dist/src/ring/layout.js';
 import type { WorkerTask } from '../../../dist/src/engine/worker-contract.js';
 import { rig, type Rig } from '../../helpers/ring-frames.js';
 
-type Out = { kind: 'result'; key: string; start: number; count: number } | { kind: 'barrier-ack' | 'rewind-ack'; id: number } | { kind: 'done' };
+type Out = { kind: 'result'; key: string; start: number; count: number } | { kind: 'late'; key: string } | { kind: 'barrier-ack' | 'rewind-ack'; id: number } | { kind: 'done' };
 
 /** One worker over two partitions; `fill` writes its input (every ring is ended after it). */
-async function runWorker(fill: (r: Rig) => Promise<void>, dirs: { checkpointDir?: string; rewindDir?: string } = {}): Promise<Out[]> {
+async function runWorker(fill: (r: Rig) => Promise<void>, dirs: Partial<WorkerTask> = {}): Promise<Out[]> {
   const r = rig(2, { capacity: 1 << 20, keyGroups: 16 });
   await fill(r);
   await r.writer.end(true);
@@ -50,6 +50,9 @@ async function runWorker(fill: (r: Rig) => Promise<void>, dirs: { checkpointDir?
     } else if (kind === KIND_BARRIER_ACK || kind === KIND_REWIND_ACK) {
       expect(reader.i32[(at + F_HASH) >> 2]).toBe(0);
       frames.push({ kind: kind === KIND_BARRIER_ACK ? 'barrier-ack' : 'rewind-ack', id: reader.f64[(at + F_TIME) >> 3]! });
+    } else if (kind === KIND_LATE) {
+      const len = reader.i32[(b + L_KEY_LEN) >> 2]!;
+      frames.push({ kind: 'late', key: Buffer.from(reader.u8.slice(b + L_KEY, b + L_KEY + len)).toString() });
     } else if (kind === KIND_WORKER_DONE) {
       frames.push({ kind: 'done' });
     }
@@ -102,6 +105,37 @@ describe('worker loop: REWIND', () => {
     expect(followed).toContainEqual({ kind: 'result', key: 'k0', start: 2000, count: 4 + 10 });
     expect(followed).toContainEqual({ kind: 'result', key: 'k7', start: 2000, count: 4 });
     expect(followed.some((f) => f.kind === 'result' && f.key === 'k9')).toBe(false); // a key only the undone work had
+  });
+
+  it('per-partition files (--changelog layout): a partition no file covers starts empty, with no watermark', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sabre-worker-rewind-'));
+    await runWorker(async (r) => {
+      write(r, 8, 0, 2200);
+      await r.writer.writeBarrierAll(1);
+    }, { checkpointDir: dir, snapshotPerPartition: true });
+    const partitioner = new Partitioner(16, 2, 1);
+    const partitionOf = (key: string): number => partitioner.partitionOf(murmur2(new TextEncoder().encode(key)));
+    const keys = Array.from({ length: 8 }, (_, k) => `k${k}`);
+    expect(new Set(keys.map(partitionOf))).toEqual(new Set([0, 1]));
+    const rdir = mkdtempSync(join(tmpdir(), 'sabre-worker-rewind-'));
+    writeRewindFile(rdir, 1, [join(checkpointPath(dir, 1), 'partition-1.snap')]);
+    const frames = await runWorker(async (r) => {
+      write(r, 16, 9000, 9100); // undone
+      await r.writer.writeRewindAll(1);
+      write(r, 8, 500, 550); // on time where nothing was restored, late after partition 1's restored watermark (2150)
+      write(r, 8, 2500, 3000);
+    }, { rewindDir: rdir });
+    const followed = frames.slice(frames.findIndex((f) => f.kind === 'rewind-ack') + 1);
+    for (const key of keys) {
+      if (partitionOf(key) === 0) {
+        expect(followed).toContainEqual({ kind: 'result', key, start: 0, count: 1 });
+        expect(followed).toContainEqual({ kind: 'result', key, start: 2000, count: 10 });
+      } else {
+        expect(followed).toContainEqual({ kind: 'late', key });
+        expect(followed).toContainEqual({ kind: 'result', key, start: 2000, count: 4 + 10 });
+      }
+    }
+    expect(followed.some((f) => f.kind === 'result' && f.key === 'k12')).toBe(false);
   });
 
   it('to no files: the state is empty, with no watermark', async () => {
