@@ -1,6 +1,6 @@
 // Public API: re-exports only.
 export { createEngine, Engine } from './engine/engine.js';
-export type { EngineOptions, RunSummary, SourceStats } from './engine/engine.js';
+export type { EngineOptions, RewindStats, RunSummary, SourceStats } from './engine/engine.js';
 export type { WindowResult } from './codec/window-result.js';
 export { SabreError } from './errors.js';
 export type { ErrorCode, Fault, RecordFault } from './errors.js';

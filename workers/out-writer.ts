@@ -3,7 +3,7 @@ import { Doorbell } from '../src/ring/doorbell.js';
 import { SpinThenSleep } from '../src/ring/wait-strategy.js';
 import { PRODUCER_WAITING } from '../src/ring/layout.js';
 import {
-  FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_LATE, KIND_OUTPUT, KIND_RESULT, KIND_WORKER_DONE,
+  FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_LATE, KIND_OUTPUT, KIND_RESULT, KIND_REWIND_ACK, KIND_WORKER_DONE,
 } from '../src/codec/frame.js';
 import {
   L_KEY, L_KEY_LEN, L_PARTITION, L_VALUE, L_WATERMARK, LATE_FIXED_BYTES,
@@ -143,6 +143,23 @@ export class OutWriter implements Emitter, OutputWriter {
     out.i32[(at + F_BODY_LEN) >> 2] = 0;
     out.f64[(at + F_TIME) >> 3] = id;
     out.f64[(at + F_INGEST) >> 3] = bytes;
+    out.publish();
+  }
+
+  /**
+   * The state is replaced for REWIND(n): frames reserved but not yet published
+   * belong to the undone work and are dropped here (the main thread drops the
+   * published ones up to this ack).
+   */
+  rewound(worker: number, n: number): void {
+    this.out.discard();
+    const at = this.reserve(FRAME_HEADER_BYTES);
+    const out = this.out;
+    out.i32[(at + F_KIND) >> 2] = KIND_REWIND_ACK;
+    out.i32[(at + F_HASH) >> 2] = worker;
+    out.i32[(at + F_BODY_LEN) >> 2] = 0;
+    out.f64[(at + F_TIME) >> 3] = n;
+    out.f64[(at + F_INGEST) >> 3] = 0;
     out.publish();
   }
 

@@ -5,10 +5,12 @@ import { SPIN_AUTO, SPIN_AUTO_MICROS, SpinThenSleep, spinsFor } from '../src/rin
 import { WRAP_MARKER, align8 } from '../src/ring/layout.js';
 import { RecordView } from '../src/codec/record-view.js';
 import {
-  FRAME_HEADER_BYTES, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER, KIND_END, KIND_RECORD, KIND_STOP, KIND_WATERMARK,
+  FRAME_HEADER_BYTES, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER, KIND_END, KIND_RECORD, KIND_REWIND, KIND_STOP, KIND_WATERMARK,
 } from '../src/codec/frame.js';
+import { SabreError } from '../src/errors.js';
 import { SnapshotWriter } from '../src/checkpoint/snapshot-writer.js';
 import { readSnapshotBytes } from '../src/checkpoint/snapshot.js';
+import { readRewindFile } from '../src/checkpoint/rewind-file.js';
 import { IN_BODY, IN_INGEST, IN_TS, IN_VALUE, IO_NOW, type CounterScope, type OperatorContext, type StateHandle } from '../src/operators/operator.js';
 import { WindowAggregateOperator } from '../src/operators/window-aggregate.js';
 import type { UserAggregate } from '../src/state/user-aggregate.js';
@@ -20,6 +22,7 @@ import {
 import type { WorkerSummary, WorkerTask } from '../src/engine/worker-contract.js';
 import { OutWriter } from './out-writer.js';
 import { BarrierAligner } from './barrier-aligner.js';
+import { CarriedTotals } from './carried-totals.js';
 import { LoopLatency } from './loop-latency.js';
 import { OperatorChain } from './operator-chain.js';
 import { needsTicks, pipelineChain } from './pipeline-chain.js';
@@ -36,7 +39,9 @@ const CLOCK_EVERY = 1024;
  * Control frames are in-band, so nothing here depends on the event loop,
  * which stays blocked for the whole run (Piscina's own messages wait; see
  * the pool setup in src/engine/worker-pool.ts). With a job's `plan` (--job)
- * records carry row bodies and the chain is the job's pipeline.
+ * records carry row bodies and the chain is the job's pipeline. REWIND
+ * (Engine.rewind) replaces the chain by a fresh one holding the state of
+ * the rewind's files, as if the worker started again there.
  */
 export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | undefined, plan?: JobPlan): WorkerSummary {
   const bell = new Doorbell(task.bell);
@@ -46,9 +51,11 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   const context: OperatorContext = {
     worker: task.worker, inputs: task.partitions, keyGroups: task.keyGroups, totalPartitions: task.totalPartitions,
   };
-  const chain = plan !== undefined ? pipelineChain(task, plan, out) : windowChain(task, userAggregate, out);
+  const buildChain = (): OperatorChain => (plan !== undefined ? pipelineChain(task, plan, out) : windowChain(task, userAggregate, out));
+  // Replaced only by a rewind (a control frame), never while a ring is being drained.
+  let chain = buildChain();
   const rowBodies = plan !== undefined;
-  const head = chain.head;
+  let head = chain.head;
   const counters = new Counters(task.counters, task.counterLayout);
   const cf = counters.f64;
   const n = rings.length;
@@ -71,6 +78,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   };
   const pIdx = scope.partition;
   const wIdx = scope.worker;
+  const carried = new CarriedTotals(scope);
   if (task.restoreFiles && task.restoreFiles.length > 0) chain.restore(stateFiles(task.restoreFiles));
   chain.open(context);
   const snapshots = task.checkpointDir !== undefined ? new SnapshotWriter(task.checkpointDir, task.worker) : undefined;
@@ -93,7 +101,8 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     const mask = ring.mask;
     const cap = ring.capacity;
     const view = views[i]!;
-    const io = head.io;
+    const op = head;
+    const io = op.io;
     let count = 0;
     while (tail !== ringHead) {
       const at = tail & mask;
@@ -114,24 +123,24 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
           // A job's row body (src/codec/row-layout.ts): the key leads it; the pipeline reads the fields.
           io[IN_BODY] = body;
           io[IN_VALUE] = 0;
-          head.processRecord(i, i32[(at + F_HASH) >> 2]!, u8, body + ROW_KEY, i32[(body + ROW_KEY_LEN) >> 2]!);
+          op.processRecord(i, i32[(at + F_HASH) >> 2]!, u8, body + ROW_KEY, i32[(body + ROW_KEY_LEN) >> 2]!);
         } else {
           view.at(body);
           io[IN_VALUE] = view.value;
-          head.processRecord(i, i32[(at + F_HASH) >> 2]!, u8, view.keyStart, view.keyLength);
+          op.processRecord(i, i32[(at + F_HASH) >> 2]!, u8, view.keyStart, view.keyLength);
         }
         count++;
         if (slowMicros > 0) busyWait(slowMicros);
       } else if (kind === KIND_WATERMARK) {
-        head.onWatermark?.(i, f64[(at + F_TIME) >> 3]!);
+        op.onWatermark?.(i, f64[(at + F_TIME) >> 3]!);
       } else if (kind === KIND_END) {
-        head.onWatermark?.(i, Infinity);
+        op.onWatermark?.(i, Infinity);
         ended[i] = 1;
         endedCount++;
-      } else if (kind === KIND_BARRIER) {
-        aligner.arrive(i, f64[(at + F_TIME) >> 3]!);
+      } else if (kind === KIND_BARRIER || kind === KIND_REWIND) {
+        aligner.arrive(i, f64[(at + F_TIME) >> 3]!, kind);
         tail = (tail + align8(size)) | 0;
-        break; // stop reading this ring until the others reach the barrier
+        break; // stop reading this ring until the others reach the barrier (the rewind)
       } else if (kind === KIND_STOP) {
         ended[i] = 1;
         endedCount++;
@@ -196,6 +205,31 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     aligner.release();
   };
 
+  /**
+   * All rings reached REWIND(aligner.id): a fresh chain, as at start, loads the rewind's files
+   * (none: empty state, no watermark); what the old one produced and did not publish is dropped,
+   * and so is the processing-time schedule it set. Then acknowledge and resume.
+   */
+  const rewind = (): void => {
+    const number = aligner.id;
+    if (task.rewindDir === undefined) throw new SabreError('ERR_INTERNAL', `REWIND(${number}) reached a worker that was given no rewind dir`);
+    const files = readRewindFile(task.rewindDir, number);
+    publishCounters();
+    carried.carry(cf);
+    chain = buildChain();
+    head = chain.head;
+    if (files.length > 0) chain.restore(stateFiles(files));
+    chain.open(context);
+    const now = wallNow();
+    head.io[IO_NOW] = now;
+    nextTick[0] = tickEvery > 0 ? now + tickEvery : Infinity;
+    aligner.release();
+    out.rewound(task.worker, number);
+    // The per-partition progress (watermark, largest event time) is the new state's from now.
+    for (let i = 0; i < n; i++) chain.endOfBatch(i, scope);
+    publishCounters();
+  };
+
   // Liveness before the first pass: the engine starts its sources once every worker reports in
   // (a worker that owns no partition reports and ends at once).
   head.io[IO_NOW] = wallNow();
@@ -218,6 +252,8 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
     }
     let work = 0;
     for (let i = 0; i < n; i++) if (ended[i] === 0 && atBarrier[i] === 0) work += drain(i);
+    // Before the flush: what this pass produced before the rewind is dropped, not published.
+    if (aligner.kind === KIND_REWIND && aligner.aligned(n - endedCount)) rewind();
     out.flush();
     if (aligner.aligned(n - endedCount)) checkpoint();
     if (work > 0) {
@@ -236,12 +272,13 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   metrics?.close();
   out.done();
   return {
-    worker: task.worker, threadId, records, results: totals.results, late: totals.late, batches,
+    worker: task.worker, threadId, records, results: totals.results + carried.results, late: totals.late + carried.late, batches,
     outFullWaits: out.fullWaits, sleeps: waiter.sleeps, keys: totals.keys,
   };
 
   function publishCounters(): void {
     chain.publishCounters(scope);
+    carried.add(cf);
     cf[wIdx + W_LOOP_WALL] = head.io[IO_NOW]!;
     cf[wIdx + W_BATCHES] = batches;
     cf[wIdx + W_OUT_FULL_WAITS] = out.fullWaits;

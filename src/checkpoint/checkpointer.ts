@@ -206,6 +206,29 @@ export class Checkpointer {
     f?.reject(e);
   }
 
+  /**
+   * A rewind (Engine.rewind) replaced the state the checkpoint in flight is
+   * taking: its acknowledgements are dropped, so it can never complete. It
+   * fails now, as a checkpoint failing after its barriers went out does (its
+   * epoch's results go with the next one), and the next can start. One whose
+   * acknowledgements are all in is left to complete: it holds only state from
+   * before the rewind, as it should. Returns the id abandoned, if any.
+   */
+  abandon(why: string): number | undefined {
+    const f = this.inFlight;
+    if (!f || f.acked.size === this.o.workers) return undefined;
+    this.inFlight = undefined;
+    const e = new SabreError('ERR_CHECKPOINT', `checkpoint ${f.id} abandoned: ${why}`);
+    for (const hook of this.onFailed) hook(f.id, e);
+    f.reject(e);
+    return f.id;
+  }
+
+  /** The id the next checkpoint takes: its epoch's results are those after the last checkpoint begun. */
+  get nextCheckpointId(): number {
+    return this.nextId;
+  }
+
   private async complete(f: InFlight): Promise<void> {
     try {
       for (const hook of this.beforeManifest) await hook(f.id);

@@ -37,8 +37,10 @@ import { SpinGateSampler, chooseSpin } from './spin-gate-sampler.js';
 import { Observability, sourcesStats } from './observability.js';
 import { workerError, workerTasks, workersLooping } from './worker-tasks.js';
 import { loadJobAggregate } from './job-aggregate.js';
+import { Rewinder, type RewindStats } from './rewind.js';
 
 export type { EngineOptions, RunSummary, SourceStats, StopOptions } from './engine-types.js';
+export type { RewindStats } from './rewind.js';
 
 /**
  * Lifecycle of one run: sources → partitioned writer → rings → worker pool →
@@ -70,6 +72,7 @@ export class Engine {
   private finishing: Promise<RunSummary> | undefined;
   private checkpointer: Checkpointer | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
+  private rewinder: Rewinder | undefined;
   private readonly spinGate: SpinGateSampler;
   private restored: RestorePoint | undefined;
   private readonly obs = new Observability();
@@ -148,6 +151,16 @@ export class Engine {
         fail: (e) => this.fail(e),
       });
     }
+    const rewindAt = Rewinder.dirFor(o.checkpointDir);
+    this.rewinder = new Rewinder(rewindAt.dir, rewindAt.own, {
+      writer: this.writer, drain: this.drain,
+      workers: Array.from({ length: o.workers }, (_, w) => w).filter((w) => topology.partitioner.partitionsOfWorker(w).length > 0),
+      abandonCheckpoint: () => this.checkpointer?.abandon('a rewind replaced the state it was taking'),
+      forget: () => {
+        this.writer.forgetEventTime(wallNow());
+        pump.forgetWatermarks();
+      },
+    });
     this.fields = new RecordFields(o.key, o.time, o.value, o.aggregates.some((a) => a !== 'count'));
     this.api.bind(this.writer, this.jobExtractor() ?? this.fields);
 
@@ -170,7 +183,7 @@ export class Engine {
     const tasks = workerTasks({
       o, topology, counters: this.counters, spin,
       watermarkFromRecords: pump.watermarkSource === undefined, aggregateModule,
-      slowMicrosPerRecord: this.extra.slowMicrosPerRecord, restoreFiles: restored?.snapshotFiles,
+      slowMicrosPerRecord: this.extra.slowMicrosPerRecord, restoreFiles: restored?.snapshotFiles, rewindDir: rewindAt.dir,
       job: this.extra.job ? {
         module: this.extra.job.url, onUserError: o.onUserError, tables: this.tables?.files, dir: dirname(this.extra.job.plan.module),
       } : undefined,
@@ -234,6 +247,34 @@ export class Engine {
     return this.api.tryWrite(record);
   }
 
+  /**
+   * Replace every partition's state, in-band (after every frame written so far):
+   * the workers load `files` (snapshot files of any layout: per worker `worker-W.snap`
+   * or per partition `partition-P.snap`, as restoreFiles are; each worker keeps the key
+   * groups it owns, partitions no file covers start empty, with no watermark). Results,
+   * late records and outputs the workers produce before they reach the rewind are
+   * dropped (never reach a sink or callback); results after it belong to checkpoint
+   * epoch `epoch`. Resolves once every worker has rewound. The caller makes sure no
+   * source writes meanwhile and abandons any checkpoint in flight (its barrier acks
+   * are dropped too; this abandons one still waiting for acks itself, see
+   * Checkpointer.abandon, so that the next can start). One rewind at a time.
+   * Threads, rings, sinks and the HTTP server stay up throughout.
+   */
+  rewind(files: readonly string[], epoch: number): Promise<void> {
+    if (this.state !== 'running') return Promise.reject(new SabreError('ERR_ENGINE_STATE', `rewind() on a ${this.state} engine`));
+    return this.rewinder!.rewind(files, epoch);
+  }
+
+  /** Rewinds so far: how many, the last one's duration, results they dropped. */
+  get rewindStats(): RewindStats {
+    return this.rewinder?.stats ?? { rewinds: 0, lastRewindMs: 0, rewoundResults: 0 };
+  }
+
+  /** With --checkpoint-dir: the id (= result epoch) the next checkpoint takes; the epoch to give rewind() after abandoning one. */
+  get nextCheckpointId(): number | undefined {
+    return this.checkpointer?.nextCheckpointId;
+  }
+
   /** End the input, fire what END fires (or checkpoint, see StopOptions), flush the sinks, release the threads. */
   stop(options: StopOptions = {}): Promise<RunSummary> {
     if (this.finishing) return this.finishing;
@@ -283,6 +324,7 @@ export class Engine {
     const destroyed = this.pool.destroyed;
     await this.pool.close();
     await this.tables?.stop();
+    this.rewinder?.close();
     this.state = 'stopped';
     return this.summary(workers, created, destroyed);
   }
@@ -299,6 +341,8 @@ export class Engine {
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     this.spinGate.stop();
     this.checkpointer?.abort(e);
+    this.rewinder?.fail(e);
+    this.rewinder?.close();
     this.sinks.closeAfterFailure();
     for (const s of this.sources) s.stop();
     this.writer?.fail(e);

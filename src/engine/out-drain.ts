@@ -1,7 +1,7 @@
 import type { RingBuffer } from '../ring/ring-buffer.js';
 import { WRAP_MARKER, align8 } from '../ring/layout.js';
 import {
-  FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_LATE, KIND_OUTPUT, KIND_RESULT, KIND_WORKER_DONE,
+  FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER_ACK, KIND_LATE, KIND_OUTPUT, KIND_RESULT, KIND_REWIND_ACK, KIND_WORKER_DONE,
 } from '../codec/frame.js';
 import {
   FIRE_NAMES, L_KEY, L_KEY_LEN, L_PARTITION, L_VALUE, L_WATERMARK,
@@ -61,6 +61,18 @@ export class OutDrain {
   private readonly tails: Int32Array;
   /** Per worker: the checkpoint epoch its next results belong to (checkpoint id that will commit them). */
   readonly epochOf: Float64Array;
+  /** Results (and job outputs) of work a rewind undid, dropped before any sink or callback saw them. */
+  rewoundResults = 0;
+  /**
+   * Per worker: the rewind whose REWIND_ACK its out-ring owes (0: none).
+   * Until that ack every frame of the ring is dropped: it comes from the work the rewind undid.
+   */
+  private readonly rewinding: Float64Array;
+  /** The epoch a worker's results belong to after its REWIND_ACK. */
+  private rewindEpoch = 0;
+  /** Workers whose REWIND_ACK is still to be read; `onRewound` runs when the last is. */
+  private rewindsOwed = 0;
+  private onRewound: (() => void) | undefined;
   /** Called after the pass's results were written, once per BARRIER_ACK read. */
   onBarrierAck: ((worker: number, id: number, bytes: number) => void) | undefined;
   private readonly chunkEpoch: number[] = [];
@@ -77,12 +89,14 @@ export class OutDrain {
     this.wantLines = wantLines;
     this.tails = new Int32Array(rings.map((r) => r.loadTail()));
     this.epochOf = new Float64Array(rings.length).fill(1);
+    this.rewinding = new Float64Array(rings.length);
     this.epochSink = isEpochSink(sink) ? sink : undefined;
     this.timedDefault = sink.timedLines === true;
   }
 
-  /** Worker w's out-ring stays unread for now (see EpochSink.accepts). */
+  /** Worker w's out-ring stays unread for now (see EpochSink.accepts); never while a rewind drops what it holds, or the rewind would never end. */
   private held(w: number): boolean {
+    if (this.rewinding[w] !== 0) return false;
     const s = this.epochSink;
     const epoch = this.epochOf[w]!;
     return (s?.accepts !== undefined && !s.accepts(epoch)) || (this.jobOutputs !== undefined && !this.jobOutputs.accepts(epoch));
@@ -91,6 +105,53 @@ export class OutDrain {
   /** Results from now on belong to `epoch` (after a restore from checkpoint epoch - 1). */
   startEpoch(epoch: number): void {
     this.epochOf.fill(epoch);
+  }
+
+  /**
+   * Rewind `n` was just decided (Engine.rewind, before its REWIND frames go
+   * out): from now until each of `workers` acknowledges it, their out-frames
+   * are dropped; after the ack their results belong to `epoch`. `done` runs
+   * once every ack was read.
+   */
+  beginRewind(n: number, epoch: number, workers: readonly number[], done: () => void): void {
+    if (this.rewindsOwed > 0) throw new Error(`rewind ${n} began while ${this.rewindsOwed} acks of another are owed`);
+    this.rewindEpoch = epoch;
+    this.rewindsOwed = workers.length;
+    this.onRewound = done;
+    for (const w of workers) this.rewinding[w] = n;
+    if (workers.length === 0) done();
+  }
+
+  /**
+   * Drop worker w's frames in [tail, head) up to its REWIND_ACK; returns frames
+   * read. Apart from the ack only WORKER_DONE counts (a worker that ends has
+   * no state left to rewind; it cannot end before the ack while the run goes on).
+   */
+  private dropRewound(w: number, ring: RingBuffer, head: number): number {
+    const { i32, f64, mask, capacity } = ring;
+    let tail = this.tails[w]!;
+    let frames = 0;
+    while (tail !== head && this.rewinding[w] !== 0) {
+      const at = tail & mask;
+      const size = i32[at >> 2]!;
+      if (size === WRAP_MARKER) {
+        tail = (tail + capacity - at) | 0;
+        continue;
+      }
+      const kind = i32[(at + F_KIND) >> 2]!;
+      if (kind === KIND_RESULT || kind === KIND_OUTPUT) this.rewoundResults++;
+      else if (kind === KIND_WORKER_DONE) this.workersDone++;
+      else if (kind === KIND_REWIND_ACK && f64[(at + F_TIME) >> 3] === this.rewinding[w]) {
+        this.rewinding[w] = 0;
+        this.epochOf[w] = this.rewindEpoch;
+        if (--this.rewindsOwed === 0) this.onRewound?.();
+      }
+      frames++;
+      tail = (tail + align8(size)) | 0;
+    }
+    this.tails[w] = tail;
+    ring.release(tail);
+    return frames;
   }
 
   private append(epoch: number, line: string): void {
@@ -125,6 +186,7 @@ export class OutDrain {
     for (let w = 0; w < this.rings.length; w++) {
       const ring = this.rings[w]!;
       const head = ring.loadHead();
+      if (this.rewinding[w] !== 0 && this.tails[w] !== head) frames += this.dropRewound(w, ring, head);
       let tail = this.tails[w]!;
       if (tail === head || this.held(w)) continue;
       const { i32, f64, u8, mask, capacity } = ring;

@@ -61,6 +61,16 @@ export class Pump {
     this.stopped = true;
   }
 
+  /**
+   * A rewind replaced the state the watermarks sent so far were for: the new
+   * state starts without one (or with its snapshot's), so any partition may
+   * be sent a watermark again, lower ones included.
+   */
+  forgetWatermarks(): void {
+    this.sentWatermark.fill(-Infinity);
+    this.sourceWatermark = -Infinity;
+  }
+
   async run(): Promise<void> {
     while (!this.stopped) {
       const now = wallNow();

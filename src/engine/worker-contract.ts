@@ -33,6 +33,8 @@ export interface WorkerTask {
   snapshotPerPartition?: boolean | undefined;
   /** Snapshot files of the checkpoint to restore (every worker's; each worker keeps the key groups it owns). */
   restoreFiles?: string[] | undefined;
+  /** Where REWIND(n)'s file list is (src/checkpoint/rewind-file.ts); without it a REWIND frame fails the worker. */
+  rewindDir?: string | undefined;
   /** Record latency histograms and GC pauses and post them to the main thread once a second. */
   metrics: boolean;
   /**

@@ -14,6 +14,8 @@ export interface WorkerSetup {
   aggregateModule: string | undefined;
   slowMicrosPerRecord: number | undefined;
   restoreFiles: string[] | undefined;
+  /** Where a rewind's file list goes (src/engine/rewind.ts). */
+  rewindDir: string;
   /** A job run: the module every worker imports, and what a throwing job function does. */
   job: WorkerTask['job'];
 }
@@ -33,7 +35,7 @@ export function workerTasks(s: WorkerSetup): WorkerTask[] {
       watermarkFromRecords: s.watermarkFromRecords, earlyFire: o.earlyFire, spin: s.spin, maxBatch: o.maxBatch, tickMs,
       aggregateModule: s.aggregateModule, slowMicrosPerRecord: s.slowMicrosPerRecord,
       keyGroups: o.keyGroups, totalPartitions: o.partitions, metrics: o.metrics,
-      checkpointDir: o.checkpointDir, snapshotPerPartition: o.changelog !== undefined, restoreFiles: s.restoreFiles, job: s.job,
+      checkpointDir: o.checkpointDir, snapshotPerPartition: o.changelog !== undefined, restoreFiles: s.restoreFiles, rewindDir: s.rewindDir, job: s.job,
     };
   });
 }

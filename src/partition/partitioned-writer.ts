@@ -1,6 +1,6 @@
 import type { RingBuffer } from '../ring/ring-buffer.js';
 import { PRODUCER_WAITING } from '../ring/layout.js';
-import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER, KIND_END, KIND_RECORD, KIND_STOP, KIND_WATERMARK } from '../codec/frame.js';
+import { FRAME_HEADER_BYTES, F_BODY_LEN, F_HASH, F_INGEST, F_KIND, F_TIME, KIND_BARRIER, KIND_END, KIND_RECORD, KIND_REWIND, KIND_STOP, KIND_WATERMARK } from '../codec/frame.js';
 import { TIME_AT, VALUE_AT, encodeUtf8, recordBodyBytes, utf8Length, writeKeyBytes, writeRecordLayout } from '../codec/record-writer.js';
 import { rowBodyBytes } from '../codec/row-layout.js';
 import type { RowProjector } from '../codec/row-writer.js';
@@ -55,7 +55,10 @@ export class PartitionedWriter {
   private heldWaiters: SpaceWaiter[] = [];
   /** While true every record write reports its partition as full: a checkpoint is recording positions and barriers. */
   private held = false;
+  private holds = 0;
   private failure: unknown = undefined;
+  /** The last frame-into-every-ring write (BARRIER, REWIND, END/STOP): the next one starts after it. */
+  private controlAll: Promise<void> = Promise.resolve();
   /** Wall clock (ms) of the last record written per partition (idle detection). */
   readonly lastWrite: Float64Array;
   /** io[IO_MAX_TIME]: largest event time written (the source's clock, for idle partitions' watermarks). */
@@ -301,13 +304,19 @@ export class PartitionedWriter {
     return new Promise((resolve, reject) => this.waiters.push({ partition: p, control, resolve, reject }));
   }
 
-  /** Stop sources from writing (they see full rings) until release(). */
+  /**
+   * Stop sources from writing (they see full rings) until release(). Holds
+   * nest: a checkpoint abandoned by a rewind may still be writing its barriers
+   * when the next one holds the sources, and its release must not end that hold.
+   */
   hold(): void {
+    this.holds++;
     this.held = true;
     this.publishAll();
   }
 
   release(): void {
+    if (--this.holds > 0) return;
     this.held = false;
     const ws = this.heldWaiters;
     this.heldWaiters = [];
@@ -316,10 +325,42 @@ export class PartitionedWriter {
   }
 
   /** BARRIER(id) into every ring, in partition order, waiting where a ring is full. */
-  async writeBarrierAll(id: number): Promise<void> {
-    for (let p = 0; p < this.rings.length; p++) {
-      while (!this.writeControl(p, KIND_BARRIER, id)) await this.waitForSpace(p, FRAME_HEADER_BYTES, true);
-    }
+  writeBarrierAll(id: number): Promise<void> {
+    return this.writeControlAll(KIND_BARRIER, id);
+  }
+
+  /** REWIND(n) into every ring (Engine.rewind), as BARRIER. */
+  writeRewindAll(n: number): Promise<void> {
+    return this.writeControlAll(KIND_REWIND, n);
+  }
+
+  /**
+   * `kind`(t) into every ring, in partition order, waiting where a ring is
+   * full. Such writes run one after the other, never interleaved: a worker
+   * aligns on them (workers/barrier-aligner.ts), and with two in flight one
+   * ring could get a BARRIER first and another a REWIND, and its worker would
+   * wait for both forever.
+   */
+  private writeControlAll(kind: number, t: number, then?: (p: number) => void): Promise<void> {
+    const write = async (): Promise<void> => {
+      for (let p = 0; p < this.rings.length; p++) {
+        while (!this.writeControl(p, kind, t)) await this.waitForSpace(p, FRAME_HEADER_BYTES, true);
+        then?.(p);
+      }
+    };
+    const run = this.controlAll.then(write);
+    this.controlAll = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Forget the event time of the records written so far (a rewind replaced
+   * the state they built): idle partitions get no watermark derived from them,
+   * and idle time counts from now.
+   */
+  forgetEventTime(now: number): void {
+    this.io[IO_MAX_TIME] = -Infinity;
+    this.lastWrite.fill(now);
   }
 
   get waiting(): number {
@@ -351,11 +392,8 @@ export class PartitionedWriter {
    * END into every ring (fire everything), or with `fire` false STOP (keep
    * windows open: a stop after a final checkpoint). Waits where a ring is full.
    */
-  async end(fire = true): Promise<void> {
+  end(fire = true): Promise<void> {
     this.publishAll();
-    for (let p = 0; p < this.rings.length; p++) {
-      while (!this.writeControl(p, fire ? KIND_END : KIND_STOP, Infinity)) await this.waitForSpace(p, FRAME_HEADER_BYTES, true);
-      this.rings[p]!.close();
-    }
+    return this.writeControlAll(fire ? KIND_END : KIND_STOP, Infinity, (p) => this.rings[p]!.close());
   }
 }

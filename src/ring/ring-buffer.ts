@@ -123,6 +123,12 @@ export class RingBuffer {
     this.consumerBell.ring();
   }
 
+  /** Drop the frames reserved since the last publish (the consumer never saw them). */
+  discard(): void {
+    this.head = this.published;
+    this.pending = 0;
+  }
+
   /** No more frames: the consumer stops once it has read everything published. */
   close(): void {
     this.publish();
