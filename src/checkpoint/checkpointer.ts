@@ -69,14 +69,14 @@ interface InFlight {
   pauses: WorkerPause[];
   resolve: (m: Manifest) => void;
   reject: (e: unknown) => void;
-  /** A rebalance undid its work (abandonInFlight): it writes no manifest and commits nothing. */
+  /** A rewind replaced the state it was taking (abandon): it writes no manifest and commits nothing. */
   abandoned?: boolean;
 }
 
-/** How a checkpoint abandoned by a rebalance rejects: not a failure of the run. */
+/** How a checkpoint abandoned for a rewind rejects: not a failure of the run (the timer says nothing of it). */
 export class CheckpointAbandoned extends SabreError {
-  constructor(id: number) {
-    super('ERR_CHECKPOINT', `checkpoint ${id} abandoned: the consumer group rebalanced, and its work is being redone`);
+  constructor(id: number, why: string) {
+    super('ERR_CHECKPOINT', `checkpoint ${id} abandoned: ${why}`);
   }
 }
 
@@ -123,27 +123,8 @@ export class Checkpointer {
     return this.inFlight !== undefined;
   }
 
-  /** No checkpoint is taken while suspended (a rebalance, until the engine has rewound). */
+  /** No checkpoint is taken while suspended (--changelog: a rebalance, until the engine has rewound). */
   suspended = false;
-
-  /**
-   * The checkpoint in flight will not complete (--changelog: a rebalance
-   * undid its work; the engine rewinds). It rejects with CheckpointAbandoned,
-   * writes no manifest, runs no hook that has not started, and its acks are
-   * ignored; the run goes on.
-   */
-  abandonInFlight(): void {
-    const f = this.inFlight;
-    if (!f) return;
-    this.inFlight = undefined;
-    f.abandoned = true;
-    f.reject(new CheckpointAbandoned(f.id));
-  }
-
-  /** The id of the next checkpoint: results from now on belong to its epoch. */
-  get nextEpoch(): number {
-    return this.nextId;
-  }
 
   /** Resolves when no checkpoint is in flight (its outcome is reported elsewhere). */
   async idle(): Promise<void> {
@@ -218,7 +199,8 @@ export class Checkpointer {
     const f = this.inFlight;
     if (!f || f.acked.size === this.o.workers) return undefined;
     this.inFlight = undefined;
-    const e = new SabreError('ERR_CHECKPOINT', `checkpoint ${f.id} abandoned: ${why}`);
+    f.abandoned = true;
+    const e = new CheckpointAbandoned(f.id, why);
     for (const hook of this.onFailed) hook(f.id, e);
     f.reject(e);
     return f.id;
@@ -227,6 +209,16 @@ export class Checkpointer {
   /** The id the next checkpoint takes: its epoch's results are those after the last checkpoint begun. */
   get nextCheckpointId(): number {
     return this.nextId;
+  }
+
+  /**
+   * An epoch past every one the results of work about to be undone can carry
+   * (up to nextCheckpointId: results after a barrier in flight), which the
+   * next checkpoint takes as its id: a rewind's results, and only those, are
+   * of this epoch or later.
+   */
+  skipEpoch(): number {
+    return ++this.nextId;
   }
 
   private async complete(f: InFlight): Promise<void> {

@@ -430,7 +430,7 @@ export class Engine {
     const cp = this.checkpointer;
     if (cp) {
       cp.suspended = true;
-      cp.abandonInFlight();
+      cp.abandon('the consumer group is rebalancing; its work is redone from the changelog');
     }
     this.sinks.committing?.fence?.();
   }
@@ -444,10 +444,11 @@ export class Engine {
   private async rewound(files: readonly string[]): Promise<void> {
     this.revoked();
     const cp = this.checkpointer!;
-    const epoch = cp.nextEpoch;
-    await this.sinks.committing?.rewind?.(epoch);
-    this.pump!.resetWatermarks();
+    // Results of the undone work carry epochs up to nextCheckpointId; the rewound workers' carry `epoch`.
+    const epoch = cp.skipEpoch();
+    this.sinks.committing?.fence?.(epoch);
     await this.rewind(files, epoch);
+    await this.sinks.committing?.rewind?.(epoch);
     cp.suspended = false;
   }
 }

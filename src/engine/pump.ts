@@ -68,6 +68,7 @@ export class Pump {
    */
   forgetWatermarks(): void {
     this.sentWatermark.fill(-Infinity);
+    this.wantWatermark.fill(-Infinity);
     this.sourceWatermark = -Infinity;
   }
 
@@ -141,15 +142,5 @@ export class Pump {
 
   private retryPartitionWatermarks(): void {
     for (let p = 0; p < this.sentWatermark.length; p++) this.raisePartitionWatermark(p, -Infinity);
-  }
-
-  /**
-   * The partitions' state was replaced (a rewind): what was sent no longer
-   * says anything about it, and the inputs report their progress afresh.
-   */
-  resetWatermarks(): void {
-    this.sentWatermark.fill(-Infinity);
-    this.wantWatermark.fill(-Infinity);
-    this.sourceWatermark = -Infinity;
   }
 }

@@ -5,7 +5,7 @@
 import { describe, inject } from 'vitest';
 import type { Engine } from '../../dist/src/index.js';
 import {
-  createAdmin, createConsumer, createKafka, createProducer, ensureTopic,
+  createAdmin, createConsumer, createKafka, createProducer, ensureTopic, fetchHighWatermarks,
 } from '../../dist/src/io/kafka/kafka-client.js';
 import type { KafkaSource } from '../../dist/src/io/kafka/source/kafka-source.js';
 import { TradeMessages } from '../../dist/src/io/generator/trade-messages.js';
@@ -163,6 +163,28 @@ export async function readIsolated(topic: string, isolation: 'read_committed' | 
   await consumer.disconnect();
   if (!done()) throw new Error(`readIsolated ${topic} (${isolation}): not at the end of every partition after ${timeoutMs} ms`);
   return out;
+}
+
+/**
+ * Wait until no transaction is open on `topic`: every partition's last stable
+ * offset (what read_committed readers, readIsolated included, can reach)
+ * equals its high watermark. A member killed mid-transaction, and not
+ * replaced by a process with its transactional id, leaves one open until the
+ * broker aborts it after its transaction timeout.
+ */
+export async function settled(topic: string, timeoutMs = 60_000): Promise<void> {
+  const kafka = createKafka(brokers, 'sabre-test-admin');
+  const admin = createAdmin(kafka);
+  await admin.connect();
+  try {
+    await until(async () => {
+      const stable = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+      const high = await fetchHighWatermarks(kafka, topic);
+      return high.every((p) => stable.get(p.partition) === p.high);
+    }, `no open transaction on ${topic}`, timeoutMs, 250);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Committed offset per partition of `group` on `topic` (-1 = none), and the topic's end offsets. */

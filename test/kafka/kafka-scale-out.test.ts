@@ -6,7 +6,7 @@ import { sendUntilAcked } from '../../dist/src/io/kafka/sink/send-retry.js';
 import { murmur2, toPositive } from '../../dist/src/partition/murmur2.js';
 import { tmpDir } from '../helpers/engine-run.js';
 import { seeded, startSabre, type Running } from '../helpers/sabre-process.js';
-import { NO_IDLE, brokers, createTopic, describeKafka, groupOffsets, readIsolated, unique, until } from '../helpers/kafka-env.js';
+import { NO_IDLE, brokers, createTopic, describeKafka, groupOffsets, readIsolated, settled, unique, until } from '../helpers/kafka-env.js';
 
 // Issue 16: a job scaled out over a consumer group of `sabre run` processes (--changelog) gives exactly the output
 // of one uninterrupted process, while members join, leave (SIGTERM) and die (SIGKILL) at random moments — some
@@ -132,6 +132,9 @@ describeKafka('scale-out: a consumer group of sabre processes, exactly once', ()
     const refExit = await reference.exit;
     expect(refExit.code, refExit.stderr).toBe(0);
 
+    // Killed members' open transactions are aborted by the broker after their timeout; read_committed waits behind them.
+    await settled(out);
+    await settled(refOut);
     const want = (await readIsolated(refOut, 'read_committed')).map((m) => m.value.toString()).sort();
     const got = (await readIsolated(out, 'read_committed')).map((m) => m.value.toString()).sort();
     process.stderr.write(`[scale-out] ${changes.length} membership changes (${changes.join(', ')}); exits ${exits.join(' ')}; `

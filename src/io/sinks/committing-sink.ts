@@ -23,8 +23,8 @@ export interface CommittingSink extends EpochSink {
   accepts(epoch: number): boolean;
   commitCheckpoint(m: Manifest): Promise<void>;
   abandon(id: number): void;
-  /** Scale-out (--changelog): a rebalance began; nothing open may commit any more. */
-  fence?(): void;
+  /** Scale-out (--changelog): a rebalance began; nothing open may commit any more, and results of epochs below `dropBelow` are dropped. */
+  fence?(dropBelow?: number): void;
   /** Scale-out: drop everything not committed (abort), and collect `epoch` from now on. */
   rewind?(epoch: number): Promise<void>;
 }

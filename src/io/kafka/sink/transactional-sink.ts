@@ -105,6 +105,8 @@ export class TransactionalKafkaSink implements CommittingSink {
   changelog: ChangelogWrites | undefined;
   /** Between a rebalance's start and the rewind: nothing of the open transaction may commit (fence()). */
   private fenced = false;
+  /** Results of epochs below this are of undone work (a rewind under way): dropped, never sent. */
+  private dropBelow = 0;
   /** The commit under way, if any (a rewind waits for it: it either commits whole or returns at the fence). */
   private committing: Promise<void> | undefined;
   /** The epoch the open transaction collects: results of any epoch up to it are sent at once. */
@@ -182,6 +184,7 @@ export class TransactionalKafkaSink implements CommittingSink {
   /** Results of `epoch` for `topic` (undefined: the sink's own), keyed as `keyFields` says. */
   writeTo(topic: string | undefined, keyFields: MessageKeyFields, epoch: number, chunk: string): boolean {
     if (this.error) throw this.sinkError();
+    if ((epoch === 0 ? this.epoch : epoch) < this.dropBelow) return this.sendableBytes < this.limits.maxInFlightBytes;
     const message = (line: string): ResultMessage => {
       const m = resultMessage(line, this.encoder, keyFields);
       if (topic !== undefined) m.topic = topic;
@@ -273,8 +276,9 @@ export class TransactionalKafkaSink implements CommittingSink {
    * partitions may be another member's by now, so it must never commit; the
    * engine rewinds next (rewind()).
    */
-  fence(): void {
+  fence(dropBelow?: number): void {
     this.fenced = true;
+    if (dropBelow !== undefined && dropBelow > this.dropBelow) this.dropBelow = dropBelow;
   }
 
   /**
@@ -285,11 +289,14 @@ export class TransactionalKafkaSink implements CommittingSink {
    */
   async rewind(epoch: number): Promise<void> {
     if (this.error) throw this.sinkError();
-    this.fenced = true;
+    this.fence(epoch);
     await this.committing?.catch(() => {});
     this.batcher.clear();
-    this.later.clear();
-    this.laterBytes = 0;
+    for (const [e, list] of [...this.later]) {
+      if (e >= epoch) continue; // the rewound workers' results, held until now
+      this.later.delete(e);
+      for (const m of list) this.laterBytes -= m.bytes;
+    }
     await this.batcher.idle();
     const open = await this.txn?.catch(() => undefined);
     this.txn = undefined;
@@ -304,6 +311,8 @@ export class TransactionalKafkaSink implements CommittingSink {
     }
     this.epoch = epoch;
     this.fenced = false;
+    this.promote(epoch);
+    this.batcher.kick();
     this.wakeDrained();
   }
 
