@@ -95,5 +95,7 @@ export type RecordFault =
   | 'bad-field'
   /** A job's function threw or returned the wrong type for this record (--on-user-error dead-letter; code ERR_USER_FUNCTION). */
   | 'user-function'
+  /** --changelog: the record's key belongs to another Kafka partition than the one it was read from (a custom partitioner, or no message key). */
+  | 'wrong-partition'
   /** Not a bad record: a push source refused it after --ingest-timeout of full rings (503; code ERR_RING_FULL). */
   | 'refused-full';

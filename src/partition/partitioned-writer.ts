@@ -18,6 +18,8 @@ export const WRITE_TOO_LARGE = -2;
 export const WRITE_BAD_TIME = -3;
 /** The event time is more than --max-future-skew ahead of the ingest time (dead-letter reason `future-time`). */
 export const WRITE_FUTURE_TIME = -4;
+/** The key belongs to another partition than `inputPartition` (dead-letter reason `wrong-partition`). */
+export const WRITE_WRONG_PARTITION = -5;
 
 /**
  * Slots of PartitionedWriter.io: a record's doubles are handed over in this
@@ -96,7 +98,28 @@ export class PartitionedWriter {
     const len = this.encodeKey(key);
     if (len < 0) return WRITE_TOO_LARGE;
     const hash = murmur2(this.scratch, 0, len);
-    return this.writePrepared(this.partitioner.partitionOf(hash), hash, this.scratch, 0, len);
+    const p = this.route(hash);
+    return p < 0 ? p : this.writePrepared(p, hash, this.scratch, 0, len);
+  }
+
+  /**
+   * The partition the records being written come from and must stay in, or
+   * -1 (any). Under --changelog each Kafka partition is one ring and one unit
+   * of state: a record whose key Kafka's partitioner would not have put there
+   * would be kept in another partition's state, which may be another member's.
+   */
+  inputPartition = -1;
+  /** Where the last key refused by route() belongs (cold: for its dead-letter detail). */
+  private wrongPartition = -1;
+
+  /** The partition of `hash`, or WRITE_WRONG_PARTITION when it is not inputPartition. */
+  private route(hash: number): number {
+    const p = this.partitioner.partitionOf(hash);
+    if (this.inputPartition >= 0 && p !== this.inputPartition) {
+      this.wrongPartition = p;
+      return WRITE_WRONG_PARTITION;
+    }
+    return p;
   }
 
   /**
@@ -107,7 +130,8 @@ export class PartitionedWriter {
     const t = this.timeCheck();
     if (t !== WRITE_OK) return t;
     const hash = murmur2(key, keyStart, keyLen);
-    return this.writePrepared(this.partitioner.partitionOf(hash), hash, key, keyStart, keyLen);
+    const p = this.route(hash);
+    return p < 0 ? p : this.writePrepared(p, hash, key, keyStart, keyLen);
   }
 
   /**
@@ -134,6 +158,12 @@ export class PartitionedWriter {
       case WRITE_TOO_LARGE: return { fault: 'too-large', detail: 'the record does not fit in a ring frame; raise --ring-size' };
       case WRITE_BAD_TIME: return { fault: 'bad-time', detail: badTimeDetail(io[IO_TIME]!) };
       case WRITE_FUTURE_TIME: return { fault: 'future-time', detail: futureTimeDetail(io[IO_TIME]!, io[IO_INGEST]!, this.maxFutureSkew) };
+      case WRITE_WRONG_PARTITION: return {
+        fault: 'wrong-partition',
+        detail: `its key belongs to partition ${this.wrongPartition} (murmur2, as Kafka's default partitioner), not to partition `
+          + `${this.inputPartition} it was read from: with --changelog each partition's state is its own; produce records keyed by the job's key `
+          + 'with the default partitioner',
+      };
       default: return undefined;
     }
   }
@@ -186,7 +216,9 @@ export class PartitionedWriter {
     } else {
       hash = row.roundRobin;
     }
-    const p = this.partitioner.partitionOf(hash);
+    // Without a key (a stateless job) a record stays in the partition it came from, if it came from one.
+    const p = !row.keyed && this.inputPartition >= 0 ? this.inputPartition : this.route(hash);
+    if (p < 0) return p;
     if (this.held) return p;
     const ring = this.rings[p]!;
     const strBytes = row.stringBytes();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createEngine, type EngineOptions } from '../../dist/src/index.js';
 import { listCheckpoints } from '../../dist/src/checkpoint/manifest.js';
 import { createAdmin, createKafka, createProducer } from '../../dist/src/io/kafka/kafka-client.js';
+import { murmur2, toPositive } from '../../dist/src/partition/murmur2.js';
 import { tmpDir } from '../helpers/engine-run.js';
 import { runSabre, seeded, startSabre, waitFor } from '../helpers/sabre-process.js';
 import {
@@ -131,4 +132,30 @@ describeKafka('--changelog: the state follows the job to another machine', () =>
     expect(missing.stderr).toMatch(/ERR_CHANGELOG_MISSING/);
     expect(missing.stderr).toMatch(/state is lost/);
   }, 180_000);
+
+  it('a record whose key Kafka\'s partitioner would put elsewhere, or that has no key, is dead-lettered with wrong-partition; the rest run on', async () => {
+    const topic = unique('cl-misrouted-in');
+    const group = unique('cl-misrouted');
+    const dir = tmpDir();
+    await produceTrades(topic, { ...SPEC, count: 3000 });
+    const kafka = createKafka(brokers, 'sabre-test-misrouter');
+    const producer = createProducer(kafka);
+    await producer.connect();
+    const at = 1_700_000_000_500;
+    const record = (key: string) => JSON.stringify({ key, ts: at, value: 1 });
+    const partitionOf = (k: string) => toPositive(murmur2(Buffer.from(k))) % 8;
+    const wrong = ['SYM1', 'SYM2', 'SYM3'].map((k) => ({ key: k, partition: (partitionOf(k) + 1) % 8, value: record(k) }));
+    await producer.send({ topic, messages: [...wrong, { key: null as unknown as string, partition: 0, value: record('SYM4') }] });
+    await producer.disconnect();
+    const deadPath = join(dir, 'dead.ndjson');
+    const summary = await runToEnd(topic, {
+      group, sink: `kafka:${unique('cl-misrouted-out')}`, changelog: 'auto', checkpointDir: join(dir, 'cp'), deadLetter: `file:${deadPath}`,
+    });
+    const dead = readFileSync(deadPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { reason: string; detail: string });
+    // The keyless one: its key (from the value) lands where murmur2 says, partition 0 only by chance.
+    const expected = 3 + (partitionOf('SYM4') === 0 ? 0 : 1);
+    expect(dead.filter((d) => d.reason === 'wrong-partition').length).toBe(expected);
+    expect(dead[0]!.detail).toMatch(/belongs to partition \d \(murmur2, as Kafka.s default partitioner\), not to partition \d it was read from/);
+    expect(summary.results).toBeGreaterThan(100);
+  }, 120_000);
 });

@@ -141,6 +141,11 @@ export class IngestPort implements Source {
     return this.keyedOutcome(this.writer.writeKeyBytes(key, keyStart, keyLength), raw, where);
   }
 
+  /** The partition the next records come from and must stay in (PartitionedWriter.inputPartition; -1: any). */
+  expectPartition(p: number): void {
+    this.writer.inputPartition = p;
+  }
+
   /** Dead-letter input that never became a record (bad JSON, bad flatbuffer). */
   reject(raw: string, fault: RecordFault, detail: string, where: string): number {
     this.fault = fault;

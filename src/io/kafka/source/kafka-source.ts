@@ -281,6 +281,9 @@ export class KafkaSource implements Source {
     const msgs = batch.messages;
     const n = msgs.length;
     if (this.member && !(await this.memberReady(p, partition, msgs[0]?.offset))) return;
+    // A member's records must stay in their Kafka partition's ring (PartitionedWriter.inputPartition); unset across awaits.
+    const inputPartition = this.member ? partition : -1;
+    this.port.expectPartition(inputPartition);
     this.reader.beginBatch(topic, partition, wallNow());
     let i = 0;
     // The index of the last message accepted (-1: none yet); its offset string is made only to resolve it.
@@ -305,7 +308,10 @@ export class KafkaSource implements Source {
         // Ring r is full. Make what we accepted visible to kafkajs (and its event time to the engine) before waiting.
         if (last >= 0) this.resolve(p, topic, partition, msgs[last]!.offset);
         this.progress(partition, false);
-        if (!(await this.waitForRing(p, topic, partition, r))) break;
+        this.port.expectPartition(-1);
+        const space = await this.waitForRing(p, topic, partition, r);
+        this.port.expectPartition(inputPartition);
+        if (!space) break;
         r = this.reader.read(m);
       }
       if (r >= 0) break; // stopping: this message was not accepted
@@ -316,10 +322,13 @@ export class KafkaSource implements Source {
         this.port.publish();
         this.resolve(p, topic, partition, m.offset);
         this.progress(partition, false);
+        this.port.expectPartition(-1);
         await this.heartbeat(p);
+        this.port.expectPartition(inputPartition);
         beat = performance.now();
       }
     }
+    this.port.expectPartition(-1);
     this.port.publish();
     if (last >= 0) this.resolve(p, topic, partition, msgs[last]!.offset);
     // Caught up: this batch reached the partition's end as the broker saw it (only then may it turn idle).
