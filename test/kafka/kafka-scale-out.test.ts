@@ -5,6 +5,7 @@ import { TradeMessages } from '../../dist/src/io/generator/trade-messages.js';
 import { sendUntilAcked } from '../../dist/src/io/kafka/sink/send-retry.js';
 import { murmur2, toPositive } from '../../dist/src/partition/murmur2.js';
 import { tmpDir } from '../helpers/engine-run.js';
+import { cardTxns, writeCardJob } from '../helpers/card-job.js';
 import { seeded, startSabre, type Running } from '../helpers/sabre-process.js';
 import { NO_IDLE, brokers, createTopic, describeKafka, groupOffsets, readIsolated, settled, unique, until } from '../helpers/kafka-env.js';
 
@@ -144,4 +145,71 @@ describeKafka('scale-out: a consumer group of sabre processes, exactly once', ()
     expect(got.length).toBe(want.length);
     expect(got).toEqual(want);
   }, 600_000);
+
+  it('a job module (windows to a named Kafka sink, a process function with timers) over 2 members, with a SIGKILL and a join: both topics equal one process', async () => {
+    const dir = tmpDir();
+    const topic = unique('so-job-in');
+    const group = unique('so-job');
+    await createTopic(createKafka(brokers, 'sabre-test-admin'), topic, 6);
+    // Card transactions keyed by card (the job's key), at a steady pace.
+    const lines = cardTxns(120_000).split('\n').filter(Boolean);
+    const producing = (async () => {
+      const producer = createProducer(createKafka(brokers, 'sabre-test-producer'));
+      await producer.connect();
+      try {
+        for (let i = 0; i < lines.length; i += 2000) {
+          await sendUntilAcked(producer, topic, lines.slice(i, i + 2000).map((v) => ({ key: (JSON.parse(v) as { card: string }).card, value: v })), () => {});
+          await sleep(150);
+        }
+        const far = 1_700_000_000_000 + 3_600_000;
+        const ends = [];
+        for (let p = 0; p < 6; p++) {
+          let k = 0;
+          while (toPositive(murmur2(Buffer.from(`c-end-${k}`))) % 6 !== p) k++;
+          ends.push({ key: `c-end-${k}`, partition: p, value: JSON.stringify({ card: `c-end-${k}`, merchant: 'm', amount: 1, status: 'approved', at: far }) });
+        }
+        await sendUntilAcked(producer, topic, ends, () => {});
+      } finally {
+        await producer.disconnect();
+      }
+    })();
+    const member = (name: string, g: string, alerts: string, features: string): Running => {
+      const job = join(dir, `${name}.mjs`);
+      writeCardJob(job, join(dir, 'unused.ndjson'), `toKafka(${JSON.stringify(features)})`);
+      return startSabre(['run', '--job', job, '--source', `kafka:${topic}`, '--brokers', brokers, '--group', g, '--partitions', '6', '--workers', '1',
+        '--sink', `kafka:${alerts}`, '--changelog', 'auto', '--checkpoint-dir', join(dir, name), '--checkpoint-interval', '400ms',
+        '--http-port', '0', '--progress', '0', '--dead-letter', 'null']);
+    };
+    const [alerts, features, refAlerts, refFeatures] = ['a', 'f', 'ra', 'rf'].map((x) => unique(`so-job-${x}`));
+    const reference = member('ref', `${group}-ref`, refAlerts!, refFeatures!);
+    const a = member('m0', group, alerts!, features!);
+    await sleep(3000);
+    let b = member('m1', group, alerts!, features!);
+    await sleep(4000);
+    b.child.kill('SIGKILL');
+    expect((await b.exit).signal).toBe('SIGKILL');
+    await sleep(2000);
+    b = member('m1', group, alerts!, features!);
+    await producing;
+    const drained = async (g: string) => {
+      const { committed, ends } = await groupOffsets(g, topic);
+      return [...ends].every(([p, end]) => (committed.get(p) ?? -1) >= end);
+    };
+    await until(() => drained(group), 'the group to commit every partition to its end', 180_000, 500);
+    await until(() => drained(`${group}-ref`), 'the reference to commit every partition to its end', 180_000, 500);
+    for (const r of [a, b, reference]) {
+      r.child.kill('SIGTERM');
+      const exit = await r.exit;
+      expect(exit.code, exit.stderr).toBe(0);
+      expect(exit.stderr).not.toMatch(/ERR_/);
+    }
+    for (const [got, want] of [[alerts!, refAlerts!], [features!, refFeatures!]] as const) {
+      await settled(got);
+      await settled(want);
+      const g = (await readIsolated(got, 'read_committed')).map((m) => m.value.toString()).sort();
+      const w = (await readIsolated(want, 'read_committed')).map((m) => m.value.toString()).sort();
+      expect(w.length).toBeGreaterThan(got === alerts ? 100 : 5000);
+      expect(g).toEqual(w);
+    }
+  }, 400_000);
 });
