@@ -65,6 +65,7 @@ export class SoleMember {
 
 export function sharedGroupError(source: string, what: string): SabreError {
   return new SabreError('ERR_KAFKA_GROUP_SHARED', `${source}: ${what}; with `
-    + '--checkpoint-dir a job must be its group\'s only member (one process per --group), or run without checkpoints to '
-    + 'share partitions at-least-once. A restart restores the last checkpoint, whose state and offsets agree');
+    + '--checkpoint-dir alone a job must be its group\'s only member (one process per --group). To scale out over several '
+    + 'processes, keep the state in Kafka with --changelog auto (docs/SCALING.md), or run without checkpoints to share '
+    + 'partitions at-least-once. A restart restores the last checkpoint, whose state and offsets agree');
 }
