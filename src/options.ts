@@ -140,13 +140,13 @@ export const OPTION_SPECS = {
     kind: 'string', default: 'auto', choices: ['auto', 'true', 'false'],
     help: 'Kafka sink commits each checkpoint\'s results in one transaction (auto = with --checkpoint-dir)',
   },
-  transactionalId: { kind: 'string', default: undefined, help: 'transactional.id of that sink (default: from the topic and --checkpoint-dir; with --changelog, from the topic and --group)' },
+  transactionalId: { kind: 'string', default: undefined, help: 'transactional.id of that sink (default: from the topic and --checkpoint-dir; with --changelog also the --group and host: one per member)' },
   changelog: {
     kind: 'string', default: undefined,
-    help: '--source kafka:TOPIC with --checkpoint-dir and a kafka: sink: each checkpoint also writes the state of every input '
-      + 'partition to this compacted changelog topic (auto = GROUP-changelog), in the transaction that commits its results and '
-      + 'offsets, so a process with an empty --checkpoint-dir (another machine) restores the job from Kafka; one ring per Kafka '
-      + 'partition (docs/SCALING.md) [off]',
+    help: 'scale out: this process becomes one member of the job\'s consumer group (--group); each checkpoint writes the state of '
+      + 'the Kafka partitions it owns to this compacted changelog topic (auto = GROUP-changelog) in the transaction that commits '
+      + 'their results and offsets, and every member restores the partitions it is assigned from there, on any machine. Needs '
+      + '--source kafka:TOPIC, --partitions = its partition count, --checkpoint-dir (one per member) and a kafka: sink (docs/SCALING.md) [off]',
   },
 } as const satisfies Record<string, Spec>;
 

@@ -25,7 +25,7 @@ export function resolveChangelog(out: Record<string, unknown>, keyGroupsGiven: b
   if (!source.startsWith('kafka:') || source.length === 'kafka:'.length) {
     bad('changelog', `keeps the state of each Kafka input partition: give --source kafka:TOPIC (the source is ${source})`);
   }
-  if (out.checkpointDir === undefined) bad('changelog', 'is written with each checkpoint: give --checkpoint-dir (a local cache of the state)');
+  if (out.checkpointDir === undefined) bad('changelog', 'is written with each checkpoint: give --checkpoint-dir (one per member: its snapshot files go there before the changelog)');
   if (out.replay !== undefined) bad('changelog', 'a replay is re-run, not resumed: leave out --changelog');
   if (out.restore !== undefined) bad('changelog', 'restores each partition from the changelog when it is assigned: leave out --restore');
   const sink = String(out.sink);

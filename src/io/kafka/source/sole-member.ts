@@ -13,7 +13,7 @@ export const SHARED_GROUP_GRACE_MS = 2 * KAFKA_DEFAULTS.sessionTimeout;
 /**
  * A checkpointed job keeps the state of every partition it read in this
  * process's checkpoints, and state does not move between processes yet
- * (DESIGN.md §7): a second live member of the group would take partitions
+ * without --changelog (DESIGN.md §7, docs/SCALING.md): a second live member of the group would take partitions
  * whose windows stay here. So the group must have one member:
  * - a join that takes away a partition this run has read fails the run at
  *   once (tookPartitions, from the source's GROUP_JOIN handler), before any
