@@ -30,7 +30,8 @@ export async function runCommand(raw: RawOptions): Promise<number> {
   const job = raw.job !== undefined ? await loadJob(String(raw.job)) : undefined;
   for (let restarts = 0; ; restarts++) {
     try {
-      return await runOnce(restarts === 0 ? raw : { ...raw, restore: 'latest' }, job);
+      // A member of a scaled-out job (--changelog) restores from the changelog when it is assigned its partitions again.
+      return await runOnce(restarts === 0 || resolveOptions(raw).changelog !== undefined ? raw : { ...raw, restore: 'latest' }, job);
     } catch (e) {
       const err = e as SabreError;
       const o = resolveOptions(raw);

@@ -76,6 +76,9 @@ export class Engine {
   private readonly spinGate: SpinGateSampler;
   private restored: RestorePoint | undefined;
   private readonly obs = new Observability();
+  /** Scale-out (--changelog): rebalances begun (revoked()), and the rewind under way with the count when it began. */
+  private revocations = 0;
+  private rewindingFor: { epoch: number; revocations: number } | undefined;
   /** A job's Kafka lookup tables, kept in files for the workers. */
   private tables: LookupTables | undefined;
   private resolveDone!: (s: RunSummary) => void;
@@ -121,6 +124,7 @@ export class Engine {
     const running = (): boolean => this.state === 'running';
     const plan = this.extra.job?.plan;
     const named = plan ? namedSinkTargets(plan, o.sinks ?? '') : [];
+    if (o.changelog !== undefined) refuseUncommittedSinks(named);
     // Before anything is opened or read: a target that cannot be written fails here, with nothing lost.
     checkOutputTargets(o, named.map(([n, spec]) => [`sink "${n}"`, spec] as const));
     const aggregateModule = o.aggregateModule ? pathToFileURL(resolvePath(o.aggregateModule)).href : undefined;
@@ -296,7 +300,21 @@ export class Engine {
     this.state = 'stopping';
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     this.spinGate.stop();
-    for (const s of this.sources) s.stop();
+    // A member of a consumer group (--changelog) stays in it until the last checkpoint below committed.
+    let committed!: () => void;
+    const lastCommit = new Promise<void>((r) => { committed = r; });
+    try {
+      for (const s of this.sources) {
+        s.leaveAfter?.(lastCommit);
+        s.stop();
+      }
+      return await this.finishStopped(savepoint, committed);
+    } finally {
+      committed();
+    }
+  }
+
+  private async finishStopped(savepoint: boolean, committed: () => void): Promise<RunSummary> {
     const cp = this.checkpointer;
     if (cp) await cp.idle();
     if (savepoint) {
@@ -316,6 +334,7 @@ export class Engine {
     if (this.failed) throw this.failure;
     // END fired everything: commit that last epoch with a final, stateless checkpoint.
     if (cp && !savepoint) await cp.finalCheckpoint();
+    committed();
     await this.sinks.close();
     // Sources release last (a Kafka source's final commit and group leave follow the drained output).
     await Promise.all(this.sources.map((s) => s.closed));
@@ -421,12 +440,14 @@ export class Engine {
       watermark: (t) => this.pump!.raiseWatermark(t),
       partitionWatermark: (p, t) => this.pump!.raisePartitionWatermark(p, t),
       revoked: () => this.revoked(),
-      rewound: (files) => this.rewound(files),
+      abandoned: () => this.abandonUncommitted(),
+      rewound: (files, epoch) => this.rewound(files, epoch),
     };
   }
 
   /** Scale-out (--changelog): a rebalance began. No checkpoint starts or completes, and nothing open commits, until rewound(). */
   private revoked(): void {
+    this.revocations++;
     const cp = this.checkpointer;
     if (cp) {
       cp.suspended = true;
@@ -436,20 +457,50 @@ export class Engine {
   }
 
   /**
-   * Scale-out: the source's new assignment was restored from the changelog
-   * into `files`. Everything since the last commit is undone — the sink's
-   * transaction aborted, the workers' state replaced in-band and the results
-   * they made before it dropped — and checkpoints go on.
+   * Scale-out: a new assignment. Everything since the last commit is undone:
+   * the sink's open transaction is aborted now, before the source reads the
+   * changelog it may have begun writing, and results of the undone work are
+   * dropped (they carry epochs up to nextCheckpointId; the rewound workers'
+   * will carry the epoch returned).
    */
-  private async rewound(files: readonly string[]): Promise<void> {
+  private async abandonUncommitted(): Promise<number> {
     this.revoked();
-    const cp = this.checkpointer!;
-    // Results of the undone work carry epochs up to nextCheckpointId; the rewound workers' carry `epoch`.
-    const epoch = cp.skipEpoch();
-    this.sinks.committing?.fence?.(epoch);
+    const epoch = this.checkpointer!.skipEpoch();
+    this.rewindingFor = { epoch, revocations: this.revocations };
+    await this.sinks.committing?.abort?.(epoch);
+    return epoch;
+  }
+
+  /**
+   * Scale-out: the assignment's committed state is in `files`: the workers
+   * load it in place of theirs, and checkpoints and commits go on — unless
+   * the group began rebalancing again meanwhile (the partitions may be
+   * another member's already: nothing commits until the next rewind), or the
+   * run is stopping (its savepoint then commits nothing: what it would hold
+   * was never restored; the next owners redo it from the last commit).
+   */
+  private async rewound(files: readonly string[], epoch: number): Promise<void> {
+    if (this.state !== 'running') return;
     await this.rewind(files, epoch);
-    await this.sinks.committing?.rewind?.(epoch);
-    cp.suspended = false;
+    const r = this.rewindingFor;
+    if (this.state !== 'running' || r === undefined || r.epoch !== epoch || r.revocations !== this.revocations) return;
+    this.rewindingFor = undefined;
+    this.sinks.committing?.resume?.(epoch);
+    this.checkpointer!.suspended = false;
+  }
+}
+
+/**
+ * A member of a scaled-out job (--changelog) commits its outputs in its Kafka
+ * transaction and throws away what it did not commit at each rebalance: a
+ * named sink outside that transaction (a file) would keep results of undone
+ * work, or lose committed ones when another member takes over.
+ */
+function refuseUncommittedSinks(named: readonly (readonly [string, string])[]): void {
+  for (const [name, spec] of named) {
+    if (spec.startsWith('kafka:') && spec.length > 6) continue;
+    throw new SabreError('ERR_INVALID_OPTION', `--changelog: the job's sink "${name}" writes to ${spec}; a member commits its outputs `
+      + `in its Kafka transaction, so every sink must be a Kafka topic: give --sinks ${name}=kafka:TOPIC`);
   }
 }
 

@@ -79,7 +79,8 @@ describeKafka('scale-out: a consumer group of sabre processes, exactly once', ()
     const alive: Member[] = [];
     const exits: string[] = [];
     let slot = 0;
-    const join_ = () => { const name = `m${slot++ % 5}`; alive.push({ name, proc: member(name, group, out) }); };
+    const all: Member[] = [];
+    const join_ = () => { const name = `m${slot++ % 5}`; const m = { name, proc: member(name, group, out) }; alive.push(m); all.push(m); };
     const leave = async (how: 'SIGTERM' | 'SIGKILL', i = Math.floor(rnd() * alive.length)) => {
       const [m] = alive.splice(i, 1);
       m!.proc.child.kill(how);
@@ -140,6 +141,15 @@ describeKafka('scale-out: a consumer group of sabre processes, exactly once', ()
     const got = (await readIsolated(out, 'read_committed')).map((m) => m.value.toString()).sort();
     process.stderr.write(`[scale-out] ${changes.length} membership changes (${changes.join(', ')}); exits ${exits.join(' ')}; `
       + `${got.length} results, reference ${want.length}\n`);
+    if (got.length !== want.length) {
+      const seen = new Map<string, number>();
+      for (const g of got) seen.set(g, (seen.get(g) ?? 0) + 1);
+      const dups = [...seen].filter(([, n]) => n > 1).map(([g]) => JSON.parse(g) as { key: string; start: number });
+      const byPart = new Map<string, number>();
+      for (const d of dups) { const k = `p${toPositive(murmur2(Buffer.from(d.key))) % PARTITIONS}@${d.start}`; byPart.set(k, (byPart.get(k) ?? 0) + 1); }
+      process.stderr.write(`DEBUG dups ${dups.length}: ${JSON.stringify([...byPart])}\n`);
+      for (const m of all) process.stderr.write(`DEBUG ${m.name}: ${m.proc.stderr().split('\n').filter((l) => /member|ERR|WARN|abandon/.test(l)).join('\n   ')}\n`);
+    }
     expect(changes.length).toBeGreaterThanOrEqual(10);
     expect(want.length).toBeGreaterThan(5000);
     expect(got.length).toBe(want.length);

@@ -25,8 +25,10 @@ export interface CommittingSink extends EpochSink {
   abandon(id: number): void;
   /** Scale-out (--changelog): a rebalance began; nothing open may commit any more, and results of epochs below `dropBelow` are dropped. */
   fence?(dropBelow?: number): void;
-  /** Scale-out: drop everything not committed (abort), and collect `epoch` from now on. */
-  rewind?(epoch: number): Promise<void>;
+  /** Scale-out: drop everything not committed (abort the open transaction) and every result of an epoch below `dropBelow`. */
+  abort?(dropBelow: number): Promise<void>;
+  /** Scale-out, after abort() and the engine's rewind: collect `epoch` from now on. */
+  resume?(epoch: number): void;
 }
 
 export function isCommittingSink(s: LineSink): s is CommittingSink {

@@ -25,11 +25,18 @@ export interface SourceContext {
    */
   revoked?(): void;
   /**
-   * Scale-out: the source was assigned its inputs anew. The engine throws
-   * away what it did since its last commit and loads `files` (snapshot files
-   * of the assigned partitions' committed state); resolves once it has.
+   * Scale-out: the source was assigned its inputs anew. First the engine
+   * drops everything it did since its last commit (its open transaction is
+   * aborted, so that nobody, this member included, waits behind it to read
+   * the committed state); resolves with the epoch to rewind to.
    */
-  rewound?(files: readonly string[]): Promise<void>;
+  abandoned?(): Promise<number>;
+  /**
+   * Then, the assigned partitions' committed state read into `files`
+   * (snapshot files), the engine loads it in place of all its state;
+   * resolves once it has.
+   */
+  rewound?(files: readonly string[], epoch: number): Promise<void>;
 }
 
 /**
@@ -59,6 +66,13 @@ export interface Source {
    * from record timestamps, the engine sends this one to every partition.
    */
   watermark?(): number;
+  /**
+   * Called before stop() when something is still to commit as the run stops
+   * (a savepoint, the final checkpoint): a member of a consumer group
+   * (--changelog) leaves the group only once `committed` settles, so whoever
+   * takes its partitions over restores that commit, not the one before.
+   */
+  leaveAfter?(committed: Promise<unknown>): void;
   /** Settles once the source has released what it holds (after stop()). */
   readonly closed?: Promise<void>;
 }

@@ -282,18 +282,19 @@ export class TransactionalKafkaSink implements CommittingSink {
   }
 
   /**
-   * The engine throws away what it did since its last commit: the open
-   * transaction is aborted with every result in it, results queued or held
-   * for later epochs are dropped, and results from now on belong to `epoch`
-   * (the next checkpoint's), in a new transaction.
+   * The engine throws away what it did since its last commit (a rebalance,
+   * --changelog): the open transaction is aborted with every result in it —
+   * at once, before anyone reads the changelog it may have begun writing —
+   * and results of epochs below `dropBelow` are dropped, queued, held or
+   * still to come. Nothing commits until resume().
    */
-  async rewind(epoch: number): Promise<void> {
+  async abort(dropBelow: number): Promise<void> {
     if (this.error) throw this.sinkError();
-    this.fence(epoch);
+    this.fence(dropBelow);
     await this.committing?.catch(() => {});
     this.batcher.clear();
     for (const [e, list] of [...this.later]) {
-      if (e >= epoch) continue; // the rewound workers' results, held until now
+      if (e >= dropBelow) continue; // results of the rewound work, held until resume()
       this.later.delete(e);
       for (const m of list) this.laterBytes -= m.bytes;
     }
@@ -309,6 +310,11 @@ export class TransactionalKafkaSink implements CommittingSink {
       }
       this.aborts++;
     }
+    this.wakeDrained();
+  }
+
+  /** After abort(): the engine has rewound; results from now on belong to `epoch`, in a new transaction. */
+  resume(epoch: number): void {
     this.epoch = epoch;
     this.fenced = false;
     this.promote(epoch);

@@ -4,6 +4,10 @@ import type { IngestPort } from '../../sources/ingest-port.js';
 import { createAdmin, createConsumer, createKafka, errorText, topicOf } from '../kafka-client.js';
 import { KafkaSource } from './kafka-source.js';
 import { GroupMember } from './group-member.js';
+import { transactionTimeoutFor } from '../sink/transactional-sink.js';
+
+/** A restore waits for a dead member's transaction to time out, and this long more for the broker to abort it and the read. */
+const RESTORE_MARGIN_MS = 60_000;
 import { jobFingerprint } from '../../../checkpoint/manifest.js';
 import type { KafkaPosition } from './offset-tracker.js';
 import { startPositions } from './start-from.js';
@@ -31,6 +35,7 @@ export async function createSource(spec: string, options: ResolvedOptions, port:
   // --changelog: a member of a scaled-out job, whose partitions' state is restored from the changelog at each assignment.
   const member = options.changelog !== undefined ? new GroupMember({
     topic, group: options.group, brokers: options.brokers, changelog: options.changelog, job: jobFingerprint(options), dir: options.checkpointDir!,
+    restoreTimeoutMs: transactionTimeoutFor(options.checkpointInterval, true) + RESTORE_MARGIN_MS,
   }) : undefined;
   return new KafkaSource(topic, options.group, consumer, port, options.format, { time: options.time, value: options.value },
     options.checkpointDir !== undefined, (resume as KafkaPosition[] | undefined) ?? [],

@@ -11,8 +11,6 @@ import { createAdmin, createKafka } from '../kafka-client.js';
 import { readChangelog } from '../changelog/changelog-reader.js';
 import type { UnitState } from '../changelog/changelog-record.js';
 
-/** How long a restore waits for a changelog partition to settle (the open transaction of a member that died). */
-const RESTORE_TIMEOUT_MS = 120_000;
 /** Restores kept for the stats (newest last). */
 const RECENT_RESTORES = 32;
 
@@ -25,6 +23,12 @@ export interface MemberSettings {
   job: string;
   /** Where restored state is put for the workers to load (the checkpoint directory). */
   dir: string;
+  /**
+   * How long a restore may wait for the changelog's partitions to settle:
+   * past the transaction timeout, after which the broker aborts the open
+   * transaction of a member that died.
+   */
+  restoreTimeoutMs: number;
 }
 
 /** One restore: an assignment's partitions loaded from the changelog. */
@@ -95,8 +99,10 @@ export class GroupMember {
   private async restore(generation: number, partitions: number[], ctx: SourceContext | undefined,
     restored: (next: Map<number, bigint>) => void): Promise<void> {
     const t0 = performance.now();
+    // Our own open transaction may hold changelog records of these partitions: aborted before we read them.
+    const epoch = await ctx?.abandoned?.() ?? 1;
     const units = partitions.length > 0
-      ? await readChangelog(this.s.brokers, this.s.changelog, partitions, { timeoutMs: RESTORE_TIMEOUT_MS })
+      ? await readChangelog(this.s.brokers, this.s.changelog, partitions, { timeoutMs: this.s.restoreTimeoutMs })
       : new Map<number, UnitState>();
     await this.checkUnits(partitions, units);
     const dir = join(this.s.dir, `restore-${process.pid}-${generation}`);
@@ -114,7 +120,12 @@ export class GroupMember {
       if (u.sourceOffset !== '') next.set(p, BigInt(u.sourceOffset));
     }
     const t1 = performance.now();
-    await ctx?.rewound?.(files);
+    // A newer assignment came while we read: it rewinds (these partitions may be another member's by now).
+    if (generation !== this.generation) {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    }
+    await ctx?.rewound?.(files, epoch);
     const t2 = performance.now();
     // The workers have loaded the files: the previous restore's are no longer needed.
     if (this.lastDir !== undefined) rmSync(this.lastDir, { recursive: true, force: true });

@@ -24,6 +24,8 @@ export { SHARED_GROUP_GRACE_MS } from './sole-member.js';
 
 /** How long stop() gives the final commit and the group leave before giving up on the broker. */
 const CLOSE_TIMEOUT_MS = 10_000;
+/** How long a member (--changelog) stays in its group for the run's last commit (a savepoint of its whole state). */
+const LEAVE_WAIT_MS = 120_000;
 
 /**
  * `--source kafka:TOPIC`: a kafkajs consumer group feeding the engine through
@@ -108,6 +110,8 @@ export class KafkaSource implements Source {
    */
   private readonly checkpointed: boolean;
   private readonly seeks: JoinSeeks;
+  /** A member's last commit as the run stops (leaveAfter); the group is left only after it. */
+  private lastCommit: Promise<unknown> = Promise.resolve();
 
   constructor(readonly topic: string, readonly group: string, private readonly consumer: Consumer,
     private readonly port: IngestPort, format: 'json' | 'flatbuffers', fields: { time: string; value: string },
@@ -163,6 +167,11 @@ export class KafkaSource implements Source {
    */
   private joinAsMember(partitions: number[]): void {
     const member = this.member!;
+    // Stopping: nothing more is read or restored here, and the last commit may not happen (the partitions may be another's now).
+    if (this.stopping) {
+      this.ctx?.revoked?.();
+      return;
+    }
     this.offsets.clear();
     this.partitionProgress.assign([]);
     this.partitionProgress.assign(partitions);
@@ -243,9 +252,16 @@ export class KafkaSource implements Source {
     return this.committer.commit(positions);
   }
 
+  /** Source.leaveAfter: a member stays in the group (its partitions assigned to it) until the run's last commit settled. */
+  leaveAfter(committed: Promise<unknown>): void {
+    if (this.member) this.lastCommit = committed;
+  }
+
   private async close(): Promise<void> {
     try {
       await this.batchDone;
+      // Bounded like a commit: a member that cannot commit leaves anyway (whoever comes next restores the commit before).
+      await Promise.race([this.lastCommit.catch(() => {}), delay(LEAVE_WAIT_MS, undefined, { ref: false })]);
       const finish = (async () => {
         if (!this.checkpointed) await this.commit().catch(() => {});
         await this.consumer.disconnect();
