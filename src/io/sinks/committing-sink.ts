@@ -1,6 +1,7 @@
 import type { Manifest } from '../../checkpoint/manifest.js';
 import type { LineSink } from './line-sink.js';
 import type { EpochSink } from './epoch-sink.js';
+import type { MemberStats } from '../../metrics/stats-snapshot.js';
 
 /**
  * A sink that commits its output downstream together with checkpoints (the
@@ -27,6 +28,8 @@ export interface CommittingSink extends EpochSink {
   fence?(dropBelow?: number): void;
   /** Scale-out: drop everything not committed (abort), and collect `epoch` from now on. */
   rewind?(epoch: number): Promise<void>;
+  /** Scale-out: its transactions and the changelog written in them, for the stats' member section. */
+  memberStats?(): Pick<MemberStats, 'changelog' | 'transactions'>;
 }
 
 export function isCommittingSink(s: LineSink): s is CommittingSink {
