@@ -117,11 +117,14 @@ describeKafka('stats of a scaled-out member (--changelog)', () => {
     b.child.kill('SIGTERM');
     const exit = await b.exit;
     expect(exit.code, exit.stderr).toBe(0);
+    let seen: MemberStats | null | undefined;
     await until(async () => {
-      const m = await member(ports[0]!);
+      const m = seen = await member(ports[0]!);
       return !!m && m.generation > before.generation && m.assigned.length === PARTITIONS && m.restores.count > before.restores.count
         && m.members.length === 1 && m.members[0]!.partitions.length === PARTITIONS;
-    }, 'the remaining member to hold all six partitions', 90_000, 250);
+    }, 'the remaining member to hold all six partitions', 90_000, 250).catch((e: Error) => {
+      throw new Error(`${e.message}; before ${JSON.stringify(before)}; last seen ${JSON.stringify(seen)}; stderr:\n${a.stderr()}`);
+    });
     const alone = (await member(ports[0]!))!;
     expect(alone.assigned).toEqual([0, 1, 2, 3, 4, 5]);
     expect(alone.transactions.aborts).toBeGreaterThanOrEqual(1);
