@@ -3,7 +3,7 @@
 // be tested without a server.
 import { SabreError } from '../errors.js';
 import { GC_KINDS, STAGES } from '../metrics/stages.js';
-import type { Quantiles, StatsSnapshot } from '../metrics/stats-snapshot.js';
+import type { MemberStats, Quantiles, StatsSnapshot } from '../metrics/stats-snapshot.js';
 
 export async function statsCommand(args: { url: string }): Promise<string> {
   const base = args.url.replace(/\/+$/, '');
@@ -87,6 +87,8 @@ export function renderStats(s: StatsSnapshot, url = ''): string {
     out.push(`  user-function dead letters: ${int(j.userFunctionDeadLetters)}`);
   }
 
+  if (s.member) out.push('', ...memberLines(s.member));
+
   out.push('', 'Latency (ms, since start)');
   const lat: string[][] = [];
   for (const st of STAGES) {
@@ -154,4 +156,43 @@ export function renderStats(s: StatsSnapshot, url = ''): string {
     ]));
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Partitions as a compact list: 0-2,5. */
+export function partitionList(ps: readonly number[]): string {
+  if (ps.length === 0) return '-';
+  const parts: string[] = [];
+  for (let i = 0; i < ps.length;) {
+    let j = i;
+    while (j + 1 < ps.length && ps[j + 1] === ps[j]! + 1) j++;
+    parts.push(j === i ? String(ps[i]) : `${ps[i]}-${ps[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** The Group member block of a scaled-out run (--changelog). */
+export function memberLines(m: MemberStats): string[] {
+  const out = [`Group member ${m.memberId ?? '(not joined yet)'} of "${m.group}" (${m.topic}, changelog ${m.changelogTopic})`];
+  out.push(`  generation ${int(m.generation)}, assigned ${partitionList(m.assigned)} (${m.assigned.length})`);
+  const r = m.restores;
+  out.push(`  restores ${int(r.count)}: ${int(r.partitions)} partitions, ${int(r.bytes)} bytes, ${ms(r.totalMs)} ms; `
+    + `last rewind ${ms(m.lastRewindMs)} ms, ${int(m.rewoundResults)} results dropped by rewinds`);
+  const last = r.recent.at(-1);
+  if (last) {
+    out.push(`  last restore: generation ${int(last.generation)}, partitions ${partitionList(last.partitions)}, ${int(last.withState)} with state, `
+      + `${int(last.bytes)} bytes, read ${ms(last.readMs)} ms, rewind ${ms(last.rewindMs)} ms`);
+  }
+  const c = m.changelog;
+  out.push(`  changelog: ${int(c.checkpoints)} checkpoints, ${int(c.bytes)} bytes, ${int(c.messages)} messages, last write ${ms(c.lastWriteMs)} ms`);
+  const t = m.transactions;
+  out.push(`  transactions: ${int(t.commits)} committed, ${int(t.aborts)} aborted, ${int(t.fencedCommits)} commits refused while fenced`);
+  const at = m.membersAt === null ? 'not described yet' : `as of ${new Date(m.membersAt).toISOString()}`;
+  out.push(`  group members (${m.members.length}, ${at}${m.membersError ? `; last describe failed: ${m.membersError}` : ''})`);
+  if (m.members.length > 0) {
+    out.push(table(['member', 'client', 'host', 'partitions'], m.members.map((x) => [
+      x.memberId === m.memberId ? `${x.memberId} (this)` : x.memberId, x.clientId, x.host, partitionList(x.partitions),
+    ]), '    '));
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import { resolveOptions, type RawOptions, type ResolvedOptions } from '../option
 import { jobOptions, namedSinkTargets } from '../options/job-options.js';
 import { JobOutputs, jobKeyFields } from './job-outputs.js';
 import { jobStatsReader } from './job-stats.js';
+import { memberStatsReader } from './member-stats.js';
 import { openLookupTables, type LookupTables } from './lookup-tables.js';
 import { SabreError } from '../errors.js';
 import { Doorbell } from '../ring/doorbell.js';
@@ -197,10 +198,12 @@ export class Engine {
       run.catch((e: unknown) => this.fail(workerError(task.worker, e)));
       this.workerRuns.push(run);
     }
+    const member = memberStatsReader(source, () => this.sinks.committing, () => this.rewindStats);
     await this.obs.start({
       o, httpListenPort: this.extra.httpListenPort, counters: this.counters, rings: this.rings, sources: this.sources,
       deadLetters: () => sinks.deadLetters, pool: this.pool, drain: this.drain, stats: (so) => this.stats(so),
       ...(plan ? { job: jobStatsReader(plan, o.source, o.sink, named, this.drain.jobOutputs!) } : {}),
+      ...(member ? { member } : {}),
       ingest: () => ({ httpPort: this.openIngest('http'), wsPort: this.openIngest('ws'), onResult: (cb) => this.onResult(cb), accepting: running }),
     });
     // A sink error thrown in the pump (a write after the sink failed) fails the run.

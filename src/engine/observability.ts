@@ -1,7 +1,7 @@
 import type { ResolvedOptions } from '../options.js';
 import type { Counters } from '../metrics/counters.js';
 import { MetricsHub } from '../metrics/metrics-hub.js';
-import type { JobStats, SourceStats } from '../metrics/stats-snapshot.js';
+import type { JobStats, MemberStats, SourceStats } from '../metrics/stats-snapshot.js';
 import { FIRE_EARLY } from '../codec/out-frames.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
 import type { Source } from '../io/sources/source.js';
@@ -24,6 +24,8 @@ export interface ObservabilityInputs {
   stats: HttpServerOptions['stats'];
   /** A job run's figures (--job), for the stats' job section. */
   job?: () => JobStats;
+  /** A scaled-out member's figures (--changelog), for the stats' member section. */
+  member?: () => MemberStats | null;
   /** Push ingest and live results (POST /ingest, /ws/ingest, /ws/results): the engine's doors and callbacks. */
   ingest: () => Omit<IngestHooks, 'options'>;
 }
@@ -70,6 +72,7 @@ function startMetricsHub(x: ObservabilityInputs): MetricsHub {
     sources: () => sourcesStats(x.sources),
     mainCounts: () => ({ deadLetter: x.deadLetters(), rejected: x.sources.reduce((a, s) => a + ((s as IngestPort).rejected ?? 0), 0) }),
     ...(x.job ? { job: x.job } : {}),
+    ...(x.member ? { member: x.member } : {}),
   }).start();
   hub.attach(x.pool.piscina);
   const workers = x.o.workers;

@@ -4,7 +4,7 @@
 import { CumulativeHistogram } from './cumulative-histogram.js';
 import type { Clock } from './latency-recorder.js';
 import { GC_KINDS } from './stages.js';
-import type { EventLoopStats, HeapSummary, IngestStats, JobStats, Quantiles, Rates, ServerStats, SourceStats } from './stats-snapshot.js';
+import type { EventLoopStats, HeapSummary, IngestStats, JobStats, MemberStats, Quantiles, Rates, ServerStats, SourceStats } from './stats-snapshot.js';
 import type { Counters } from './counters.js';
 
 /** Where the hub reads what is not in its own histograms. */
@@ -22,6 +22,8 @@ export interface HubSources {
   ingest?: () => IngestStats | null;
   /** A job run's figures (--job). */
   job?: () => JobStats | null;
+  /** A scaled-out member's figures (--changelog). */
+  member?: () => MemberStats | null;
 }
 
 /** GC histograms of one thread. */

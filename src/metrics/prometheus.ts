@@ -7,7 +7,7 @@
 // between scrapes.
 import { Counter, Gauge, Registry, Summary } from 'prom-client';
 import { QUANTILES } from './stages.js';
-import { quantileOf, type Quantiles, type StatsSnapshot } from './stats-snapshot.js';
+import { quantileOf, type MemberStats, type Quantiles, type StatsSnapshot } from './stats-snapshot.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -103,6 +103,35 @@ export class PrometheusExporter {
       name: 'sabre_job_user_function_dead_letters_total', help: 'Records a job function threw on, sent to the dead-letter output (--on-user-error dead-letter).',
       registers: [r],
       collect() { this.reset(); const j = s().job; if (j) this.inc(j.userFunctionDeadLetters); },
+    });
+    // A member of a scaled-out job (--changelog; absent, or 0, for other runs).
+    const gauge = (name: string, help: string, read: (m: MemberStats) => number): void => {
+      new Gauge({ name, help, registers: [r], collect() { this.reset(); const m = s().member; if (m) this.set(read(m)); } });
+    };
+    const memberCounter = (name: string, help: string, read: (m: MemberStats) => number): void => {
+      new Counter({ name, help, registers: [r], collect() { this.reset(); const m = s().member; if (m) this.inc(read(m)); } });
+    };
+    gauge('sabre_member_assigned_partitions', 'Partitions of the source topic assigned to this member of the consumer group now (--changelog).',
+      (m) => m.assigned.length);
+    gauge('sabre_member_generation', 'Assignments this member has seen; each one rewinds it to its partitions\' committed state.', (m) => m.generation);
+    gauge('sabre_group_members', 'Members of the consumer group as last described by its coordinator.', (m) => m.members.length);
+    memberCounter('sabre_member_restores_total', 'Restores of assigned partitions from the changelog.', (m) => m.restores.count);
+    memberCounter('sabre_member_restore_bytes_total', 'State bytes restored from the changelog.', (m) => m.restores.bytes);
+    memberCounter('sabre_member_restore_seconds_total', 'Time spent restoring: reading the changelog and rewinding the workers.', (m) => m.restores.totalMs / 1e3);
+    memberCounter('sabre_changelog_bytes_total', 'State bytes written to the changelog, in the checkpoints\' transactions.', (m) => m.changelog.bytes);
+    memberCounter('sabre_changelog_messages_total', 'Messages written to the changelog.', (m) => m.changelog.messages);
+    new Counter({
+      name: 'sabre_transactions_total',
+      help: 'Transactions of the transactional Kafka sink under --changelog: committed, aborted (a rebalance rewound the member), refused (a commit refused while fenced by a rebalance).',
+      labelNames: ['outcome'], registers: [r],
+      collect() {
+        this.reset();
+        const t = s().member?.transactions;
+        if (!t) return;
+        this.inc({ outcome: 'committed' }, t.commits);
+        this.inc({ outcome: 'aborted' }, t.aborts);
+        this.inc({ outcome: 'refused' }, t.fencedCommits);
+      },
     });
     // Push ingest (absent when the HTTP server, and with it ingest, is off).
     new Counter({

@@ -107,6 +107,7 @@ export function buildSnapshot(inputs: SnapshotInputs, hub: HubView, now: number 
     server: inputs.server?.() ?? null,
     ingest: inputs.ingest?.() ?? null,
     job: inputs.job?.() ?? null,
+    member: inputs.member?.() ?? null,
   };
 }
 

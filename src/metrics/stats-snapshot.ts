@@ -272,6 +272,73 @@ export interface JobStats {
   userFunctionDeadLetters: number;
 }
 
+/** One restore of a scaled-out member (--changelog): an assignment's partitions loaded from the changelog. */
+export interface MemberRestoreStats {
+  /** The member's assignment this restore was for (1: its first). */
+  generation: number;
+  partitions: number[];
+  /** Partitions that had state in the changelog, and its bytes. */
+  withState: number;
+  bytes: number;
+  /** Reading the changelog, and the engine's rewind to it, ms. */
+  readMs: number;
+  rewindMs: number;
+  /** When it finished, epoch ms. */
+  at: number;
+}
+
+/** One member of the consumer group, as the group coordinator last described it. */
+export interface GroupMemberStats {
+  memberId: string;
+  clientId: string;
+  host: string;
+  /** Partitions of the job's topic it holds, ascending. */
+  partitions: number[];
+}
+
+/** The changelog's cost so far: checkpoints whose state was written, its bytes and messages, the last write. */
+export interface ChangelogStats {
+  checkpoints: number;
+  bytes: number;
+  messages: number;
+  /** The last checkpoint's write, ms (reading its files and every send acknowledged). */
+  lastWriteMs: number;
+}
+
+/** This process as a member of a scaled-out job (--changelog, docs/SCALING.md). */
+export interface MemberStats {
+  group: string;
+  topic: string;
+  changelogTopic: string;
+  /** This member's id in the group (null before its first join). */
+  memberId: string | null;
+  /** Assignments this member has seen (each one a rewind to its partitions' committed state). */
+  generation: number;
+  /** Partitions assigned now, ascending. */
+  assigned: number[];
+  restores: {
+    count: number;
+    /** Partitions restored, summed over restores. */
+    partitions: number;
+    bytes: number;
+    totalMs: number;
+    /** The newest restores, oldest first (at most 32). */
+    recent: MemberRestoreStats[];
+  };
+  /** The engine's rewinds: the last one's duration, and results of undone work they dropped. */
+  lastRewindMs: number;
+  rewoundResults: number;
+  changelog: ChangelogStats;
+  /** The transactional sink's transactions: committed, aborted by rewinds, commits refused while fenced by a rebalance. */
+  transactions: { commits: number; aborts: number; fencedCommits: number };
+  /** The group's members, polled every ~2 s off the hot path (empty before the first answer). */
+  members: GroupMemberStats[];
+  /** When `members` was taken, epoch ms (null: not yet). */
+  membersAt: number | null;
+  /** Why the newest poll failed (the view is then the last good one), or null. */
+  membersError: string | null;
+}
+
 export interface StatsSnapshot {
   version: typeof SNAPSHOT_VERSION;
   /** When the snapshot was built, epoch ms. */
@@ -297,6 +364,8 @@ export interface StatsSnapshot {
   ingest: IngestStats | null;
   /** The job module a --job run runs, its sinks' output counts and user-function dead letters; null for other runs. */
   job: JobStats | null;
+  /** This process as a member of a scaled-out job (--changelog); null for other runs. */
+  member: MemberStats | null;
 }
 
 /** What a snapshot carries beyond the figures every consumer needs. */

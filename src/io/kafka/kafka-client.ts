@@ -40,6 +40,9 @@ const { Kafka, Partitioners, logLevel } = kafkajs;
 /** Resource types of admin.describeConfigs (TOPIC, BROKER, ...). */
 export const { ConfigResourceTypes } = kafkajs;
 
+/** Encodes and decodes group members' metadata and assignments (a described group's memberAssignment bytes). */
+export const { AssignerProtocol } = kafkajs;
+
 export const KAFKA_DEFAULTS = {
   clientId: 'sabre',
   sessionTimeout: 6000,

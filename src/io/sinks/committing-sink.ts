@@ -1,6 +1,7 @@
 import type { Manifest } from '../../checkpoint/manifest.js';
 import type { LineSink } from './line-sink.js';
 import type { EpochSink } from './epoch-sink.js';
+import type { MemberStats } from '../../metrics/stats-snapshot.js';
 
 /**
  * A sink that commits its output downstream together with checkpoints (the
@@ -29,6 +30,8 @@ export interface CommittingSink extends EpochSink {
   abort?(dropBelow: number): Promise<void>;
   /** Scale-out, after abort() and the engine's rewind: collect `epoch` from now on. */
   resume?(epoch: number): void;
+  /** Scale-out: its transactions and the changelog written in them, for the stats' member section. */
+  memberStats?(): Pick<MemberStats, 'changelog' | 'transactions'>;
 }
 
 export function isCommittingSink(s: LineSink): s is CommittingSink {

@@ -1,5 +1,6 @@
 import type { PartitionedWriter } from '../../partition/partitioned-writer.js';
 import type { RecordFault } from '../../errors.js';
+import type { MemberStats } from '../../metrics/stats-snapshot.js';
 
 /** What a source may do to the engine. */
 export interface SourceContext {
@@ -75,7 +76,13 @@ export interface Source {
   leaveAfter?(committed: Promise<unknown>): void;
   /** Settles once the source has released what it holds (after stop()). */
   readonly closed?: Promise<void>;
+  /** A member of a scaled-out job (--changelog): its part of the stats' member section (undefined otherwise). */
+  memberStats?(): SourceMemberStats | undefined;
 }
+
+/** What a scaled-out member's source knows of the stats' member section; the engine adds its rewinds, the sink its transactions. */
+export type SourceMemberStats = Pick<MemberStats, 'group' | 'topic' | 'changelogTopic' | 'memberId' | 'generation' | 'assigned' | 'restores'
+  | 'members' | 'membersAt' | 'membersError'>;
 
 /** Re-exported for the sources and ingest paths that import it from here. */
 

@@ -160,6 +160,7 @@
     renderSources(s);
     renderIngest(s);
     renderJob(s);
+    renderMember(s);
     const sv = s.server;
     $('ws-info').textContent = sv ? `WebSocket: ${sv.wsClients} client(s), ${fmtInt(sv.wsFramesSent)} frames sent, ${fmtInt(sv.wsFramesSkipped)} skipped (slow clients)` : '';
     app.dataset.push = String(sv ? sv.push : 0);
@@ -309,6 +310,56 @@
     const ue = $('job-user-errors');
     ue.dataset.value = String(j.userFunctionDeadLetters);
     ue.textContent = `${fmtInt(j.userFunctionDeadLetters)} record(s) dead-lettered by a throwing job function`;
+  }
+
+  // Partitions as a compact list: 0-2,5.
+  function partitionList(ps) {
+    if (ps.length === 0) return '–';
+    const parts = [];
+    for (let i = 0; i < ps.length;) {
+      let j = i;
+      while (j + 1 < ps.length && ps[j + 1] === ps[j] + 1) j++;
+      parts.push(j === i ? String(ps[i]) : `${ps[i]}-${ps[j]}`);
+      i = j + 1;
+    }
+    return parts.join(',');
+  }
+
+  // A member of a scaled-out job (--changelog): its partitions, the group's members, restores, changelog and transactions.
+  function renderMember(s) {
+    const card = $('member-card');
+    card.hidden = !s.member;
+    if (!s.member) return;
+    const m = s.member;
+    $('member-id').textContent = `${m.memberId ?? 'joining'} · group ${m.group} · ${m.topic} → changelog ${m.changelogTopic}`;
+    const last = m.restores.recent.length > 0 ? m.restores.recent[m.restores.recent.length - 1] : null;
+    const figs = [
+      ['member-assigned', m.assigned.join(','), partitionList(m.assigned)],
+      ['member-generation', String(m.generation), fmtInt(m.generation)],
+      ['member-restores', String(m.restores.count), fmtInt(m.restores.count)],
+      ['member-last-restore-ms', String(last ? last.readMs + last.rewindMs : 0), last ? fmtMs(last.readMs + last.rewindMs) : '–'],
+      ['member-last-restore-bytes', String(last ? last.bytes : 0), last ? fmtInt(last.bytes) : '–'],
+      ['member-changelog-bytes', String(m.changelog.bytes), fmtInt(m.changelog.bytes)],
+      ['member-commits', String(m.transactions.commits), fmtInt(m.transactions.commits)],
+      ['member-aborts', String(m.transactions.aborts), fmtInt(m.transactions.aborts)],
+    ];
+    for (const [id, value, text] of figs) {
+      const e = $(id);
+      e.dataset.value = value;
+      e.textContent = text;
+    }
+    const body = $('member-members-body');
+    body.textContent = '';
+    for (const x of m.members) {
+      const tr = el('tr', { 'data-testid': `member-row-${x.memberId}`, 'data-partitions': x.partitions.join(',') });
+      tr.append(el('td', null, x.memberId === m.memberId ? `${x.memberId} (this)` : x.memberId), el('td', null, x.clientId),
+        el('td', null, x.host), el('td', null, partitionList(x.partitions)));
+      body.append(tr);
+    }
+    const at = $('member-members-at');
+    at.dataset.value = String(m.membersAt ?? '');
+    at.textContent = (m.membersAt === null ? 'group not described yet' : `group as of ${new Date(m.membersAt).toLocaleTimeString()}`)
+      + (m.membersError ? ` (last describe failed: ${m.membersError})` : '');
   }
 
   function renderIngest(s) {

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Manifest } from '../../../checkpoint/manifest.js';
 import { SabreError } from '../../../errors.js';
 import type { CommittingSink } from '../../sinks/committing-sink.js';
+import type { MemberStats } from '../../../metrics/stats-snapshot.js';
 import { errorText, isTransient, type Admin, type Message, type Producer, type Transaction } from '../kafka-client.js';
 import type { SinkLimits } from './sink-limits.js';
 import type { KafkaPosition } from '../source/offset-tracker.js';
@@ -320,6 +321,15 @@ export class TransactionalKafkaSink implements CommittingSink {
     this.promote(epoch);
     this.batcher.kick();
     this.wakeDrained();
+  }
+
+  /** CommittingSink.memberStats: transactions, and what the changelog cost in them. */
+  memberStats(): Pick<MemberStats, 'changelog' | 'transactions'> {
+    const c = this.changelog;
+    return {
+      changelog: { checkpoints: c?.checkpoints ?? 0, bytes: c?.bytes ?? 0, messages: c?.messages ?? 0, lastWriteMs: c?.lastWriteMs ?? 0 },
+      transactions: { commits: this.commits, aborts: this.aborts, fencedCommits: this.fencedCommits },
+    };
   }
 
   /** Checkpoint id failed after its barriers: its results commit with the next checkpoint. */

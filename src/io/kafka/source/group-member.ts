@@ -75,6 +75,11 @@ export class GroupMember {
 
   constructor(private readonly s: MemberSettings) {}
 
+  /** The changelog topic its partitions' state is restored from. */
+  get changelog(): string {
+    return this.s.changelog;
+  }
+
   /** Settles once the newest assignment is restored (rejects with what failed it). */
   whenReady(): Promise<void> {
     return this.ready;

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { SabreError } from '../../../errors.js';
-import { type Source, type SourceContext } from '../../sources/source.js';
+import { type Source, type SourceContext, type SourceMemberStats } from '../../sources/source.js';
 import { wallNow } from '../../../time/wall-clock.js';
 import { INGEST_OK, type IngestPort } from '../../sources/ingest-port.js';
 import { IO_TIME } from '../../../partition/partitioned-writer.js';
@@ -17,6 +17,7 @@ import { PartitionProgress } from './partition-progress.js';
 import { isUnreachableCoordinator, rejoinAfterOutage } from './outage-rejoin.js';
 import { JoinSeeks } from './join-seeks.js';
 import type { GroupMember } from './group-member.js';
+import { GroupView } from './group-view.js';
 
 export type { KafkaPosition } from './offset-tracker.js';
 export { COMMIT_INTERVAL_MS } from './offset-committer.js';
@@ -112,6 +113,9 @@ export class KafkaSource implements Source {
   private readonly seeks: JoinSeeks;
   /** A member's last commit as the run stops (leaveAfter); the group is left only after it. */
   private lastCommit: Promise<unknown> = Promise.resolve();
+  /** A member's id in the group (from its last join), and the group as its coordinator describes it (stats). */
+  private memberId: string | null = null;
+  private readonly groupView: GroupView | undefined;
 
   constructor(readonly topic: string, readonly group: string, private readonly consumer: Consumer,
     private readonly port: IngestPort, format: 'json' | 'flatbuffers', fields: { time: string; value: string },
@@ -129,10 +133,12 @@ export class KafkaSource implements Source {
     this.soleMember = new SoleMember(consumer, this.name, topic, group, () => this.stopping, (e) => this.fatal?.(e));
     this.reader = new MessageReader(port, format, fields);
     this.closed = new Promise((r) => { this.resolveClosed = r; });
+    if (member) this.groupView = new GroupView(consumer, topic);
     const ev = consumer.events;
     consumer.on(ev.COMMIT_OFFSETS, ({ payload }) => this.offsets.markCommitted(payload.topics));
     consumer.on(ev.GROUP_JOIN, ({ payload }) => {
       if (this.member) {
+        this.memberId = payload.memberId;
         // --start-from's position for a partition the group had no commit for (a restored one is sought in memberReady).
         this.seeks.onJoin(payload.memberAssignment, (r) => this.consumer.seek({ topic: r.topic, partition: r.partition, offset: r.offset }));
         this.joinAsMember(payload.memberAssignment[this.topic] ?? []);
@@ -184,6 +190,20 @@ export class KafkaSource implements Source {
     member.whenReady().catch((e: unknown) => this.fatal?.(e));
   }
 
+  /** Source.memberStats: a member's group, assignment, restores and the group's members (last description). */
+  memberStats(): SourceMemberStats | undefined {
+    const m = this.member;
+    if (!m) return undefined;
+    const v = this.groupView!;
+    const t = m.totals;
+    return {
+      group: this.group, topic: this.topic, changelogTopic: m.changelog, memberId: this.memberId, generation: m.generation,
+      assigned: [...m.assigned],
+      restores: { count: t.restores, partitions: t.partitions, bytes: t.bytes, totalMs: t.ms, recent: m.recent.map((r) => ({ ...r, partitions: [...r.partitions] })) },
+      members: v.members, membersAt: v.at, membersError: v.error,
+    };
+  }
+
   /** Next offset accepted per partition (what a checkpoint records). */
   positions(): KafkaPosition[] {
     return this.offsets.positions();
@@ -223,6 +243,7 @@ export class KafkaSource implements Source {
     failed.catch(() => {});
     const timer = setInterval(() => { if (!this.checkpointed) void this.commit().catch(() => {}); }, COMMIT_INTERVAL_MS);
     timer.unref();
+    this.groupView?.start();
     try {
       await Promise.race([this.runConsumer(), failed]);
       await Promise.race([this.stopSignal, failed]);
@@ -231,6 +252,7 @@ export class KafkaSource implements Source {
       throw new SabreError('ERR_SOURCE', `${this.name}: ${errorText(e)}`, { cause: e });
     } finally {
       clearInterval(timer);
+      this.groupView?.stop();
       this.stopping = true;
       await this.close();
     }
