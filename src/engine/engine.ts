@@ -201,6 +201,7 @@ export class Engine {
     const member = memberStatsReader(source, () => this.sinks.committing, () => this.rewindStats);
     await this.obs.start({
       o, httpListenPort: this.extra.httpListenPort, counters: this.counters, rings: this.rings, sources: this.sources,
+      workerOf: (p) => topology.partitioner.workerOfPartition(p),
       deadLetters: () => sinks.deadLetters, pool: this.pool, drain: this.drain, stats: (so) => this.stats(so),
       ...(plan ? { job: jobStatsReader(plan, o.source, o.sink, named, this.drain.jobOutputs!) } : {}),
       ...(member ? { member } : {}),

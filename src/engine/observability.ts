@@ -17,6 +17,8 @@ export interface ObservabilityInputs {
   httpListenPort: number | undefined;
   counters: Counters;
   rings: readonly RingBuffer[];
+  /** The worker of each partition (the stats' partition table). */
+  workerOf: (p: number) => number;
   sources: readonly Source[];
   deadLetters: () => number;
   pool: WorkerPool;
@@ -69,6 +71,7 @@ function startMetricsHub(x: ObservabilityInputs): MetricsHub {
   const hub = new MetricsHub({
     counters: x.counters,
     ringOccupancy: () => x.rings.map((r) => r.occupancy()),
+    workerOf: x.workerOf,
     sources: () => sourcesStats(x.sources),
     mainCounts: () => ({ deadLetter: x.deadLetters(), rejected: x.sources.reduce((a, s) => a + ((s as IngestPort).rejected ?? 0), 0) }),
     ...(x.job ? { job: x.job } : {}),

@@ -19,7 +19,7 @@ export interface Topology {
 
 /** `mainBell` wakes the main thread: space in a ring, data in an out-ring. */
 export function createTopology(o: ResolvedOptions, counters: Counters, mainBell: Doorbell): Topology {
-  const partitioner = new Partitioner(o.keyGroups, o.partitions, o.workers);
+  const partitioner = new Partitioner(o.keyGroups, o.partitions, o.workers, o.changelog !== undefined ? 'blocks' : 'modulo');
   const workerBells = Array.from({ length: o.workers }, () => Doorbell.create());
   const rings = Array.from({ length: o.partitions },
     (_, p) => RingBuffer.create(o.ringSize, workerBells[partitioner.workerOfPartition(p)]!, mainBell));

@@ -12,6 +12,8 @@ export interface HubSources {
   counters: Counters;
   /** Ring occupancy (0 … 1) per partition: an array the engine keeps current, or a callback. */
   ringOccupancy?: readonly number[] | (() => readonly number[]);
+  /** The worker of each partition (Partitioner.workerOfPartition); partition % workers when absent. */
+  workerOf?: (p: number) => number;
   /** Source backpressure records. */
   sources?: () => readonly SourceStats[];
   /** Counts kept on the main thread, outside the shared counters. */

@@ -38,7 +38,7 @@ export function buildSnapshot(inputs: SnapshotInputs, hub: HubView, now: number 
     if (et > maxEventTime) maxEventTime = et;
     partitions.push({
       partition: p,
-      worker: p % c.workers, // SEMANTICS.md: worker = partition % workers
+      worker: inputs.workerOf?.(p) ?? p % c.workers, // SEMANTICS.md: worker = partition % workers (in blocks under --changelog)
       recordsIn: c.partition(p, P_RECORDS_IN),
       recordsProcessed: c.partition(p, P_RECORDS_PROCESSED),
       ringOccupancy: Math.min(1, Math.max(0, occ[p] ?? 0)),

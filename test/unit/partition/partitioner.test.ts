@@ -38,3 +38,23 @@ describe('partitioner', () => {
     }));
   });
 });
+
+describe('Partitioner worker spread (--changelog deals blocks)', () => {
+  it('blocks: contiguous, every partition owned once, and a round-robin member\'s partitions reach every worker', () => {
+    const p = new Partitioner(132, 12, 2, 'blocks');
+    expect(p.partitionsOfWorker(0)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(p.partitionsOfWorker(1)).toEqual([6, 7, 8, 9, 10, 11]);
+    for (const [P, W] of [[12, 2], [12, 5], [7, 3], [4, 4], [3, 8]] as const) {
+      const q = new Partitioner(P * 11, P, W, 'blocks');
+      const owned = Array.from({ length: W }, (_, w) => q.partitionsOfWorker(w)).flat().sort((a, b) => a - b);
+      expect(owned).toEqual(Array.from({ length: P }, (_, i) => i));
+      for (let x = 0; x < P; x++) expect(q.partitionsOfWorker(q.workerOfPartition(x))).toContain(x);
+    }
+    // Two members of a group (round robin: even and odd partitions), two workers each: both workers of each member get records.
+    for (const member of [0, 1]) {
+      const mine = Array.from({ length: 12 }, (_, i) => i).filter((i) => i % 2 === member);
+      expect(new Set(mine.map((i) => p.workerOfPartition(i))).size).toBe(2);
+      expect(new Set(mine.map((i) => new Partitioner(132, 12, 2).workerOfPartition(i))).size).toBe(1); // what modulo would do
+    }
+  });
+});

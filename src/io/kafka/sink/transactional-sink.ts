@@ -3,7 +3,7 @@ import type { Manifest } from '../../../checkpoint/manifest.js';
 import { SabreError } from '../../../errors.js';
 import type { CommittingSink } from '../../sinks/committing-sink.js';
 import type { MemberStats } from '../../../metrics/stats-snapshot.js';
-import { errorText, isTransient, type Admin, type Message, type Producer, type Transaction } from '../kafka-client.js';
+import { KAFKA_DEFAULTS, errorText, isTransient, type Admin, type Message, type Producer, type Transaction } from '../kafka-client.js';
 import type { SinkLimits } from './sink-limits.js';
 import type { KafkaPosition } from '../source/offset-tracker.js';
 import { forEachLine, resultEncoder, resultMessage, type MessageKeyFields, type ResultEncoder, type ResultMessage } from './result-message.js';
@@ -27,10 +27,15 @@ export function transactionTimeoutFor(checkpointIntervalMs: number, changelog = 
 
 /**
  * With --changelog, the member that takes a partition over from one that
- * died reads its changelog only once the dead member's open transaction is
- * gone, which the broker sees to after this timeout: kept short.
+ * died mid-commit reads its changelog only once the dead member's open
+ * transaction is gone, which the broker sees to after this timeout: kept
+ * short. But a live member's transaction stays open through a rebalance
+ * until its rewind aborts it, and a rebalance may take up to kafkajs's
+ * rebalance timeout (KAFKA_DEFAULTS.rebalanceTimeout, 20 s) when a member is
+ * slow to rejoin: a transaction the broker expired meanwhile could not be
+ * aborted, and the member would fail. So: the rebalance timeout and 10 s more.
  */
-export const CHANGELOG_MIN_TRANSACTION_TIMEOUT_MS = 10_000;
+export const CHANGELOG_MIN_TRANSACTION_TIMEOUT_MS = KAFKA_DEFAULTS.rebalanceTimeout + 10_000;
 
 export interface TransactionalSinkSettings {
   topic: string;
