@@ -175,8 +175,12 @@ export class Engine {
     if (source) this.sources.push(source);
     // Several ordered inputs (Kafka partitions): watermarks are the source's minimum over them, not records' own.
     if (source?.watermark) pump.watermarkSource = source;
-    // --changelog: a Kafka partition per ring, each driven by its own progress only (docs/SCALING.md).
+    // --changelog: a Kafka partition per ring, each driven by its own progress only (docs/SCALING.md);
+    // and a commit only while the coordinator still counts this member in a stable group.
     pump.perPartition = o.changelog !== undefined;
+    if (o.changelog !== undefined && source?.stillMember && this.sinks.committing) {
+      this.sinks.committing.commitGuard = () => source.stillMember!();
+    }
 
     // Before the workers start: they load every table once, at start.
     if (plan) this.tables = await openLookupTables(plan, o.brokers);

@@ -30,6 +30,8 @@ export interface CommittingSink extends EpochSink {
   abort?(dropBelow: number): Promise<void>;
   /** Scale-out, after abort() and the engine's rewind: collect `epoch` from now on. */
   resume?(epoch: number): void;
+  /** Scale-out: asked right before each commit (Source.stillMember); false: this checkpoint does not commit, the next one may. */
+  commitGuard?: () => Promise<boolean>;
   /** Scale-out: its transactions and the changelog written in them, for the stats' member section. */
   memberStats?(): Pick<MemberStats, 'changelog' | 'transactions'>;
 }

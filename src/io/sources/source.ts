@@ -74,6 +74,14 @@ export interface Source {
    * takes its partitions over restores that commit, not the one before.
    */
   leaveAfter?(committed: Promise<unknown>): void;
+  /**
+   * A member of a consumer group (--changelog), right before its checkpoint
+   * commits: true while the group's coordinator lists it in a stable group.
+   * False when it was evicted (a stall past the session timeout: its
+   * partitions may be another's, and kafkajs re-joins without reporting a
+   * rebalance) or a rebalance is under way: the commit waits for the next.
+   */
+  stillMember?(): Promise<boolean>;
   /** Settles once the source has released what it holds (after stop()). */
   readonly closed?: Promise<void>;
   /** A member of a scaled-out job (--changelog): its part of the stats' member section (undefined otherwise). */

@@ -107,6 +107,8 @@ export class TransactionalKafkaSink implements CommittingSink {
    * offsets and commit: the job's changelog (--changelog, src/io/kafka/changelog/).
    */
   beforeCommit: ((txn: Transaction, m: Manifest) => Promise<void>) | undefined;
+  /** Asked right before each commit (--changelog: is this member still in a stable group?); false: not now. */
+  commitGuard: (() => Promise<boolean>) | undefined;
   /** The changelog's figures, when there is one. */
   changelog: ChangelogWrites | undefined;
   /** Between a rebalance's start and the rewind: nothing of the open transaction may commit (fence()). */
@@ -256,8 +258,10 @@ export class TransactionalKafkaSink implements CommittingSink {
       if (source && positions && positions.length > 0) {
         await this.untilDone(() => txn.sendOffsets({ consumerGroupId: source.group, topics: byTopic(positions) }));
       }
-      // The last moment a rebalance can still keep this transaction from committing (rewind() aborts it).
-      if (this.fenced) {
+      // The last moment a rebalance (fence) or the coordinator (commitGuard: this member was evicted, or the group
+      // is rebalancing) can keep this transaction from committing; fenced is read again after the guard's await.
+      const allowed = !this.fenced && (this.commitGuard === undefined || await this.commitGuard());
+      if (!allowed || this.fenced) {
         this.fencedCommits++;
         return;
       }

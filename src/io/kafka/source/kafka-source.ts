@@ -274,6 +274,17 @@ export class KafkaSource implements Source {
     return this.committer.commit(positions);
   }
 
+  /** Source.stillMember: the coordinator's view, asked right before a member's commit (undecided: false, the commit waits). */
+  async stillMember(): Promise<boolean> {
+    if (!this.member) return true;
+    try {
+      const d = await this.consumer.describeGroup();
+      return d.state === 'Stable' && this.memberId !== null && d.members.some((m) => m.memberId === this.memberId);
+    } catch {
+      return false;
+    }
+  }
+
   /** Source.leaveAfter: a member stays in the group (its partitions assigned to it) until the run's last commit settled. */
   leaveAfter(committed: Promise<unknown>): void {
     if (this.member) this.lastCommit = committed;
