@@ -1,0 +1,59 @@
+// The scale-out section of docs/BENCHMARKS.md, from the newest full
+// `bench:scale` result (bench/scale.ts). Used by bench-report.mjs; like it,
+// nothing here is measured: it formats what the JSON holds.
+
+const ms = (v) => (v == null || !Number.isFinite(v) ? '–' : v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`);
+const mb = (v) => (v == null || !Number.isFinite(v) ? '–' : v < 1e6 ? `${(v / 1e3).toFixed(0)} kB` : `${(v / 1e6).toFixed(v < 1e7 ? 2 : 1)} MB`);
+const k = (v) => (v == null || !Number.isFinite(v) ? '–' : `${(v / 1e3).toFixed(1)}k`);
+const kmm = (s) => (s ? `${k(s.median)} (${k(s.min)} – ${k(s.max)})` : '–');
+const f2 = (s) => (s ? `${s.median.toFixed(1)} (${s.min.toFixed(1)} – ${s.max.toFixed(1)})` : '–');
+const NAME = (c) => (c.changelog ? `${c.members} member${c.members === 1 ? '' : 's'}, --changelog` : '1 process, no changelog (baseline)');
+
+/** Lines of the section. */
+export function scaleSection(d, { short }) {
+  const out = [];
+  const w = (...l) => out.push(...l);
+  const t = d.throughput, j = d.job;
+  w('## Scale-out (`npm run bench:scale`)', '',
+    `\`sabre run\` processes as members of one consumer group (issue 16, \`--changelog auto\`): a ${j.topicPartitions}-partition input topic, `
+    + `${j.window} windows, ${j.aggregates} aggregates, P=${j.partitionsPerMember} W=${j.workers} per member, a transactional Kafka sink, checkpoints every ${j.checkpointInterval}; `
+    + `local single-node broker. Commit \`${d.machine.commit}\`, ${d.date.slice(0, 16).replace('T', ' ')} UTC, load average ${d.loadAvgAtStart} → ${d.machine.loadAvg1m} `
+    + `on ${d.machine.cores} cores (above the core count, other processes — another helper's Kafka tests — shared the CPUs). Whole run ${Math.round(d.wallSeconds)} s.`, '',
+    `**This machine has ${d.machine.cores} cores**, shared by the broker (a JVM), the producer and every member: with 2 or 3 members the figures show what membership costs, not how it scales.`, '');
+
+  w('### Throughput of 1, 2, 3 members', '',
+    `${short(t.produce.records)} JSON records (${short(t.produce.keys)} keys, \`sabre produce\`, ${k(t.produce.recordsPerSec)} rec/s) pre-filled; the members start together `
+    + '(same group, each its own checkpoint dir) and the clock runs from their spawn until the group has committed every partition to its end (so it holds process start, '
+    + 'group joins, the rebalances while they join, restores and the last checkpoint). CPU: user + system time of every member process (every thread), '
+    + `from /proc/PID/stat at that moment. ${d.repeat} rounds, the configurations back to back in each; median (min – max).`, '',
+    '| configuration | rec/s | CPU µs per record (summed over members) | wall ms per run |', '|---|---|---|---|');
+  for (const c of Object.values(t.configs)) w(`| ${NAME(c)} | ${kmm(c.recordsPerSec)} | ${f2(c.cpuUsPerRecord)} | ${c.wallMs.join(', ')} |`);
+  w('');
+
+  w('### Restore time against state size', '',
+    'One member builds K keys of open `tumbling:1h` windows (K records, distinct keys, one hour of event time), stops with a savepoint (SIGTERM: its state, results and offsets '
+    + 'commit in one transaction); then a fresh member (empty checkpoint dir, same group) is assigned all partitions and restores them from the changelog. '
+    + 'Restore = reading the changelog partitions (waiting for them to settle) + the engine\'s rewind (workers load the state), from the member\'s `[sabre] member of … restored …` stderr line; '
+    + 'per partition = total ÷ partitions (one restore loads all of them; the line gives no per-partition split). One measurement per size.', '',
+    '| keys | partitions with state | state total | per partition | restore total | per partition | savepoint stop | spawn → restored |', '|---|---|---|---|---|---|---|---|');
+  for (const r of d.restore) {
+    w(`| ${short(r.keys)} | ${r.withState} of ${r.partitions} | ${mb(r.bytes)} | ${mb(r.bytesPerPartition)} | ${ms(r.restoreMs)} | ${ms(r.restoreMsPerPartition)} | ${ms(r.savepointStopMs)} | ${ms(r.spawnToRestoredMs)} |`);
+  }
+  w('');
+
+  const b = d.rebalance;
+  w('### The pause of a rebalance', '',
+    `A producer (\`sabre produce --rate ${b.offeredRate}\`) runs throughout; the broker took **${k(b.achievedRate)} rec/s** while measured${b.achievedRate < b.offeredRate * 0.95 ? ' (short of the rate offered: that is what this machine sustained next to the members)' : ''}. `
+    + `One member runs ${d.warmSeconds ?? '?'} s, then a second joins (every assignment rewinds: the first member aborts its transaction, gives up half the partitions and restores the rest from the changelog). `
+    + `The first member's /api/stats is sampled every ${b.sampleEveryMs} ms: the **gap** is the longest stretch after the join in which its records-processed counter did not move. `
+    + 'End to end: a read_committed consumer of the results; latency = the time a result became readable − its window end (event time is the intended send time), so it holds the '
+    + 'out-of-orderness bound and the checkpoint interval (results are committed with checkpoints) as well as any pause.', '',
+    `| figure | value |`, '|---|---|',
+    `| gap: first member processed nothing | **${ms(b.gapMs)}**, starting ${ms(b.gapStartsAfterJoinMs)} after the second member was spawned |`,
+    `| first member's restores (assignment: partitions, state, ms) | ${b.firstMemberRestores.map((r) => `${r.assignment}: ${r.partitions}, ${mb(r.bytes)}, ${ms(r.ms)}`).join('; ')} |`,
+    `| end to end before the join: results, p50 / p99 / max | ${b.endToEnd.before.results}, ${ms(b.endToEnd.before.p50Ms)} / ${ms(b.endToEnd.before.p99Ms)} / ${ms(b.endToEnd.before.maxMs)} |`,
+    `| end to end after the join: results, p50 / p99 / max | ${b.endToEnd.afterJoin.results}, ${ms(b.endToEnd.afterJoin.p50Ms)} / ${ms(b.endToEnd.afterJoin.p99Ms)} / ${ms(b.endToEnd.afterJoin.maxMs)} |`,
+    `| queue stage (ingest → worker) p99 per metrics interval, before: median / worst | ${ms(b.before.queueP99UsMedian / 1000)} / ${ms(b.before.queueP99UsWorst / 1000)} |`,
+    `| the same, 5 s after the gap: median / worst | ${ms(b.after.queueP99UsMedian / 1000)} / ${ms(b.after.queueP99UsWorst / 1000)} |`, '');
+  return out;
+}
