@@ -152,6 +152,26 @@ async function endOffsets(t: string): Promise<number> {
   return (await admin.fetchTopicOffsets(t)).reduce((s, p) => s + Number(p.high), 0);
 }
 
+// ── failed runs ─────────────────────────────────────────────────────────────
+
+/** Runs that failed because a member process exited with an error, retried (kept in the result: they are findings). */
+const failures: { run: string; error: string }[] = [];
+const ATTEMPTS = 3;
+
+async function retrying<T>(run: string, f: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await f();
+    } catch (e) {
+      const text = String((e as Error).message ?? e);
+      if (!text.includes('a member exited') || attempt >= ATTEMPTS) throw e;
+      const cause = text.split('\n').filter((l) => l.startsWith('sabre: ')).pop() ?? text.split('\n')[0]!;
+      failures.push({ run, error: cause });
+      progress(`[bench:scale] ${run}: a member failed (${cause.slice(0, 160)}); run again`);
+    }
+  }
+}
+
 // ── 1. throughput of 1…maxMembers members ───────────────────────────────────
 
 interface Throughput { recordsPerSec: number; wallMs: number; cpuUsPerRecord: number }
@@ -161,7 +181,12 @@ async function drainWith(input: string, members: number, changelog: boolean, tag
   const out = await topic(`${tag}-out`);
   const t0 = performance.now();
   const procs = await Promise.all(Array.from({ length: members }, () => member(input, out, group, { changelog })));
-  await until(() => drained(group, input), `${tag}: the group to commit every partition`, procs);
+  try {
+    await until(() => drained(group, input), `${tag}: the group to commit every partition`, procs);
+  } catch (e) {
+    for (const p of procs) p.child.kill('SIGKILL');
+    throw e;
+  }
   const wallMs = performance.now() - t0;
   const cpu = procs.reduce((s, p) => s + cpuSeconds(p.child.pid!), 0);
   await Promise.all(procs.map(stop));
@@ -180,7 +205,7 @@ async function throughput(): Promise<Record<string, unknown>> {
   for (let r = 1; r <= a.rounds; r++) {
     for (const c of configs) {
       progress(`[bench:scale] throughput round ${r}/${a.rounds}: ${c.members} member(s)${c.changelog ? ', --changelog' : ', no changelog'}`);
-      runs.get(c.name)!.push(await drainWith(input, c.members, c.changelog, `${c.name}-${r}`));
+      runs.get(c.name)!.push(await retrying(`${c.name} round ${r}`, () => drainWith(input, c.members, c.changelog, `${c.name}-${r}-${failures.length}`)));
     }
   }
   return {
@@ -226,9 +251,10 @@ async function produceDistinct(t: string, keys: number): Promise<void> {
 const RESTORED = /assignment (\d+), partitions \[([\d,]*)\] restored from \S+: (\d+) with state, (\d+) bytes in (\d+) ms/g;
 
 async function restoreOf(keys: number): Promise<Record<string, unknown>> {
-  const input = await topic(`state${keys}`);
-  const out = await topic(`state${keys}-out`);
-  const group = groupName(`state${keys}`);
+  const tag = `state${keys}-${failures.length}`;
+  const input = await topic(tag);
+  const out = await topic(`${tag}-out`);
+  const group = groupName(tag);
   progress(`[bench:scale] restore: producing ${keys} distinct keys`);
   await produceDistinct(input, keys);
   progress(`[bench:scale] restore: one member builds the state of ${keys} keys, then stops with a savepoint`);
@@ -302,13 +328,15 @@ async function resultLatencies(out: string): Promise<{ arrivals: { t: number; la
 }
 
 async function rebalance(rate: number): Promise<Record<string, unknown>> {
-  const input = await topic('live');
-  const out = await topic('live-out');
-  const group = groupName('live');
+  const tag = `live${rate}-${failures.length}`;
+  const input = await topic(tag);
+  const out = await topic(`${tag}-out`);
+  const group = groupName(tag);
   progress(`[bench:scale] rebalance: producing at ${rate} rec/s, one member`);
   const producer = sabre(['produce', input, '--brokers', brokers, '--rate', String(rate), '--count', '0', '--keys', String(a.keys), '--progress', '0']);
   const first = await member(input, out, group, { http: true });
   const e2e = await resultLatencies(out);
+  let second: Proc | undefined;
   const samples: Sample[] = [];
   let sampling = true;
   const sampler = (async () => {
@@ -326,10 +354,11 @@ async function rebalance(rate: number): Promise<Record<string, unknown>> {
     // Records the first member had not read yet when the second joined (it reads from the start, alone until now).
     const lagAtJoin = producedAtJoin - (samples.at(-1)?.recordsIn ?? 0);
     progress('[bench:scale] rebalance: a second member joins');
-    const second = await member(input, out, group);
+    second = await member(input, out, group);
+    const joined = second;
     // Both restored their share of the new assignment, then the steady state after it.
-    await until(async () => [...first.stderr().matchAll(RESTORED)].length >= 2 && second.stderr().includes('restored from'),
-      'rebalance: both members to restore after the join', [first, second], 120_000, 50);
+    await until(async () => [...first.stderr().matchAll(RESTORED)].length >= 2 && joined.stderr().includes('restored from'),
+      'rebalance: both members to restore after the join', [first, joined], 120_000, 50);
     const restoredAt = Date.now();
     await sleep(a.afterSeconds * 1000);
     const producedAtEnd = await endOffsets(input);
@@ -337,7 +366,8 @@ async function rebalance(rate: number): Promise<Record<string, unknown>> {
     sampling = false;
     await sampler;
     const restores = [...first.stderr().matchAll(RESTORED)].map((m) => ({ assignment: Number(m[1]), partitions: m[2]!.split(',').length, ms: Number(m[5]), bytes: Number(m[4]) }));
-    await stop(second);
+    await stop(joined);
+    second = undefined;
     await e2e.stop();
     // The steady rate the broker took, over the measured part.
     const achievedRate = (producedAtEnd - producedAtJoin) / ((endAt - joinAt) / 1000);
@@ -383,7 +413,9 @@ async function rebalance(rate: number): Promise<Record<string, unknown>> {
     await e2e.stop().catch(() => {});
     producer.child.kill('SIGTERM');
     await producer.exit;
-    await stop(first).catch((e: unknown) => progress(String(e)));
+    second?.child.kill('SIGKILL');
+    first.child.kill('SIGKILL');
+    await first.exit;
   }
 }
 
@@ -420,12 +452,12 @@ const t0 = performance.now();
 try {
   const tp = figures.has('throughput') ? await throughput() : undefined;
   const restore = [];
-  if (figures.has('restore')) for (const k of restoreKeys) restore.push(await restoreOf(k));
+  if (figures.has('restore')) for (const k of restoreKeys) restore.push(await retrying(`restore ${k}`, () => restoreOf(k)));
   const attempts: Record<string, unknown>[] = [];
   if (figures.has('rebalance')) {
     // From --rate down, halving, until the machine keeps up (sustained): the first such run is the figure.
     for (let rate = a.rate; ; rate = Math.round(rate / 2)) {
-      const r = await rebalance(rate);
+      const r = await retrying(`rebalance at ${rate}`, () => rebalance(rate));
       attempts.push(r);
       if (r.sustained || rate / 2 < MIN_RATE) break;
     }
@@ -443,6 +475,7 @@ try {
     throughput: tp,
     restore,
     rebalance: rb,
+    failedRuns: failures,
     rebalanceAttempts: attempts.map((x) => ({ offeredRate: x.offeredRate, achievedRate: x.achievedRate, sustained: x.sustained,
       gapMs: x.gapMs, endToEnd: x.endToEnd })),
   });
