@@ -476,7 +476,7 @@ try {
     restore,
     rebalance: rb,
     failedRuns: failures,
-    rebalanceAttempts: attempts.map((x) => ({ offeredRate: x.offeredRate, achievedRate: x.achievedRate, sustained: x.sustained,
+    rebalanceAttempts: attempts.map((x) => ({ offeredRate: x.offeredRate, achievedRate: x.achievedRate, lagAtJoin: x.lagAtJoin, sustained: x.sustained,
       gapMs: x.gapMs, endToEnd: x.endToEnd })),
   });
 } finally {

@@ -73,7 +73,7 @@ export function scaleSection(d, { short }) {
     + `${c.members3 ? ` and 3 members ${ratio(c.members3.cpuUsPerRecord.median, c.members1.cpuUsPerRecord.median)}×` : ''} (each process has its own Kafka clients, event loop, worker and heap, `
     + 'each joins the group and restores, and every join rewinds everyone: eager rebalancing), and the broker shares the same two cores. Nothing here measures members on separate machines: '
     + 'that is where scale-out pays, and it is not measured.',
-    `- **The changelog costs ${ratio(c.members1?.recordsPerSec.median, c.plain?.recordsPerSec.median)}× the baseline's throughput** for 1 member (1 member with --changelog ÷ 1 process without, same sink and checkpoint interval): `
+    `- **1 member with the changelog reached ${ratio(c.members1?.recordsPerSec.median, c.plain?.recordsPerSec.median)}× the baseline's throughput** (1 member with --changelog ÷ 1 process without, same sink and checkpoint interval; medians, and the rounds overlap): `
     + 'state goes to Kafka with every checkpoint instead of a local file, and the process joins a group and restores (empty) before it reads. '
     + `The runs are short (${short(t.produce.records)} records), so process start and the group join (seconds) weigh in every figure; per-round values are in the JSON.`,
     '- **Restore grows with the state** (bytes per key are those of the open windows, as in a checkpoint): it is one read of the changelog partitions from a broker on this machine (loopback) plus the workers loading the state. '
@@ -81,5 +81,13 @@ export function scaleSection(d, { short }) {
     '- **The gap is the first member\'s own stall**, short because its eager rewind only waits for the group and for its (smaller) restore. The partitions that move wait longer: '
     + 'from the second member\'s spawn until it has joined and restored them (the spawn → restored row); that wait is in the end-to-end latency after the join, not in the gap. '
     + 'Latencies are from a machine whose load average was above its core count (other test suites ran), so they are upper figures.', '');
+  const failed = d.failedRuns ?? [];
+  if (failed.length > 0) {
+    w('### Runs in which a member failed', '',
+      `${failed.length} run${failed.length === 1 ? '' : 's'} of this invocation lost a member to an error and ${failed.length === 1 ? 'was' : 'were'} run again (the figures above are of runs that completed): `
+      + 'a finding, not noise — a member must survive a rebalance.', '', '| run | the member\'s last line |', '|---|---|');
+    for (const f of failed) w(`| ${f.run} | \`${f.error.replace(/\|/g, '\\|')}\` |`);
+    w('');
+  }
   return out;
 }

@@ -52,7 +52,10 @@ describeKafka('bench:scale, smoke sizes', () => {
     for (const k of ['bytes', 'bytesPerPartition', 'restoreMs', 'restoreMsPerPartition']) expect(r[k], k).toBeGreaterThan(0);
 
     const b = doc.rebalance as Doc;
+    expect(b.offeredRate).toBe(4000);
+    expect(typeof b.sustained).toBe('boolean');
     expect(b.achievedRate).toBeGreaterThan(0);
+    expect(b.joinToBothRestoredMs).toBeGreaterThan(0);
     expect(b.gapMs).toBeGreaterThan(0);
     expect(b.samples).toBeGreaterThan(0);
     // The second member took half the partitions: the first was assigned again after its first assignment.
@@ -61,6 +64,9 @@ describeKafka('bench:scale, smoke sizes', () => {
       expect(b.endToEnd[w].results, w).toBeGreaterThan(0);
       expect(b.endToEnd[w].p99Ms, w).toBeGreaterThan(0);
     }
+
+    // A member that exited with an error is recorded and its run repeated; the figures above are of runs that completed.
+    expect(Array.isArray(doc.failedRuns)).toBe(true);
 
     const files = readdirSync(dir).filter((f) => /^scale-\d{4}-\d\d-\d\d\.json$/.test(f));
     expect(files).toHaveLength(1);
