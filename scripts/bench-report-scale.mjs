@@ -78,7 +78,9 @@ export function scaleSection(d, { short }) {
     + `The runs are short (${short(t.produce.records)} records), so process start and the group join (seconds) weigh in every figure; per-round values are in the JSON.`,
     '- **Restore grows with the state** (bytes per key are those of the open windows, as in a checkpoint): it is one read of the changelog partitions from a broker on this machine (loopback) plus the workers loading the state. '
     + 'A remote broker adds the transfer; replicated topics were not tried (single-node broker).',
-    '- **The gap is the first member\'s own stall**, short because its eager rewind only waits for the group and for its (smaller) restore. The partitions that move wait longer: '
+    `- **The gap is the first member's own longest stall after the join** (${ms(b.gapMs)}); ${b.gapStartsAfterJoinMs > b.joinToBothRestoredMs
+      ? `it began ${ms(b.gapStartsAfterJoinMs - b.joinToBothRestoredMs)} after both members had restored, so it is not the restore itself; what the member waited on then (the group, the re-read from its last committed offsets, or a machine this loaded) is not measured`
+      : 'it fell within the rebalance: the eager rewind waits for the group and for the member\'s own (smaller) restore'}. The partitions that move wait longer: `
     + 'from the second member\'s spawn until it has joined and restored them (the spawn → restored row); that wait is in the end-to-end latency after the join, not in the gap. '
     + 'Latencies are from a machine whose load average was above its core count (other test suites ran), so they are upper figures.', '');
   const failed = d.failedRuns ?? [];
