@@ -13,8 +13,14 @@
 //   3. the pause a rebalance causes: a producer at a steady rate, one member
 //      running, a second one joins; the first member's /api/stats sampled
 //      every 50 ms: the longest stretch its records-processed counter stood
-//      still, and its queue-stage latency before and after, and the end-to-end latency of
-//      the results (read_committed) before and after.
+//      still, its queue-stage latency and the end-to-end latency of the
+//      results (read_committed) before and after. The rate starts at --rate
+//      and halves until the machine sustains it (SUSTAINED_LAG_SECONDS).
+// A run in which a member exits with an error is recorded (failedRuns) and
+// run again, up to 3 attempts: a lost member is a finding, not a figure.
+// Flags: --count --keys --rounds --max-members --rate --warm-seconds
+// --after-seconds, --restore-keys 10000,100000,1000000, --figures
+// throughput,restore,rebalance (a subset is written as a smoke result).
 // Needs a running broker: KAFKA_BROKERS, else 127.0.0.1:9092 (npm run kafka:up
 // starts one). The bench does not start or stop it. Topics it creates are
 // deleted at the end.
@@ -29,7 +35,7 @@ import { produceCommand } from '../src/cli/produce-command.js';
 import { createAdmin, createConsumer, createKafka, createProducer, ensureTopic, type Message } from '../src/io/kafka/kafka-client.js';
 import { sendUntilAcked } from '../src/io/kafka/sink/send-retry.js';
 import { changelogTopicOf } from '../src/options/changelog.js';
-import { median, numArgs, percentile, progress, report, stats } from './bench-util.js';
+import { numArgs, percentile, progress, report, stats } from './bench-util.js';
 
 const TOPIC_PARTITIONS = 12;
 /** Clock ticks per second of /proc/PID/stat (CLK_TCK: 100 on Linux for every arch Node runs on). */
