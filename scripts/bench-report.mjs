@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { chart, short, PALETTE } from './bench-svg.mjs';
 import { checkpointSection } from './bench-report-checkpoint.mjs';
 import { pipelineSection } from './bench-report-pipeline.mjs';
+import { scaleSection } from './bench-report-scale.mjs';
 
 const { values: args } = parseArgs({ options: { in: { type: 'string', default: 'bench-results' }, out: { type: 'string', default: 'docs/BENCHMARKS.md' }, svg: { type: 'string', default: 'docs/bench' } } });
 
@@ -437,6 +438,7 @@ if (ING.length > 0) {
 }
 
 if (R.checkpoint) w(...checkpointSection(R.checkpoint, { M, us, mmm, pct, short }));
+if (R.scale) w(...scaleSection(R.scale, { short }));
 
 // The hand-written analysis (why a target is missed, what was profiled) lives in the output file
 // between these markers and is carried over on every regeneration.
@@ -456,6 +458,7 @@ w('## Reproduce', '', '```sh', 'npm ci && npm run build', 'scripts/build-native.
   'node dist/bench/sabre-bench.js ring-1p1c ring-ping-pong keys',
   'node dist/bench/sabre-bench.js record-size                # generator keys padded to 32 B … 1 KiB (--key-bytes)',
   'KAFKA_BROKERS=127.0.0.1:9092 node dist/bench/kafka.js  # bench:kafka, ≈ 2 min (+ ≈ 1 min to produce): 5 rounds of stock-kafkajs ceiling, same-decoder, JSON and Sabre consumers, each its own process (without KAFKA_BROKERS it starts the local broker)',
+  'KAFKA_BROKERS=127.0.0.1:9092 node dist/bench/scale.js  # bench:scale, ≈ 4 min: 1/2/3 members + a plain baseline (2 rounds), restore of 10k/100k/1M keys, a rebalance under a steady producer (needs a running broker; never starts one)',
   'node dist/bench/ingest.js                            # bench:ingest, ≈ 45 s: HTTP (in-repo client, then wrk if installed), WS flatbuffers, WS NDJSON; run it 3 times',
   'node scripts/bench-report.mjs                        # → docs/BENCHMARKS.md, docs/bench/*.svg', '```', '',
   'Any scenario takes `--smoke` (seconds, one repetition; ignored by this report) and `--repeat N`; `node dist/bench/sabre-bench.js help` lists each one\'s flags.', '');
