@@ -147,8 +147,8 @@ describeKafka('scale-out: a consumer group of sabre processes, exactly once', ()
       const dups = [...seen].filter(([, n]) => n > 1).map(([g]) => JSON.parse(g) as { key: string; start: number });
       const byPart = new Map<string, number>();
       for (const d of dups) { const k = `p${toPositive(murmur2(Buffer.from(d.key))) % PARTITIONS}@${d.start}`; byPart.set(k, (byPart.get(k) ?? 0) + 1); }
-      process.stderr.write(`DEBUG dups ${dups.length}: ${JSON.stringify([...byPart])}\n`);
-      for (const m of all) process.stderr.write(`DEBUG ${m.name}: ${m.proc.stderr().split('\n').filter((l) => /member|ERR|WARN|abandon/.test(l)).join('\n   ')}\n`);
+      process.stderr.write(`[scale-out] duplicated results ${dups.length}, by input partition and window: ${JSON.stringify([...byPart])}\n`);
+      for (const m of all) process.stderr.write(`[scale-out] ${m.name}: ${m.proc.stderr().split('\n').filter((l) => /member|ERR_/.test(l)).join('\n   ')}\n`);
     }
     expect(changes.length).toBeGreaterThanOrEqual(10);
     expect(want.length).toBeGreaterThan(5000);

@@ -29,6 +29,7 @@
 // Compression codecs are kafkajs's own (gzip; others as kafkajs supports them).
 import { createRequire } from 'node:module';
 import type KafkaJs from 'kafkajs';
+import { withoutAborted, type AbortedTransaction, type FetchedRecord } from './aborted-records.js';
 
 const require = createRequire(import.meta.url);
 
@@ -246,13 +247,19 @@ interface Installed {
 function install(): Installed {
   const kafkajsPath = require.resolve(KAFKAJS);
   const loadedAlready = require.cache[kafkajsPath] !== undefined;
+  // kafkajs's filter of aborted records is wrong when aborted transactions interleave (aborted-records.ts): ours
+  // replaces it before kafkajs's Batch captures it, for kafkajs's own decoder too.
+  if (!loadedAlready) {
+    require(FILTER_ABORTED);
+    require.cache[require.resolve(FILTER_ABORTED)]!.exports = ({ messages, abortedTransactions }: { messages: FetchedRecord[]; abortedTransactions?: AbortedTransaction[] }) =>
+      withoutAborted(messages, abortedTransactions);
+  }
   const stock = { batchDecoder: require(BATCH_DECODER) as BatchDecoder, Batch: require(BATCH_CLASS) as BatchClass };
   if (process.env.SABRE_KAFKA_DECODER === 'kafkajs' || loadedAlready) {
     return { kafkajs: require(KAFKAJS) as typeof KafkaJs, decoder: 'kafkajs', now: stock, stock };
   }
   const stockBatchDecoder = stock.batchDecoder;
   const StockBatch = stock.Batch;
-  const filterAbortedMessages = require(FILTER_ABORTED) as (a: { messages: unknown[]; abortedTransactions: unknown[] }) => unknown[];
   const { lookupCodecByAttributes } = require(COMPRESSION) as { lookupCodecByAttributes(a: number): { decompress(b: Buffer): Promise<Buffer> } | null };
   const { KafkaJSPartialMessageError } = require(ERRORS) as { KafkaJSPartialMessageError: new (m: string) => Error };
   const Long = require(LONG) as { fromValue(v: unknown): { gte(o: unknown): boolean } };
@@ -325,8 +332,8 @@ function install(): Installed {
       if (m instanceof RecordView ? m.offsetNumber >= from : Long.fromValue((m as { offset: string }).offset).gte(longFrom)) within.push(m);
     }
     batch.messagesWithinOffset = within;
-    const kept = abortedTransactions && abortedTransactions.length > 0 ? filterAbortedMessages({ messages: within, abortedTransactions }) : within;
-    batch.messages = kept.filter((m) => !(m as { isControlRecord: boolean }).isControlRecord);
+    const kept = withoutAborted(within as FetchedRecord[], abortedTransactions as AbortedTransaction[] | undefined);
+    batch.messages = kept.filter((m) => m.isControlRecord !== true);
     return batch;
   }
   Batch.prototype = StockBatch.prototype;
