@@ -181,7 +181,7 @@ export function memberLines(m: MemberStats): string[] {
   const last = r.recent.at(-1);
   if (last) {
     out.push(`  last restore: generation ${int(last.generation)}, partitions ${partitionList(last.partitions)}, ${int(last.withState)} with state, `
-      + `${int(last.bytes)} bytes, read ${ms(last.readMs)} ms, rewind ${ms(last.rewindMs)} ms`);
+      + `${last.kept > 0 ? `${int(last.kept)} kept from its own commit, ` : ''}${int(last.bytes)} bytes, read ${ms(last.readMs)} ms, rewind ${ms(last.rewindMs)} ms`);
   }
   const c = m.changelog;
   out.push(`  changelog: ${int(c.checkpoints)} checkpoints, ${int(c.bytes)} bytes, ${int(c.messages)} messages, last write ${ms(c.lastWriteMs)} ms`);

@@ -1,6 +1,6 @@
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { setImmediate as yieldToLoop, setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { resolveOptions, type RawOptions, type ResolvedOptions } from '../options.js';
 import { jobOptions, namedSinkTargets } from '../options/job-options.js';
 import { JobOutputs, jobKeyFields } from './job-outputs.js';
@@ -17,12 +17,12 @@ import { needsLines } from '../io/sinks/line-sink.js';
 import { RecordFields } from '../codec/json/record-fields.js';
 import { RowProjector } from '../codec/row-writer.js';
 import type { RecordExtractor } from '../codec/record-extractor.js';
-import { type Source, type SourceContext } from '../io/sources/source.js';
+import { type Handover, type Source, type SourceContext } from '../io/sources/source.js';
 import { wallNow } from '../time/wall-clock.js';
 import { IngestPort } from '../io/sources/ingest-port.js';
 import { checkOutputTargets } from '../io/sinks/output-targets.js';
-import type { Checkpointer } from '../checkpoint/checkpointer.js';
-import type { RestorePoint } from '../checkpoint/manifest.js';
+import { CheckpointAbandoned, type Checkpointer } from '../checkpoint/checkpointer.js';
+import { checkpointPath, type Manifest, type RestorePoint } from '../checkpoint/manifest.js';
 import type { WindowResult } from '../codec/window-result.js';
 import type { WorkerSummary } from './worker-contract.js';
 import type { EngineOptions, RunSummary, StopOptions } from './engine-types.js';
@@ -79,6 +79,8 @@ export class Engine {
   private readonly obs = new Observability();
   /** Scale-out (--changelog): rebalances begun (revoked()), and the rewind under way with the count when it began. */
   private revocations = 0;
+  /** Checkpoints taken as the group rebalanced, before this member re-joined (commitBeforeRevoke). */
+  revocationCheckpoints = 0;
   private rewindingFor: { epoch: number; revocations: number } | undefined;
   /** A job's Kafka lookup tables, kept in files for the workers. */
   private tables: LookupTables | undefined;
@@ -327,7 +329,11 @@ export class Engine {
     if (cp) await cp.idle();
     if (savepoint) {
       // Everything written so far goes into the checkpoint; open windows stay open in it.
-      await cp!.trigger();
+      await cp!.trigger().catch((e: unknown) => {
+        // --changelog: the group rebalanced meanwhile; this member's partitions go on elsewhere from their last commit.
+        if (!(e instanceof CheckpointAbandoned)) throw e;
+        process.stderr.write(`[sabre] ${e.message}: nothing more is committed; the partitions' next owners go on from their last commit\n`);
+      });
       await this.writer.end(false);
     } else {
       await this.writer.end(true);
@@ -448,6 +454,7 @@ export class Engine {
       watermark: (t) => this.pump!.raiseWatermark(t),
       partitionWatermark: (p, t) => this.pump!.raisePartitionWatermark(p, t),
       revoked: () => this.revoked(),
+      revoking: (budgetMs) => this.commitBeforeRevoke(budgetMs),
       abandoned: () => this.abandonUncommitted(),
       rewound: (files, epoch) => this.rewound(files, epoch),
     };
@@ -462,6 +469,45 @@ export class Engine {
       cp.abandon('the consumer group is rebalancing; its work is redone from the changelog');
     }
     this.sinks.committing?.fence?.();
+  }
+
+  /**
+   * Scale-out: the group rebalances and this member re-joins once this
+   * resolves (the coordinator hands its partitions out only after that): a
+   * checkpoint now — after the one in flight, if any — commits what it did
+   * with them, so their next owners (this member included) redo nothing.
+   * Whatever does not complete within the budget commits nothing: revoked()
+   * fences the sink and abandons it, and the next owners redo that work.
+   */
+  private async commitBeforeRevoke(budgetMs: number): Promise<Handover | undefined> {
+    const cp = this.checkpointer;
+    // Not running, or a rewind under way (fenced: its state is not one to commit): nothing to commit.
+    if (cp === undefined || this.state !== 'running' || this.rewindingFor !== undefined || cp.suspended) {
+      this.revoked();
+      return undefined;
+    }
+    cp.suspended = true;
+    const deadline = performance.now() + budgetMs;
+    const wait = (p: Promise<unknown>): Promise<unknown> => Promise.race([
+      p.catch(() => {}), delay(Math.max(0, deadline - performance.now()), undefined, { ref: false })]);
+    try {
+      await wait(cp.idle());
+      if (!cp.busy && this.state === 'running' && performance.now() < deadline) {
+        const t0 = performance.now();
+        const m = await wait(cp.trigger()) as Manifest | undefined;
+        const committed = m !== undefined && this.sinks.committing?.committedCheckpoint === m.id;
+        process.stderr.write(`[sabre] the group is rebalancing: ${committed ? `checkpoint ${m.id} committed` : 'no checkpoint committed'} `
+          + `before re-joining (${Math.round(performance.now() - t0)} ms)\n`);
+        if (committed) {
+          this.revocationCheckpoints++;
+          const dir = checkpointPath(this.options.checkpointDir!, m.id);
+          return { files: m.snapshots.map((s) => join(dir, s.file)), sources: m.sources };
+        }
+      }
+      return undefined;
+    } finally {
+      this.revoked();
+    }
   }
 
   /**

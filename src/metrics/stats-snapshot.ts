@@ -277,8 +277,10 @@ export interface MemberRestoreStats {
   /** The member's assignment this restore was for (1: its first). */
   generation: number;
   partitions: number[];
-  /** Partitions that had state in the changelog, and its bytes. */
+  /** Partitions that had state in the changelog, and its bytes (read from Kafka). */
   withState: number;
+  /** Partitions kept from the checkpoint this member committed just before re-joining (read from its checkpoint dir). */
+  kept: number;
   bytes: number;
   /** Reading the changelog, and the engine's rewind to it, ms. */
   readMs: number;

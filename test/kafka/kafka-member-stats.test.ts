@@ -1,7 +1,7 @@
 // The stats of a scaled-out member (--changelog): two `sabre run` processes of one consumer group each show,
 // in /api/stats, /metrics and `sabre stats`, the group's members, their disjoint partitions, restores,
-// changelog writes and transactions; when one leaves, the other's next assignment takes every partition and
-// its rewind aborts its open transaction.
+// changelog writes and transactions; when one leaves, the other commits a checkpoint before it re-joins, and
+// its next assignment takes every partition, the three it had restored from that commit's local files.
 import { afterAll, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createKafka } from '../../dist/src/io/kafka/kafka-client.js';
@@ -34,7 +34,7 @@ async function member(port: number): Promise<MemberStats | null | undefined> {
 }
 
 describeKafka('stats of a scaled-out member (--changelog)', () => {
-  it('two members: each sees both in members, disjoint partitions covering all, restores, changelog bytes, commits; after one leaves the other holds all and aborted', async () => {
+  it('two members: each sees both in members, disjoint partitions covering all, restores, changelog bytes, commits; after one leaves the other commits before re-joining and holds all, keeping its own', async () => {
     const topic = unique('ms-in');
     const out = unique('ms-out');
     const group = unique('ms');
@@ -112,7 +112,7 @@ describeKafka('stats of a scaled-out member (--changelog)', () => {
     expect(text).toMatch(/^\s+transactions: [\d,]+ committed, [\d,]+ aborted/m);
     for (const g of after.members) expect(text).toContain(g.memberId);
 
-    // B leaves (SIGTERM): A's next assignment takes all six partitions, and its rewind aborted its open transaction.
+    // B leaves (SIGTERM): A commits before re-joining, and its next assignment takes all six partitions, keeping its own.
     const before = (await member(ports[0]!))!;
     b.child.kill('SIGTERM');
     const exit = await b.exit;
@@ -127,8 +127,13 @@ describeKafka('stats of a scaled-out member (--changelog)', () => {
     });
     const alone = (await member(ports[0]!))!;
     expect(alone.assigned).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(alone.transactions.aborts).toBeGreaterThanOrEqual(1);
-    expect(alone.transactions.aborts).toBeGreaterThan(before.transactions.aborts);
+    expect(alone.transactions.commits).toBeGreaterThan(before.transactions.commits);
+    const last = alone.restores.recent[alone.restores.recent.length - 1]!;
+    expect(last.partitions).toEqual([0, 1, 2, 3, 4, 5]);
+    // The three it kept came from the checkpoint it committed before re-joining (stderr says so too); B's three from Kafka.
+    expect(last.kept).toBe(before.assigned.length);
+    expect(a.stderr()).toMatch(/checkpoint \d+ committed before re-joining/);
+    expect(a.stderr()).toMatch(/kept from its own commit before re-joining/);
     expect(alone.members[0]!.memberId).toBe(alone.memberId);
 
     producingStops = true;

@@ -151,6 +151,12 @@ describeKafka('scale-out: a consumer group of sabre processes, exactly once', ()
       for (const m of all) process.stderr.write(`[scale-out] ${m.name}: ${m.proc.stderr().split('\n').filter((l) => /member|ERR_/.test(l)).join('\n   ')}\n`);
     }
     expect(changes.length).toBeGreaterThanOrEqual(10);
+    // Members that stayed committed a checkpoint of their partitions before re-joining (rejoin-hook.ts): they hand over, not redo.
+    const handovers = all.map((m) => m.proc.stderr().match(/checkpoint \d+ committed before re-joining/g)?.length ?? 0).reduce((a, b) => a + b, 0);
+    expect(handovers).toBeGreaterThan(3);
+    // ...and restored the partitions they kept from that commit's files, not from Kafka.
+    const keptRestores = all.map((m) => m.proc.stderr().match(/kept from its own commit before re-joining/g)?.length ?? 0).reduce((a, b) => a + b, 0);
+    expect(keptRestores).toBeGreaterThan(0);
     expect(want.length).toBeGreaterThan(5000);
     expect(got.length).toBe(want.length);
     expect(got).toEqual(want);

@@ -264,6 +264,23 @@ export function isTransient(e: unknown): boolean {
   return false;
 }
 
+/**
+ * `op` again while it fails transiently (isTransient: a broker that just
+ * started loading its coordinators, a partition without a leader yet),
+ * backing off up to a second, `attempts` times in all; any other error, or
+ * the last one, is thrown.
+ */
+export async function retryTransient<T>(op: () => Promise<T>, attempts: number): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (e) {
+      if (attempt >= attempts || !isTransient(e)) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(1000, 50 * attempt)));
+    }
+  }
+}
+
 /** REBALANCE_IN_PROGRESS, NOT_COORDINATOR_FOR_GROUP, ILLEGAL_GENERATION: the group is re-forming. */
 export function isRebalancing(e: unknown): boolean {
   const t = (e as { type?: string } | undefined)?.type;

@@ -2,6 +2,16 @@ import type { PartitionedWriter } from '../../partition/partitioned-writer.js';
 import type { RecordFault } from '../../errors.js';
 import type { MemberStats } from '../../metrics/stats-snapshot.js';
 
+/**
+ * The checkpoint a member committed before it re-joined (SourceContext.revoking):
+ * its partition snapshot files, and every source's position it committed with them.
+ * The partitions the member keeps need no restore from Kafka: this is their state.
+ */
+export interface Handover {
+  files: readonly string[];
+  sources: readonly { name: string; position: unknown }[];
+}
+
 /** What a source may do to the engine. */
 export interface SourceContext {
   writer: PartitionedWriter;
@@ -25,6 +35,13 @@ export interface SourceContext {
    * the partitions may be another member's by now.
    */
   revoked?(): void;
+  /**
+   * Scale-out: the group is rebalancing and this member is about to re-join
+   * (its partitions handed out again once it has): commit what it did with
+   * them now — a checkpoint, within `budgetMs` — then nothing more commits
+   * (as revoked()). Whoever gets a partition restores that commit.
+   */
+  revoking?(budgetMs: number): Promise<Handover | undefined>;
   /**
    * Scale-out: the source was assigned its inputs anew. First the engine
    * drops everything it did since its last commit (its open transaction is

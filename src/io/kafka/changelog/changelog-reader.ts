@@ -19,8 +19,7 @@
 // deleted at the end.
 import { randomUUID } from 'node:crypto';
 import { SabreError } from '../../../errors.js';
-import { setTimeout as delay } from 'node:timers/promises';
-import { createAdmin, createConsumer, createKafka, errorText, fetchHighWatermarks, isTransient, type Consumer, type KafkaMessage } from '../kafka-client.js';
+import { createAdmin, createConsumer, createKafka, errorText, fetchHighWatermarks, retryTransient, type Consumer, type KafkaMessage } from '../kafka-client.js';
 import { changelogTopicExists } from './changelog-topic.js';
 import { assembleUnit, CHUNK_BYTES, decodeHead, parseChangelogKey, type UnitState } from './changelog-record.js';
 
@@ -121,7 +120,7 @@ async function endOffsets(kafka: ReturnType<typeof createKafka>, brokers: string
   try {
     // Asked first: offsets of a missing topic come back as a protocol error kafkajs logs as an ERROR.
     await admin.connect();
-    if (await changelogTopicExists(admin, topic)) offsets = await untilNotTransient(() => fetchHighWatermarks(kafka, topic));
+    if (await changelogTopicExists(admin, topic)) offsets = await retryTransient(() => fetchHighWatermarks(kafka, topic), OFFSET_ATTEMPTS);
   } catch (e) {
     throw new SabreError('ERR_SOURCE', `changelog ${topic}: cannot read its offsets at ${brokers}: ${errorText(e)}`, { cause: e });
   } finally {
@@ -219,14 +218,3 @@ async function stopAndForget(kafka: ReturnType<typeof createKafka>, consumer: Co
 
 /** Attempts at a read of offsets that fails transiently (a topic just created has no leader for a moment). */
 const OFFSET_ATTEMPTS = 20;
-
-async function untilNotTransient<T>(op: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await op();
-    } catch (e) {
-      if (attempt >= OFFSET_ATTEMPTS || !isTransient(e)) throw e;
-      await delay(Math.min(1000, 50 * attempt));
-    }
-  }
-}

@@ -3,7 +3,7 @@ import type { Manifest } from '../../../checkpoint/manifest.js';
 import { SabreError } from '../../../errors.js';
 import type { CommittingSink } from '../../sinks/committing-sink.js';
 import type { MemberStats } from '../../../metrics/stats-snapshot.js';
-import { KAFKA_DEFAULTS, errorText, isTransient, type Admin, type Message, type Producer, type Transaction } from '../kafka-client.js';
+import { KAFKA_DEFAULTS, errorText, isTransient, retryTransient, type Admin, type Message, type Producer, type Transaction } from '../kafka-client.js';
 import type { SinkLimits } from './sink-limits.js';
 import type { KafkaPosition } from '../source/offset-tracker.js';
 import { forEachLine, resultEncoder, resultMessage, type MessageKeyFields, type ResultEncoder, type ResultMessage } from './result-message.js';
@@ -152,7 +152,8 @@ export class TransactionalKafkaSink implements CommittingSink {
   static async open(s: TransactionalSinkSettings, producer: Producer, admin: Admin): Promise<TransactionalKafkaSink> {
     const sink = new TransactionalKafkaSink(s, producer);
     await sink.transaction();
-    const [t] = await admin.fetchOffsets({ groupId: s.markerGroup, topics: [s.topic] });
+    // A broker that just started answers COORDINATOR_LOAD_IN_PROGRESS for a while: transient, retried.
+    const [t] = await retryTransient(() => admin.fetchOffsets({ groupId: s.markerGroup, topics: [s.topic] }), OPEN_ATTEMPTS);
     const marker = t?.partitions.find((p) => p.partition === 0);
     sink.committedCheckpoint = Math.max(0, Number(marker?.offset ?? -1));
     return sink;
@@ -468,3 +469,8 @@ function byTopic(positions: KafkaPosition[]): { topic: string; partitions: { par
   }
   return [...m].map(([topic, partitions]) => ({ topic, partitions }));
 }
+
+/** Attempts at opening against a broker that answers transiently (a coordinator still loading after a start). */
+const OPEN_ATTEMPTS = 40;
+
+/** `op` again while it fails transiently, backing off up to a second, `attempts` times in all. */

@@ -31,13 +31,25 @@ export interface MemberSettings {
   restoreTimeoutMs: number;
 }
 
+/**
+ * A member's own last commit, made just before it re-joined: per partition of
+ * its previous assignment, the snapshot file and the next offset. For the
+ * partitions it keeps, the newest state there is: read locally, not from Kafka.
+ */
+export interface KeptState {
+  files: ReadonlyMap<number, string>;
+  next: ReadonlyMap<number, bigint>;
+}
+
 /** One restore: an assignment's partitions loaded from the changelog. */
 export interface RestoreFigures {
   /** Assignments seen so far by this member, counting this one. */
   generation: number;
   partitions: number[];
-  /** Partitions that had state in the changelog, and its bytes. */
+  /** Partitions that had state in the changelog, and its bytes (read from Kafka). */
   withState: number;
+  /** Partitions kept from this member's own commit before it re-joined (read from its checkpoint dir). */
+  kept: number;
   bytes: number;
   /** Reading the changelog, and the engine's rewind, ms. */
   readMs: number;
@@ -89,27 +101,32 @@ export class GroupMember {
    * GROUP_JOIN: restore `partitions` after any restore under way. `restored`
    * hands the source the offsets to read from (partition → next offset).
    */
-  assign(partitions: readonly number[], ctx: SourceContext | undefined, restored: (next: Map<number, bigint>) => void): void {
+  assign(partitions: readonly number[], ctx: SourceContext | undefined, kept: KeptState | undefined,
+    restored: (next: Map<number, bigint>) => void): void {
     const generation = ++this.generation;
+    const previous = new Set(this.assigned);
     this.assigned = [...partitions].sort((a, b) => a - b);
+    // Kept: in the previous assignment and in this one, with the member's own commit in between.
+    const keep = kept === undefined ? new Set<number>() : new Set(this.assigned.filter((p) => previous.has(p)));
     ctx?.revoked?.();
     this.ready = this.ready.catch(() => {}).then(() => {
       // A newer assignment came meanwhile: it restores (this one's partitions may be gone already).
       if (generation !== this.generation) return undefined;
-      return this.restore(generation, this.assigned, ctx, restored);
+      return this.restore(generation, this.assigned, ctx, restored, keep, kept);
     });
     this.ready.catch(() => {}); // observed by whenReady()
   }
 
   private async restore(generation: number, partitions: number[], ctx: SourceContext | undefined,
-    restored: (next: Map<number, bigint>) => void): Promise<void> {
+    restored: (next: Map<number, bigint>) => void, keep: ReadonlySet<number>, kept: KeptState | undefined): Promise<void> {
     const t0 = performance.now();
     // Our own open transaction may hold changelog records of these partitions: aborted before we read them.
     const epoch = await ctx?.abandoned?.() ?? 1;
-    const units = partitions.length > 0
-      ? await readChangelog(this.s.brokers, this.s.changelog, partitions, { timeoutMs: this.s.restoreTimeoutMs })
+    const read = partitions.filter((p) => !keep.has(p));
+    const units = read.length > 0
+      ? await readChangelog(this.s.brokers, this.s.changelog, read, { timeoutMs: this.s.restoreTimeoutMs })
       : new Map<number, UnitState>();
-    await this.checkUnits(partitions, units);
+    await this.checkUnits(read, units);
     const dir = join(this.s.dir, `restore-${process.pid}-${generation}`);
     mkdirSync(dir, { recursive: true });
     const files: string[] = [];
@@ -123,6 +140,12 @@ export class GroupMember {
         bytes += u.state.length;
       }
       if (u.sourceOffset !== '') next.set(p, BigInt(u.sourceOffset));
+    }
+    for (const p of keep) {
+      const file = kept!.files.get(p);
+      if (file !== undefined) files.push(file);
+      const off = kept!.next.get(p);
+      if (off !== undefined) next.set(p, off);
     }
     const t1 = performance.now();
     // A newer assignment came while we read: it rewinds (these partitions may be another member's by now).
@@ -139,7 +162,7 @@ export class GroupMember {
     for (const [p, off] of next) this.expected.set(p, off);
     restored(next);
     const f: RestoreFigures = {
-      generation, partitions, withState: files.length, bytes, readMs: t1 - t0, rewindMs: t2 - t1, at: Date.now(),
+      generation, partitions, withState: [...units.values()].filter((u) => u.state.length > 0).length, kept: keep.size, bytes, readMs: t1 - t0, rewindMs: t2 - t1, at: Date.now(),
     };
     this.recent.push(f);
     if (this.recent.length > RECENT_RESTORES) this.recent.shift();
@@ -149,7 +172,8 @@ export class GroupMember {
     t.bytes += bytes;
     t.ms += t2 - t0;
     process.stderr.write(`[sabre] member of "${this.s.group}": assignment ${generation}, partitions [${partitions.join(',')}] restored from `
-      + `${this.s.changelog}: ${files.length} with state, ${bytes} bytes in ${Math.round(t2 - t0)} ms\n`);
+      + `${this.s.changelog}: ${f.withState} with state, ${bytes} bytes in ${Math.round(t2 - t0)} ms`
+      + `${keep.size > 0 ? `; ${keep.size} kept from its own commit before re-joining` : ''}\n`);
   }
 
   /**

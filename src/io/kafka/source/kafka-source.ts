@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { SabreError } from '../../../errors.js';
-import { type Source, type SourceContext, type SourceMemberStats } from '../../sources/source.js';
+import { type Handover, type Source, type SourceContext, type SourceMemberStats } from '../../sources/source.js';
 import { wallNow } from '../../../time/wall-clock.js';
 import { INGEST_OK, type IngestPort } from '../../sources/ingest-port.js';
 import { IO_TIME } from '../../../partition/partitioned-writer.js';
@@ -16,7 +16,8 @@ import { SoleMember } from './sole-member.js';
 import { PartitionProgress } from './partition-progress.js';
 import { isUnreachableCoordinator, rejoinAfterOutage } from './outage-rejoin.js';
 import { JoinSeeks } from './join-seeks.js';
-import type { GroupMember } from './group-member.js';
+import type { GroupMember, KeptState } from './group-member.js';
+import { onRejoin } from './rejoin-hook.js';
 import { GroupView } from './group-view.js';
 
 export type { KafkaPosition } from './offset-tracker.js';
@@ -116,6 +117,10 @@ export class KafkaSource implements Source {
   /** A member's id in the group (from its last join), and the group as its coordinator describes it (stats). */
   private memberId: string | null = null;
   private readonly groupView: GroupView | undefined;
+  /** What this member committed before its last re-join, and as which member id (a re-join that kept the id keeps that state). */
+  private handover: (Handover & { memberId: string | null }) | undefined;
+  /** A member's hook before each re-join (rejoin-hook.ts), removed at close. */
+  private leaveRejoinHook: (() => void) | undefined;
 
   constructor(readonly topic: string, readonly group: string, private readonly consumer: Consumer,
     private readonly port: IngestPort, format: 'json' | 'flatbuffers', fields: { time: string; value: string },
@@ -141,7 +146,7 @@ export class KafkaSource implements Source {
         this.memberId = payload.memberId;
         // --start-from's position for a partition the group had no commit for (a restored one is sought in memberReady).
         this.seeks.onJoin(payload.memberAssignment, (r) => this.consumer.seek({ topic: r.topic, partition: r.partition, offset: r.offset }));
-        this.joinAsMember(payload.memberAssignment[this.topic] ?? []);
+        this.joinAsMember(payload.memberAssignment[this.topic] ?? [], this.keptState(payload.memberId));
         return;
       }
       if (this.checkpointed && this.soleMember.tookPartitions(payload.memberAssignment)) return;
@@ -153,10 +158,19 @@ export class KafkaSource implements Source {
       if (this.checkpointed) void this.soleMember.check();
     });
     // The runner is about to re-join: save what we accepted while our generation is still valid.
-    consumer.on(ev.REBALANCING, () => {
-      if (this.member) this.ctx?.revoked?.();
-      else if (!this.checkpointed) this.committer.beforeRejoin();
-    });
+    // A member commits a checkpoint in its re-join's hook (rejoin-hook.ts) and is revoked there; others save offsets now.
+    consumer.on(ev.REBALANCING, () => { if (!this.member && !this.checkpointed) this.committer.beforeRejoin(); });
+    if (member) {
+      this.leaveRejoinHook = onRejoin(group, () => this.memberId, async (budgetMs) => {
+        this.handover = undefined;
+        if (this.stopping || !this.ctx?.revoking) {
+          this.ctx?.revoked?.();
+          return;
+        }
+        const h = await this.ctx.revoking(budgetMs);
+        if (h) this.handover = { memberId: this.memberId, ...h };
+      });
+    }
     consumer.on(ev.CRASH, ({ payload }) => {
       if (payload.restart) return;
       if (isUnreachableCoordinator(payload.error)) {
@@ -171,7 +185,26 @@ export class KafkaSource implements Source {
    * theirs is read; eachBatch waits for it. What we had accepted is undone
    * by the engine's rewind, so positions restart from the restored state.
    */
-  private joinAsMember(partitions: number[]): void {
+  /**
+   * The state this member committed just before re-joining (the handover),
+   * if the join kept its member id: the coordinator gave none of its
+   * partitions to anyone in between, so for those it keeps, that commit is
+   * the newest state there is (GroupMember restores them from local files).
+   */
+  private keptState(memberId: string): KeptState | undefined {
+    const h = this.handover;
+    this.handover = undefined;
+    if (h === undefined || h.memberId !== memberId) return undefined;
+    const files = new Map<number, string>();
+    for (const f of h.files) {
+      const m = /partition-(\d+)\.snap$/.exec(f);
+      if (m) files.set(Number(m[1]), f);
+    }
+    const positions = (h.sources.find((s) => s.name === this.name)?.position ?? []) as KafkaPosition[];
+    return { files, next: new Map(positions.filter((p) => p.topic === this.topic).map((p) => [p.partition, BigInt(p.offset)])) };
+  }
+
+  private joinAsMember(partitions: number[], kept?: KeptState): void {
     const member = this.member!;
     // Stopping: nothing more is read or restored here, and the last commit may not happen (the partitions may be another's now).
     if (this.stopping) {
@@ -181,7 +214,7 @@ export class KafkaSource implements Source {
     this.offsets.clear();
     this.partitionProgress.assign([]);
     this.partitionProgress.assign(partitions);
-    member.assign(partitions, this.ctx, (next) => {
+    member.assign(partitions, this.ctx, kept, (next) => {
       this.offsets.clear();
       for (const [p, off] of next) this.offsets.accept(this.topic, p, (off - 1n).toString());
       this.partitionProgress.assign([]);
@@ -274,12 +307,13 @@ export class KafkaSource implements Source {
     return this.committer.commit(positions);
   }
 
-  /** Source.stillMember: the coordinator's view, asked right before a member's commit (undecided: false, the commit waits). */
+  /** Source.stillMember: the coordinator still lists this member, asked right before its commit (undecided: false, the commit waits). */
   async stillMember(): Promise<boolean> {
     if (!this.member) return true;
     try {
       const d = await this.consumer.describeGroup();
-      return d.state === 'Stable' && this.memberId !== null && d.members.some((m) => m.memberId === this.memberId);
+      // Listed is enough: while the group rebalances it waits for this member's re-join (which waits for the commit).
+      return this.memberId !== null && d.members.some((m) => m.memberId === this.memberId);
     } catch {
       return false;
     }
@@ -293,7 +327,8 @@ export class KafkaSource implements Source {
   private async close(): Promise<void> {
     try {
       await this.batchDone;
-      // Bounded like a commit: a member that cannot commit leaves anyway (whoever comes next restores the commit before).
+      this.leaveRejoinHook?.();
+    // Bounded like a commit: a member that cannot commit leaves anyway (whoever comes next restores the commit before).
       await Promise.race([this.lastCommit.catch(() => {}), delay(LEAVE_WAIT_MS, undefined, { ref: false })]);
       const finish = (async () => {
         if (!this.checkpointed) await this.commit().catch(() => {});
@@ -470,8 +505,8 @@ export class KafkaSource implements Source {
     try {
       await p.heartbeat();
     } catch (e) {
-      if (isRebalancing(e) && this.member) this.ctx?.revoked?.();
-      else if (isRebalancing(e) && !this.checkpointed) await this.commit().catch(() => {});
+      // A member commits in its re-join's hook, which kafkajs runs next.
+      if (isRebalancing(e) && !this.member && !this.checkpointed) await this.commit().catch(() => {});
       throw e;
     }
   }

@@ -30,6 +30,7 @@
 import { createRequire } from 'node:module';
 import type KafkaJs from 'kafkajs';
 import { withoutAborted, type AbortedTransaction, type FetchedRecord } from './aborted-records.js';
+import { installRejoinHooks } from './rejoin-hook.js';
 
 const require = createRequire(import.meta.url);
 
@@ -254,6 +255,7 @@ function install(): Installed {
     require.cache[require.resolve(FILTER_ABORTED)]!.exports = ({ messages, abortedTransactions }: { messages: FetchedRecord[]; abortedTransactions?: AbortedTransaction[] }) =>
       withoutAborted(messages, abortedTransactions);
   }
+  installRejoinHooks();
   const stock = { batchDecoder: require(BATCH_DECODER) as BatchDecoder, Batch: require(BATCH_CLASS) as BatchClass };
   if (process.env.SABRE_KAFKA_DECODER === 'kafkajs' || loadedAlready) {
     return { kafkajs: require(KAFKAJS) as typeof KafkaJs, decoder: 'kafkajs', now: stock, stock };
