@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { SabreError } from '../../../errors.js';
 import { snapshotFileName } from '../../../checkpoint/snapshot-writer.js';
 import type { SourceContext } from '../../sources/source.js';
+import type { MemberRestoreStats } from '../../../metrics/stats-snapshot.js';
 import { createAdmin, createKafka } from '../kafka-client.js';
 import { readChangelog } from '../changelog/changelog-reader.js';
 import type { UnitState } from '../changelog/changelog-record.js';
@@ -41,22 +42,8 @@ export interface KeptState {
   next: ReadonlyMap<number, bigint>;
 }
 
-/** One restore: an assignment's partitions loaded from the changelog. */
-export interface RestoreFigures {
-  /** Assignments seen so far by this member, counting this one. */
-  generation: number;
-  partitions: number[];
-  /** Partitions that had state in the changelog, and its bytes (read from Kafka). */
-  withState: number;
-  /** Partitions kept from this member's own commit before it re-joined (read from its checkpoint dir). */
-  kept: number;
-  bytes: number;
-  /** Reading the changelog, and the engine's rewind, ms. */
-  readMs: number;
-  rewindMs: number;
-  /** Epoch ms when it finished. */
-  at: number;
-}
+/** One restore: an assignment's partitions loaded (the stats' shape: src/metrics/stats-snapshot.ts). */
+export type RestoreFigures = MemberRestoreStats;
 
 /**
  * Every assignment (GROUP_JOIN) — the first one included — is a rewind, the
