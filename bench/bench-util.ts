@@ -25,8 +25,13 @@ export function machine(): Record<string, unknown> {
     loadAvg1m: Math.round(loadavg()[0]! * 100) / 100 };
 }
 
-/** `--name value` flags with numeric defaults. */
-export function numArgs<T extends Record<string, number>>(defaults: T, argv = process.argv.slice(2)): T {
+/** `--name value` flags with numeric defaults; `--help` prints them (and `usage`, the bench's other flags) and exits. */
+export function numArgs<T extends Record<string, number>>(defaults: T, argv = process.argv.slice(2), usage = ''): T {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    process.stdout.write(`${usage}${usage ? '\n' : ''}numeric flags (defaults):\n${Object.entries(defaults).map(([k, v]) => `  --${kebab(k)} ${v}`).join('\n')}\n`);
+    process.exit(0);
+  }
   const out: Record<string, number> = { ...defaults };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i]!.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -59,7 +59,11 @@ const restoreKeys = restoreAt >= 0 ? argv.splice(restoreAt, 2)[1]!.split(',').ma
 const figuresAt = argv.indexOf('--figures');
 /** --figures throughput,restore,rebalance (default all): which figures to measure. */
 const figures = new Set(figuresAt >= 0 ? argv.splice(figuresAt, 2)[1]!.split(',') : ['throughput', 'restore', 'rebalance']);
-const a = numArgs({ count: 1_000_000, keys: 10_000, rounds: 2, maxMembers: 3, rate: 100_000, warmSeconds: 8, afterSeconds: 12 }, argv);
+const a = numArgs({ count: 1_000_000, keys: 10_000, rounds: 2, maxMembers: 3, rate: 100_000, warmSeconds: 8, afterSeconds: 12 }, argv,
+  'npm run bench:scale [-- flags]: throughput of 1..--max-members members of a --changelog job against one plain process, restore time '
+  + 'against state size, and the pause a rebalance causes (docs/BENCHMARKS.md, Scale-out). Needs a broker: KAFKA_BROKERS, default '
+  + '127.0.0.1:9092 (npm run kafka:up).\n  --figures throughput,restore,rebalance   which figures (default all)\n'
+  + '  --restore-keys 10000,100000,1000000       state sizes of the restore figure');
 const brokers = process.env.KAFKA_BROKERS || '127.0.0.1:9092';
 const run = Date.now().toString(36);
 const made: string[] = [];
