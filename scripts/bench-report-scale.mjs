@@ -18,7 +18,7 @@ export function scaleSection(d, { short }) {
     `\`sabre run\` processes as members of one consumer group (issue 16, \`--changelog auto\`): a ${j.topicPartitions}-partition input topic, `
     + `${j.window} windows, ${j.aggregates} aggregates, P=${j.partitionsPerMember} W=${j.workers} per member, a transactional Kafka sink, checkpoints every ${j.checkpointInterval}; `
     + `local single-node broker. Commit \`${d.machine.commit}\`, ${d.date.slice(0, 16).replace('T', ' ')} UTC, load average ${d.loadAvgAtStart} → ${d.machine.loadAvg1m} `
-    + `on ${d.machine.cores} cores (above the core count, other processes — another helper's Kafka tests — shared the CPUs). Whole run ${Math.round(d.wallSeconds)} s.`, '',
+    + `on ${d.machine.cores} cores (the broker, the producer and the members themselves load the machine; a start above the core count means other processes shared the CPUs too). Whole run ${Math.round(d.wallSeconds)} s.`, '',
     `**This machine has ${d.machine.cores} cores**, shared by the broker (a JVM), the producer and every member: with 2 or 3 members the figures show what membership costs, not how it scales.`, '');
 
   w('### Throughput of 1, 2, 3 members', '',
@@ -44,8 +44,8 @@ export function scaleSection(d, { short }) {
   const b = d.rebalance;
   const tried = d.rebalanceAttempts ?? [];
   w('### The pause of a rebalance', '',
-    `A producer (\`sabre produce --rate R\`) runs throughout; one member runs alone for ${d.warmSeconds} s, then a second joins (every assignment rewinds: the first member aborts its open transaction, `
-    + 'gives up half the partitions and restores the rest from the changelog; the second restores its half). The bench starts at R = 100k rec/s and halves R until the machine **sustains** it: '
+    `A producer (\`sabre produce --rate R\`) runs throughout; one member runs alone for ${d.warmSeconds} s, then a second joins (the first member commits a checkpoint before re-joining, `
+    + 'keeps half its partitions — restored from that checkpoint\'s local files, hence 0 kB read from Kafka — and hands over the rest; the second restores its half from the changelog). The bench starts at R = 100k rec/s and halves R until the machine **sustains** it: '
     + 'the producer keeps to R (≥ 90%) and the first member is at most 1 s of records behind the topic\'s end when the second joins (above that the latency only grows with the backlog). '
     + `The first member's /api/stats is sampled every ${b.sampleEveryMs} ms: the **gap** is the longest stretch after the join in which its records-processed counter did not move. `
     + 'End to end: a read_committed consumer of the results; latency = the time a result became readable − its window end (event time is the intended send time), so it holds the '
