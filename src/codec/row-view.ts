@@ -6,9 +6,12 @@
 // RowView, not on the record). The getters are made once per view (a
 // worker has one, pointed at each record of any of its rings), never per record; strings go
 // through a per-field intern cache, so repeated values allocate nothing.
+// toObject, the copy a process function or an output keeps, is generated per
+// layout (row-copy.ts): one object literal, so every copy has the same shape.
 import type { Field } from '../job/fields.js';
 import { ROW_KEY, ROW_KEY_LEN, ROW_NULL_STRING, rowNumAt, rowStrRefsAt, type RowLayout } from './row-layout.js';
 import { InternCache } from './string-intern.js';
+import { compileRowCopy, type RowCopy } from './row-copy.js';
 
 const EMPTY_U8 = new Uint8Array(8);
 const EMPTY_I32 = new Int32Array(EMPTY_U8.buffer);
@@ -30,9 +33,14 @@ export class RowView {
   private refsAt = 0;
   private readonly getters: (() => unknown)[];
   private readonly names: readonly string[];
+  /** Per field (schema order): its intern cache, or null for a numeric field; the getters and the copy share them. */
+  private readonly caches: (InternCache | null)[];
+  private readonly copy: RowCopy;
 
   constructor(readonly layout: RowLayout) {
     this.names = layout.fields.map((f) => f.name);
+    this.caches = layout.fields.map((f) => (f.type === 'string' ? new InternCache() : null));
+    this.copy = compileRowCopy(layout, this.caches);
     this.getters = layout.fields.map((f, i) => this.getter(f, i));
     const record: Record<string, unknown> = {};
     this.names.forEach((name, i) => Object.defineProperty(record, name, { get: this.getters[i], enumerable: true }));
@@ -55,17 +63,14 @@ export class RowView {
 
   /** The current row as a plain object (outputs, late and dead-letter records): it allocates. */
   toObject(): Record<string, unknown> {
-    const o: Record<string, unknown> = {};
-    const g = this.getters;
-    for (let i = 0; i < g.length; i++) o[this.names[i]!] = g[i]!();
-    return o;
+    return this.copy(this.u8, this.i32, this.f64, this.numIndex, this.refsAt >> 2, this.body);
   }
 
   private getter(f: Field, i: number): () => unknown {
     const num = this.layout.numSlot[i]!;
     if (f.type === 'string') {
       const ref = this.layout.strSlot[i]! * 8;
-      const cache = new InternCache();
+      const cache = this.caches[i]!;
       return () => {
         const w = (this.refsAt + ref) >> 2;
         const len = this.i32[w + 1]!;

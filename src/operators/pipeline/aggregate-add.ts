@@ -12,6 +12,13 @@
 // getter's null), not a getter call returning a boxed double; any other
 // field is read once per record (prepare: a sliding window adds a record
 // to each of its windows) into src.vals.
+//
+// An aggregate over an expression (`sum((t) => …)`) runs the expression once
+// per record too, in prepare, whatever the record's form: a numeric
+// aggregate's value goes to src.nums (a non-number as NaN, which its step
+// skips as it skips a non-number), any other's to src.vals. So a record in
+// six sliding windows calls the user's function once, not six times, and a
+// throwing expression throws before any window has taken the record.
 import type { RowLayout } from '../../codec/row-layout.js';
 import {
   K_APPROX, K_AVG, K_COUNT, K_CUSTOM, K_DISTINCT, K_FIRST, K_LAST, K_MAX, K_MIN, K_PERCENTILE, K_STDDEV, K_SUM, K_TOPN,
@@ -27,13 +34,13 @@ export interface RowNumbers { readonly f64: Float64Array; readonly numIndex: num
  * What the generated function reads the record and its event time from;
  * `row` is the row view when `record` is its record (null otherwise).
  */
-export interface RecordSource { record: unknown; readonly io: Float64Array; row: RowNumbers | null; readonly vals: unknown[] }
+export interface RecordSource { record: unknown; readonly io: Float64Array; row: RowNumbers | null; readonly vals: unknown[]; readonly nums: Float64Array }
 
 /** The compiled steps of an aggregate set. */
 export interface CompiledAdd {
   /** Fold the current record into acc. */
   readonly add: (acc: Acc) => Acc;
-  /** With src.row set: read the record's non-numeric fields into src.vals, once per record before its adds. */
+  /** Once per record, before its adds: its expressions' values (and with src.row set, its non-numeric fields) into src.nums and src.vals. */
   readonly prepare: (() => void) | undefined;
 }
 
@@ -41,9 +48,12 @@ export interface Acc { readonly f: Float64Array; readonly o: unknown[] }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-function read(s: AggSlot, i: number, layout: RowLayout | undefined, prepared: readonly string[]): string {
+/** Per expression slot: where prepare() leaves its value, `E[j]` (src.nums) or `V[k]` (src.vals, after the prepared fields). */
+type Evaluated = ReadonlyMap<number, string>;
+
+function read(s: AggSlot, i: number, layout: RowLayout | undefined, prepared: readonly string[], evaluated: Evaluated): string {
   const field = s.spec.field;
-  if (field === undefined) return `x${i}(r)`;
+  if (field === undefined) return evaluated.get(i)!;
   if (layout !== undefined) {
     const slot = numericSlot(layout, field);
     if (slot >= 0) return `F[n + ${slot}]`;
@@ -66,12 +76,14 @@ function numericSlot(layout: RowLayout, name: string): number {
 }
 
 const NUMBER = 'typeof v === "number" && v === v';
+/** The kinds whose step takes numbers only (NUMBER): an expression's non-number may reach them as NaN. */
+const NUMERIC_STEPS = new Set([K_SUM, K_MIN, K_MAX, K_AVG, K_VARIANCE, K_STDDEV, K_PERCENTILE]);
 const PRESENT = 'v !== null && v !== undefined && v === v';
 
-function step(s: AggSlot, i: number, layout: RowLayout | undefined, prepared: readonly string[]): string {
+function step(s: AggSlot, i: number, layout: RowLayout | undefined, prepared: readonly string[], evaluated: Evaluated): string {
   const f = s.f;
   const o = s.o;
-  const v = `v = ${read(s, i, layout, prepared)};`;
+  const v = `v = ${read(s, i, layout, prepared, evaluated)};`;
   switch (s.kind) {
     case K_COUNT: return `f[${f}] += 1;`;
     case K_SUM: return `${v} if (${NUMBER}) f[${f}] += v;`;
@@ -112,10 +124,26 @@ export function compileAdd(slots: readonly AggSlot[], src: RecordSource, layout?
       if (s.kind !== K_COUNT && s.kind !== K_CUSTOM && field !== undefined && numericSlot(layout, field) < 0 && !prepared.includes(field)) prepared.push(field);
     }
   }
+  // The expressions, each run once per record by prepare().
+  const evaluated = new Map<number, string>();
+  const evaluate: string[] = [];
+  let nums = 0;
   slots.forEach((s, i) => {
-    if (s.kind === K_CUSTOM || (s.kind !== K_COUNT && s.spec.field === undefined)) consts.push(`const x${i} = x[${i}];`);
-    body.push(`    ${step(s, i, undefined, prepared)}`);
-    rowBody.push(`    ${step(s, i, layout, prepared)}`);
+    if (s.kind === K_COUNT || s.kind === K_CUSTOM || s.spec.field !== undefined) return;
+    consts.push(`const x${i} = x[${i}];`);
+    if (NUMERIC_STEPS.has(s.kind)) {
+      evaluated.set(i, `E[${nums}]`);
+      evaluate.push(`  v = x${i}(r); E[${nums++}] = typeof v === "number" ? v : NaN;`);
+    } else {
+      const k = prepared.length + evaluate.length - nums;
+      evaluated.set(i, `V[${k}]`);
+      evaluate.push(`  V[${k}] = x${i}(r);`);
+    }
+  });
+  slots.forEach((s, i) => {
+    if (s.kind === K_CUSTOM) consts.push(`const x${i} = x[${i}];`);
+    body.push(`    ${step(s, i, undefined, prepared, evaluated)}`);
+    rowBody.push(`    ${step(s, i, layout, prepared, evaluated)}`);
   });
   const x = slots.map((s) => (s.kind === K_CUSTOM ? s.spec.custom : s.spec.expr));
   const source = `${consts.join('\n')}
@@ -126,6 +154,7 @@ return function add(acc) {
   const o = acc.o;
   const w = src.row;
   const V = src.vals;
+  const E = src.nums;
   let v;
   // Two copies of the steps, so a row read stays an unboxed double (a value that is either a load or a getter's result would be boxed).
   if (w !== null) {
@@ -139,7 +168,17 @@ ${body.join('\n')}
 };`;
   const make = new Function('src', 'x', 'hashValue', 'hashOut', 'hllAdd', source) as
     (src: RecordSource, x: unknown[], h: typeof hashValue, out: Uint32Array, add: typeof hllAdd) => (acc: Acc) => Acc;
-  const prepare = prepared.length === 0 ? undefined : new Function('src',
-    `return function prepare() {\n  const r = src.record;\n  const V = src.vals;\n${prepared.map((p, k) => `  V[${k}] = ${get(p)};`).join('\n')}\n};`)(src) as () => void;
+  const fields = prepared.map((p, k) => `    V[${k}] = ${get(p)};`);
+  const prepare = prepared.length === 0 && evaluate.length === 0 ? undefined : new Function('src', 'x', `${consts.join('\n')}
+return function prepare() {
+  const r = src.record;
+  const V = src.vals;
+  const E = src.nums;
+  let v;
+  if (src.row !== null) {
+${fields.join('\n')}
+  }
+${evaluate.join('\n')}
+};`)(src, x) as () => void;
   return { add: make(src, x, hashValue, hashOut, hllAdd), prepare };
 }

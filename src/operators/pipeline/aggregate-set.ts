@@ -32,10 +32,12 @@ export class AggregateSet implements UserAggregate<Acc> {
   readonly io = new Float64Array(1);
   /** The row view whose record `record` is (its numbers are read in place), or null. */
   row: RowNumbers | null = null;
-  /** The record's non-numeric fields the set reads, loaded once per record by prepareRow(). */
+  /** The record's non-numeric fields the set reads and its expressions' other values, loaded once per record by prepare(). */
   readonly vals: unknown[] = [];
-  /** With `row` set: load the record's non-numeric fields once, before its adds (undefined: it reads none). */
-  readonly prepareRow: (() => void) | undefined;
+  /** Its numeric aggregates' expression values (NaN: not a number), loaded once per record by prepare(). */
+  readonly nums: Float64Array;
+  /** Once per record, before its adds: run its expressions (and with `row` set, load its non-numeric fields); undefined: nothing to do. */
+  readonly prepare: (() => void) | undefined;
   /** Fold `record` into acc (generated per set: see aggregate-add.ts). */
   readonly add: (acc: Acc, _value: number) => Acc;
   private readonly slots: readonly AggSlot[];
@@ -50,9 +52,10 @@ export class AggregateSet implements UserAggregate<Acc> {
     this.slots = layout.slots;
     this.f0 = layout.f0;
     this.objects = layout.objects;
+    this.nums = new Float64Array(this.slots.length);
     const compiled = compileAdd(this.slots, this, rows);
     this.add = compiled.add;
-    this.prepareRow = compiled.prepare;
+    this.prepare = compiled.prepare;
     this.resultInto = compileResult(this.slots);
   }
 

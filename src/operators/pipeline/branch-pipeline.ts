@@ -114,12 +114,12 @@ export class BranchPipeline {
       agg.record = inPlace ? rec : env.plain(rec);
       agg.row = inPlace ? view : null;
       agg.io[0] = ts;
-      if (inPlace && agg.prepareRow !== undefined) agg.prepareRow();
       const w = ws.window;
       w.io[IN_TS] = ts;
       w.io[IN_VALUE] = 0;
       w.io[IN_INGEST] = ingest;
       try {
+        if (agg.prepare !== undefined) agg.prepare();
         w.record(input, hash, src, keyStart, keyLen);
       } catch (e) {
         env.errors.handle(this.keyedRef, e, env.plain(rec), ts, ingest);

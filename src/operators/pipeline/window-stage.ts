@@ -21,8 +21,8 @@ export interface RecordAggregate extends UserAggregate {
   readonly io: Float64Array;
   /** The row view whose record `record` is, set alongside it (null: a plain object); a set that reads rows in place has it. */
   row?: RowNumbers | null;
-  /** Called once per record after `row` is set to a view (before the adds), when the set has it. */
-  readonly prepareRow?: (() => void) | undefined;
+  /** Called once per record after `record`, `row` and io[0] are set, before the adds, when the set has it (it may run user code: it may throw). */
+  readonly prepare?: (() => void) | undefined;
   /** The aggregates' values, written into `out` when given (then returned), else into a new object. */
   result(acc: unknown, out?: Record<string, unknown>): unknown;
 }

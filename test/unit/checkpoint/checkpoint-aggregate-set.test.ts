@@ -39,7 +39,7 @@ function operator(window: string, ua: UserAggregate, lines: string[]): WindowOpe
 function feed(op: WindowOperator, set: AggregateSet | undefined, recs: Rec[]): void {
   for (const [key, ts, trade] of recs) {
     const bytes = enc.encode(key);
-    if (set) { set.record = trade; set.io[0] = ts; }
+    if (set) { set.record = trade; set.io[0] = ts; set.prepare?.(); }
     op.io[IN_TS] = ts;
     op.io[IN_VALUE] = trade.price ?? 0;
     op.io[IN_INGEST] = 0;

@@ -83,4 +83,20 @@ describe('RowView', () => {
       expect(v.record.card).toBe(i < 2 ? 'visa-approved' : 'visa-declined');
     }
   });
+
+  it('copies every field type, nulls included, in schema order; a field named __proto__ stays a field', () => {
+    const odd = rowLayout(normalizeFields({
+      name: 'string', ['__proto__']: 'number', yes: 'boolean', flag: 'boolean', at: 'time', s: { type: 'string', optional: true },
+    }, 'test'));
+    const m = ring();
+    writeRow(m.u8, 0, odd, 'k', { name: 'é', ['__proto__']: 3.5, yes: false, flag: null, at: 9, s: null });
+    const v = new RowView(odd);
+    v.at(m.u8, m.i32, m.f64, 0);
+    const copy = v.toObject();
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(['name', '__proto__', 'yes', 'flag', 'at', 's']);
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value).toBe(3.5);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(v.record));
+    expect(JSON.parse(JSON.stringify(copy))).toEqual({ name: 'é', ['__proto__']: 3.5, yes: false, flag: null, at: 9, s: null });
+  });
 });

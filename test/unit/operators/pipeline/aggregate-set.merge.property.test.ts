@@ -83,6 +83,7 @@ describe('AggregateSet.merge', () => {
         // Each value added `repeat` times, spread over both accumulators; half the values in both.
         for (let i = 0; i < distinct; i++) {
           set.record = { v: numbers ? i * 1.5 + 0.1 : `${prefix}:${i}` };
+          set.prepare?.();
           for (let j = 0; j < repeat; j++) set.add((i + j) % 2 === 0 ? a : b, 0);
         }
         const got = set.result(set.merge(a, b)).ad as number;

@@ -31,6 +31,7 @@ describe('AggregateSet: numeric aggregates allocate nothing per record', () => {
         for (let i = 0; i < ticks.length; i++) {
           set.record = ticks[i];
           set.io[0] = i + 0.5;
+          set.prepare?.();
           set.add(acc, 0);
         }
       }

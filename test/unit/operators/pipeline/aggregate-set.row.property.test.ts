@@ -1,6 +1,6 @@
 // An AggregateSet compiled against the job's row layout reads a row view's
 // number and time fields straight from the ring and its other fields once per
-// record (prepareRow): it must give exactly the results of the same records
+// record (prepare): it must give exactly the results of the same records
 // added as plain objects, nulls (NaN in the row) and -0 included, whether a
 // record goes to one window or to several (a sliding window adds it to each).
 import { describe, expect, it } from 'vitest';
@@ -50,11 +50,12 @@ describe('AggregateSet over row views', () => {
         inPlace.record = view.record;
         inPlace.row = view;
         inPlace.io[0] = r.at;
-        inPlace.prepareRow?.();
+        inPlace.prepare?.();
         for (const acc of a) inPlace.add(acc, 0);
         plain.record = view.toObject();
         plain.row = null;
         plain.io[0] = r.at;
+        plain.prepare?.();
         for (const acc of b) plain.add(acc, 0);
       }
       for (let w = 0; w < windows; w++) {

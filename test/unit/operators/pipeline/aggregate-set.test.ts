@@ -144,3 +144,42 @@ describe('AggregateSet: spec validation', () => {
     expect(() => new AggregateSet({ a: percentile('x', 0), b: percentile('x', 1), c: approxCountDistinct('x', 4), d: approxCountDistinct('x', 16), e: topN('x', 1) })).not.toThrow();
   });
 });
+
+describe('AggregateSet: expressions run in prepare(), once per record', () => {
+  it('an expression runs once per record, however many windows take it; its values reach every window', () => {
+    let calls = 0;
+    const set = new AggregateSet({
+      total: sum((t: Trade) => { calls++; return t.qty * 2; }),
+      big: countDistinct((t: Trade) => { calls++; return t.qty > 2 ? 'big' : 'small'; }),
+      tag: last((t: Trade) => { calls++; return t.sym; }),
+    });
+    const accs = [set.init(), set.init(), set.init()];
+    for (const { t, r } of trades) {
+      set.record = r;
+      set.io[0] = t;
+      set.prepare!();
+      for (let w = 0; w < accs.length; w++) accs[w] = set.add(accs[w]!, 0);
+    }
+    expect(calls).toBe(3 * trades.length);
+    const qty = trades.map((x) => (x.r as Trade).qty);
+    for (const acc of accs) {
+      expect(set.result(acc)).toEqual({ total: 2 * qty.reduce((a, b) => a + b, 0), big: 2, tag: 'b' });
+    }
+  });
+
+  it('a throwing expression throws in prepare, before any window has taken the record', () => {
+    const set = new AggregateSet({ n: count(), s: sum((t: Trade) => { if (t.qty === 3) throw new Error('no'); return t.qty; }) });
+    const acc = set.init();
+    for (const { t, r } of trades) {
+      set.record = r;
+      set.io[0] = t;
+      if ((r as Trade).qty === 3) {
+        expect(() => set.prepare!()).toThrow('no');
+        continue;
+      }
+      set.prepare!();
+      set.add(acc, 0);
+    }
+    expect(set.result(acc)).toEqual({ n: trades.length - 1, s: trades.map((x) => (x.r as Trade).qty).filter((q) => q !== 3).reduce((a, b) => a + b, 0) });
+  });
+});

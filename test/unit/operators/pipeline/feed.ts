@@ -7,6 +7,7 @@ export function feed(set: AggregateSet, acc: Acc, recs: readonly Timed[]): Acc {
   for (const { t, r } of recs) {
     set.record = r;
     set.io[0] = t;
+    set.prepare?.();
     acc = set.add(acc, 0);
   }
   return acc;
