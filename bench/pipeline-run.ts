@@ -41,9 +41,13 @@ export interface RunFigures {
   cpuMicrosPerRecord: number;
   workers?: number;
   partitions?: number;
+  /** The baseline's output lines' characters (it serializes each output, as Sabre does). */
+  outputChars?: number;
 }
 
 const CORE_KEYS = 10_000;
+/** The characters of the baseline's output lines (kept, so the lines are made for something). */
+let outputChars = 0;
 
 function figures(side: RunFigures['side'], records: number, results: number, late: number, t0: number, cpu0: NodeJS.CpuUsage): RunFigures {
   const wallSeconds = (performance.now() - t0) / 1000;
@@ -97,12 +101,17 @@ function baseline(name: BaselineName, job: LoadedJob | undefined, count: number,
   const emitTo = (output: string, r: object): void => {
     results++;
     perSink[output]!++;
-    if (!out) return;
-    if (output === '') lines!.write(JSON.stringify(r) + '\n');
+    // Every output becomes its NDJSON line, as Sabre's workers make it for any sink (its null sink then drops the lines).
+    const line = JSON.stringify(r);
+    if (!out) {
+      outputChars += line.length;
+      return;
+    }
+    if (output === '') lines!.write(line + '\n');
     else {
       let w = named.get(output);
       if (w === undefined) named.set(output, w = createWriteStream(`${out}.${output}`));
-      w.write(JSON.stringify(r) + '\n');
+      w.write(line + '\n');
     }
   };
   const emit = (r: object): void => emitTo('', r);
@@ -136,7 +145,7 @@ function baseline(name: BaselineName, job: LoadedJob | undefined, count: number,
   const f = figures('baseline', count, results, late, t0, cpu0);
   lines?.end();
   for (const w of named.values()) w.end();
-  return { ...f, sinks: perSink };
+  return { ...f, sinks: perSink, outputChars };
 }
 
 const { values: v } = parseArgs({

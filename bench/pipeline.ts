@@ -11,13 +11,15 @@
 // within each of --repeat rounds, and reports wall-clock records/s and CPU µs
 // per record summed over every thread of its process. The baseline draws the
 // job generator's record sequence for the job's settings, so both compute the
-// same windows; its output count must equal Sabre's, per output where a job
+// same windows, and serializes each output to its NDJSON line as Sabre's
+// workers do; its output count must equal Sabre's, per output where a job
 // has several (a mismatch is an error in the JSON and the exit code).
 //   --jobs bars,fraud,core  --examples  --count N (pipeline jobs; default bars 15M, fraud 1.5M,
 //   card-fraud 600k, market-bars 6M: ≥ 3 s a Sabre run here)
 //   --core-count N (default 50M)  --workers 1,2  --partitions 8  --repeat 3  --smoke
 //   --job FILE --baseline bars|fraud|card-fraud|market-bars   bench a job module against a baseline
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -42,9 +44,17 @@ const { values: v } = parseArgs({
     jobs: { type: 'string', default: 'bars,fraud,core' }, job: { type: 'string' }, baseline: { type: 'string' },
     count: { type: 'string' }, 'core-count': { type: 'string' }, workers: { type: 'string', default: '1,2' },
     partitions: { type: 'string', default: '8' }, repeat: { type: 'string' }, smoke: { type: 'boolean', default: false },
-    examples: { type: 'boolean', default: false },
+    examples: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (v.help) {
+  // This file's opening comment is the usage.
+  const source = readFileSync(fileURLToPath(new URL('../../bench/pipeline.ts', import.meta.url)), 'utf8');
+  const lines = source.split('\n');
+  const head = lines.slice(0, lines.findIndex((l) => !l.startsWith('//')));
+  process.stdout.write(`${head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n')}\n`);
+  process.exit(0);
+}
 
 interface JobConfig { name: string; file: string | undefined; baseline: BaselineName; count: number }
 
