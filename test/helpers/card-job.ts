@@ -1,6 +1,8 @@
-// A two-branch job module like the fraud example, and its input, for the
-// kill -9 tests of job modules (test/integration/checkpoint/job-kill9.test.ts,
-// test/kafka/kafka-job-exactly-once.test.ts). Job files import the package
+// A two-branch job module like the fraud example, and its input, for the tests
+// of job modules under kill -9 (test/integration/checkpoint/job-kill9.test.ts,
+// test/kafka/kafka-job-exactly-once.test.ts), in a scaled-out group
+// (test/kafka/kafka-scale-out.test.ts) and rewound (Engine.rewind():
+// test/integration/engine/engine-rewind.test.ts). Job files import the package
 // by the absolute URL of dist/src/index.js (build first).
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -29,22 +31,30 @@ export function cardTxns(n: number): string {
   return lines.join('\n') + '\n';
 }
 
+export interface CardJobOptions {
+  window?: { size: string; slide: string };
+  allowedLateness?: string;
+}
+
 /**
  * The job at `path`, reading the NDJSON file `input` and writing its window features to the named
  * sink `features`, `features` being the sink's expression in the job (toFile(...) or toKafka(...)).
  * Window outputs go only there (the filter after .to() ends that branch); the process
  * branch's alerts go to the default sink. An alert's fields are fixed when its timer
  * is set (the decline count then), so when the timer fires does not change it.
+ * `o`: the sliding window (default 2 s every 1 s) and the allowed lateness (default none).
  */
-export function writeCardJob(path: string, input: string, features: string): void {
+export function writeCardJob(path: string, input: string, features: string, o: CardJobOptions = {}): void {
+  const { size, slide } = o.window ?? { size: '2s', slide: '1s' };
+  const lateness = o.allowedLateness ? `\n  allowedLateness: ${JSON.stringify(o.allowedLateness)},` : '';
   writeFileSync(path, `import { job, file, sliding, count, sum, countDistinct, valueState, mapState, toFile, toKafka } from '${SABRE}';
 const fields = { card: 'string', merchant: 'string', amount: 'number', status: 'string', at: 'number' };
 const root = job({
   source: file(${JSON.stringify(input)}, { fields, time: 'at' }),
   sinks: { features: ${features} },
-  outOfOrderness: '200ms',
+  outOfOrderness: '200ms',${lateness}
 });
-const windowBranch = root.keyBy('card').window(sliding('2s', '1s'))
+const windowBranch = root.keyBy('card').window(sliding(${JSON.stringify(size)}, ${JSON.stringify(slide)}))
   .aggregate({ n: count(), total: sum('amount'), merchants: countDistinct('merchant') })
   .to('features')
   .filter(() => false);

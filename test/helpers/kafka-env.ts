@@ -203,6 +203,12 @@ export async function groupOffsets(group: string, topic: string): Promise<{ comm
   }
 }
 
+/** Whether `group` committed every partition of `topic` to its end (the end offsets now). */
+export async function drained(group: string, topic: string): Promise<boolean> {
+  const { committed, ends } = await groupOffsets(group, topic);
+  return [...ends].every(([p, end]) => (committed.get(p) ?? -1) >= end);
+}
+
 export function sum(m: Map<number, number>): number {
   let s = 0;
   for (const v of m.values()) s += Math.max(0, v);

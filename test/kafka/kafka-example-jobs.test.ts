@@ -15,7 +15,7 @@ import { decodeJobRecord } from '../../dist/src/io/kafka/sink/job-record-codec.j
 import { tmpDir } from '../helpers/engine-run.js';
 import { expect, it } from 'vitest';
 import { runSabre, startSabre } from '../helpers/sabre-process.js';
-import { NO_IDLE, brokers, describeKafka, groupOffsets, readIsolated, unique, until, type TopicMessage } from '../helpers/kafka-env.js';
+import { NO_IDLE, brokers, describeKafka, drained, readIsolated, unique, until, type TopicMessage } from '../helpers/kafka-env.js';
 
 interface Example {
   job: string;
@@ -53,10 +53,7 @@ describeKafka('example jobs on Kafka', () => {
     const run = startSabre(['run', '--job', `jobs/${e.job}.ts`, '--source', `kafka:${input}`, '--brokers', brokers, '--group', group,
       '--sink', `kafka:${alerts}`, '--sinks', `${e.named}=kafka:${named}`, '--partitions', '4', '--workers', '2',
       '--idle-timeout', NO_IDLE, '--http-port', '0', '--progress', '0']);
-    await until(async () => {
-      const o = await groupOffsets(group, input).catch(() => undefined);
-      return o !== undefined && [...o.ends].every(([p, end]) => o.committed.get(p) === end);
-    }, 'the run to commit the end of every partition', 90_000, 200);
+    await until(() => drained(group, input).catch(() => false), 'the run to commit the end of every partition', 90_000, 200);
     run.child.kill('SIGTERM');
     const exit = await run.exit;
     expect(exit.code, exit.stderr).toBe(0);

@@ -25,7 +25,7 @@ import { KafkaSource, type KafkaPosition } from '../../dist/src/io/kafka/source/
 import type { IngestPort } from '../../dist/src/io/sources/ingest-port.js';
 import { tmpDir } from '../helpers/engine-run.js';
 import { startSabre, type Exit } from '../helpers/sabre-process.js';
-import { NO_IDLE, brokers, describeKafka, groupOffsets, unique, until } from '../helpers/kafka-env.js';
+import { NO_IDLE, brokers, describeKafka, drained, groupOffsets, unique, until } from '../helpers/kafka-env.js';
 
 const PARTITIONS = 8;
 /** Records per partition per send, and the pause between sends: ~4,000 records/s over the topic. */
@@ -150,10 +150,7 @@ describeKafka('Kafka source: consumer-group rebalance', () => {
       // Phase 4: the producer stops; A reads to the end of every partition, then stops.
       producing = false;
       await writing;
-      await until(async () => {
-        const o = await groupOffsets(group, topic);
-        return [...o.ends].every(([p, end]) => o.committed.get(p) === end);
-      }, 'A to commit the end of every partition', 60_000, 100);
+      await until(() => drained(group, topic), 'A to commit the end of every partition', 60_000, 100);
       const { ends } = await groupOffsets(group, topic);
       for (let p = 0; p < PARTITIONS; p++) expect(ends.get(p), `end of partition ${p}`).toBe(next[p]);
       a.child.kill('SIGTERM');

@@ -7,7 +7,7 @@ import { murmur2, toPositive } from '../../dist/src/partition/murmur2.js';
 import { tmpDir } from '../helpers/engine-run.js';
 import { cardTxns, writeCardJob } from '../helpers/card-job.js';
 import { seeded, startSabre, type Running } from '../helpers/sabre-process.js';
-import { NO_IDLE, brokers, createTopic, describeKafka, groupOffsets, readIsolated, settled, unique, until } from '../helpers/kafka-env.js';
+import { NO_IDLE, brokers, createTopic, describeKafka, drained, readIsolated, settled, unique, until } from '../helpers/kafka-env.js';
 
 // Issue 16: a job scaled out over a consumer group of `sabre run` processes (--changelog) gives exactly the output
 // of one uninterrupted process, while members join, leave (SIGTERM) and die (SIGKILL) at random moments — some
@@ -123,12 +123,8 @@ describeKafka('scale-out: a consumer group of sabre processes, exactly once', ()
     await producing;
 
     // Drained: every partition committed to its end (the sentinels included), by the group and by the reference.
-    const drained = async (g: string) => {
-      const { committed, ends } = await groupOffsets(g, topic);
-      return [...ends].every(([p, end]) => (committed.get(p) ?? -1) >= end);
-    };
-    await until(() => drained(group), 'the group to commit every partition to its end', 180_000, 500);
-    await until(() => drained(`${group}-ref`), 'the reference to commit every partition to its end', 180_000, 500);
+    await until(() => drained(group, topic), 'the group to commit every partition to its end', 180_000, 500);
+    await until(() => drained(`${group}-ref`, topic), 'the reference to commit every partition to its end', 180_000, 500);
     for (const m of [...alive]) await leave('SIGTERM', alive.indexOf(m));
     reference.child.kill('SIGTERM');
     const refExit = await reference.exit;
@@ -207,12 +203,8 @@ describeKafka('scale-out: a consumer group of sabre processes, exactly once', ()
     await sleep(2000);
     b = member('m1', group, alerts!, features!);
     await producing;
-    const drained = async (g: string) => {
-      const { committed, ends } = await groupOffsets(g, topic);
-      return [...ends].every(([p, end]) => (committed.get(p) ?? -1) >= end);
-    };
-    await until(() => drained(group), 'the group to commit every partition to its end', 180_000, 500);
-    await until(() => drained(`${group}-ref`), 'the reference to commit every partition to its end', 180_000, 500);
+    await until(() => drained(group, topic), 'the group to commit every partition to its end', 180_000, 500);
+    await until(() => drained(`${group}-ref`, topic), 'the reference to commit every partition to its end', 180_000, 500);
     for (const r of [a, b, reference]) {
       r.child.kill('SIGTERM');
       const exit = await r.exit;

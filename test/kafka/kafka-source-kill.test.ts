@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { tmpDir } from '../helpers/engine-run.js';
 import { startSabre } from '../helpers/sabre-process.js';
 import { generatedRecords } from '../reference/generated-records.js';
-import { NO_IDLE, brokers, describeKafka, groupOffsets, produceTrades, sum, unique, until } from '../helpers/kafka-env.js';
+import { NO_IDLE, brokers, describeKafka, drained, groupOffsets, produceTrades, sum, unique, until } from '../helpers/kafka-env.js';
 
 const SPEC = { count: 200_000, keys: 500, seed: 11, disorder: 100, eventsPerMs: 20 };
 const WINDOW_MS = 1000;
@@ -63,10 +63,7 @@ describeKafka('Kafka source: SIGKILL mid-run, restart', () => {
 
     // Run 2: same group. It reads from the committed offsets to the end; SIGTERM then drains and fires everything.
     const run2 = startSabre(job(topic, group, dir, 2));
-    await until(async () => {
-      const o = await groupOffsets(group, topic);
-      return [...o.ends].every(([p, end]) => o.committed.get(p) === end);
-    }, 'run 2 to commit the end of every partition', 90_000, 200);
+    await until(() => drained(group, topic), 'run 2 to commit the end of every partition', 90_000, 200);
     run2.child.kill('SIGTERM');
     const exit2 = await run2.exit;
     expect(exit2.code).toBe(0);

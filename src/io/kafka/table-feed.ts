@@ -5,12 +5,12 @@
 // were in the topic when it started are in the file, so workers begin with
 // the whole table; later messages rewrite the file at most once a second.
 //
-// The consumer is in a group of its own (a fresh id each run): every run
-// reads the whole topic, and commits nothing.
-import { randomUUID } from 'node:crypto';
+// The consumer is in a group of its own (a fresh id each run, read-to-end.ts):
+// every run reads the whole topic, and commits nothing.
 import { SabreError } from '../../errors.js';
 import { TableFile } from '../tables/table-file.js';
 import { createAdmin, createConsumer, createKafka, errorText, type Consumer } from './kafka-client.js';
+import { readFromStart, ReadToEnd, throwawayGroupId } from './read-to-end.js';
 
 /** How long start() waits for the table's existing messages. */
 const LOAD_TIMEOUT_MS = 60_000;
@@ -42,35 +42,22 @@ export class KafkaTableFeed {
     const kafka = createKafka(brokers);
     const admin = createAdmin(kafka);
     // Where each partition ends now: the table is loaded once the consumer has read that far.
-    let pending: Map<number, bigint>;
+    let ends: ReadToEnd;
     try {
       await admin.connect();
-      const offsets = await admin.fetchTopicOffsets(topic);
-      pending = new Map(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
+      ends = new ReadToEnd(await admin.fetchTopicOffsets(topic));
     } catch (e) {
       throw new SabreError('ERR_SOURCE', `lookup table kafka:${topic}: cannot read the topic at ${brokers}: ${errorText(e)}`, { cause: e });
     } finally {
       await admin.disconnect().catch(() => {});
     }
-    let loaded!: () => void;
-    const ready = new Promise<void>((res) => { loaded = res; });
-    if (pending.size === 0) loaded();
-    const consumer = createConsumer(kafka, { groupId: `sabre-table-${topic}-${randomUUID()}` });
+    const consumer = createConsumer(kafka, { groupId: throwawayGroupId(`sabre-table-${topic}`) });
     this.consumer = consumer;
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          for (const m of batch.messages) this.apply(m.key, m.value);
-          const end = pending.get(batch.partition);
-          if (end !== undefined && BigInt(batch.lastOffset()) + 1n >= end) {
-            pending.delete(batch.partition);
-            if (pending.size === 0) loaded();
-          }
-          this.file.writeIfDue(Date.now());
-        },
+      await readFromStart(consumer, topic, (batch) => {
+        for (const m of batch.messages) this.apply(m.key, m.value);
+        ends.batchEnded(batch.partition, Number(batch.lastOffset()));
+        this.file.writeIfDue(Date.now());
       });
     } catch (e) {
       await this.stop();
@@ -82,7 +69,7 @@ export class KafkaTableFeed {
         `lookup table kafka:${topic}: its messages were not all read within ${LOAD_TIMEOUT_MS / 1000} s (broker ${brokers})`)), LOAD_TIMEOUT_MS);
     });
     try {
-      await Promise.race([ready, late]);
+      await Promise.race([ends.done, late]);
     } catch (e) {
       await this.stop();
       throw e;

@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { createEngine, type Engine, type EngineOptions } from '../../../dist/src/index.js';
 import { loadJob } from '../../../dist/src/engine/load-job.js';
 import { tmpDir } from '../../helpers/engine-run.js';
+import { writeCardJob } from '../../helpers/card-job.js';
 import { committedLines, completeCheckpoints, seeded } from '../../helpers/sabre-process.js';
 
 const T0 = 1_700_000_000_000;
@@ -138,7 +138,9 @@ describe('Engine.rewind()', () => {
   it('(c) a job (window to a named sink, process function with event-time timers) rewinds alike', async () => {
     const dir = tmpDir();
     const path = join(dir, 'rewind-job.mjs');
-    writeFileSync(path, rewindJob());
+    // Features to the named sink, alerts from event-time timers to the default one (the engine's options name both files).
+    writeCardJob(path, join(dir, 'unused.ndjson'), `toFile(${JSON.stringify(join(dir, 'unused-features.ndjson'))})`,
+      { window: { size: '1s', slide: '250ms' }, allowedLateness: '300ms' });
     const job = await loadJob(path);
     const opts: EngineOptions = { job, window: undefined, allowedLateness: undefined, outOfOrderness: undefined };
     const txns = (seed: number, n: number, from: number, span: number, cards: number): unknown[] => {
@@ -146,7 +148,8 @@ describe('Engine.rewind()', () => {
       return Array.from({ length: n }, (_, i) => {
         const r = rnd();
         return {
-          card: `c${Math.floor(rnd() * cards)}`, amount: Math.floor(rnd() * 50_000) / 100, status: r < 0.6 ? 'approved' : 'declined',
+          card: `c${Math.floor(rnd() * cards)}`, merchant: `m${i % 30}`, amount: Math.floor(rnd() * 50_000) / 100,
+          status: r < 0.6 ? 'approved' : 'declined',
           at: T0 + from + Math.floor((i * span) / n) - disorder(rnd),
         };
       });
@@ -290,41 +293,4 @@ async function until<T>(f: () => T | undefined | false, ms = 30_000): Promise<T>
     if (performance.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 2));
   }
-}
-
-/** Card transactions: sliding-window features to the named sink `features`; a process function whose event-time timers emit alerts to the default sink. */
-function rewindJob(): string {
-  const sabre = pathToFileURL(resolve('dist/src/index.js')).href;
-  return `import { job, file, sliding, count, sum, valueState, mapState, toFile } from '${sabre}';
-const fields = { card: 'string', amount: 'number', status: 'string', at: 'number' };
-const root = job({
-  source: file('unused.ndjson', { fields, time: 'at' }),
-  sinks: { features: toFile('unused-features.ndjson') },
-  outOfOrderness: '200ms',
-  allowedLateness: '300ms',
-});
-const windows = root.keyBy('card').window(sliding('1s', '250ms'))
-  .aggregate({ n: count(), total: sum('amount') })
-  .to('features')
-  .filter(() => false);
-const alerts = root.keyBy('card').process({
-  state: { declines: valueState(0), pending: mapState() },
-  onRecord(t, ctx) {
-    if (t.status !== 'declined') return;
-    const n = ctx.state.declines.get() + 1;
-    ctx.state.declines.set(n);
-    if (n % 3 === 0) {
-      const due = t.at + 500;
-      ctx.state.pending.set(String(due), n);
-      ctx.timers.eventTime(due);
-    }
-  },
-  onTimer(time, domain, ctx) {
-    const n = ctx.state.pending.get(String(time));
-    ctx.state.pending.delete(String(time));
-    ctx.emit({ card: ctx.key, due: time, declines: n });
-  },
-});
-export default [windows, alerts];
-`;
 }

@@ -15,11 +15,11 @@
 // never from counting messages. A fetch stuck at the last stable offset
 // returns no records and moves nothing.
 //
-// The consumer is in a group of its own, commits nothing, and the group is
-// deleted at the end.
-import { randomUUID } from 'node:crypto';
+// The consumer is in a group of its own (read-to-end.ts), commits nothing,
+// and the group is deleted at the end.
 import { SabreError } from '../../../errors.js';
 import { createAdmin, createConsumer, createKafka, errorText, fetchHighWatermarks, retryTransient, type Consumer, type KafkaMessage } from '../kafka-client.js';
+import { readFromStart, ReadToEnd, throwawayGroupId } from '../read-to-end.js';
 import { changelogTopicExists } from './changelog-topic.js';
 import { assembleUnit, CHUNK_BYTES, decodeHead, parseChangelogKey, type UnitState } from './changelog-record.js';
 
@@ -45,19 +45,13 @@ export interface ReadChangelogOptions {
   onProgress?: (p: ChangelogProgress) => void;
 }
 
-/** One partition's read: where it ends, how far it got, the latest value of each key. */
+/** One partition's read: the latest value of each key (where it ends and how far it got: ReadToEnd). */
 class PartitionRead {
-  /** The offset after the last record read (markers and aborted records included). */
-  next = 0;
   head: Buffer | undefined;
   readonly chunks = new Map<number, Buffer>();
   bytes = 0;
   messages = 0;
-  constructor(readonly partition: number, readonly end: number) {}
-
-  get done(): boolean {
-    return this.next >= this.end;
-  }
+  constructor(readonly partition: number) {}
 
   apply(m: KafkaMessage): void {
     const key = m.key?.toString('utf8') ?? '';
@@ -95,11 +89,13 @@ export async function readChangelog(brokers: string, topic: string, partitions: 
   const t0 = Date.now();
   const timeoutMs = o.timeoutMs ?? CHANGELOG_READ_TIMEOUT_MS;
   const kafka = createKafka(brokers);
-  const reads = await endOffsets(kafka, brokers, topic, partitions);
-  const report = (r: PartitionRead): void => o.onProgress?.({ partition: r.partition, bytes: r.bytes, messages: r.messages, elapsedMs: Date.now() - t0, done: r.done });
-  for (const r of reads.values()) if (r.done) report(r);
-  const pending = new Set([...reads.values()].filter((r) => !r.done).map((r) => r.partition));
-  if (pending.size > 0) await consume(kafka, topic, reads, pending, report, { deadline: t0 + timeoutMs, timeoutMs });
+  const ends = await endOffsets(kafka, brokers, topic, partitions);
+  const reads = new Map(partitions.map((p) => [p, new PartitionRead(p)]));
+  const report = (r: PartitionRead): void => o.onProgress?.({
+    partition: r.partition, bytes: r.bytes, messages: r.messages, elapsedMs: Date.now() - t0, done: !ends.pending.has(r.partition),
+  });
+  for (const r of reads.values()) if (!ends.pending.has(r.partition)) report(r);
+  if (ends.pending.size > 0) await consume(kafka, topic, ends, reads, report, { deadline: t0 + timeoutMs, timeoutMs });
   const out = new Map<number, UnitState>();
   for (const r of reads.values()) {
     let u: UnitState | undefined;
@@ -113,8 +109,8 @@ export async function readChangelog(brokers: string, topic: string, partitions: 
   return out;
 }
 
-/** Each asked partition's read, ending at its high watermark now (not the last stable offset: open transactions are waited for). */
-async function endOffsets(kafka: ReturnType<typeof createKafka>, brokers: string, topic: string, partitions: readonly number[]): Promise<Map<number, PartitionRead>> {
+/** The asked partitions' read, each ending at its high watermark now (not the last stable offset: open transactions are waited for). */
+async function endOffsets(kafka: ReturnType<typeof createKafka>, brokers: string, topic: string, partitions: readonly number[]): Promise<ReadToEnd> {
   let offsets: { partition: number; high: string; low: string }[] | undefined;
   const admin = createAdmin(kafka);
   try {
@@ -129,62 +125,49 @@ async function endOffsets(kafka: ReturnType<typeof createKafka>, brokers: string
   if (!offsets) {
     throw new SabreError('ERR_CHANGELOG_INVALID', `changelog topic ${topic} does not exist at ${brokers}: create it first (ensureChangelogTopic), or name the job's own`);
   }
-  const reads = new Map<number, PartitionRead>();
-  for (const p of partitions) {
-    const at = offsets.find((x) => x.partition === p);
+  const listed = offsets;
+  return new ReadToEnd(partitions.map((p) => {
+    const at = listed.find((x) => x.partition === p);
     if (!at) {
       throw new SabreError('ERR_CHANGELOG_INVALID',
-        `changelog ${topic} has no partition ${p} (it has ${offsets.length}): it must have one partition per input partition`);
+        `changelog ${topic} has no partition ${p} (it has ${listed.length}): it must have one partition per input partition`);
     }
-    const r = new PartitionRead(p, Number(at.high));
-    r.next = Number(at.low);
-    reads.set(p, r);
-  }
-  return reads;
+    return at;
+  }));
 }
 
 /** Read the pending partitions to their ends, or fail. */
-async function consume(kafka: ReturnType<typeof createKafka>, topic: string, reads: Map<number, PartitionRead>, pending: Set<number>,
+async function consume(kafka: ReturnType<typeof createKafka>, topic: string, ends: ReadToEnd, reads: Map<number, PartitionRead>,
   report: (r: PartitionRead) => void, t: { deadline: number; timeoutMs: number }): Promise<void> {
-  const groupId = `sabre-changelog-read-${randomUUID()}`;
+  const groupId = throwawayGroupId('sabre-changelog-read');
   const consumer = createConsumer(kafka, { groupId, maxBytesPerPartition: READ_BYTES_PER_PARTITION });
-  let settle!: (e?: unknown) => void;
-  const finished = new Promise<void>((res, rej) => { settle = (e) => (e === undefined ? res() : rej(e)); });
-  finished.catch(() => {}); // a failure before run() returned is seen when it is awaited
-  const fail = (e: unknown): void => settle(e ?? new Error('changelog read failed'));
+  const fail = (e: unknown): void => ends.fail(e ?? new Error('changelog read failed'));
   const pause = (partition: number): void => { consumer.pause([{ topic, partitions: [partition] }]); };
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     const r = reads.get(payload.partition);
     // firstOffset null: nothing at or after the fetched offset (lastOffset then says nothing of the position).
-    if (!r || !pending.has(r.partition) || payload.firstOffset === null) return;
-    r.next = Math.max(r.next, Number(payload.lastOffset) + 1);
+    if (!r || !ends.pending.has(r.partition) || payload.firstOffset === null) return;
+    const reached = ends.batchEnded(r.partition, Number(payload.lastOffset));
     report(r);
-    if (!r.done) return;
-    pending.delete(r.partition);
-    pause(r.partition);
-    if (pending.size === 0) settle();
+    if (reached) pause(r.partition);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => { if (!payload.restart) fail(payload.error); });
-  const timer = setTimeout(() => fail(timeoutError(topic, reads, pending, t.timeoutMs)), Math.max(0, t.deadline - Date.now()));
+  const timer = setTimeout(() => fail(timeoutError(topic, ends, t.timeoutMs)), Math.max(0, t.deadline - Date.now()));
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const r = reads.get(batch.partition);
-        if (!r || !pending.has(r.partition)) {
-          pause(batch.partition);
-          return;
-        }
-        try {
-          for (const m of batch.messages) if (Number(m.offset) < r.end) r.apply(m);
-        } catch (e) {
-          fail(new SabreError('ERR_CHANGELOG_CORRUPT', `changelog ${topic} partition ${r.partition}: ${(e as Error).message}`, { cause: e }));
-        }
-      },
+    await readFromStart(consumer, topic, (batch) => {
+      const r = reads.get(batch.partition);
+      if (!r || !ends.pending.has(r.partition)) {
+        pause(batch.partition);
+        return;
+      }
+      const end = ends.end(r.partition);
+      try {
+        for (const m of batch.messages) if (Number(m.offset) < end) r.apply(m);
+      } catch (e) {
+        fail(new SabreError('ERR_CHANGELOG_CORRUPT', `changelog ${topic} partition ${r.partition}: ${(e as Error).message}`, { cause: e }));
+      }
     });
-    await finished;
+    await ends.done;
   } catch (e) {
     if (e instanceof SabreError) throw e;
     throw new SabreError('ERR_SOURCE', `changelog ${topic}: cannot consume it: ${errorText(e)}`, { cause: e });
@@ -194,8 +177,8 @@ async function consume(kafka: ReturnType<typeof createKafka>, topic: string, rea
   }
 }
 
-function timeoutError(topic: string, reads: Map<number, PartitionRead>, pending: Set<number>, timeoutMs: number): SabreError {
-  const where = [...pending].map((p) => `partition ${p} at offset ${reads.get(p)!.next} of ${reads.get(p)!.end}`).join(', ');
+function timeoutError(topic: string, ends: ReadToEnd, timeoutMs: number): SabreError {
+  const where = [...ends.pending].map((p) => `partition ${p} at offset ${ends.next(p)} of ${ends.end(p)}`).join(', ');
   return new SabreError('ERR_CHANGELOG_TIMEOUT',
     `changelog ${topic}: not read to its end within ${timeoutMs} ms (${where}). A transaction still open holds a partition back ` +
     '(a job member that is still writing it, or one that died, whose transaction the broker aborts after its transaction timeout): ' +
