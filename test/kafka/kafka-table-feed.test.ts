@@ -2,15 +2,18 @@
 // start() resolves once the messages in the topic when it began are in the
 // file (last value of a key wins, null deletes, a value that is not a JSON
 // object is counted and skipped, a message without a key is keyed by its
-// key field); later messages reach the file after the load.
+// key field); later messages reach the file after the load. A topic written
+// in transactions loads its committed rows only, even when its last commit
+// marker comes in a fetch of its own; a topic just created is waited for, a
+// missing one fails at once; stop() deletes the feed's consumer group.
 import { expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createKafka, createProducer } from '../../dist/src/io/kafka/kafka-client.js';
+import { createAdmin, createKafka, createProducer } from '../../dist/src/io/kafka/kafka-client.js';
 import { sendUntilAcked } from '../../dist/src/io/kafka/sink/send-retry.js';
 import { KafkaTableFeed } from '../../dist/src/io/kafka/table-feed.js';
 import { tmpDir } from '../helpers/engine-run.js';
-import { brokers, createTopic, describeKafka, groupOffsets, unique, until } from '../helpers/kafka-env.js';
+import { brokers, createTopic, describeKafka, unique, until } from '../helpers/kafka-env.js';
 
 interface Msg { key: string | null; value: string | null }
 
@@ -37,13 +40,35 @@ function expected(messages: Msg[]): string[] {
   return [...rows.values()].sort();
 }
 
-/**
- * `topic` with `partitions` partitions whose offsets can be listed: the feed lists them once, and a
- * partition whose leader the broker has just elected can still answer NOT_LEADER_FOR_PARTITION.
- */
+/** `topic` with `partitions` partitions and their leaders; the feed starts on it at once (it retries offsets a leader just elected does not answer yet). */
 async function newTopic(topic: string, partitions: number): Promise<void> {
   await createTopic(createKafka(brokers, 'sabre-test-admin'), topic, partitions);
-  await until(async () => (await groupOffsets(unique('table-feed-probe'), topic).catch(() => undefined)) !== undefined, `offsets of ${topic}`, 30_000, 100);
+}
+
+/** `txns` sent by one transactional producer, each to its partition in one send (one record batch), committed unless `abort`. */
+async function produceTransactions(topic: string, txns: { abort?: boolean; messages: (Msg & { partition: number })[] }[]): Promise<void> {
+  const producer = createProducer(createKafka(brokers, 'sabre-test-producer'), { transactionalId: unique('table-feed-tx'), transactionTimeout: 60_000 });
+  await producer.connect();
+  try {
+    for (const t of txns) {
+      const txn = await producer.transaction();
+      await txn.send({ topic, messages: t.messages });
+      await (t.abort ? txn.abort() : txn.commit());
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** The ids of the consumer groups whose id starts with `prefix`. */
+async function groupsLike(prefix: string): Promise<string[]> {
+  const admin = createAdmin(createKafka(brokers, 'sabre-test-admin'));
+  await admin.connect();
+  try {
+    return (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 const lines = (path: string): string[] => readFileSync(path, 'utf8').split('\n').filter(Boolean).sort();
@@ -89,4 +114,77 @@ describeKafka('Kafka lookup table feed', () => {
       await feed.stop();
     }
   }, 60_000);
+
+  it('a topic written in transactions: start() loads the committed rows only, though its last commit marker comes in a fetch of its own', async () => {
+    const topic = unique('table-feed-tx');
+    await newTopic(topic, 2);
+    const row = (id: string, v: string, pad = 0): Msg => ({ key: id, value: JSON.stringify({ id, v, pad: 'x'.repeat(pad) }) });
+    const at = (i: number, m: Msg): Msg & { partition: number } => ({ ...m, partition: i % 2 });
+    const range = (n: number): number[] => [...Array(n).keys()];
+    const txns = [
+      { messages: range(40).map((i) => at(i, row(`k${i}`, 't1'))) },
+      { abort: true, messages: [...range(20).map((i) => at(i, row(`k${i}`, 'aborted'))), ...range(10).map((i) => at(i, row(`a${i}`, 'aborted')))] },
+      { messages: [...range(10).map((i) => at(i, { key: `k${i}`, value: null })), ...range(10).map((i) => at(i + 10, row(`k${i + 10}`, 't3')))] },
+      // Last, in each partition one record batch larger than a fetch of the feed (256 KiB a partition): the fetch
+      // after it holds only the transaction's commit marker, which kafkajs does not pass to eachBatch.
+      { messages: range(120).map((i) => at(i, row(`big${i}`, 't4', 5000))) },
+    ];
+    await produceTransactions(topic, txns);
+
+    const path = join(tmpDir(), 'table.ndjson');
+    const feed = new KafkaTableFeed({ topic, keyField: 'id', brokers, path });
+    try {
+      const t0 = Date.now();
+      await feed.start();
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      const want = expected(txns.filter((t) => !t.abort).flatMap((t) => t.messages));
+      expect(want.length).toBe(150);
+      expect(lines(path)).toEqual(want);
+      expect(readFileSync(path, 'utf8')).not.toContain('aborted');
+    } finally {
+      await feed.stop();
+    }
+  }, 30_000);
+
+  it('a topic just created, its leaders not awaited: start() waits for its offsets', async () => {
+    const topic = unique('table-feed-new');
+    const admin = createAdmin(createKafka(brokers, 'sabre-test-admin'));
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: false });
+    } finally {
+      await admin.disconnect();
+    }
+    const path = join(tmpDir(), 'table.ndjson');
+    const feed = new KafkaTableFeed({ topic, keyField: 'id', brokers, path });
+    try {
+      await feed.start();
+      expect(lines(path)).toEqual([]);
+    } finally {
+      await feed.stop();
+    }
+  }, 30_000);
+
+  it('a topic that does not exist: start() fails at once with ERR_SOURCE', async () => {
+    const topic = unique('table-feed-missing');
+    const feed = new KafkaTableFeed({ topic, keyField: 'id', brokers, path: join(tmpDir(), 'table.ndjson') });
+    const t0 = Date.now();
+    await expect(feed.start()).rejects.toMatchObject({ code: 'ERR_SOURCE' });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await feed.stop();
+  }, 30_000);
+
+  it('stop() deletes the consumer group the feed read in', async () => {
+    const topic = unique('table-feed-group');
+    await newTopic(topic, 1);
+    await produce(topic, [{ key: 'a', value: JSON.stringify({ id: 'a' }) }]);
+    const feed = new KafkaTableFeed({ topic, keyField: 'id', brokers, path: join(tmpDir(), 'table.ndjson') });
+    try {
+      await feed.start();
+      expect(await groupsLike(`sabre-table-${topic}-`)).toHaveLength(1);
+    } finally {
+      await feed.stop();
+    }
+    expect(await groupsLike(`sabre-table-${topic}-`)).toEqual([]);
+  }, 30_000);
 });

@@ -2,11 +2,18 @@
 // began, in a consumer group of its own: a fresh id each read, so it starts at
 // the beginning whatever ran before, and it commits nothing. The changelog
 // reader (changelog/changelog-reader.ts) stops there; a lookup table's feed
-// (table-feed.ts) is loaded there and reads on. Which end offsets (high
-// watermark or last stable offset), what counts as a fetched batch's last
-// offset, and how long to wait are the caller's.
+// (table-feed.ts) is loaded there and reads on. How far a read got is taken
+// from the offsets of the fetched batches, commit/abort markers and aborted
+// records included (kafkajs's END_BATCH_PROCESS event, which it also emits
+// for a batch of only those, a batch it never passes to eachBatch), never
+// from counting messages: the last records of a transactional partition are
+// markers. Which end offsets (high watermark or last stable offset) and how
+// long to wait are the caller's.
 import { randomUUID } from 'node:crypto';
-import type { Batch, Consumer } from './kafka-client.js';
+import { createAdmin, type Batch, type Consumer, type createKafka } from './kafka-client.js';
+
+/** Attempts at a read of end offsets that fails transiently (a topic just created has no leader for a moment). */
+export const OFFSET_ATTEMPTS = 20;
 
 /** Each partition's end when a read began, how far the read got, and whether it has reached every end. */
 export class ReadToEnd {
@@ -65,9 +72,33 @@ export function throwawayGroupId(prefix: string): string {
   return `${prefix}-${randomUUID()}`;
 }
 
-/** Connect `consumer`, subscribe it to `topic` from the beginning, and run `eachBatch` on what it fetches, committing nothing. */
-export async function readFromStart(consumer: Consumer, topic: string, eachBatch: (batch: Batch) => void): Promise<void> {
+/**
+ * Connect `consumer`, subscribe it to `topic` from the beginning, and run
+ * `eachBatch` on the messages it fetches, committing nothing; `batchEnded`
+ * after each fetched batch (after its eachBatch, if it had messages) with the
+ * last offset it covered, markers and aborted records included.
+ */
+export async function readFromStart(consumer: Consumer, topic: string, eachBatch: (batch: Batch) => void,
+  batchEnded: (partition: number, lastOffset: number) => void): Promise<void> {
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    // firstOffset null: nothing at or after the fetched offset (lastOffset then says nothing of the position).
+    if (payload.firstOffset !== null) batchEnded(payload.partition, Number(payload.lastOffset));
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({ autoCommit: false, eachBatch: async ({ batch }) => eachBatch(batch) });
+}
+
+/** Disconnect `consumer`, and delete its throwaway group (it committed nothing; left behind, it would expire anyway). */
+export async function stopAndForget(kafka: ReturnType<typeof createKafka>, consumer: Consumer, groupId: string): Promise<void> {
+  await consumer.disconnect().catch(() => {});
+  const admin = createAdmin(kafka);
+  try {
+    await admin.connect();
+    await admin.deleteGroups([groupId]);
+  } catch {
+    // Best effort: an empty group without offsets is removed by the broker after its retention.
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }

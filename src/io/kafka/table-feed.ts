@@ -5,12 +5,19 @@
 // were in the topic when it started are in the file, so workers begin with
 // the whole table; later messages rewrite the file at most once a second.
 //
+// The end of each partition is fixed when start() begins: its last stable
+// offset, as the consumer reads read_committed (rows of aborted transactions
+// never reach the file, nor do those of open ones before their commit). A
+// transactional topic ends with commit markers, so how far the load got is
+// taken from the fetched batches' offsets (read-to-end.ts).
+//
 // The consumer is in a group of its own (a fresh id each run, read-to-end.ts):
-// every run reads the whole topic, and commits nothing.
+// every run reads the whole topic, and commits nothing; stop() deletes the
+// group.
 import { SabreError } from '../../errors.js';
 import { TableFile } from '../tables/table-file.js';
-import { createAdmin, createConsumer, createKafka, errorText, type Consumer } from './kafka-client.js';
-import { readFromStart, ReadToEnd, throwawayGroupId } from './read-to-end.js';
+import { createAdmin, createConsumer, createKafka, errorText, retryTransient, type Consumer } from './kafka-client.js';
+import { OFFSET_ATTEMPTS, readFromStart, ReadToEnd, stopAndForget, throwawayGroupId } from './read-to-end.js';
 
 /** How long start() waits for the table's existing messages. */
 const LOAD_TIMEOUT_MS = 60_000;
@@ -30,7 +37,7 @@ export class KafkaTableFeed {
   readonly file: TableFile;
   /** Messages whose value is not a JSON object (skipped). */
   badValues = 0;
-  private consumer: Consumer | undefined;
+  private reading: { kafka: ReturnType<typeof createKafka>; consumer: Consumer; groupId: string } | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: TableFeedOptions) {
@@ -45,20 +52,25 @@ export class KafkaTableFeed {
     let ends: ReadToEnd;
     try {
       await admin.connect();
-      ends = new ReadToEnd(await admin.fetchTopicOffsets(topic));
+      // Asked first: kafkajs retries the offsets of a missing topic for half a minute, which would be retried again here.
+      if (!(await admin.listTopics()).includes(topic)) {
+        throw new SabreError('ERR_SOURCE', `lookup table kafka:${topic}: the topic does not exist at ${brokers}: create it (compacted) first`);
+      }
+      ends = new ReadToEnd(await retryTransient(() => admin.fetchTopicOffsets(topic), OFFSET_ATTEMPTS));
     } catch (e) {
+      if (e instanceof SabreError) throw e;
       throw new SabreError('ERR_SOURCE', `lookup table kafka:${topic}: cannot read the topic at ${brokers}: ${errorText(e)}`, { cause: e });
     } finally {
       await admin.disconnect().catch(() => {});
     }
-    const consumer = createConsumer(kafka, { groupId: throwawayGroupId(`sabre-table-${topic}`) });
-    this.consumer = consumer;
+    const groupId = throwawayGroupId(`sabre-table-${topic}`);
+    const consumer = createConsumer(kafka, { groupId });
+    this.reading = { kafka, consumer, groupId };
     try {
       await readFromStart(consumer, topic, (batch) => {
         for (const m of batch.messages) this.apply(m.key, m.value);
-        ends.batchEnded(batch.partition, Number(batch.lastOffset()));
         this.file.writeIfDue(Date.now());
-      });
+      }, (partition, lastOffset) => ends.batchEnded(partition, lastOffset));
     } catch (e) {
       await this.stop();
       throw new SabreError('ERR_SOURCE', `lookup table kafka:${topic}: cannot consume it at ${brokers}: ${errorText(e)}`, { cause: e });
@@ -106,8 +118,8 @@ export class KafkaTableFeed {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    const c = this.consumer;
-    this.consumer = undefined;
-    await c?.disconnect().catch(() => {});
+    const r = this.reading;
+    this.reading = undefined;
+    if (r) await stopAndForget(r.kafka, r.consumer, r.groupId);
   }
 }

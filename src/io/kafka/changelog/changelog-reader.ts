@@ -10,16 +10,15 @@
 // their timeout or by the fencing of a successor) and read past. The last
 // records of a transactional partition are commit/abort markers no consumer
 // sees as messages, so "read up to the end" is taken from the offsets of the
-// fetched batches, markers and aborted records included (kafkajs's
-// END_BATCH_PROCESS event, which it also emits for a batch of only those),
+// fetched batches, markers and aborted records included (read-to-end.ts),
 // never from counting messages. A fetch stuck at the last stable offset
 // returns no records and moves nothing.
 //
 // The consumer is in a group of its own (read-to-end.ts), commits nothing,
 // and the group is deleted at the end.
 import { SabreError } from '../../../errors.js';
-import { createAdmin, createConsumer, createKafka, errorText, fetchHighWatermarks, retryTransient, type Consumer, type KafkaMessage } from '../kafka-client.js';
-import { readFromStart, ReadToEnd, throwawayGroupId } from '../read-to-end.js';
+import { createAdmin, createConsumer, createKafka, errorText, fetchHighWatermarks, retryTransient, type KafkaMessage } from '../kafka-client.js';
+import { OFFSET_ATTEMPTS, readFromStart, ReadToEnd, stopAndForget, throwawayGroupId } from '../read-to-end.js';
 import { changelogTopicExists } from './changelog-topic.js';
 import { assembleUnit, CHUNK_BYTES, decodeHead, parseChangelogKey, type UnitState } from './changelog-record.js';
 
@@ -143,14 +142,6 @@ async function consume(kafka: ReturnType<typeof createKafka>, topic: string, end
   const consumer = createConsumer(kafka, { groupId, maxBytesPerPartition: READ_BYTES_PER_PARTITION });
   const fail = (e: unknown): void => ends.fail(e ?? new Error('changelog read failed'));
   const pause = (partition: number): void => { consumer.pause([{ topic, partitions: [partition] }]); };
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    const r = reads.get(payload.partition);
-    // firstOffset null: nothing at or after the fetched offset (lastOffset then says nothing of the position).
-    if (!r || !ends.pending.has(r.partition) || payload.firstOffset === null) return;
-    const reached = ends.batchEnded(r.partition, Number(payload.lastOffset));
-    report(r);
-    if (reached) pause(r.partition);
-  });
   consumer.on(consumer.events.CRASH, ({ payload }) => { if (!payload.restart) fail(payload.error); });
   const timer = setTimeout(() => fail(timeoutError(topic, ends, t.timeoutMs)), Math.max(0, t.deadline - Date.now()));
   try {
@@ -166,6 +157,12 @@ async function consume(kafka: ReturnType<typeof createKafka>, topic: string, end
       } catch (e) {
         fail(new SabreError('ERR_CHANGELOG_CORRUPT', `changelog ${topic} partition ${r.partition}: ${(e as Error).message}`, { cause: e }));
       }
+    }, (partition, lastOffset) => {
+      const r = reads.get(partition);
+      if (!r || !ends.pending.has(partition)) return;
+      const reached = ends.batchEnded(partition, lastOffset);
+      report(r);
+      if (reached) pause(partition);
     });
     await ends.done;
   } catch (e) {
@@ -184,20 +181,3 @@ function timeoutError(topic: string, ends: ReadToEnd, timeoutMs: number): SabreE
     '(a job member that is still writing it, or one that died, whose transaction the broker aborts after its transaction timeout): ' +
     'retry, or allow more than the transaction timeout');
 }
-
-/** Disconnect, and delete the throwaway group (it committed nothing; left behind, it would expire anyway). */
-async function stopAndForget(kafka: ReturnType<typeof createKafka>, consumer: Consumer, groupId: string): Promise<void> {
-  await consumer.disconnect().catch(() => {});
-  const admin = createAdmin(kafka);
-  try {
-    await admin.connect();
-    await admin.deleteGroups([groupId]);
-  } catch {
-    // Best effort: an empty group without offsets is removed by the broker after its retention.
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-}
-
-/** Attempts at a read of offsets that fails transiently (a topic just created has no leader for a moment). */
-const OFFSET_ATTEMPTS = 20;
