@@ -19,7 +19,8 @@ export function pipelineSection(d, { M, mmm, short }) {
     '## Pipeline jobs (`npm run bench:pipeline`)', '',
     'Job modules (`sabre run --job`) on the built-in generator against the same logic written plainly in single-threaded Node '
       + '(`bench/baselines/pipeline-*.ts`, `example-*.ts`: a `Map` of open windows per window end and key, one object per record, the watermark '
-      + 'max event time − the job\'s out-of-orderness, windows fired in end order once it passes their end, END firing the rest). '
+      + 'max event time − the job\'s out-of-orderness, windows fired in end order once it passes their end, END firing the rest, '
+      + 'every output serialized to its NDJSON line as Sabre\'s workers do for any sink — runs before 14:00 on 2026-12-07 only counted them). '
       + 'The baseline draws the job generator\'s record sequence for the job\'s own settings (`src/io/generator/job-records.ts`), '
       + 'so both compute the same windows: the output counts below are checked equal in every run (per output for the example jobs, whose alerts go to the default sink and every window or bar to a named one; the baseline\'s single global watermark stands in for Sabre\'s per-partition ones, which computes the same outputs while no record is late, and none is), and the bench-smoke test checks '
       + 'the outputs themselves are the same objects. Each run is a process of its own (`bench/pipeline-run.ts`), the configurations '
