@@ -113,7 +113,9 @@ function step(s: AggSlot, i: number, layout: RowLayout | undefined, prepared: re
  * each call (and, with `layout`, numbers straight from src.row when set).
  */
 export function compileAdd(slots: readonly AggSlot[], src: RecordSource, layout?: RowLayout): CompiledAdd {
-  const consts: string[] = [];
+  // The user's functions each generated function calls: custom aggregates' in add, expressions in prepare.
+  const customs: string[] = [];
+  const expressions: string[] = [];
   const body: string[] = [];
   const rowBody: string[] = [];
   // The fields read through the view's getters (strings, booleans), each once per record.
@@ -130,7 +132,7 @@ export function compileAdd(slots: readonly AggSlot[], src: RecordSource, layout?
   let nums = 0;
   slots.forEach((s, i) => {
     if (s.kind === K_COUNT || s.kind === K_CUSTOM || s.spec.field !== undefined) return;
-    consts.push(`const x${i} = x[${i}];`);
+    expressions.push(`const x${i} = x[${i}];`);
     if (NUMERIC_STEPS.has(s.kind)) {
       evaluated.set(i, `E[${nums}]`);
       evaluate.push(`  v = x${i}(r); E[${nums++}] = typeof v === "number" ? v : NaN;`);
@@ -141,12 +143,12 @@ export function compileAdd(slots: readonly AggSlot[], src: RecordSource, layout?
     }
   });
   slots.forEach((s, i) => {
-    if (s.kind === K_CUSTOM) consts.push(`const x${i} = x[${i}];`);
+    if (s.kind === K_CUSTOM) customs.push(`const x${i} = x[${i}];`);
     body.push(`    ${step(s, i, undefined, prepared, evaluated)}`);
     rowBody.push(`    ${step(s, i, layout, prepared, evaluated)}`);
   });
   const x = slots.map((s) => (s.kind === K_CUSTOM ? s.spec.custom : s.spec.expr));
-  const source = `${consts.join('\n')}
+  const source = `${customs.join('\n')}
 return function add(acc) {
   const r = src.record;
   const t = src.io[0];
@@ -169,7 +171,7 @@ ${body.join('\n')}
   const make = new Function('src', 'x', 'hashValue', 'hashOut', 'hllAdd', source) as
     (src: RecordSource, x: unknown[], h: typeof hashValue, out: Uint32Array, add: typeof hllAdd) => (acc: Acc) => Acc;
   const fields = prepared.map((p, k) => `    V[${k}] = ${get(p)};`);
-  const prepare = prepared.length === 0 && evaluate.length === 0 ? undefined : new Function('src', 'x', `${consts.join('\n')}
+  const prepare = prepared.length === 0 && evaluate.length === 0 ? undefined : new Function('src', 'x', `${expressions.join('\n')}
 return function prepare() {
   const r = src.record;
   const V = src.vals;
