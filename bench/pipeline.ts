@@ -14,6 +14,10 @@
 // same windows, and serializes each output to its NDJSON line as Sabre's
 // workers do; its output count must equal Sabre's, per output where a job
 // has several (a mismatch is an error in the JSON and the exit code).
+// "bound on C cores" is the records/s Sabre's CPU per record allows with all
+// C cores busy (C ÷ CPU per record) ÷ the baseline's records/s: a throughput
+// ratio near it means Sabre used the cores it had, and a bound below the
+// target means its CPU per record, not its parallelism, misses it.
 //   --jobs bars,fraud,core  --examples  --count N (pipeline jobs; default bars 15M, fraud 1.5M,
 //   card-fraud 600k, market-bars 6M: ≥ 3 s a Sabre run here)
 //   --core-count N (default 50M)  --workers 1,2  --partitions 8  --repeat 3  --smoke
@@ -23,7 +27,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { progress, report, stats } from './bench-util.js';
 import type { BaselineName, RunFigures } from './pipeline-run.js';
 
@@ -96,6 +100,7 @@ function runChild(c: JobConfig, side: 'sabre' | 'baseline', w?: number): RunFigu
 }
 
 const loadAvgAtStart = Math.round(loadavg()[0]! * 100) / 100;
+const CORES = availableParallelism();
 const jobs = configs();
 const runs = new Map<string, RunFigures[]>();
 const push = (k: string, f: RunFigures): void => { runs.set(k, [...(runs.get(k) ?? []), f]); };
@@ -132,6 +137,8 @@ const perJob = jobs.map((c) => {
     throughput: round(s.recordsPerSec.median / base.recordsPerSec.median),
     // > 1: Sabre spends more CPU per record (all its threads) than the baseline's one thread.
     cpuPerRecord: round(s.cpuMicrosPerRecord.median / base.cpuMicrosPerRecord.median),
+    // The most throughput ÷ baseline Sabre's CPU per record allows on this machine's cores (all busy).
+    cpuBound: round(CORES / (s.cpuMicrosPerRecord.median * 1e-6) / base.recordsPerSec.median),
   }));
   const counts = { baseline: base.results, ...Object.fromEntries(sabre.map((s) => [`sabreW${s.workers}`, s.results])) };
   const all = Object.values(counts).flat();
@@ -153,12 +160,12 @@ report('pipeline', {
 
 // A short table for people (stderr; stdout is the JSON).
 const M = (x: number): string => (x / 1e6).toFixed(2);
-const lines = ['', 'job         config          M rec/s   CPU µs/rec   outputs   vs baseline: throughput  CPU/rec'];
+const lines = ['', `job         config          M rec/s   CPU µs/rec   outputs   vs baseline: throughput  CPU/rec  bound on ${CORES} cores`];
 for (const j of perJob) {
   lines.push(`${j.job.slice(-11).padEnd(11)} ${'baseline (1T)'.padEnd(14)}  ${M(j.baselineNode.recordsPerSec.median).padStart(7)}   ${j.baselineNode.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(j.outputs.baseline.join('/')).padStart(7)}`);
   for (const s of j.sabre) {
     const r = j.ratios.find((x) => x.workers === s.workers)!;
-    lines.push(`${''.padEnd(11)} ${`sabre W=${s.workers} P=${s.partitions}`.padEnd(14)}  ${M(s.recordsPerSec.median).padStart(7)}   ${s.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(s.results.join('/')).padStart(7)}   ${`${r.throughput.toFixed(2)}×`.padStart(22)}  ${`${r.cpuPerRecord.toFixed(2)}×`.padStart(7)}`);
+    lines.push(`${''.padEnd(11)} ${`sabre W=${s.workers} P=${s.partitions}`.padEnd(14)}  ${M(s.recordsPerSec.median).padStart(7)}   ${s.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(s.results.join('/')).padStart(7)}   ${`${r.throughput.toFixed(2)}×`.padStart(22)}  ${`${r.cpuPerRecord.toFixed(2)}×`.padStart(7)}  ${`${r.cpuBound.toFixed(2)}×`.padStart(8)}`);
   }
 }
 for (const e of errors) lines.push(`ERROR: ${e}`);

@@ -8,7 +8,7 @@
 // Needs the build (npx tsc -p tsconfig.json).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -55,9 +55,11 @@ describe('bench:pipeline --smoke', () => {
         const s = j.sabre.find((x: Doc) => x.workers === r.workers);
         expect(r.throughput).toBeCloseTo(s.recordsPerSec.median / j.baselineNode.recordsPerSec.median, 2);
         expect(r.cpuPerRecord).toBeCloseTo(s.cpuMicrosPerRecord.median / j.baselineNode.cpuMicrosPerRecord.median, 2);
+        // The bound: the records/s Sabre's CPU per record allows on every core, over the baseline's.
+        expect(r.cpuBound).toBeCloseTo(availableParallelism() / (s.cpuMicrosPerRecord.median * 1e-6) / j.baselineNode.recordsPerSec.median, 2);
       }
     }
-    expect(stderr).toMatch(/job\s+config\s+M rec\/s\s+CPU µs\/rec/);
+    expect(stderr).toMatch(/job\s+config\s+M rec\/s\s+CPU µs\/rec.*bound on \d+ cores/);
   }, 200_000);
 
   for (const name of ['bars', 'fraud']) {
