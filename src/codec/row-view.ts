@@ -32,18 +32,16 @@ export class RowView {
   private numAt = 0;
   private refsAt = 0;
   private readonly getters: (() => unknown)[];
-  private readonly names: readonly string[];
   /** Per field (schema order): its intern cache, or null for a numeric field; the getters and the copy share them. */
   private readonly caches: (InternCache | null)[];
   private readonly copy: RowCopy;
 
   constructor(readonly layout: RowLayout) {
-    this.names = layout.fields.map((f) => f.name);
     this.caches = layout.fields.map((f) => (f.type === 'string' ? new InternCache() : null));
     this.copy = compileRowCopy(layout, this.caches);
     this.getters = layout.fields.map((f, i) => this.getter(f, i));
     const record: Record<string, unknown> = {};
-    this.names.forEach((name, i) => Object.defineProperty(record, name, { get: this.getters[i], enumerable: true }));
+    layout.fields.forEach((f, i) => Object.defineProperty(record, f.name, { get: this.getters[i], enumerable: true }));
     this.record = record;
   }
 
