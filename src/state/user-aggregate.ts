@@ -14,7 +14,22 @@ export interface UserAggregate<A = unknown> {
    * back at init()'s state for a new window: saves allocating one per window.
    */
   reset?(acc: A): A;
-  add(acc: A, value: number): A;
+  /**
+   * `ownPane` is false only for an aggregate with `panes` set, in a sliding
+   * window that does not start at the record's pane (see `panes`).
+   */
+  add(acc: A, value: number, ownPane?: boolean): A;
+  /**
+   * Optional: part of the state is kept per pane, one slide of event time.
+   * In a sliding window whose size is a multiple of its slide, that part of
+   * a record goes only into the window that starts at the record's pane
+   * (add's ownPane true; the window's "own pane"), not into all size ÷ slide
+   * windows the record is in; a window's value then needs its own pane and
+   * those of the key's windows that start after it and before its end (the
+   * window stage gives result() their accumulators). In any other window
+   * every add is ownPane, so an accumulator holds its whole window.
+   */
+  readonly panes?: boolean;
   merge(a: A, b: A): A;
   result(acc: A): unknown;
   /** The accumulator as JSON-safe data for checkpoints; absent: the accumulator itself is JSON-stringified. */

@@ -52,6 +52,8 @@ export class WindowOperator {
   private readonly bound: number;
   private readonly lateness: number;
   private readonly ua: UserAggregate | undefined;
+  /** Sliding windows whose user aggregate keeps per-pane state (UserAggregate.panes): only the window starting at a record's pane gets its ownPane adds. */
+  readonly panes: boolean;
   private readonly earlyFiring: boolean;
   private readonly fromRecords: boolean;
   private readonly scratch = new Int32Array(MAX_SESSION_MERGE);
@@ -84,6 +86,7 @@ export class WindowOperator {
     this.earlyFiring = config.earlyFiring === true;
     this.fromRecords = config.watermarkFromRecords !== false;
     if (this.ua) this.slots.user = [];
+    this.panes = this.kind === 1 && this.ua?.panes === true && this.size % this.slide === 0;
   }
 
   /**
@@ -132,7 +135,8 @@ export class WindowOperator {
           io[IO_END] = end;
           const s = this.windowOf(kw, pi, from);
           from = this.slots.i[s * I_STRIDE + I_NEXT]!;
-          this.add(s);
+          // The first window visited starts at the record's pane (`last`): its own pane.
+          this.add(s, start === last || !this.panes);
           if (end <= wm) this.fire(s, FIRE_LATE);
         }
       }
@@ -251,8 +255,8 @@ export class WindowOperator {
     return s;
   }
 
-  /** Fold the current record (io) into slot s. */
-  private add(s: number): void {
+  /** Fold the current record (io) into slot s; `ownPane`: see UserAggregate.panes. */
+  private add(s: number, ownPane: boolean): void {
     const slots = this.slots;
     const f = slots.f;
     const b = s * F_STRIDE;
@@ -266,7 +270,7 @@ export class WindowOperator {
       if (ingest > f[b + F_MAX_INGEST]!) f[b + F_MAX_INGEST] = ingest;
       slots.i[s * I_STRIDE + I_FLAGS]! |= S_DIRTY;
     }
-    if (this.ua) slots.user[s] = this.ua.add(slots.user[s], value);
+    if (this.ua) slots.user[s] = this.ua.add(slots.user[s], value, ownPane);
   }
 
   private session(pi: number, kw: number): boolean {
@@ -286,7 +290,7 @@ export class WindowOperator {
       io[IO_START] = ts;
       io[IO_END] = pEnd;
       const s = this.windowOf(kw, pi, -1);
-      this.add(s);
+      this.add(s, true);
       if (pEnd <= wm) this.fire(s, FIRE_LATE);
       return true;
     }
@@ -306,7 +310,7 @@ export class WindowOperator {
     for (let i = 1; i < n; i++) mergeWindowInto(slots, this.keys, this.ua, first, scratch[i]!, keyId);
     if (ts < f[fb + F_START]!) f[fb + F_START] = ts;
     if (pEnd > cold[cb + C_END]!) cold[cb + C_END] = pEnd;
-    this.add(first);
+    this.add(first, true);
     const end = cold[cb + C_END]!;
     const gen = slots.int(first, I_GEN);
     if (end > wm) {

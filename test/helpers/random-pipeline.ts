@@ -54,6 +54,7 @@ export const RANDOM_AGGS: Readonly<Record<string, string>> = {
   firstS: "first('s')",
   lastV: "last('v')",
   distinct: "countDistinct('s')",
+  distinctV: "countDistinct('v')",
   approx: "approxCountDistinct('s')",
   var: "variance('v')",
   sd: "stddev('v')",
@@ -166,6 +167,24 @@ export const pipelineArb: fc.Arbitrary<PipelineSpec> = fc.oneof(
   outOfOrderness: fc.integer({ min: 0, max: 20 }),
   allowedLateness: fc.constantFrom(0, 0, 5, 15),
 }));
+
+/**
+ * A random pipeline whose first branch is a sliding window with a size a
+ * multiple of its slide and exact distinct counts (of s, three values, and
+ * of v, hundreds) among random other aggregates: the windows whose distinct
+ * sets the engine keeps per pane (src/operators/pipeline/aggregate-set.ts).
+ */
+export const panesPipelineArb: fc.Arbitrary<PipelineSpec> = pipelineArb.chain((spec) => fc.record({
+  slide: fc.integer({ min: 1, max: 8 }),
+  panes: fc.integer({ min: 2, max: 6 }),
+  aggs: fc.subarray(Object.keys(RANDOM_AGGS)),
+}).map(({ slide, panes, aggs }): PipelineSpec => ({
+  ...spec,
+  branches: spec.branches.map((b, i) => (i > 0 ? b : {
+    ...b,
+    keyed: { kind: 'window', window: { kind: 'sliding', size: slide * panes, slide }, aggs: [...new Set(['distinct', 'distinctV', ...aggs])] },
+  })),
+})));
 
 /**
  * Records in arrival order: event time mostly rises, each record up to

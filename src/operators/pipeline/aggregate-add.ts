@@ -19,6 +19,10 @@
 // skips as it skips a non-number), any other's to src.vals. So a record in
 // six sliding windows calls the user's function once, not six times, and a
 // throwing expression throws before any window has taken the record.
+//
+// An exact distinct count's value goes into acc only when `own` is not false:
+// with AggregateSet.panes, only the window that starts at the record's pane
+// keeps it (docs/ARCHITECTURE.md, "Panes").
 import type { RowLayout } from '../../codec/row-layout.js';
 import {
   K_APPROX, K_AVG, K_COUNT, K_CUSTOM, K_DISTINCT, K_FIRST, K_LAST, K_MAX, K_MIN, K_PERCENTILE, K_STDDEV, K_SUM, K_TOPN,
@@ -38,8 +42,8 @@ export interface RecordSource { record: unknown; readonly io: Float64Array; row:
 
 /** The compiled steps of an aggregate set. */
 export interface CompiledAdd {
-  /** Fold the current record into acc. */
-  readonly add: (acc: Acc) => Acc;
+  /** Fold the current record into acc; `own` false: acc's window does not start at the record's pane (UserAggregate.panes). */
+  readonly add: (acc: Acc, value?: number, own?: boolean) => Acc;
   /** Once per record, before its adds: its expressions' values (and with src.row set, its non-numeric fields) into src.nums and src.vals. */
   readonly prepare: (() => void) | undefined;
 }
@@ -99,7 +103,8 @@ function step(s: AggSlot, i: number, layout: RowLayout | undefined, prepared: re
         + `if (typeof v === "number") { f[${f + 1}] = v; f[${f + 2}] = ${TAG_NUMBER}; o[${o}] = undefined; } `
         + `else { o[${o}] = v; f[${f + 2}] = ${TAG_OBJECT}; } }`;
     }
-    case K_DISTINCT: return `${v} if (${PRESENT}) o[${o}].add(v);`;
+    // Per pane (AggregateSet.panes): only the window starting at the record's pane keeps the value.
+    case K_DISTINCT: return `if (own !== false) { ${v} if (${PRESENT}) o[${o}].add(v); }`;
     case K_APPROX: return `${v} if (${PRESENT}) { hashValue(v); hllAdd(o[${o}], ${s.param}, hashOut[0], hashOut[1]); }`;
     case K_PERCENTILE: return `${v} if (${NUMBER}) o[${o}].add(v);`;
     case K_TOPN: return `${v} if (${PRESENT}) { const m = o[${o}]; m.set(v, (m.get(v) ?? 0) + 1); }`;
@@ -149,7 +154,7 @@ export function compileAdd(slots: readonly AggSlot[], src: RecordSource, layout?
   });
   const x = slots.map((s) => (s.kind === K_CUSTOM ? s.spec.custom : s.spec.expr));
   const source = `${customs.join('\n')}
-return function add(acc) {
+return function add(acc, value, own) {
   const r = src.record;
   const t = src.io[0];
   const f = acc.f;
@@ -169,7 +174,7 @@ ${body.join('\n')}
   return acc;
 };`;
   const make = new Function('src', 'x', 'hashValue', 'hashOut', 'hllAdd', source) as
-    (src: RecordSource, x: unknown[], h: typeof hashValue, out: Uint32Array, add: typeof hllAdd) => (acc: Acc) => Acc;
+    (src: RecordSource, x: unknown[], h: typeof hashValue, out: Uint32Array, add: typeof hllAdd) => CompiledAdd['add'];
   const fields = prepared.map((p, k) => `    V[${k}] = ${get(p)};`);
   const prepare = prepared.length === 0 && evaluate.length === 0 ? undefined : new Function('src', 'x', `${expressions.join('\n')}
 return function prepare() {

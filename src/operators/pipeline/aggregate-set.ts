@@ -10,7 +10,7 @@ import {
   K_VARIANCE, TAG_NONE, layoutAggregates, type AggSlot,
 } from './aggregate-layout.js';
 import { compileAdd, type Acc, type RowNumbers } from './aggregate-add.js';
-import { compileResult } from './aggregate-result.js';
+import { compileResult, type ResultStep } from './aggregate-result.js';
 import type { RowLayout } from '../../codec/row-layout.js';
 import { hllMerge } from './hyperloglog.js';
 import { QuantileSketch, type SavedSketch } from './quantile-sketch.js';
@@ -19,8 +19,24 @@ import { decodeValue, encodeValue, type SavedValue } from './value-codec.js';
 
 export type { Acc } from './aggregate-add.js';
 
-/** An accumulator as checkpoints hold it: acc.f as base64 (bit-exact, infinities too), then each object's saved form. */
-export interface SavedAcc { f: string; o: unknown[] }
+/**
+ * An accumulator as checkpoints hold it: acc.f as base64 (bit-exact,
+ * infinities too), then each object's saved form; `panes: 1` when its
+ * distinct sets hold the window's own pane only (AggregateSet.panes).
+ */
+export interface SavedAcc { f: string; o: unknown[]; panes?: 1 }
+
+/** How the set's window assigns records (AggregateSet's options). */
+export interface AggregateSetOptions {
+  /**
+   * The window is sliding with a size a multiple of its slide: exact
+   * distinct counts are kept per pane (UserAggregate.panes), so a record's
+   * value goes into one set instead of size ÷ slide of them.
+   */
+  readonly panes?: boolean;
+}
+
+const EMPTY: readonly Acc[] = [];
 
 type Custom = CustomAggregate<never, unknown, unknown>;
 
@@ -38,18 +54,21 @@ export class AggregateSet implements UserAggregate<Acc> {
   readonly nums: Float64Array;
   /** Once per record, before its adds: run its expressions (and with `row` set, load its non-numeric fields); undefined: nothing to do. */
   readonly prepare: (() => void) | undefined;
-  /** Fold `record` into acc (generated per set: see aggregate-add.ts). */
-  readonly add: (acc: Acc, _value: number) => Acc;
+  /** Fold `record` into acc (generated per set: see aggregate-add.ts); `ownPane`: see UserAggregate.panes. */
+  readonly add: (acc: Acc, _value: number, ownPane?: boolean) => Acc;
+  /** Its exact distinct counts are kept per pane (AggregateSetOptions.panes, and the set has one). */
+  readonly panes: boolean;
   private readonly slots: readonly AggSlot[];
   /** The values into a result (generated per set: see aggregate-result.ts). */
-  private readonly resultInto: (acc: Acc, out: Record<string, unknown>) => Record<string, unknown>;
+  private readonly resultInto: ResultStep;
   private readonly f0: Float64Array;
   private readonly objects: number;
 
   /** `rows`: the layout of the job's row bodies, when records may come as row views (see `row`). */
-  constructor(specs: Readonly<Record<string, AggSpec>>, rows?: RowLayout) {
+  constructor(specs: Readonly<Record<string, AggSpec>>, rows?: RowLayout, options: AggregateSetOptions = {}) {
     const layout = layoutAggregates(specs);
     this.slots = layout.slots;
+    this.panes = options.panes === true && this.slots.some((s) => s.kind === K_DISTINCT);
     this.f0 = layout.f0;
     this.objects = layout.objects;
     this.nums = new Float64Array(this.slots.length);
@@ -130,9 +149,13 @@ export class AggregateSet implements UserAggregate<Acc> {
     return a;
   }
 
-  /** { name: value } in spec order, into `out` when given (a window result being built). */
-  result(acc: Acc, out: Record<string, unknown> = {}): Record<string, unknown> {
-    return this.resultInto(acc, out);
+  /**
+   * { name: value } in spec order, into `out` when given (a window result
+   * being built). With `panes`, later[0..n) are the accumulators of the
+   * key's windows that start after acc's and before its end.
+   */
+  result(acc: Acc, out: Record<string, unknown> = {}, later: readonly Acc[] = EMPTY, n = 0): Record<string, unknown> {
+    return this.resultInto(acc, out, later, n);
   }
 
   save(acc: Acc): SavedAcc {
@@ -149,7 +172,8 @@ export class AggregateSet implements UserAggregate<Acc> {
         default: o[s.o] = obj; break; // custom: its accumulator, JSON-stringified as a plain user aggregate's is
       }
     }
-    return { f: Buffer.from(acc.f.buffer, acc.f.byteOffset, acc.f.byteLength).toString('base64'), o };
+    const f = Buffer.from(acc.f.buffer, acc.f.byteOffset, acc.f.byteLength).toString('base64');
+    return this.panes ? { f, o, panes: 1 } : { f, o };
   }
 
   load(json: unknown): Acc {
@@ -157,6 +181,12 @@ export class AggregateSet implements UserAggregate<Acc> {
     const bytes = typeof saved?.f === 'string' ? Buffer.from(saved.f, 'base64') : undefined;
     if (bytes === undefined || bytes.length !== this.f0.byteLength || !Array.isArray(saved!.o) || saved!.o.length !== this.objects) {
       mismatch();
+    }
+    if (this.panes !== (saved!.panes === 1)) {
+      // Whole-window sets unioned with later windows' would count values past the window's end; own-pane sets alone miss some.
+      throw new SabreError('ERR_CHECKPOINT_CORRUPT', this.panes
+        ? 'the checkpoint\'s sliding windows keep whole distinct-count sets (written by a Sabre before distinct counts were kept per pane): restore it with that Sabre, or start without it'
+        : 'the checkpoint keeps distinct counts per pane of a sliding window, and this job\'s window is not one: restore with the job that wrote the checkpoint, or start without it');
     }
     const f = new Float64Array(this.f0.length);
     new Uint8Array(f.buffer).set(bytes);

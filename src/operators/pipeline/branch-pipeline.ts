@@ -78,12 +78,15 @@ export class BranchPipeline {
     const rows = rowLayout(plan.fields);
     const onResult = (r: Record<string, unknown>, time: number, ingest: number): void => this.keyedOutput(r, time, ingest);
     if (keyed?.kind === 'window') {
+      const w = keyed.window;
+      // Exact distinct counts kept per pane: the operator does so for a sliding window whose size is a multiple of its slide.
+      const panes = w.kind === 'sliding' && w.size % w.slide === 0;
       this.windowStage = new WindowStage({
         window: keyed.window, outOfOrderness: config.outOfOrderness, allowedLateness: config.allowedLateness,
         partitions: config.partitions, watermarkFromRecords: config.watermarkFromRecords,
         // Always on: it also keeps each window's newest ingest time, which outputs carry for latency.
         earlyFiring: true,
-      }, keyed.aggs, this.keyedRef, config.makeAggregates ?? ((aggs) => new AggregateSet(aggs, rows)), {
+      }, keyed.aggs, this.keyedRef, config.makeAggregates ?? ((aggs) => new AggregateSet(aggs, rows, { panes })), {
         keyFields, errors: env.errors, emit: env.emit, onResult, current: () => env.plain(this.current),
       });
     } else if (keyed?.kind === 'process') {

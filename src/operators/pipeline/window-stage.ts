@@ -4,7 +4,7 @@
 // allowed lateness becomes a late output of the record itself.
 import { WindowOperator, type Emitter } from '../../state/window-operator.js';
 import type { OperatorConfig } from '../../state/window-config.js';
-import { F_MAX_INGEST, F_STRIDE, I_KEY } from '../../state/window-slots.js';
+import { F_MAX_INGEST, F_STRIDE, I_KEY, I_NEXT } from '../../state/window-slots.js';
 import { FIRE_NAMES } from '../../state/fire-kind.js';
 import type { UserAggregate } from '../../state/user-aggregate.js';
 import type { AggSpec } from '../../job/aggregates.js';
@@ -23,8 +23,13 @@ export interface RecordAggregate extends UserAggregate {
   row?: RowNumbers | null;
   /** Called once per record after `record`, `row` and io[0] are set, before the adds, when the set has it (it may run user code: it may throw). */
   readonly prepare?: (() => void) | undefined;
-  /** The aggregates' values, written into `out` when given (then returned), else into a new object. */
-  result(acc: unknown, out?: Record<string, unknown>): unknown;
+  /**
+   * The aggregates' values, written into `out` when given (then returned),
+   * else into a new object. With `panes` (UserAggregate.panes) the stage
+   * passes later[0..n): the accumulators of the key's windows that start
+   * after acc's window and before its end.
+   */
+  result(acc: unknown, out?: Record<string, unknown>, later?: readonly unknown[], n?: number): unknown;
 }
 
 export interface WindowStageEnv {
@@ -46,6 +51,8 @@ export class WindowStage implements Emitter {
   readonly keepsRecords: boolean;
   /** Per key id (stable for the key table's life): the key's text, decoded at its first firing. */
   private readonly keyText: (string | undefined)[] = [];
+  /** The later windows' accumulators of the window being fired, when the window keeps panes (reused). */
+  private readonly later: unknown[] = [];
 
   constructor(config: OperatorConfig, aggs: Readonly<Record<string, AggSpec>>, private readonly stage: StageRef,
     makeAggregates: (aggs: Readonly<Record<string, AggSpec>>) => RecordAggregate, private readonly env: WindowStageEnv) {
@@ -71,22 +78,42 @@ export class WindowStage implements Emitter {
     out.end = slots.end(s);
     out.fire = FIRE_NAMES[fire];
     const ingest = slots.f[s * F_STRIDE + F_MAX_INGEST]!;
+    const n = op.panes ? this.laterWindows(op, s, keyId, start, out.end as number) : 0;
+    const later = this.later;
     if (!this.keepsRecords) {
       // Built-in aggregates: values straight into the result (no user code runs, so nothing throws halfway through filling it).
-      const values = this.aggregates.result(slots.user[s], out);
+      const values = this.aggregates.result(slots.user[s], out, later, n);
       if (values !== out) Object.assign(out, values);
       this.env.onResult(out, start, ingest);
       return;
     }
     let values: unknown;
     try {
-      values = this.aggregates.result(slots.user[s]);
+      values = this.aggregates.result(slots.user[s], undefined, later, n);
     } catch (e) {
       this.env.errors.handle(this.stage, e, out, start, ingest);
       return;
     }
     Object.assign(out, values);
     this.env.onResult(out, start, ingest);
+  }
+
+  /**
+   * Into this.later: the accumulators of the key's windows starting in
+   * (start, end), whose own panes complete window s (UserAggregate.panes).
+   * They outlive s: their ends are later. Returns how many.
+   */
+  private laterWindows(op: WindowOperator, s: number, keyId: number, start: number, end: number): number {
+    const slots = op.slots;
+    const later = this.later;
+    let n = 0;
+    for (let x = op.keys.firstWindow(keyId); x >= 0; x = slots.int(x, I_NEXT)) {
+      const sx = slots.start(x);
+      if (x !== s && sx > start && sx < end) later[n++] = slots.user[x];
+    }
+    // Drop references past n, so a fired window's accumulators are not kept alive here.
+    for (let i = n; i < later.length; i++) later[i] = undefined;
+    return n;
   }
 
   late(_hash: number, _src: Uint8Array, _keyStart: number, _keyLen: number, ts: number, _value: number,

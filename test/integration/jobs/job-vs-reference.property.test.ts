@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { pipelineArb, planOfSpec, recordsArb, writeJobCase } from '../../helpers/random-pipeline.js';
+import { panesPipelineArb, pipelineArb, planOfSpec, recordsArb, writeJobCase, type PipelineSpec } from '../../helpers/random-pipeline.js';
 import { partitionOfKey, runReferencePipeline } from '../../reference/reference-pipeline.js';
 import { runSabre } from '../../helpers/sabre-process.js';
 
@@ -71,31 +71,41 @@ const SEED = Number(process.env.SABRE_PROPERTY_SEED ?? Date.now() % 1_000_000);
 /** Outputs compared over every configuration (one configuration's few random cases may all filter everything out). */
 let comparedTotal = 0;
 
+/** Run `cases` (random pipelines of `arb` over random records) on the engine with P partitions and W workers; each must equal the reference. */
+async function compareCases(arb: fc.Arbitrary<PipelineSpec>, name: string, partitions: number, workers: number, seed: number): Promise<void> {
+  expect(existsSync(DIST), 'build first (the job modules import dist/src/index.js)').toBe(true);
+  const cases = fc.sample(arb.chain((spec) => fc.tuple(fc.constant(spec), recordsArb(spec.outOfOrderness, 120, 20))), {
+    numRuns: CASES_PER_CONFIG, seed,
+  });
+  for (const [i, [spec, records]] of cases.entries()) {
+    const caseDir = join(dir, `${name}-p${partitions}-w${workers}-${i}`);
+    mkdirSync(caseDir);
+    const { job, paths } = writeJobCase(spec, records, caseDir, pathToFileURL(DIST).href);
+    const out = join(caseDir, 'out.ndjson');
+    const late = join(caseDir, 'late.ndjson');
+    const dead = join(caseDir, 'dead.ndjson');
+    const r = await runSabre(['run', '--job', job, '--partitions', String(partitions), '--workers', String(workers),
+      '--sink', `file:${out}`, '--late-output', `file:${late}`, '--dead-letter', `file:${dead}`,
+      '--idle-timeout', '1h', '--http-port', '0', '--progress', '0']);
+    const context = `case ${i} (P=${partitions} W=${workers}, SABRE_PROPERTY_SEED=${SEED}): ${job}\n${r.stderr}`;
+    expect(r.code, context).toBe(0);
+    const ref = runReferencePipeline(planOfSpec(spec, paths), records, { partitions, partitionOf: partitionOfKey(partitions) });
+    expectSameOutputs(readLines(out), ref.sinks.get('')!, context);
+    expectSameOutputs(readLines(paths.side), ref.sinks.get('side') ?? [], context);
+    expectSameOutputs(readLines(late), ref.late, context);
+    expect(readLines(dead), context).toEqual([]);
+    comparedTotal += ref.sinks.get('')!.length + (ref.sinks.get('side')?.length ?? 0) + ref.late.length;
+  }
+}
+
 describe('job modules: the engine equals the reference pipeline', () => {
   it.each(CONFIGS)('P=%i W=%i', async (partitions, workers) => {
-    expect(existsSync(DIST), 'build first (the job modules import dist/src/index.js)').toBe(true);
-    const cases = fc.sample(pipelineArb.chain((spec) => fc.tuple(fc.constant(spec), recordsArb(spec.outOfOrderness, 120, 20))), {
-      numRuns: CASES_PER_CONFIG, seed: SEED + partitions * 31 + workers,
-    });
-    for (const [i, [spec, records]] of cases.entries()) {
-      const caseDir = join(dir, `p${partitions}-w${workers}-${i}`);
-      mkdirSync(caseDir);
-      const { job, paths } = writeJobCase(spec, records, caseDir, pathToFileURL(DIST).href);
-      const out = join(caseDir, 'out.ndjson');
-      const late = join(caseDir, 'late.ndjson');
-      const dead = join(caseDir, 'dead.ndjson');
-      const r = await runSabre(['run', '--job', job, '--partitions', String(partitions), '--workers', String(workers),
-        '--sink', `file:${out}`, '--late-output', `file:${late}`, '--dead-letter', `file:${dead}`,
-        '--idle-timeout', '1h', '--http-port', '0', '--progress', '0']);
-      const context = `case ${i} (P=${partitions} W=${workers}, SABRE_PROPERTY_SEED=${SEED}): ${job}\n${r.stderr}`;
-      expect(r.code, context).toBe(0);
-      const ref = runReferencePipeline(planOfSpec(spec, paths), records, { partitions, partitionOf: partitionOfKey(partitions) });
-      expectSameOutputs(readLines(out), ref.sinks.get('')!, context);
-      expectSameOutputs(readLines(paths.side), ref.sinks.get('side') ?? [], context);
-      expectSameOutputs(readLines(late), ref.late, context);
-      expect(readLines(dead), context).toEqual([]);
-      comparedTotal += ref.sinks.get('')!.length + (ref.sinks.get('side')?.length ?? 0) + ref.late.length;
-    }
+    await compareCases(pipelineArb, 'any', partitions, workers, SEED + partitions * 31 + workers);
+  }, 120_000);
+
+  // Sliding windows whose exact distinct counts the engine keeps per pane (one set per pane, unioned when a window fires).
+  it.each([[1, 1], [4, 2], [16, 2]] as const)('sliding windows with distinct counts kept per pane, P=%i W=%i', async (partitions, workers) => {
+    await compareCases(panesPipelineArb, 'panes', partitions, workers, SEED + partitions * 37 + workers * 7);
   }, 120_000);
 
   it('compared outputs at all (the random cases are not all empty)', () => {
