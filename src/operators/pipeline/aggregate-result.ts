@@ -7,7 +7,8 @@
 //
 // An exact distinct count kept per pane (AggregateSet.panes: a sliding
 // window's set holds only its own pane's values) is the size of the union
-// of its set and those of `later`, the key's windows starting within it.
+// of its set and those of `later`, the key's windows starting within it
+// (pane-union.ts).
 import {
   K_APPROX, K_AVG, K_COUNT, K_CUSTOM, K_DISTINCT, K_FIRST, K_LAST, K_MAX, K_MIN, K_PERCENTILE, K_STDDEV, K_SUM, K_TOPN,
   K_VARIANCE, TAG_NONE, TAG_NUMBER, type AggSlot,
@@ -15,6 +16,7 @@ import {
 import type { Acc } from './aggregate-add.js';
 import { hllEstimate } from './hyperloglog.js';
 import { topNOf } from './top-n.js';
+import { PaneUnion } from './pane-union.js';
 
 function value(s: AggSlot, i: number): string {
   const f = s.f;
@@ -26,7 +28,7 @@ function value(s: AggSlot, i: number): string {
     case K_VARIANCE: return `f[${f}] > 0 ? f[${f + 2}] / f[${f}] : null`;
     case K_STDDEV: return `f[${f}] > 0 ? Math.sqrt(f[${f + 2}] / f[${f}]) : null`;
     case K_FIRST: case K_LAST: return `f[${f + 2}] === ${TAG_NONE} ? null : f[${f + 2}] === ${TAG_NUMBER} ? f[${f + 1}] : ${o}`;
-    case K_DISTINCT: return `n === 0 ? ${o}.size : distinctAcross(${o}, later, n, ${s.o}, sc[${i}])`;
+    case K_DISTINCT: return `n === 0 ? ${o}.size : union.count(${o}, later, n, ${s.o})`;
     case K_APPROX: return `Math.round(hllEstimate(${o}))`;
     case K_PERCENTILE: return `${o}.quantile(${s.param})`;
     case K_TOPN: return `topNOf(${o}, ${s.param})`;
@@ -35,35 +37,20 @@ function value(s: AggSlot, i: number): string {
   }
 }
 
-/**
- * The distinct count of a window kept per pane: the union of its own set and
- * the sets at o[k] of the n accumulators in `later`, built in `scratch`
- * (left empty again).
- */
-function distinctAcross(own: Set<unknown>, later: readonly Acc[], n: number, k: number, scratch: Set<unknown>): number {
-  for (const v of own) scratch.add(v);
-  for (let i = 0; i < n; i++) for (const v of later[i]!.o[k] as Set<unknown>) scratch.add(v);
-  const size = scratch.size;
-  scratch.clear();
-  return size;
-}
-
-/** Writes each value of acc into `out` and returns it; later[0..n): see distinctAcross (n = 0: acc holds its whole window). */
+/** Writes each value of acc into `out` and returns it; later[0..n): see PaneUnion (n = 0: acc holds its whole window). */
 export type ResultStep = (acc: Acc, out: Record<string, unknown>, later: readonly Acc[], n: number) => Record<string, unknown>;
 
 /** Compile the result step of `slots`. */
 export function compileResult(slots: readonly AggSlot[]): ResultStep {
   const body = slots.map((s, i) => `  out[${JSON.stringify(s.key)}] = ${value(s, i)};`);
   const x = slots.map((s) => s.spec.custom);
-  // One scratch set per distinct count, reused by every result.
-  const sc = slots.map((s) => (s.kind === K_DISTINCT ? new Set<unknown>() : undefined));
   const source = `return function result(acc, out, later, n) {
   const f = acc.f;
   const o = acc.o;
 ${body.join('\n')}
   return out;
 };`;
-  const make = new Function('x', 'hllEstimate', 'topNOf', 'distinctAcross', 'sc', source) as
-    (x: unknown[], h: typeof hllEstimate, t: typeof topNOf, d: typeof distinctAcross, sc: unknown[]) => ResultStep;
-  return make(x, hllEstimate, topNOf, distinctAcross, sc);
+  const make = new Function('x', 'hllEstimate', 'topNOf', 'union', source) as
+    (x: unknown[], h: typeof hllEstimate, t: typeof topNOf, u: PaneUnion) => ResultStep;
+  return make(x, hllEstimate, topNOf, new PaneUnion());
 }
