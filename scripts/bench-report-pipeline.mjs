@@ -15,6 +15,8 @@ export function pipelineSection(d, { M, mmm, short }) {
   const m = d.machine;
   const us = (v) => (v == null || !Number.isFinite(v) ? '–' : v.toFixed(2));
   const x2 = (v) => (v == null || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`);
+  // Runs before start-up was measured apart have none.
+  const up = (f) => (f.startup ? f.startup.wallSeconds.median.toFixed(2) : '–');
   const out = [
     '## Pipeline jobs (`npm run bench:pipeline`)', '',
     'Job modules (`sabre run --job`) on the built-in generator against the same logic written plainly in single-threaded Node '
@@ -26,6 +28,8 @@ export function pipelineSection(d, { M, mmm, short }) {
       + 'the outputs themselves are the same objects. Each run is a process of its own (`bench/pipeline-run.ts`), the configurations '
       + 'alternating within each round; Sabre runs with the null sink, P = 8 partitions, W = 1 and 2 workers.', '',
     '**M rec/s** is wall-clock throughput from `createEngine()` to the end of the run (worker start-up included) or of the baseline\'s loop. '
+      + 'Runs from 2026-12-07 15:45 UTC on are sustained (≥ 8 s a Sabre run: 60M records for bars, 6M for fraud and card-fraud, 45M for market-bars, 150M for core), '
+      + 'so start-up and JIT warm-up weigh little; **start-up s** is measured apart, the wall time of a whole run of 1000 records (median over rounds). '
       + '**CPU µs/rec** is `process.cpuUsage()` (user + system, every thread of the process: main thread, workers, GC and compiler '
       + 'threads) over the same span, per record: what a record costs the machine, whatever the parallelism. The ratios are of '
       + 'medians: throughput Sabre ÷ baseline (> 1: Sabre faster), CPU per record Sabre ÷ baseline (> 1: Sabre spends more).', '',
@@ -36,21 +40,21 @@ export function pipelineSection(d, { M, mmm, short }) {
       + `÷ the baseline's records/s (medians). A throughput ratio near it means Sabre used the cores it had; a bound below the target `
       + `means its CPU per record, not its parallelism, misses it. (The baseline's one thread uses more than one core's worth: V8 marks `
       + `and sweeps on helper threads, so its CPU per record × records/s is above 1.)`, '',
-    `| job | records | run | M rec/s | CPU µs/rec | outputs | throughput ÷ baseline | CPU/rec ÷ baseline | bound on ${m.cores} cores |`,
-    '|---|---|---|---|---|---|---|---|---|',
+    `| job | records | run | M rec/s | CPU µs/rec | outputs | start-up s | throughput ÷ baseline | CPU/rec ÷ baseline | bound on ${m.cores} cores |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const j of d.jobs) {
     const b = j.baselineNode;
     // Outputs per sink where a job has named sinks (`default:N bars:M`).
     const split = (b.sinks ?? []).filter((x) => x.includes(' ')).map((x) => ` (${x})`).join('');
-    out.push(`| ${j.job} | ${short(j.records)} | single-threaded Node | ${mmm(b.recordsPerSec)} | ${mmm(b.cpuMicrosPerRecord, us)} | ${b.results.join(' / ')}${split} | – | – | – |`);
+    out.push(`| ${j.job} | ${short(j.records)} | single-threaded Node | ${mmm(b.recordsPerSec)} | ${mmm(b.cpuMicrosPerRecord, us)} | ${b.results.join(' / ')}${split} | ${up(b)} | – | – | – |`);
     for (const s of j.sabre) {
       const r = j.ratios.find((x) => x.workers === s.workers);
       // Derived from the medians here, so runs from before the bench printed it get it too.
       const bound = m.cores / (s.cpuMicrosPerRecord.median * 1e-6) / b.recordsPerSec.median;
-      out.push(`| | | Sabre W=${s.workers} P=${s.partitions} | ${mmm(s.recordsPerSec)} | ${mmm(s.cpuMicrosPerRecord, us)} | ${s.results.join(' / ')} | ${x2(r?.throughput)} | ${x2(r?.cpuPerRecord)} | ${x2(bound)} |`);
+      out.push(`| | | Sabre W=${s.workers} P=${s.partitions} | ${mmm(s.recordsPerSec)} | ${mmm(s.cpuMicrosPerRecord, us)} | ${s.results.join(' / ')} | ${up(s)} | ${x2(r?.throughput)} | ${x2(r?.cpuPerRecord)} | ${x2(bound)} |`);
     }
-    if (j.error) out.push(`| **${j.job}: ${j.error}** | | | | | | | | |`);
+    if (j.error) out.push(`| **${j.job}: ${j.error}** | | | | | | | | | |`);
   }
   out.push('', ...d.jobs.filter((j) => JOBS[j.job]).map((j) => `- **${j.job}**: ${JOBS[j.job]}.`), '');
   return out;
