@@ -6,12 +6,13 @@
 // RowView, not on the record). The getters are made once per view (a
 // worker has one, pointed at each record of any of its rings), never per record; strings go
 // through a per-field intern cache, so repeated values allocate nothing.
-// toObject, the copy a process function or an output keeps, is generated per
-// layout (row-copy.ts): one object literal, so every copy has the same shape.
-import type { Field } from '../job/fields.js';
-import { ROW_KEY, ROW_KEY_LEN, ROW_NULL_STRING, rowNumAt, rowStrRefsAt, type RowLayout } from './row-layout.js';
+// The getters, and toObject, the copy a process function or an output keeps
+// (row-copy.ts), are generated per layout from the same field reads
+// (row-reads.ts).
+import { ROW_KEY, ROW_KEY_LEN, rowNumAt, rowStrRefsAt, type RowLayout } from './row-layout.js';
 import { InternCache } from './string-intern.js';
 import { compileRowCopy, type RowCopy } from './row-copy.js';
+import { fieldRead, READ_TEMPS, readLocals } from './row-reads.js';
 
 const EMPTY_U8 = new Uint8Array(8);
 const EMPTY_I32 = new Int32Array(EMPTY_U8.buffer);
@@ -28,10 +29,8 @@ export class RowView {
   f64: Float64Array = EMPTY_F64;
   numIndex = 0;
   private body = 0;
-  /** Byte offsets (in u8) of the numeric area and the string refs of the current row. */
-  private numAt = 0;
-  private refsAt = 0;
-  private readonly getters: (() => unknown)[];
+  /** The current row's first string ref, as an index into i32. */
+  private refIndex = 0;
   /** Per field (schema order): its intern cache, or null for a numeric field; the getters and the copy share them. */
   private readonly caches: (InternCache | null)[];
   private readonly copy: RowCopy;
@@ -39,9 +38,8 @@ export class RowView {
   constructor(readonly layout: RowLayout) {
     this.caches = layout.fields.map((f) => (f.type === 'string' ? new InternCache() : null));
     this.copy = compileRowCopy(layout, this.caches);
-    this.getters = layout.fields.map((f, i) => this.getter(f, i));
     const record: Record<string, unknown> = {};
-    layout.fields.forEach((f, i) => Object.defineProperty(record, f.name, { get: this.getters[i], enumerable: true }));
+    layout.fields.forEach((f, i) => Object.defineProperty(record, f.name, { get: this.getter(i), enumerable: true }));
     this.record = record;
   }
 
@@ -54,38 +52,22 @@ export class RowView {
     const keyLen = i32[(body + ROW_KEY_LEN) >> 2]!;
     this.keyStart = body + ROW_KEY;
     this.keyLength = keyLen;
-    this.numAt = body + rowNumAt(keyLen);
-    this.numIndex = this.numAt >> 3;
-    this.refsAt = body + rowStrRefsAt(this.layout, keyLen);
+    this.numIndex = (body + rowNumAt(keyLen)) >> 3;
+    this.refIndex = (body + rowStrRefsAt(this.layout, keyLen)) >> 2;
   }
 
   /** The current row as a plain object (outputs, late and dead-letter records): it allocates. */
   toObject(): Record<string, unknown> {
-    return this.copy(this.u8, this.i32, this.f64, this.numIndex, this.refsAt >> 2, this.body);
+    return this.copy(this.u8, this.i32, this.f64, this.numIndex, this.refIndex, this.body);
   }
 
-  private getter(f: Field, i: number): () => unknown {
-    const num = this.layout.numSlot[i]!;
-    if (f.type === 'string') {
-      const ref = this.layout.strSlot[i]! * 8;
-      const cache = this.caches[i]!;
-      return () => {
-        const w = (this.refsAt + ref) >> 2;
-        const len = this.i32[w + 1]!;
-        if (len === ROW_NULL_STRING) return null;
-        return cache.get(this.u8, this.body + this.i32[w]!, len);
-      };
-    }
-    const off = num * 8;
-    if (f.type === 'boolean') {
-      return () => {
-        const v = this.f64[(this.numAt + off) >> 3]!;
-        return v !== v ? null : v !== 0;
-      };
-    }
-    return () => {
-      const v = this.f64[(this.numAt + off) >> 3]!;
-      return v !== v ? null : v;
-    };
+  /** Field i's getter: the current row's value, read in place (generated: only the view fields its read needs). */
+  private getter(i: number): () => unknown {
+    const locals = readLocals(this.layout, i).map((l) => `const ${l} = view.${l};`);
+    return new Function('view', 'c', `return function get() {
+  ${locals.join(' ')}
+  ${READ_TEMPS}
+  return ${fieldRead(this.layout, i)};
+};`)(this, this.caches) as () => unknown;
   }
 }
