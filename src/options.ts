@@ -183,6 +183,8 @@ export interface ResolvedOptions extends Omit<SpecifiedOptions, 'agg' | 'window'
   readonly startFrom: StartFrom;
   /** --replay parsed (options/replay.ts); only with --source kafka:TOPIC. */
   readonly replay?: ReplayRange;
+  /** With --job: the shape of the job's state (job/plan-shape.ts), part of its checkpoints' fingerprint. Set by the engine. */
+  readonly jobShape?: string;
   // changelog: the changelog topic's name (options/changelog.ts), undefined when off.
   // authToken: from --auth-token, else --auth-token-file (trimmed), else env SABRE_AUTH_TOKEN.
   // transactionalId: set exactly when sinkTransactional: the given id, or one derived from the sink topic and the checkpoint directory.

@@ -43,6 +43,8 @@ export function jobFingerprint(o: ResolvedOptions): string {
     window: o.window, aggregates: o.aggregates, aggregateModule: o.aggregateModule ?? null,
     outOfOrderness: o.outOfOrderness, allowedLateness: o.allowedLateness, keyGroups: o.keyGroups,
     key: o.key, time: o.time, value: o.value, source: o.source,
+    // A job module's state: its fields, key, windows, aggregates and process state (job/plan-shape.ts).
+    ...(o.jobShape !== undefined ? { jobShape: o.jobShape } : {}),
     // A generator's input is its settings: a checkpoint of another sequence would resume the wrong records.
     ...(o.source === 'generator' ? {
       generator: {
@@ -172,8 +174,8 @@ function refuseAnotherJob(o: ResolvedOptions, m: Manifest, what: string): void {
   const job = jobFingerprint(o);
   if (m.job === job) return;
   throw new SabreError('ERR_INVALID_OPTION', `${what}: checkpoint ${m.id} is of another job (${m.job}; this one is ${job}: `
-    + 'the window, aggregates, bounds, key groups, fields or source differ): run with the options it was taken with, '
-    + 'or use another --checkpoint-dir');
+    + `the window, aggregates, bounds, key groups, fields or source differ${o.jobShape !== undefined ? ', or the job module\'s fields, key, windows, aggregates or process state' : ''}): `
+    + 'run with the options and job it was taken with, or use another --checkpoint-dir');
 }
 
 /** Keep the newest `retained` complete checkpoints; remove older ones and abandoned (manifest-less) ones below the newest. */

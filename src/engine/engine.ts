@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { resolveOptions, type RawOptions, type ResolvedOptions } from '../options.js';
 import { jobOptions, namedSinkTargets } from '../options/job-options.js';
+import { planShape } from '../job/plan-shape.js';
 import { JobOutputs, jobKeyFields } from './job-outputs.js';
 import { jobStatsReader } from './job-stats.js';
 import { memberStatsReader } from './member-stats.js';
@@ -96,7 +97,9 @@ export class Engine {
     }
     this.extra = { slowMicrosPerRecord, workerExecArgv, httpListenPort, job };
     // A job's source, sinks and time settings apply under the options given here (src/options/job-options.ts).
-    this.options = resolveOptions((job ? jobOptions(raw, job.plan) : raw) as RawOptions);
+    const resolved = resolveOptions((job ? jobOptions(raw, job.plan) : raw) as RawOptions);
+    // A job's checkpoints carry the shape of its state in their fingerprint (checkpoint/manifest.ts).
+    this.options = job ? { ...resolved, jobShape: planShape(job.plan) } : resolved;
     const o = this.options;
     this.counters = Counters.create({ partitions: o.partitions, workers: o.workers });
     this.spinGate = new SpinGateSampler(this.counters);
