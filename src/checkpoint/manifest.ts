@@ -173,6 +173,12 @@ export function findRestorePoint(o: ResolvedOptions, newest = Infinity): Restore
 function refuseAnotherJob(o: ResolvedOptions, m: Manifest, what: string): void {
   const job = jobFingerprint(o);
   if (m.job === job) return;
+  if (o.jobShape !== undefined && m.job === jobFingerprint({ ...o, jobShape: undefined })) {
+    // This job's options, fingerprinted as before job checkpoints carried their state's shape: its state cannot be checked.
+    throw new SabreError('ERR_INVALID_OPTION', `${what}: checkpoint ${m.id} was written by a Sabre whose job checkpoints did not `
+      + 'record the shape of the job\'s state, so it cannot be checked against this job module: restore it with that Sabre, '
+      + 'or use another --checkpoint-dir');
+  }
   throw new SabreError('ERR_INVALID_OPTION', `${what}: checkpoint ${m.id} is of another job (${m.job}; this one is ${job}: `
     + `the window, aggregates, bounds, key groups, fields or source differ${o.jobShape !== undefined ? ', or the job module\'s fields, key, windows, aggregates or process state' : ''}): `
     + 'run with the options and job it was taken with, or use another --checkpoint-dir');

@@ -95,3 +95,19 @@ describe('job fingerprint', () => {
     expect(fp({ source: 'file:/x.ndjson', keys: 5 })).toBe(fp({ source: 'file:/x.ndjson', keys: 6 }));
   });
 });
+
+describe('a job module\'s checkpoint fingerprint', () => {
+  it('a checkpoint fingerprinted without the job\'s state shape (an older Sabre) is refused as such, not as another job', async () => {
+    const { resolveOptions } = await import('../../../dist/src/options.js');
+    const { findRestorePoint, jobFingerprint } = await import('../../../dist/src/checkpoint/manifest.js');
+    const dir = tmpDir();
+    const base = resolveOptions({ job: 'job.mjs', checkpointDir: dir, restore: 'latest' });
+    const o = { ...base, jobShape: '{"fields":[]}' };
+    writeManifest(dir, { ...manifest(3), job: jobFingerprint({ ...o, jobShape: undefined }) });
+    expect(() => findRestorePoint(o)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/did not record the shape/) }));
+    writeManifest(dir, { ...manifest(4), job: jobFingerprint({ ...o, jobShape: '{"fields":[["x","number"]]}' }) });
+    expect(() => findRestorePoint(o)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/is of another job/) }));
+    writeManifest(dir, { ...manifest(5), job: jobFingerprint(o) });
+    expect(findRestorePoint(o)?.manifest.id).toBe(5);
+  });
+});
