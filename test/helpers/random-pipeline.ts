@@ -97,6 +97,20 @@ const PROCESS_FUNCTIONS: Readonly<Record<string, string>> = {
       ctx.state.run.set(ctx.state.run.get().filter((at) => at + GAP > time));
     },
   }`,
+  // Keeps a key's latest record itself (the engine must hand it a copy, not its reused view) and emits it GAP after.
+  'keep-record': `{
+    state: { last: valueState(null) },
+    onRecord(r, ctx) {
+      ctx.state.last.set(r);
+      ctx.timers.eventTime(ctx.timestamp + GAP);
+    },
+    onTimer(time, domain, ctx) {
+      const last = ctx.state.last.get();
+      if (last === null) return;
+      ctx.emit({ k: ctx.key, at: time, last });
+      ctx.state.last.clear();
+    },
+  }`,
 };
 
 export type RandomWindow = { kind: 'tumbling'; size: number } | { kind: 'sliding'; size: number; slide: number } | { kind: 'session'; gap: number };

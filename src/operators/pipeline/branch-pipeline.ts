@@ -20,6 +20,7 @@ import { WindowStage, type RecordAggregate } from './window-stage.js';
 import type { LookupTable } from './lookup-table.js';
 import type { TableSpec } from '../../job/lookup.js';
 import { SECTION_PROCESS, SECTION_WINDOW, type Section } from './pipeline-snapshot.js';
+import { recordMayEscape } from './record-escape.js';
 
 export interface PipelineConfig {
   /** Global partition ids of the worker's inputs (input i is partitions[i]). */
@@ -63,6 +64,8 @@ export class BranchPipeline {
   private readonly before: StatelessStages;
   private readonly after: StatelessStages;
   private readonly keyedRef: StageRef;
+  /** The process function may keep its record (record-escape.ts): it gets a copy, else the view's record itself. */
+  private readonly processCopies: boolean = true;
   private current: unknown = undefined;
 
   constructor(readonly index: number, branch: Branch, plan: JobPlan, private readonly config: PipelineConfig, private readonly env: BranchEnv) {
@@ -91,6 +94,7 @@ export class BranchPipeline {
       });
     } else if (keyed?.kind === 'process') {
       const io = env.io;
+      this.processCopies = recordMayEscape(keyed.fn.onRecord as (...args: never[]) => unknown);
       this.processStage = (config.makeProcess ?? ((fn, o) => new ProcessStage(fn, o)))(keyed.fn, {
         partitions: config.partitions, outOfOrderness: config.outOfOrderness, watermarkFromRecords: config.watermarkFromRecords,
         io, emit: (o, t) => onResult(o as Record<string, unknown>, t, io[IN_INGEST]!),
@@ -134,8 +138,8 @@ export class BranchPipeline {
     const ps = this.processStage;
     if (ps !== undefined) {
       try {
-        // A copy: process state may keep the records it is given.
-        ps.record(input, hash, src, keyStart, keyLen, env.plain(rec));
+        // A copy when the function may keep the record (in its state, say); one that only reads fields gets the view.
+        ps.record(input, hash, src, keyStart, keyLen, this.processCopies ? env.plain(rec) : rec);
       } catch (e) {
         env.errors.handle(this.keyedRef, e, env.plain(rec), ts, ingest);
       }

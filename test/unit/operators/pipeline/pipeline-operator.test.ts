@@ -192,7 +192,7 @@ describe('PipelineOperator: lookup and process stages (their implementations are
     expect(reloads).toBe(1);
   });
 
-  it('hands a process stage plain records, runs its outputs through the after-stages, and dead-letters what it throws', () => {
+  it('hands a process stage plain records when its function may keep them, runs its outputs through the after-stages, and dead-letters what it throws', () => {
     const seen: unknown[] = [];
     const fakeProcess = (_fn: unknown, o: { emit: (out: object, t: number) => void; partitions: number[] }) => ({
       keys: 0, wm: new Float64Array(o.partitions.length),
@@ -205,7 +205,9 @@ describe('PipelineOperator: lookup and process stages (their implementations are
       restore(parts: Uint8Array[]) { restored.push(...parts.map((x) => [...x])); }, close() {},
     });
     const restored: number[][] = [];
-    const h = harness(job({ source }).keyBy('card').process({ onRecord() {} }).filter((o: { doubled: number }) => o.doubled > 2), {
+    // This onRecord keeps its record (record-escape.ts), so the stage (a double that keeps them too) must get copies.
+    const kept: unknown[] = [];
+    const h = harness(job({ source }).keyBy('card').process({ onRecord(t) { kept.push(t); } }).filter((o: { doubled: number }) => o.doubled > 2), {
       makeProcess: fakeProcess as never,
     });
     h.feed('a', { card: 'a', amount: 1, status: 'ok', at: 1 }, 1);
@@ -220,5 +222,22 @@ describe('PipelineOperator: lookup and process stages (their implementations are
     const fresh = harness(job({ source }).keyBy('card').process({ onRecord() {} }), { makeProcess: fakeProcess as never });
     fresh.op.restoreState([{ where: 'w0', read: () => snap }, { where: 'w1', read: () => snap }]);
     expect(restored).toEqual([[1, 2, 3], [1, 2, 3]]);
+  });
+
+  it('hands a process function that only reads fields the reused view\'s record, read while the call lasts', () => {
+    const read: unknown[] = [];
+    const handed: object[] = [];
+    const viewProcess = (fn: { onRecord(r: unknown, ctx: unknown): void }) => ({
+      keys: 0, wm: new Float64Array(1),
+      record(_pi: number, _h: number, _src: Uint8Array, _ks: number, _kl: number, rec: object) { handed.push(rec); fn.onRecord(rec, null); },
+      watermark() {}, processingTime() {}, snapshot: () => new Uint8Array(0), restore() {}, close() {},
+    });
+    const h = harness(job({ source }).keyBy('card').process({ onRecord(t) { read.push([t.card, t.amount]); } }), { makeProcess: viewProcess as never });
+    h.feed('a', { card: 'a', amount: 1, status: 'ok', at: 1 }, 1);
+    h.feed('b', { card: 'b', amount: 5, status: 'ok', at: 2 }, 2);
+    expect(read).toEqual([['a', 1], ['b', 5]]);
+    // One object, its fields getters over the ring (not a copy per record).
+    expect(handed[0]).toBe(handed[1]);
+    expect(Object.getOwnPropertyDescriptor(handed[0], 'card')?.get).toBeTypeOf('function');
   });
 });
