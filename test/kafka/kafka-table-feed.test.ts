@@ -73,6 +73,17 @@ async function groupsLike(prefix: string): Promise<string[]> {
 
 const lines = (path: string): string[] => readFileSync(path, 'utf8').split('\n').filter(Boolean).sort();
 
+/** A feed of `topic` into a fresh file, handed to `use` and stopped after it, however it ends. */
+async function withFeed(topic: string, use: (feed: KafkaTableFeed, path: string) => Promise<void>): Promise<void> {
+  const path = join(tmpDir(), 'table.ndjson');
+  const feed = new KafkaTableFeed({ topic, keyField: 'id', brokers, path });
+  try {
+    await use(feed, path);
+  } finally {
+    await feed.stop();
+  }
+}
+
 describeKafka('Kafka lookup table feed', () => {
   it('start() resolves with every message already in the topic in the file; later ones follow', async () => {
     const topic = unique('table-feed');
@@ -83,9 +94,7 @@ describeKafka('Kafka lookup table feed', () => {
     before.push({ key: 'bad', value: 'not json' }, { key: 'arr', value: '[1,2]' }, { key: null, value: JSON.stringify({ id: 'keyless', name: 'k' }) });
     await produce(topic, before);
 
-    const path = join(tmpDir(), 'table.ndjson');
-    const feed = new KafkaTableFeed({ topic, keyField: 'id', brokers, path });
-    try {
+    await withFeed(topic, async (feed, path) => {
       await feed.start();
       const want = expected(before);
       expect(want.length).toBeGreaterThan(100);
@@ -96,23 +105,17 @@ describeKafka('Kafka lookup table feed', () => {
       await produce(topic, after);
       const wantAfter = expected([...before, ...after]);
       await until(() => JSON.stringify(lines(path)) === JSON.stringify(wantAfter), 'the later messages in the file', 20_000, 100);
-    } finally {
-      await feed.stop();
-    }
+    });
   }, 60_000);
 
   it('an empty topic: start() resolves at once with an empty file', async () => {
     const topic = unique('table-feed-empty');
     await newTopic(topic, 2);
-    const path = join(tmpDir(), 'table.ndjson');
-    const feed = new KafkaTableFeed({ topic, keyField: 'id', brokers, path });
-    try {
+    await withFeed(topic, async (feed, path) => {
       await feed.start();
       expect(existsSync(path)).toBe(true);
       expect(lines(path)).toEqual([]);
-    } finally {
-      await feed.stop();
-    }
+    });
   }, 60_000);
 
   it('a topic written in transactions: start() loads the committed rows only, though its last commit marker comes in a fetch of its own', async () => {
@@ -131,9 +134,7 @@ describeKafka('Kafka lookup table feed', () => {
     ];
     await produceTransactions(topic, txns);
 
-    const path = join(tmpDir(), 'table.ndjson');
-    const feed = new KafkaTableFeed({ topic, keyField: 'id', brokers, path });
-    try {
+    await withFeed(topic, async (feed, path) => {
       const t0 = Date.now();
       await feed.start();
       expect(Date.now() - t0).toBeLessThan(10_000);
@@ -141,9 +142,7 @@ describeKafka('Kafka lookup table feed', () => {
       expect(want.length).toBe(150);
       expect(lines(path)).toEqual(want);
       expect(readFileSync(path, 'utf8')).not.toContain('aborted');
-    } finally {
-      await feed.stop();
-    }
+    });
   }, 30_000);
 
   it('a topic just created, its leaders not awaited: start() waits for its offsets', async () => {
@@ -155,14 +154,10 @@ describeKafka('Kafka lookup table feed', () => {
     } finally {
       await admin.disconnect();
     }
-    const path = join(tmpDir(), 'table.ndjson');
-    const feed = new KafkaTableFeed({ topic, keyField: 'id', brokers, path });
-    try {
+    await withFeed(topic, async (feed, path) => {
       await feed.start();
       expect(lines(path)).toEqual([]);
-    } finally {
-      await feed.stop();
-    }
+    });
   }, 30_000);
 
   it('a topic that does not exist: start() fails at once with ERR_SOURCE', async () => {
@@ -178,13 +173,10 @@ describeKafka('Kafka lookup table feed', () => {
     const topic = unique('table-feed-group');
     await newTopic(topic, 1);
     await produce(topic, [{ key: 'a', value: JSON.stringify({ id: 'a' }) }]);
-    const feed = new KafkaTableFeed({ topic, keyField: 'id', brokers, path: join(tmpDir(), 'table.ndjson') });
-    try {
+    await withFeed(topic, async (feed) => {
       await feed.start();
       expect(await groupsLike(`sabre-table-${topic}-`)).toHaveLength(1);
-    } finally {
-      await feed.stop();
-    }
+    });
     expect(await groupsLike(`sabre-table-${topic}-`)).toEqual([]);
   }, 30_000);
 });
