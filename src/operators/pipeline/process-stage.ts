@@ -37,6 +37,7 @@ export interface ProcessStageOptions {
 class KeyEntry implements TimerOwner {
   event: KeyTimerSet | null = null;
   proc: KeyTimerSet | null = null;
+  lastEvent = NaN;
   constructor(readonly id: number, readonly key: string, readonly pi: number, readonly state: KeyedState) {}
 }
 

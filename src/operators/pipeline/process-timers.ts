@@ -87,6 +87,13 @@ export interface TimerOwner {
   readonly pi: number;
   event: KeyTimerSet | null;
   proc: KeyTimerSet | null;
+  /**
+   * The time of the key's latest eventTime() call while that timer is still
+   * in `event` (NaN after it fired or was deleted): a rule registering the
+   * same timer for each of a key's records (market-bars: the end of the
+   * record's second) skips the set lookup, a hash of a double.
+   */
+  lastEvent: number;
 }
 
 /**
@@ -102,9 +109,11 @@ export class KeyTimers implements Timers {
 
   eventTime(t: number): void {
     const k = this.current;
+    if (t === k.lastEvent) return;
     checkTime(t, 'eventTime');
     const set = k.event ??= new Map();
     if (!set.has(t)) this.add(set, this.eventQueues[k.pi]!, t, this.seq++, k.id);
+    k.lastEvent = t;
   }
 
   processingTime(t: number): void {
@@ -114,7 +123,11 @@ export class KeyTimers implements Timers {
     if (!set.has(t)) this.add(set, this.procQueue, t, this.seq++, k.id);
   }
 
-  deleteEventTime(t: number): void { this.current.event?.delete(t); }
+  deleteEventTime(t: number): void {
+    const k = this.current;
+    if (t === k.lastEvent) k.lastEvent = NaN;
+    k.event?.delete(t);
+  }
   deleteProcessingTime(t: number): void { this.current.proc?.delete(t); }
 
   /** Restore: a timer with the seq it had (renumbered by the caller to keep the stored order). */
@@ -142,9 +155,11 @@ export function popDue(q: TimerHeap, limit: number, owners: readonly TimerOwner[
     const seq = q.peekSeq();
     const id = q.peekKey();
     q.pop();
-    const set = domain === 'event' ? owners[id]!.event : owners[id]!.proc;
+    const owner = owners[id]!;
+    const set = domain === 'event' ? owner.event : owner.proc;
     if (set === null || set.get(t) !== seq) continue; // deleted (or deleted and registered again: a newer entry exists)
     set.delete(t);
+    if (domain === 'event' && t === owner.lastEvent) owner.lastEvent = NaN;
     out[0] = t;
     return id;
   }

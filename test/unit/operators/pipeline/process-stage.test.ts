@@ -116,6 +116,9 @@ describe('ProcessStage', () => {
     expect(fired).toEqual([]);
     h.stage.watermark(0, 1000);
     expect(fired).toEqual(['a@100/event/100', 'b@100/event/100', 'b@160/event/160']);
+    // b@160 fired: the same time registered again (b's latest too) is a new timer, already due, so it fires before the call returns.
+    h.send(0, 'b', 10, { op: 'set', t: 160 });
+    expect(fired).toEqual(['a@100/event/100', 'b@100/event/100', 'b@160/event/160', 'b@160/event/160']);
   });
 
   it('timers fire in time order across keys (ties in registration order), including ones set while firing', () => {
