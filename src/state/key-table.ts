@@ -37,6 +37,14 @@ export class KeyTable {
   arena: Uint8Array;
   private arenaUsed = 0;
   size = 0;
+  /**
+   * Set by a job's PipelineOperator when several keyed stages (branches of one
+   * key) use this table: the first stage's findForRecord() serves the others
+   * for the same record, which clears it (nextRecord()) before the next.
+   */
+  sharedByStages = false;
+  /** The current record's bucket once a stage found it (-1: not yet); only when sharedByStages. */
+  private recordBucket = -1;
 
   constructor(initialCapacity = 1024) {
     const cap = pow2(Math.max(16, initialCapacity));
@@ -57,6 +65,23 @@ export class KeyTable {
   find(hash: number, src: Uint8Array, start: number, len: number): number {
     const b = this.probe(hash, src, start, len);
     return b >= 0 ? b : this.insert(~b, hash, src, start, len);
+  }
+
+  /**
+   * find() for the record being processed: on a table shared by stages, the
+   * first stage's lookup is the answer for the rest of the record (the
+   * caller clears it with nextRecord() before the next one).
+   */
+  findForRecord(hash: number, src: Uint8Array, start: number, len: number): number {
+    if (this.recordBucket >= 0) return this.recordBucket;
+    const b = this.find(hash, src, start, len);
+    if (this.sharedByStages) this.recordBucket = b;
+    return b;
+  }
+
+  /** A new record: findForRecord() looks its key up again. */
+  nextRecord(): void {
+    this.recordBucket = -1;
   }
 
   /** Bucket of the key whose bytes are src[start, start+len), or -1 if it is not in the table (nothing is added). */
@@ -129,6 +154,7 @@ export class KeyTable {
 
   /** Double capacity and rehash (load factor stays ≤ 0.5); buckets move, ids stay. */
   private grow(): void {
+    this.recordBucket = -1; // buckets move
     const cap = this.idHash.length * 2;
     const grown = (a: Int32Array): Int32Array => { const g = new Int32Array(cap); g.set(a); return g; };
     this.idHash = grown(this.idHash);

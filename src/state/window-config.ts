@@ -1,5 +1,6 @@
 import type { UserAggregate } from './user-aggregate.js';
 import type { WindowSpec } from '../time/window-spec.js';
+import type { KeyTable } from './key-table.js';
 
 /** What a WindowOperator computes (src/state/window-operator.ts). */
 export interface OperatorConfig {
@@ -20,4 +21,6 @@ export interface OperatorConfig {
    * timestamps still update maxTs. Default true: maxTs − bound.
    */
   watermarkFromRecords?: boolean;
+  /** The key table, when the operator shares it with other keyed stages of a job (KeyTable.sharedByStages); default its own. */
+  keys?: KeyTable | undefined;
 }

@@ -37,7 +37,7 @@ const IO_START = 3, IO_END = 4, IO_WM = 5;
  * watermark exactly once per end value, when wm[p] first reaches its end.
  */
 export class WindowOperator {
-  readonly keys = new KeyTable();
+  readonly keys: KeyTable;
   readonly slots = new WindowSlots();
   /** Per local partition. */
   readonly maxTs: Float64Array;
@@ -68,6 +68,7 @@ export class WindowOperator {
   readonly firingsByPartition: Float64Array;
 
   constructor(readonly config: OperatorConfig, private readonly emitter: Emitter) {
+    this.keys = config.keys ?? new KeyTable();
     const n = config.partitions.length;
     this.maxTs = new Float64Array(n).fill(-Infinity);
     this.wm = new Float64Array(n).fill(-Infinity);
@@ -121,7 +122,7 @@ export class WindowOperator {
       // `last` starts the window of ts that ends last: if it is expired, all are, and the key is not looked up.
       if (last > ts - size && last + size + lateness > wm) {
         // The key's bucket (its hot row); used right away, before anything can grow the table.
-        const kw = this.keys.find(hash, src, keyStart, keyLen) * B_STRIDE;
+        const kw = this.keys.findForRecord(hash, src, keyStart, keyLen) * B_STRIDE;
         // Where the next window's search starts: a key's list is mostly newest (latest start) first and the
         // windows below are visited latest start first, so each search resumes after the window found before.
         let from = -1;

@@ -21,6 +21,7 @@ import type { LookupTable } from './lookup-table.js';
 import type { TableSpec } from '../../job/lookup.js';
 import { SECTION_PROCESS, SECTION_WINDOW, type Section } from './pipeline-snapshot.js';
 import { recordMayEscape } from './record-escape.js';
+import type { KeyTable } from '../../state/key-table.js';
 
 export interface PipelineConfig {
   /** Global partition ids of the worker's inputs (input i is partitions[i]). */
@@ -68,7 +69,9 @@ export class BranchPipeline {
   private readonly processCopies: boolean = true;
   private current: unknown = undefined;
 
-  constructor(readonly index: number, branch: Branch, plan: JobPlan, private readonly config: PipelineConfig, private readonly env: BranchEnv) {
+  /** `keys`: the key table this branch's keyed stage shares with other branches' (PipelineOperator), if it does. */
+  constructor(readonly index: number, branch: Branch, plan: JobPlan, private readonly config: PipelineConfig, private readonly env: BranchEnv,
+    keys?: KeyTable) {
     const n = config.partitions.length;
     this.wm = new Float64Array(n).fill(-Infinity);
     this.maxTs = new Float64Array(n).fill(-Infinity);
@@ -88,7 +91,7 @@ export class BranchPipeline {
         window: keyed.window, outOfOrderness: config.outOfOrderness, allowedLateness: config.allowedLateness,
         partitions: config.partitions, watermarkFromRecords: config.watermarkFromRecords,
         // Always on: it also keeps each window's newest ingest time, which outputs carry for latency.
-        earlyFiring: true,
+        earlyFiring: true, keys,
       }, keyed.aggs, this.keyedRef, config.makeAggregates ?? ((aggs) => new AggregateSet(aggs, rows, { panes })), {
         keyFields, errors: env.errors, emit: env.emit, onResult, current: () => env.plain(this.current),
       });
@@ -96,7 +99,7 @@ export class BranchPipeline {
       const io = env.io;
       this.processCopies = recordMayEscape(keyed.fn.onRecord as (...args: never[]) => unknown);
       this.processStage = (config.makeProcess ?? ((fn, o) => new ProcessStage(fn, o)))(keyed.fn, {
-        partitions: config.partitions, outOfOrderness: config.outOfOrderness, watermarkFromRecords: config.watermarkFromRecords,
+        partitions: config.partitions, outOfOrderness: config.outOfOrderness, watermarkFromRecords: config.watermarkFromRecords, keys,
         io, emit: (o, t) => onResult(o as Record<string, unknown>, t, io[IN_INGEST]!),
       });
     }

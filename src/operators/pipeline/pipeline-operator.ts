@@ -13,7 +13,8 @@ import {
   P_LATE, P_MAX_EVENT_TIME, P_RESULTS, P_WATERMARK,
   W_KEYS, W_LATE, W_OPEN_WINDOWS, W_PEAK_OPEN_WINDOWS, W_RESULTS_OUT, W_STATE_BYTES, W_WATERMARK,
 } from '../../metrics/counters.js';
-import { DEFAULT_SINK, type JobPlan } from '../../job/plan.js';
+import { DEFAULT_SINK, type Branch, type JobPlan } from '../../job/plan.js';
+import { KeyTable } from '../../state/key-table.js';
 import type { TableSpec } from '../../job/lookup.js';
 import { IN_BODY, IO_SLOTS, type CounterScope, type Operator, type OperatorTotals, type StateHandle } from '../operator.js';
 import { LookupTable } from './lookup-table.js';
@@ -41,6 +42,8 @@ export class PipelineOperator implements Operator {
   private readonly tables = new Map<TableSpec<unknown>, LookupTable>();
   /** The minimum over branches of their watermarks, per input (counters). */
   private readonly wmMin: Float64Array;
+  /** The key table of the branches' keyed stages, when several share one (sharedKeys()): cleared per record. */
+  private readonly keys: KeyTable | undefined;
 
   constructor(readonly plan: JobPlan, private readonly config: PipelineConfig, private readonly out: OutputWriter) {
     const n = config.partitions.length;
@@ -57,7 +60,9 @@ export class PipelineOperator implements Operator {
       sinkNames: plan.sinkNames, emit, errors: this.errors, plain: (r: unknown) => this.plain(r),
       table: (spec: TableSpec<unknown>) => this.table(spec),
     };
-    this.branches = plan.branches.map((b, i) => new BranchPipeline(i, b, plan, config, env));
+    const shared = sharedKeys(plan.branches);
+    this.keys = shared.table;
+    this.branches = plan.branches.map((b, i) => new BranchPipeline(i, b, plan, config, env, shared.users[i] ? shared.table : undefined));
   }
 
   /** The first branch's window stage (tests, single-branch jobs). */
@@ -74,6 +79,7 @@ export class PipelineOperator implements Operator {
     if (src !== this.boundU8[input]) this.bind(input, src);
     view.at(src, this.boundI32[input]!, this.boundF64[input]!, this.io[IN_BODY]!);
     this.currentView = view;
+    if (this.keys !== undefined) this.keys.nextRecord();
     const branches = this.branches;
     for (let b = 0; b < branches.length; b++) branches[b]!.record(input, hash, src, keyStart, keyLen, view);
   }
@@ -230,4 +236,25 @@ export class PipelineOperator implements Operator {
     }
     return t;
   }
+}
+
+/**
+ * One key table for a job's keyed stages, when more than one would look the
+ * same key up per record (the branches of a job share its key, plan.ts): the
+ * process stages, and the first window stage (a window operator keeps its
+ * window lists in the table's buckets, so a second one keeps a table of its
+ * own). The first stage to look a record's key up finds it for the others.
+ */
+function sharedKeys(branches: readonly Branch[]): { table: KeyTable | undefined; users: boolean[] } {
+  let window = false;
+  const users = branches.map((b) => {
+    if (b.keyed?.kind === 'process') return true;
+    if (b.keyed?.kind !== 'window' || window) return false;
+    window = true;
+    return true;
+  });
+  if (users.filter(Boolean).length < 2) return { table: undefined, users: users.map(() => false) };
+  const table = new KeyTable();
+  table.sharedByStages = true;
+  return { table, users };
 }

@@ -31,6 +31,8 @@ export interface ProcessStageOptions {
   emit: (out: object, eventTime: number) => void;
   /** The key's string (ctx.key), decoded once per key; default UTF-8. */
   keyString?: (src: Uint8Array, keyStart: number, keyLen: number) => string;
+  /** The key table, when the stage shares it with other keyed stages of a job (KeyTable.sharedByStages); default its own. */
+  keys?: KeyTable | undefined;
 }
 
 /** One key: its string, partition, state and timers. */
@@ -77,7 +79,7 @@ export class ProcessStage {
   readonly maxTs: Float64Array;
   private readonly fn: Fn;
   private readonly decls: StateDecls;
-  private readonly table = new KeyTable();
+  private readonly table: KeyTable;
   private readonly entries: KeyEntry[] = [];
   private readonly eventQueues: TimerHeap[];
   private readonly procQueue = new TimerHeap();
@@ -93,6 +95,7 @@ export class ProcessStage {
 
   constructor(fn: ProcessFunction<never, unknown, unknown>, opts: ProcessStageOptions) {
     this.fn = fn as unknown as Fn;
+    this.table = opts.keys ?? new KeyTable();
     this.decls = new StateDecls(fn.state);
     const n = opts.partitions.length;
     this.partitions = opts.partitions.slice();
@@ -113,7 +116,7 @@ export class ProcessStage {
   /** One record of local partition pi, its key src[keyStart, keyStart+keyLen), its event time in io[IN_TS]. Late records are processed too. */
   record(pi: number, hash: number, src: Uint8Array, keyStart: number, keyLen: number, rec: unknown): void {
     const table = this.table;
-    const b = table.find(hash, src, keyStart, keyLen); // before reading `buckets`: an insert may grow the table
+    const b = table.findForRecord(hash, src, keyStart, keyLen); // before reading `buckets`: an insert may grow the table
     const id = table.buckets[b * B_STRIDE + B_ID1]! - 1;
     const e = this.entries[id] ?? this.addKey(id, pi, this.keyString(src, keyStart, keyLen));
     const ts = this.io[IN_TS]!;

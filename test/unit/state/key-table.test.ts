@@ -61,4 +61,28 @@ describe('KeyTable', () => {
     }
     expect(t.size).toBe(n);
   });
+
+  it('findForRecord: on a table shared by stages, the first lookup answers the rest of the record; nextRecord() and growth forget it', () => {
+    const find = (t: KeyTable, k: string) => { const b = enc.encode(k); return t.findForRecord(murmur2(b, 0, b.length), b, 0, b.length); };
+    const own = new KeyTable(16);
+    // Not shared: every call is a lookup of its own key.
+    expect(find(own, 'a')).not.toBe(find(own, 'b'));
+    const t = new KeyTable(16);
+    t.sharedByStages = true;
+    const a = find(t, 'a');
+    // The same record: its key is not looked at again (stages pass the same key; a different one proves the bucket is remembered).
+    expect(find(t, 'b')).toBe(a);
+    expect(t.size).toBe(1);
+    t.nextRecord();
+    const b = find(t, 'b');
+    expect(b).not.toBe(a);
+    expect(t.buckets[b * B_STRIDE + B_ID1]! - 1).toBe(1);
+    // A record whose key grows the table: the remembered bucket is where the key is after the growth.
+    for (let i = 0; i < 40; i++) { t.nextRecord(); find(t, `k${i}`); }
+    t.nextRecord();
+    const x = enc.encode('x');
+    const bx = t.findForRecord(murmur2(x, 0, x.length), x, 0, x.length);
+    expect(t.find(murmur2(x, 0, x.length), x, 0, x.length)).toBe(bx);
+    expect(find(t, 'x')).toBe(bx);
+  });
 });
