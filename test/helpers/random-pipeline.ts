@@ -53,6 +53,8 @@ export const RANDOM_AGGS: Readonly<Record<string, string>> = {
   mean: "avg('v')",
   firstS: "first('s')",
   lastV: "last('v')",
+  // An expression that keeps the whole record: the engine must hand it a copy, not its reused view.
+  lastRec: 'last((r) => r)',
   distinct: "countDistinct('s')",
   distinctV: "countDistinct('v')",
   approx: "approxCountDistinct('s')",

@@ -120,7 +120,7 @@ export class BranchPipeline {
     const ws = this.windowStage;
     if (ws !== undefined) {
       const agg = ws.aggregates;
-      const inPlace = !ws.keepsRecords && rec === view.record;
+      const inPlace = !ws.copiesRecords && rec === view.record;
       agg.record = inPlace ? rec : env.plain(rec);
       agg.row = inPlace ? view : null;
       agg.io[0] = ts;

@@ -79,15 +79,20 @@ function isRead(path: readonly Step[], i: number): boolean {
 }
 
 /**
- * Whether `fn` may keep its first argument (the record) past the call, or
- * write to it: false only when every use of it is a field read in `fn`'s own
- * body (not in a function nested in it, which may run later).
+ * Whether `fn` may keep its argument number `index` (the record; default the
+ * first) past the call, or write to it: false only when every use of it is a
+ * field read in `fn`'s own body (not in a function nested in it, which may
+ * run later).
  */
-export function recordMayEscape(fn: (...args: never[]) => unknown): boolean {
+export function recordMayEscape(fn: (...args: never[]) => unknown, index = 0): boolean {
   const f = functionNode(fn);
   if (f === null || f.async === true || f.generator === true) return true;
-  const param = (f.params as EsNode[])[0];
-  if (param === undefined) return false;
+  const params = f.params as EsNode[];
+  // A rest parameter before or at `index` holds the record in an array.
+  if (params.slice(0, index + 1).some((p) => p.type === 'RestElement')) return true;
+  const param = params[index];
+  // Not named: only `arguments` could reach it.
+  if (param === undefined) return escapes(f, null);
   // Destructured in the parameter list: only its fields are bound (a rest element is a fresh object).
   if (param.type === 'ObjectPattern') return escapes(f, null);
   const id = param.type === 'AssignmentPattern' ? param.left as EsNode : param;
@@ -112,6 +117,8 @@ function escapes(f: EsNode, id: EsNode | null): boolean {
         const parent = path[path.length - 1]?.node;
         if (nested > 0) return true;
         if (parent?.type === 'VariableDeclarator' && key === 'init') return (parent.id as EsNode).type !== 'ObjectPattern';
+        // `{ ...t }` copies the fields into a fresh object (`[...t]` and `f(...t)` iterate it: not a read).
+        if (parent?.type === 'SpreadElement') return path[path.length - 2]?.node.type !== 'ObjectExpression';
         return parent?.type !== 'MemberExpression' || key !== 'object' || !isRead(path, path.length - 1);
       }
       return false;

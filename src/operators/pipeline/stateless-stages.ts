@@ -1,10 +1,13 @@
 // The per-record stages without state (filter, map, lookup, to), run in
 // order on one record. A record may be a RowView's `record` (valid only until
-// the view moves): anything that outlives the call gets a plain copy.
+// the view moves): anything that outlives the call gets a plain copy, and so
+// does a filter or map whose function may keep its record (returned, stored,
+// wrapped in what it returns: record-escape.ts).
 import type { StatelessStage } from '../../job/plan.js';
 import type { TableSpec } from '../../job/lookup.js';
 import { LookupTable } from './lookup-table.js';
 import { notAnObject, type Emit, type UserErrors } from './user-errors.js';
+import { recordMayEscape } from './record-escape.js';
 
 export interface StageEnv {
   readonly sinkNames: readonly string[];
@@ -20,10 +23,13 @@ export class StatelessStages {
   /** Per stage: the sink index of a `to`, else -1. */
   private readonly sinkOf: Int32Array;
   private readonly tables: (LookupTable | undefined)[];
+  /** Per stage: its function (a filter's or map's) may keep the record it is given (record-escape.ts), so it gets a plain copy. */
+  private readonly copies: Uint8Array;
 
   constructor(private readonly stages: readonly StatelessStage[], private readonly env: StageEnv) {
     this.sinkOf = Int32Array.from(stages, (s) => (s.op === 'to' ? env.sinkNames.indexOf(s.sink) : -1));
     this.tables = stages.map((s) => (s.op === 'lookup' ? env.table(s.table) : undefined));
+    this.copies = Uint8Array.from(stages, (s) => ((s.op === 'filter' || s.op === 'map') && recordMayEscape(s.fn as (...args: never[]) => unknown) ? 1 : 0));
   }
 
   get empty(): boolean {
@@ -42,10 +48,10 @@ export class StatelessStages {
       try {
         switch (st.op) {
           case 'filter':
-            if (!(st.fn as (r: unknown) => unknown)(rec)) return undefined;
+            if (!(st.fn as (r: unknown) => unknown)(this.copies[i] === 1 ? this.env.plain(rec) : rec)) return undefined;
             break;
           case 'map': {
-            const out = (st.fn as (r: unknown) => unknown)(rec);
+            const out = (st.fn as (r: unknown) => unknown)(this.copies[i] === 1 ? this.env.plain(rec) : rec);
             if (out === null || typeof out !== 'object') throw notAnObject(out);
             rec = out;
             break;

@@ -12,6 +12,7 @@ import type { RowNumbers } from './aggregate-add.js';
 import { OUT_LATE } from '../../codec/out-frames.js';
 import { putKey, type KeyFields } from './key-fields.js';
 import type { Emit, StageRef, UserErrors } from './user-errors.js';
+import { recordMayEscape } from './record-escape.js';
 
 /** What the window stage needs of an AggregateSet (src/operators/pipeline/aggregate-set.ts). */
 export interface RecordAggregate extends UserAggregate {
@@ -47,8 +48,14 @@ const decoder = new TextDecoder();
 export class WindowStage implements Emitter {
   readonly window: WindowOperator;
   readonly aggregates: RecordAggregate;
-  /** A custom aggregate may keep the records it is given: those get plain copies, not the reused view. */
-  readonly keepsRecords: boolean;
+  /** A custom aggregate is in the set: its result() is user code, which may throw halfway through a result. */
+  private readonly hasCustom: boolean;
+  /**
+   * An aggregate's function may keep the record it is given (a custom
+   * aggregate's add, an expression such as `last((t) => t)`; record-escape.ts):
+   * the set gets plain copies, not the reused view, whose fields change with the next record.
+   */
+  readonly copiesRecords: boolean;
   /** Per key id (stable for the key table's life): the key's text, decoded at its first firing. */
   private readonly keyText: (string | undefined)[] = [];
   /** The later windows' accumulators of the window being fired, when the window keeps panes (reused). */
@@ -57,7 +64,10 @@ export class WindowStage implements Emitter {
   constructor(config: OperatorConfig, aggs: Readonly<Record<string, AggSpec>>, private readonly stage: StageRef,
     makeAggregates: (aggs: Readonly<Record<string, AggSpec>>) => RecordAggregate, private readonly env: WindowStageEnv) {
     this.aggregates = makeAggregates(aggs);
-    this.keepsRecords = Object.values(aggs).some((a) => a.kind === 'custom');
+    const specs = Object.values(aggs);
+    this.hasCustom = specs.some((a) => a.kind === 'custom');
+    this.copiesRecords = specs.some((a) => (a.custom !== undefined && recordMayEscape(a.custom.add as (...args: never[]) => unknown, 1))
+      || (a.expr !== undefined && recordMayEscape(a.expr as (...args: never[]) => unknown)));
     this.window = new WindowOperator({ ...config, userAggregate: this.aggregates }, this);
   }
 
@@ -80,7 +90,7 @@ export class WindowStage implements Emitter {
     const ingest = slots.f[s * F_STRIDE + F_MAX_INGEST]!;
     const n = op.panes ? this.laterWindows(op, s, keyId, start, out.end as number) : 0;
     const later = this.later;
-    if (!this.keepsRecords) {
+    if (!this.hasCustom) {
       // Built-in aggregates: values straight into the result (no user code runs, so nothing throws halfway through filling it).
       const values = this.aggregates.result(slots.user[s], out, later, n);
       if (values !== out) Object.assign(out, values);

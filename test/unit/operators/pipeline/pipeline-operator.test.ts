@@ -1,7 +1,7 @@
 // A job's worker chain driven directly: stateless stages, windows with aggregates, late records,
 // user errors (dead-letter or fail), and snapshot → restore giving the same later outputs.
 import { describe, expect, it } from 'vitest';
-import { job, file, tumbling, count, sum, aggregate, toFile, fileTable } from '../../../../dist/src/job/index.js';
+import { job, file, tumbling, count, sum, last, aggregate, toFile, fileTable } from '../../../../dist/src/job/index.js';
 import { OUT_DEAD_LETTER, OUT_LATE } from '../../../../dist/src/codec/out-frames.js';
 import { SabreError } from '../../../../dist/src/errors.js';
 import { harness, type Output } from '../../../helpers/pipeline-harness.js';
@@ -85,6 +85,37 @@ describe('PipelineOperator: windows', () => {
     h.feed('a', { card: 'a', amount: 2, status: 's2', at: 2 }, 2);
     h.op.onWatermark(0, Infinity);
     expect(h.outputs()[0]!.body.all).toEqual([{ card: 'a', amount: 1, status: 's1', at: 1 }, { card: 'a', amount: 2, status: 's2', at: 2 }]);
+  });
+
+  it('gives an aggregate expression that keeps its record (last((t) => t)) plain records: each window\'s own last record', () => {
+    // The real aggregate set (the harness's default is a test double); the rows are all written at one place, as a ring reuses its memory.
+    const h = harness(job({ source }).keyBy('card').window(tumbling(1000)).aggregate({ lastTxn: last((t) => t), lastAmount: last('amount') }),
+      { makeAggregates: undefined });
+    const rows = [
+      { card: 'a', amount: 1, status: 'ok', at: 100 }, { card: 'b', amount: 10, status: 'ok', at: 200 },
+      { card: 'a', amount: 2, status: 'ok', at: 300 }, { card: 'b', amount: 20, status: 'no', at: 400 },
+    ];
+    for (const r of rows) h.feed(r.card, r, r.at);
+    h.op.onWatermark(0, Infinity);
+    const out = h.outputs().map((o) => o.body).sort((x, y) => String(x.card).localeCompare(String(y.card)));
+    expect(out.map((b) => [b.card, b.lastTxn, b.lastAmount])).toEqual([['a', rows[2], 2], ['b', rows[3], 20]]);
+  });
+
+  it('gives a filter that keeps its record a plain copy; one that only reads fields the reused view', () => {
+    const kept: unknown[] = [];
+    const h = harness(job({ source })
+      .filter((t) => { kept.push(t); return true; })
+      .filter((t) => t.amount > 0));
+    // Copies of the current row: the keeping filter's and the output's, per record; none for the reading filter.
+    const view = (h.op as unknown as { view: { toObject(): object } }).view;
+    const toObject = view.toObject.bind(view);
+    let copies = 0;
+    view.toObject = () => { copies++; return toObject(); };
+    const rows = [{ card: 'a', amount: 1, status: 'ok', at: 1 }, { card: 'b', amount: 2, status: 'ok', at: 2 }];
+    for (const r of rows) h.feed(r.card, r, r.at);
+    expect(kept).toEqual(rows);
+    expect(bodies(h.outputs(), 0)).toEqual(rows);
+    expect(copies).toBe(2 * rows.length);
   });
 
   it('sends a record past allowed lateness to the late output with the reason and the watermark', () => {
