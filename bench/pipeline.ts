@@ -26,10 +26,10 @@
 // event time, windows purged and their accumulators reused). Start-up is
 // measured apart: each round also runs every configuration on
 // 1000 records (STARTUP_COUNT), reported as "start-up" (the wall and CPU seconds of
-// that whole tiny run).
+// that whole tiny run); --skip-startup leaves those runs out (no start-up figures).
 //   --jobs bars,fraud,core  --examples  --count N (pipeline jobs; default bars 60M, fraud 6M,
 //   card-fraud 6M, market-bars 45M)
-//   --core-count N (default 150M)  --workers 1,2  --partitions 8  --repeat 3  --smoke
+//   --core-count N (default 150M)  --workers 1,2  --partitions 8  --repeat 3  --smoke  --skip-startup
 //   --job FILE --baseline bars|fraud|card-fraud|market-bars   bench a job module against a baseline
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -59,7 +59,8 @@ const { values: v } = parseArgs({
     jobs: { type: 'string', default: 'bars,fraud,core' }, job: { type: 'string' }, baseline: { type: 'string' },
     count: { type: 'string' }, 'core-count': { type: 'string' }, workers: { type: 'string', default: '1,2' },
     partitions: { type: 'string', default: '8' }, repeat: { type: 'string' }, smoke: { type: 'boolean', default: false },
-    examples: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+    examples: { type: 'boolean', default: false }, 'skip-startup': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (v.help) {
@@ -74,6 +75,7 @@ if (v.help) {
 interface JobConfig { name: string; file: string | undefined; baseline: BaselineName; count: number }
 
 const smoke = v.smoke === true;
+const skipStartup = v['skip-startup'] === true;
 const repeat = Number(v.repeat ?? (smoke ? 1 : 3));
 const workers = v.workers.split(',').map(Number);
 const partitions = Number(v.partitions);
@@ -123,6 +125,7 @@ for (let r = 1; r <= repeat; r++) {
     }
     progress(`[bench:pipeline] round ${r}/${repeat}: ${c.name} baseline (single-threaded Node), ${c.count} records`);
     push(`${c.name}/baseline`, runChild(c, 'baseline'));
+    if (skipStartup) continue;
     progress(`[bench:pipeline] round ${r}/${repeat}: ${c.name} start-up runs, ${STARTUP_COUNT} records`);
     for (const w of workers) push(`${c.name}/sabre/${w}/startup`, runChild(c, 'sabre', w, STARTUP_COUNT));
     push(`${c.name}/baseline/startup`, runChild(c, 'baseline', undefined, STARTUP_COUNT));
@@ -131,8 +134,8 @@ for (let r = 1; r <= repeat; r++) {
 progress('');
 
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
-/** A configuration's fixed cost: the whole run of STARTUP_COUNT records (medians over rounds). */
-const startup = (fs: RunFigures[]) => ({
+/** A configuration's fixed cost: the whole run of STARTUP_COUNT records (medians over rounds); none with --skip-startup. */
+const startup = (fs: RunFigures[] | undefined) => (fs === undefined ? undefined : {
   records: STARTUP_COUNT,
   wallSeconds: stats(fs.map((f) => round(f.wallSeconds))),
   cpuSeconds: stats(fs.map((f) => round(f.cpuSeconds))),
@@ -149,9 +152,9 @@ const figures = (fs: RunFigures[]) => ({
 
 const errors: string[] = [];
 const perJob = jobs.map((c) => {
-  const base = { ...figures(runs.get(`${c.name}/baseline`)!), startup: startup(runs.get(`${c.name}/baseline/startup`)!) };
+  const base = { ...figures(runs.get(`${c.name}/baseline`)!), startup: startup(runs.get(`${c.name}/baseline/startup`)) };
   const sabre = workers.map((w) => ({
-    workers: w, partitions, ...figures(runs.get(`${c.name}/sabre/${w}`)!), startup: startup(runs.get(`${c.name}/sabre/${w}/startup`)!),
+    workers: w, partitions, ...figures(runs.get(`${c.name}/sabre/${w}`)!), startup: startup(runs.get(`${c.name}/sabre/${w}/startup`)),
   }));
   const ratios = sabre.map((s) => ({
     workers: s.workers,
@@ -182,7 +185,7 @@ report('pipeline', {
 
 // A short table for people (stderr; stdout is the JSON).
 const M = (x: number): string => (x / 1e6).toFixed(2);
-const up = (s: { startup: ReturnType<typeof startup> }): string => s.startup.wallSeconds.median.toFixed(2).padStart(9);
+const up = (s: { startup: ReturnType<typeof startup> }): string => (s.startup?.wallSeconds.median.toFixed(2) ?? '–').padStart(9);
 const lines = ['', `job         config          M rec/s   CPU µs/rec   outputs  start-up s   vs baseline: throughput  CPU/rec  bound on ${CORES} cores`];
 for (const j of perJob) {
   lines.push(`${j.job.slice(-11).padEnd(11)} ${'baseline (1T)'.padEnd(14)}  ${M(j.baselineNode.recordsPerSec.median).padStart(7)}   ${j.baselineNode.cpuMicrosPerRecord.median.toFixed(2).padStart(10)}   ${String(j.outputs.baseline.join('/')).padStart(7)}  ${up(j.baselineNode)}`);

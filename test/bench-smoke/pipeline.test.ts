@@ -83,7 +83,8 @@ describe('bench:pipeline --smoke', () => {
   }
 
   it('--examples: card-fraud and market-bars whole, the same output count per output (alerts and the named sink)', () => {
-    const { status, doc, stderr } = pipeline(['--jobs', 'card-fraud', '--examples']);
+    // Start-up runs are the first case's; --skip-startup leaves them out here (and in the last case).
+    const { status, doc, stderr } = pipeline(['--jobs', 'card-fraud', '--examples', '--skip-startup']);
     expect(status, stderr).toBe(0);
     expect(doc.error).toBeUndefined();
     expect(doc.jobs.map((j: Doc) => [j.job, j.file, j.baseline])).toEqual([
@@ -99,8 +100,12 @@ describe('bench:pipeline --smoke', () => {
       expect(other![0]).toBe(named);
       expect(Number(other![1])).toBeGreaterThan(0);
       expect(Number(alerts![1]) + Number(other![1])).toBe(j.outputs.baseline[0]);
-      for (const f of [j.baselineNode, ...j.sabre]) expect(f.late).toEqual([0]);
+      for (const f of [j.baselineNode, ...j.sabre]) {
+        expect(f.late).toEqual([0]);
+        expect(f.startup).toBeUndefined();
+      }
     }
+    expect(stderr).toMatch(/sabre W=2 P=8 +[\d.]+ +[\d.]+ +\d+ +– /);
   }, 200_000);
 
   for (const name of ['card-fraud', 'market-bars']) {
@@ -129,10 +134,10 @@ describe('bench:pipeline --smoke', () => {
   }
 
   it('--job FILE --baseline NAME benches a job module; against the wrong baseline the count mismatch is an error (exit 1)', () => {
-    const ok = pipeline(['--job', JOB('bars'), '--baseline', 'bars', '--jobs', 'bars']);
+    const ok = pipeline(['--job', JOB('bars'), '--baseline', 'bars', '--jobs', 'bars', '--skip-startup']);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.doc.jobs.map((j: Doc) => [j.file, j.baseline])).toEqual([[JOB('bars'), 'bars']]);
-    const wrong = pipeline(['--job', JOB('bars'), '--baseline', 'fraud', '--jobs', 'bars']);
+    const wrong = pipeline(['--job', JOB('bars'), '--baseline', 'fraud', '--jobs', 'bars', '--skip-startup']);
     expect(wrong.status).toBe(1);
     expect(wrong.doc.error).toMatch(/OUTPUT COUNT MISMATCH/);
     expect(wrong.doc.jobs[0].error).toMatch(/OUTPUT COUNT MISMATCH/);
