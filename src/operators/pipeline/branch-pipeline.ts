@@ -97,7 +97,7 @@ export class BranchPipeline {
       });
     } else if (keyed?.kind === 'process') {
       const io = env.io;
-      this.processCopies = recordMayEscape(keyed.fn.onRecord as (...args: never[]) => unknown);
+      this.processCopies = recordMayEscape(keyed.fn.onRecord);
       this.processStage = (config.makeProcess ?? ((fn, o) => new ProcessStage(fn, o)))(keyed.fn, {
         partitions: config.partitions, outOfOrderness: config.outOfOrderness, watermarkFromRecords: config.watermarkFromRecords, keys,
         io, emit: (o, t) => onResult(o as Record<string, unknown>, t, io[IN_INGEST]!),

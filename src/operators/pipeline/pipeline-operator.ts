@@ -253,7 +253,7 @@ function sharedKeys(branches: readonly Branch[]): { table: KeyTable | undefined;
     window = true;
     return true;
   });
-  if (users.filter(Boolean).length < 2) return { table: undefined, users: users.map(() => false) };
+  if (users.filter(Boolean).length < 2) return { table: undefined, users };
   const table = new KeyTable();
   table.sharedByStages = true;
   return { table, users };

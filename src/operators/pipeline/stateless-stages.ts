@@ -29,7 +29,7 @@ export class StatelessStages {
   constructor(private readonly stages: readonly StatelessStage[], private readonly env: StageEnv) {
     this.sinkOf = Int32Array.from(stages, (s) => (s.op === 'to' ? env.sinkNames.indexOf(s.sink) : -1));
     this.tables = stages.map((s) => (s.op === 'lookup' ? env.table(s.table) : undefined));
-    this.copies = Uint8Array.from(stages, (s) => ((s.op === 'filter' || s.op === 'map') && recordMayEscape(s.fn as (...args: never[]) => unknown) ? 1 : 0));
+    this.copies = Uint8Array.from(stages, (s) => ((s.op === 'filter' || s.op === 'map') && recordMayEscape(s.fn) ? 1 : 0));
   }
 
   get empty(): boolean {

@@ -66,8 +66,8 @@ export class WindowStage implements Emitter {
     this.aggregates = makeAggregates(aggs);
     const specs = Object.values(aggs);
     this.hasCustom = specs.some((a) => a.kind === 'custom');
-    this.copiesRecords = specs.some((a) => (a.custom !== undefined && recordMayEscape(a.custom.add as (...args: never[]) => unknown, 1))
-      || (a.expr !== undefined && recordMayEscape(a.expr as (...args: never[]) => unknown)));
+    this.copiesRecords = specs.some((a) => (a.custom !== undefined && recordMayEscape(a.custom.add, 1))
+      || (a.expr !== undefined && recordMayEscape(a.expr)));
     this.window = new WindowOperator({ ...config, userAggregate: this.aggregates }, this);
   }
 
