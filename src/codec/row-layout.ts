@@ -6,11 +6,16 @@
 //
 // Body layout (offsets from the body start, which is 8-byte aligned):
 //    0 u32  key length K (UTF-8 bytes)
-//    4 u32  string bytes S (the total of the string fields' bytes)
+//    4 u32  string bytes S (the total of the string area's bytes)
 //    8      key bytes, then zero padding to the next multiple of 8
 //    8+pad(K)           f64 × numeric fields (number, time, boolean as 0/1; NaN = null)
 //    … then             i32 × 2 × string fields: (offset from the body start, byte length; -1 = null)
 //    … then             the string fields' UTF-8 bytes, one after the other
+//
+// A string field that is the whole key (KeySpec 'fields' of that one field)
+// is not written twice: its ref points at the key bytes (offset ROW_KEY,
+// length K) and S leaves it out. Readers follow refs and never assume where
+// a string's bytes are.
 import type { Field } from '../job/fields.js';
 
 export const ROW_KEY_LEN = 0;

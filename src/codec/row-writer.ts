@@ -36,6 +36,8 @@ export class RowProjector {
   private readonly keyFields: Int32Array;
   /** Per field: 1 when it is a key field (a missing one is 'missing-key', never an optional null). */
   private readonly isKey: Uint8Array;
+  /** The string slot that is the whole key (one string key field), else -1: its ref points at the key bytes (row-layout.ts). */
+  private readonly keyStrSlot: number;
   private readonly timeIndex: number;
   /** The common case, compiled for the layout: every field present with its type (see compileFastExtract). */
   private readonly fast: (obj: object, num: Float64Array, str: (string | null)[]) => boolean;
@@ -57,6 +59,7 @@ export class RowProjector {
     });
     this.isKey = new Uint8Array(layout.fields.length);
     for (const i of this.keyFields) this.isKey[i] = 1;
+    this.keyStrSlot = this.keyFields.length === 1 ? layout.strSlot[this.keyFields[0]!]! : -1;
     this.fast = compileFastExtract(layout);
   }
 
@@ -114,10 +117,11 @@ export class RowProjector {
     return writer.writeRow(this, ingest);
   }
 
-  /** Total UTF-8 bytes of the string fields; fills strLen. */
+  /** Total UTF-8 bytes of the string area (the key's string field, whose bytes are the key's, aside); fills strLen. */
   stringBytes(): number {
     let total = 0;
     for (let s = 0; s < this.str.length; s++) {
+      if (s === this.keyStrSlot) continue;
       const v = this.str[s];
       const n = v === null || v === undefined ? 0 : utf8Length(v);
       this.strLen[s] = n;
@@ -145,6 +149,11 @@ export class RowProjector {
     for (let s = 0; s < this.str.length; s++) {
       const v = this.str[s];
       const w = (refs >> 2) + s * 2;
+      if (s === this.keyStrSlot) {
+        i32[w] = ROW_KEY;
+        i32[w + 1] = keyLen;
+        continue;
+      }
       i32[w] = at;
       if (v === null || v === undefined) {
         i32[w + 1] = ROW_NULL_STRING;

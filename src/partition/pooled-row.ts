@@ -20,7 +20,7 @@ export class PooledRow {
   readonly keySlot: number;
   /** Set by next(): the record's partition hash (its key's murmur2, as writeRecord hashes a key, or its round-robin number). */
   hash = 0;
-  /** Set by next(): UTF-8 bytes of the key (0 without one), of the string fields, and the row body's size. */
+  /** Set by next(): UTF-8 bytes of the key (0 without one), of the string area, and the row body's size. */
   keyLen = 0;
   strBytes = 0;
   bodyBytes = 0;
@@ -101,7 +101,8 @@ export class PooledRow {
     for (let s = 0; s < this.strCount; s++) {
       const e = base[s]! + id[s]!;
       entry[s] = e;
-      strBytes += len[e]!;
+      // The key's own field is not repeated: its ref points at the key bytes (row-layout.ts).
+      if (s !== this.keySlot) strBytes += len[e]!;
     }
     if (this.keySlot >= 0) {
       const e = entry[this.keySlot]!;
@@ -138,6 +139,11 @@ export class PooledRow {
     let at = refs - body + this.strCount * 8;
     let w = refs >> 2;
     for (let s = 0; s < this.strCount; s++) {
+      if (s === this.keySlot) {
+        i32[w++] = ROW_KEY;
+        i32[w++] = keyLen;
+        continue;
+      }
       const e = entry[s]!;
       const n = len[e]!;
       i32[w++] = at;

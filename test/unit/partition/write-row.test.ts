@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RowProjector } from '../../../dist/src/codec/row-writer.js';
-import { rowLayout, rowBodyBytes } from '../../../dist/src/codec/row-layout.js';
+import { ROW_KEY, rowLayout, rowBodyBytes, rowStrRefsAt } from '../../../dist/src/codec/row-layout.js';
 import { KIND_RECORD, FRAME_HEADER_BYTES } from '../../../dist/src/codec/frame.js';
 import { normalizeFields, type FieldsDecl } from '../../../dist/src/job/fields.js';
 import type { KeySpec } from '../../../dist/src/job/plan.js';
@@ -59,7 +59,8 @@ describe('PartitionedWriter.writeRow', () => {
         card: r.card, amount: r.amount, approved: r.approved, at: r.at, merchant: (r.shop as { id: string }).id,
         note: r.note ?? null, score: r.score ?? null,
       });
-      const strBytes = Buffer.byteLength(r.card as string) + Buffer.byteLength((r.shop as { id: string }).id) + (r.note ? Buffer.byteLength(r.note as string) : 0);
+      // The key field (card) is not repeated in the string area: its ref points at the key bytes (row-layout.ts).
+      const strBytes = Buffer.byteLength((r.shop as { id: string }).id) + (r.note ? Buffer.byteLength(r.note as string) : 0);
       expect(row.strBytes).toBe(strBytes);
       expect(f.body.length).toBe(rowBodyBytes(layout, Buffer.byteLength(row.key), strBytes));
     }
@@ -69,6 +70,32 @@ describe('PartitionedWriter.writeRow', () => {
     }
     expect(rows.writer.maxEventTime).toBe(T0 + 59);
     expect(Math.max(...rows.writer.lastWrite)).toBe(T0 + 1059);
+  });
+
+  it('a string field that is the whole key is not written twice: its ref is the key bytes; other keys leave every field in the string area', () => {
+    const cases: [KeySpec, boolean][] = [
+      [{ kind: 'fields', fields: ['card'], where: 'w' }, true],
+      [{ kind: 'fields', fields: ['card', 'merchant'], where: 'w' }, false],
+      [{ kind: 'fields', fields: ['amount'], where: 'w' }, false],
+      [{ kind: 'fn', fn: (r: { card: string }) => r.card, where: 'w' }, false],
+    ];
+    for (const [key, shared] of cases) {
+      const { writer, rings } = rig(1);
+      const p = projector(key);
+      const r = rec(5);
+      expect(p.extract(r)).toBe(true);
+      expect(writer.writeRow(p, T0)).toBe(WRITE_OK);
+      writer.publishAll();
+      const [f] = drainAll(rings);
+      const row = decodeRow(f!.body, p.layout);
+      expect(row.values.card).toBe(r.card);
+      expect(row.values.merchant).toBe('M5');
+      const keyLen = Buffer.byteLength(row.key);
+      const cardRef = new DataView(f!.body.buffer, f!.body.byteOffset).getInt32(rowStrRefsAt(p.layout, keyLen) + p.layout.strSlot[0]! * 8, true);
+      const cardBytes = Buffer.byteLength(r.card as string);
+      expect(cardRef === ROW_KEY, JSON.stringify(key)).toBe(shared);
+      expect(row.strBytes).toBe(2 + Buffer.byteLength(r.note as string) + (shared ? 0 : cardBytes));
+    }
   });
 
   it('frame hashes are the key\'s murmur2, as writeRecord\'s', () => {
