@@ -10,7 +10,7 @@ export function pipelineChain(task: WorkerTask, plan: JobPlan, out: OutWriter): 
   return new OperatorChain([new PipelineOperator(plan, {
     partitions: task.partitions, outOfOrderness: task.outOfOrderness, allowedLateness: task.allowedLateness,
     watermarkFromRecords: task.watermarkFromRecords, earlyFire: task.earlyFire > 0,
-    onUserError: task.job?.onUserError ?? 'fail', tables: task.job?.tables, tableDir: task.job?.dir,
+    onUserError: task.job?.onUserError ?? 'fail', tables: task.job?.tables, tableDir: task.job?.dir, checkpointDir: task.checkpointDir,
     layout: { keyGroups: task.keyGroups, partitions: task.totalPartitions, worker: task.worker, ownPartitions: task.partitions },
   }, out)]);
 }

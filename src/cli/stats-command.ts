@@ -85,6 +85,7 @@ export function renderStats(s: StatsSnapshot, url = ''): string {
     out.push(table(['branch', 'keyed stage'], j.branches.map((b, i) => [String(i + 1), b])));
     out.push(table(['sink', 'target', 'outputs'], j.sinks.map((x) => [x.name === '' ? '(default)' : x.name, x.target, int(x.outputs)])));
     out.push(`  user-function dead letters: ${int(j.userFunctionDeadLetters)}`);
+    out.push(`  lookup table reload errors: ${int(j.lookupReloadErrors)}`);
   }
 
   if (s.member) out.push('', ...memberLines(s.member));

@@ -212,7 +212,7 @@ export class Engine {
       o, httpListenPort: this.extra.httpListenPort, counters: this.counters, rings: this.rings, sources: this.sources,
       workerOf: (p) => topology.partitioner.workerOfPartition(p),
       deadLetters: () => sinks.deadLetters, pool: this.pool, drain: this.drain, stats: (so) => this.stats(so),
-      ...(plan ? { job: jobStatsReader(plan, o.source, o.sink, named, this.drain.jobOutputs!) } : {}),
+      ...(plan ? { job: jobStatsReader(plan, o.source, o.sink, named, this.drain.jobOutputs!, this.counters) } : {}),
       ...(member ? { member } : {}),
       ingest: () => ({ httpPort: this.openIngest('http'), wsPort: this.openIngest('ws'), onResult: (cb) => this.onResult(cb), accepting: running }),
     });

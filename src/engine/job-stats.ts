@@ -4,6 +4,7 @@ import { branchText, jobPipelineText } from '../job/describe.js';
 import { DEFAULT_SINK, type JobPlan } from '../job/plan.js';
 import type { JobStats } from '../metrics/stats-snapshot.js';
 import type { JobOutputs } from './job-outputs.js';
+import { W_LOOKUP_RELOAD_ERRORS, type Counters } from '../metrics/counters.js';
 
 /**
  * A reader of the run's job figures. `source` and `sink` are the run's own
@@ -11,7 +12,7 @@ import type { JobOutputs } from './job-outputs.js';
  * order (namedSinkTargets). The text parts are built once; the counts are read per call.
  */
 export function jobStatsReader(plan: JobPlan, source: string, sink: string, named: readonly (readonly [string, string])[],
-  outputs: JobOutputs): () => JobStats {
+  outputs: JobOutputs, counters: Counters): () => JobStats {
   const pipeline = jobPipelineText(plan, source, sink, named);
   const branches = plan.branches.map(branchText);
   const targets = new Map<string, string>([[DEFAULT_SINK, sink], ...named]);
@@ -23,5 +24,6 @@ export function jobStatsReader(plan: JobPlan, source: string, sink: string, name
     branches: [...branches],
     sinks: order.map(({ name, index }) => ({ name, target: targets.get(name)!, outputs: index >= 0 ? outputs.outputs[index]! : 0 })),
     userFunctionDeadLetters: outputs.userFunctionDeadLetters,
+    lookupReloadErrors: counters.sumWorkers(W_LOOKUP_RELOAD_ERRORS),
   });
 }

@@ -31,6 +31,7 @@ export const W_BARRIER_ALIGN_MS = 11; // worker: first of its rings at that barr
 export const W_SNAPSHOT_SERIALIZE_MS = 12; // worker: serialising that snapshot
 export const W_SNAPSHOT_WRITE_MS = 13; // worker: writing and fsyncing it
 export const W_SPIN_GATE = 14; // main: 1 while an idle worker may poll before sleeping (auto spin), 0 to sleep at once (src/ring/spin-gate.ts)
+export const W_LOOKUP_RELOAD_ERRORS = 15; // worker: lookup table reloads that failed (the previous table kept), and checkpoint table copies missing at restore
 export const WORKER_STRIDE = 16;
 
 export interface CounterLayout {

@@ -104,6 +104,12 @@ export class PrometheusExporter {
       registers: [r],
       collect() { this.reset(); const j = s().job; if (j) this.inc(j.userFunctionDeadLetters); },
     });
+    new Counter({
+      name: 'sabre_job_lookup_reload_errors_total',
+      help: 'Lookup table reloads that failed, summed over workers (each kept its previous table), and checkpoint table copies a restore did not find.',
+      registers: [r],
+      collect() { this.reset(); const j = s().job; if (j) this.inc(j.lookupReloadErrors); },
+    });
     // A member of a scaled-out job (--changelog; absent, or 0, for other runs).
     const gauge = (name: string, help: string, read: (m: MemberStats) => number): void => {
       new Gauge({ name, help, registers: [r], collect() { this.reset(); const m = s().member; if (m) this.set(read(m)); } });

@@ -270,6 +270,12 @@ export interface JobStats {
   sinks: JobSinkStats[];
   /** Records a job function threw on, dead-lettered (--on-user-error dead-letter; also in totals.deadLetter). */
   userFunctionDeadLetters: number;
+  /**
+   * Lookup table reloads that failed, summed over workers (each kept its
+   * previous table: a file edited into bad JSON, say), and checkpoint table
+   * copies a restore did not find (the table as it is now was used).
+   */
+  lookupReloadErrors: number;
 }
 
 /** One restore of a scaled-out member (--changelog): an assignment's partitions loaded from the changelog. */

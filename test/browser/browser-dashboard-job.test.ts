@@ -45,6 +45,8 @@ describe('dashboard of a job run, in Chromium', () => {
       outputs: Object.fromEntries([...document.querySelectorAll<HTMLElement>('[data-testid$="-outputs"]')]
         .map((e) => [e.dataset.testid!, Number(e.dataset.value)])),
       userErrors: Number(document.querySelector<HTMLElement>('[data-testid="job-user-errors"]')!.dataset.value),
+      lookupErrors: Number(document.querySelector<HTMLElement>('[data-testid="job-lookup-errors"]')!.dataset.value),
+      lookupText: document.querySelector<HTMLElement>('[data-testid="job-lookup-errors"]')!.textContent,
     }));
     const api = (await (await fetch(`${base}/api/stats?push=${shown.push}`)).json()) as StatsSnapshot;
     expect(shown.hidden).toBe(false);
@@ -57,6 +59,8 @@ describe('dashboard of a job run, in Chromium', () => {
     });
     expect(shown.outputs['job-sink-bars-outputs']).toBeGreaterThan(0);
     expect(shown.userErrors).toBe(api.job!.userFunctionDeadLetters);
+    expect(shown.lookupErrors).toBe(api.job!.lookupReloadErrors);
+    expect(shown.lookupText).toContain('lookup table reload');
     expect(errors).toEqual([]);
   }, 60_000);
 });

@@ -38,6 +38,11 @@ export interface PipelineConfig {
   readonly tables?: Record<string, string> | undefined;
   /** Where relative lookup table paths are (the job file's directory; default the working directory). */
   readonly tableDir?: string | undefined;
+  /**
+   * --checkpoint-dir: lookup tables change only at checkpoint barriers, and
+   * each checkpoint keeps a copy of the versions in use (LookupTable.pin).
+   */
+  readonly checkpointDir?: string | undefined;
   /** The aggregate set of a window stage (default: AggregateSet); tests give their own. */
   readonly makeAggregates?: ((aggs: Readonly<Record<string, AggSpec>>) => RecordAggregate) | undefined;
   /** A lookup table (default: LookupTable); tests give their own. */

@@ -11,28 +11,56 @@
 // change is seen through the file's mtime and size. A user's file table is
 // read the same way: if it is edited in place and a reload catches it
 // half-written, the bad reload is counted and the previous table kept.
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+//
+// With checkpoints (switchAtCheckpoints) a changed table is parsed when seen
+// but used only from the next checkpoint barrier on, and each checkpoint
+// keeps a copy of the version its worker uses after the barrier (pin). So
+// every record is enriched by the version recorded in the checkpoint before
+// it, and a restore (adopt) replays the records after the checkpoint with
+// that same version, not the table as it is by then.
+import { createHash } from 'node:crypto';
+import { existsSync, linkSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { fsyncDir, writeFileDurably } from '../../checkpoint/durable-file.js';
 import type { TableSpec } from '../../job/lookup.js';
 import { SabreError } from '../../errors.js';
 
 /** How often maybeReload looks at the file. */
 export const LOOKUP_CHECK_MS = 1000;
 
-interface Loaded { rows: Map<string, object>; mtimeMs: number; size: number }
+interface Parsed { rows: Map<string, object>; text: string; version: string }
+interface Loaded extends Parsed { mtimeMs: number; size: number }
+
+/** A table's version: the start of its content's SHA-256, so equal contents are one version wherever they were read. */
+export function tableVersion(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** The name of a checkpoint's copy of table version `version` (checkpoint directories hold one per version in use). */
+export function pinnedTableFile(version: string): string {
+  return `lookup-${version}.ndjson`;
+}
 
 export class LookupTable {
   /** Where the rows come from (resolved). */
   readonly path: string;
-  /** `${mtimeMs}:${size}:${keys}` of the table in use: checkpoints record it. */
+  /** tableVersion() of the table in use: checkpoints record it. */
   version = '';
   /** Reloads that failed (the previous table stayed in use); lastError says why. */
   reloadErrors = 0;
   lastError = '';
   private rows: Map<string, object>;
+  /** The text of the table in use, for a checkpoint's copy. */
+  private text: string;
   private mtimeMs: number;
   private fileSize: number;
   private lastCheck = -Infinity;
+  /** switchAtCheckpoints(): a changed table waits here for the next barrier. */
+  private deferred = false;
+  private pending: Parsed | undefined = undefined;
+  /** The last copy pin() made, hard-linked into the next checkpoint while the version holds. */
+  private pinnedPath = '';
 
   constructor(private readonly spec: TableSpec<unknown>, files: Record<string, string>, resolveFrom: string = process.cwd()) {
     const src = spec.source;
@@ -47,9 +75,15 @@ export class LookupTable {
     }
     const first = this.load();
     this.rows = first.rows;
+    this.text = first.text;
+    this.version = first.version;
     this.mtimeMs = first.mtimeMs;
     this.fileSize = first.size;
-    this.version = `${first.mtimeMs}:${first.size}:${first.rows.size}`;
+  }
+
+  /** From now on a changed table is used from the next checkpoint barrier on (switchPending), not at once. */
+  switchAtCheckpoints(): void {
+    this.deferred = true;
   }
 
   /** Keys in the table. */
@@ -75,16 +109,91 @@ export class LookupTable {
     if (st.mtimeMs === this.mtimeMs && st.size === this.fileSize) return;
     try {
       const next = this.load();
-      this.rows = next.rows;
       this.mtimeMs = next.mtimeMs;
       this.fileSize = next.size;
-      this.version = `${next.mtimeMs}:${next.size}:${next.rows.size}`;
+      // The same content again (rewritten, or the live table after a restore adopted it): nothing to switch.
+      this.pending = next.version === this.version ? undefined : next;
+      if (!this.deferred) this.switchPending();
     } catch (e) {
       // Remember the file as seen: it is not parsed again until it changes again.
       this.mtimeMs = st.mtimeMs;
       this.fileSize = st.size;
       this.failedReload((e as Error).message);
     }
+  }
+
+  /** At a checkpoint barrier: use the changed table seen since the last one, if any. True when it switched. */
+  switchPending(): boolean {
+    const next = this.pending;
+    if (next === undefined) return false;
+    this.pending = undefined;
+    this.rows = next.rows;
+    this.text = next.text;
+    this.version = next.version;
+    return true;
+  }
+
+  /**
+   * Make sure checkpoint directory `dir` holds a copy of the version in use
+   * (pinnedTableFile); returns its name. Workers sharing a table write the
+   * same name: each writes its own temporary file and renames it over, so
+   * the copy is whole whoever wins. A version unchanged since the last
+   * checkpoint is hard-linked from that checkpoint's copy, not written again.
+   */
+  pin(dir: string): string {
+    const name = pinnedTableFile(this.version);
+    const path = join(dir, name);
+    if (existsSync(path)) return name;
+    let linked = false;
+    if (this.pinnedPath.endsWith(name)) {
+      try {
+        linkSync(this.pinnedPath, path);
+        linked = true;
+      } catch {
+        // The older checkpoint was pruned (or another worker linked it first): write it.
+      }
+    }
+    if (!linked && !existsSync(path)) {
+      const tmp = `${path}.tmp-${process.pid}-${threadId}`;
+      writeFileDurably(tmp, this.text);
+      renameSync(tmp, path);
+    }
+    fsyncDir(dir);
+    this.pinnedPath = path;
+    return name;
+  }
+
+  /**
+   * Restore: use version `version`, whose copy a checkpoint kept at `path`,
+   * until the table changes again (the live source is looked at on the next
+   * check, and a different one switches as any change does). A copy whose
+   * content is not its version is ERR_CHECKPOINT_CORRUPT.
+   */
+  adopt(version: string, path: string): void {
+    if (version === this.version) return;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new SabreError('ERR_CHECKPOINT_CORRUPT', `lookup table copy ${path}: cannot read: ${(e as Error).message}`, { cause: e });
+    }
+    const found = tableVersion(text);
+    if (found !== version) {
+      throw new SabreError('ERR_CHECKPOINT_CORRUPT', `lookup table copy ${path}: its content is version ${found}, the checkpoint says ${version}`);
+    }
+    const parsed = this.parse(text, path);
+    this.rows = parsed.rows;
+    this.text = parsed.text;
+    this.version = version;
+    this.pending = undefined;
+    this.pinnedPath = path;
+    // Look at the live source again on the next check, whatever its mtime.
+    this.mtimeMs = NaN;
+  }
+
+  /** A checkpoint's copy of the version to restore is not there (a restore from a changelog or rewind file): the live table stays, counted. */
+  missingCopy(version: string, path: string): void {
+    this.failedReload(`lookup table ${this.path}: the checkpoint's copy of version ${version} (${path}) is missing; the table as it is now is used`);
   }
 
   private failedReload(why: string): void {
@@ -104,6 +213,10 @@ export class LookupTable {
     } catch (e) {
       throw new SabreError('ERR_INVALID_JOB', `lookup table ${path}: cannot read: ${(e as Error).message}`, { cause: e });
     }
+    return { ...this.parse(text, path), mtimeMs: st.mtimeMs, size: st.size };
+  }
+
+  private parse(text: string, path: string): Parsed {
     const keyField = this.spec.key;
     const rows = new Map<string, object>();
     let lineNo = 0;
@@ -125,7 +238,7 @@ export class LookupTable {
       if (typeof k !== 'string' && typeof k !== 'number') bad(`missing key field '${keyField}' (a string or a number)`);
       rows.set(String(k), deepFreeze(row as object));
     }
-    return { rows, mtimeMs: st.mtimeMs, size: st.size };
+    return { rows, text, version: tableVersion(text) };
   }
 }
 

@@ -11,13 +11,16 @@ import { OUT_DEAD_LETTER } from '../../codec/out-frames.js';
 import { readSnapshot, type StoredSnapshot } from '../../checkpoint/snapshot.js';
 import {
   P_LATE, P_MAX_EVENT_TIME, P_RESULTS, P_WATERMARK,
-  W_KEYS, W_LATE, W_OPEN_WINDOWS, W_PEAK_OPEN_WINDOWS, W_RESULTS_OUT, W_STATE_BYTES, W_WATERMARK,
+  W_KEYS, W_LATE, W_LOOKUP_RELOAD_ERRORS, W_OPEN_WINDOWS, W_PEAK_OPEN_WINDOWS, W_RESULTS_OUT, W_STATE_BYTES, W_WATERMARK,
 } from '../../metrics/counters.js';
 import { DEFAULT_SINK, type Branch, type JobPlan } from '../../job/plan.js';
 import { KeyTable } from '../../state/key-table.js';
 import type { TableSpec } from '../../job/lookup.js';
 import { IN_BODY, IO_SLOTS, type CounterScope, type Operator, type OperatorTotals, type StateHandle } from '../operator.js';
 import { LookupTable } from './lookup-table.js';
+import { checkpointPath } from '../../checkpoint/manifest.js';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { OutputWriter } from './output-writer.js';
 import { UserErrors } from './user-errors.js';
 import { BranchPipeline, sectionBranch, type PipelineConfig } from './branch-pipeline.js';
@@ -40,6 +43,8 @@ export class PipelineOperator implements Operator {
   private readonly boundF64: Float64Array[];
   private currentView: RowView | undefined;
   private readonly tables = new Map<TableSpec<unknown>, LookupTable>();
+  /** Tables a restore has set (by source), so later snapshot files do not set them again. */
+  private readonly restoredTables = new Set<string>();
   /** The minimum over branches of their watermarks, per input (counters). */
   private readonly wmMin: Float64Array;
   /** The key table of the branches' keyed stages, when several share one (sharedKeys()): cleared per record. */
@@ -101,12 +106,22 @@ export class PipelineOperator implements Operator {
     c.f64[pb + P_MAX_EVENT_TIME] = max;
   }
 
-  snapshotState(_id: number, partition?: number): Uint8Array {
+  /**
+   * At checkpoint `id`'s barrier (once, or once per partition with
+   * --changelog). Lookup tables switch to a change seen since the last
+   * barrier first, so the versions recorded, and copied into the checkpoint,
+   * are the ones every record after the barrier is enriched by.
+   */
+  snapshotState(id: number, partition?: number): Uint8Array {
     const sections: Section[] = [];
     const layout = partition === undefined ? this.config.layout : { ...this.config.layout, only: partition };
     for (const b of this.branches) b.snapshot(layout, sections);
     if (this.tables.size > 0) {
-      const versions = [...this.tables].map(([spec, t]) => ({ source: spec.source, version: t.version }));
+      const dir = this.config.checkpointDir;
+      const versions: StoredTable[] = [...this.tables].map(([spec, t]) => {
+        t.switchPending();
+        return { source: spec.source, version: t.version, file: dir === undefined ? null : t.pin(checkpointPath(dir, id)) };
+      });
       sections.push({ kind: SECTION_LOOKUP, bytes: new TextEncoder().encode(JSON.stringify(versions)) });
     }
     return writeSections(sections);
@@ -120,8 +135,10 @@ export class PipelineOperator implements Operator {
       if (bytes.length === 0) continue;
       for (const s of readSections(bytes, f.where)) {
         const { branch, kind } = sectionBranch(s.kind);
-        // SECTION_LOOKUP: tables reload from their sources; the versions are kept for inspection.
-        if (kind === SECTION_LOOKUP) continue;
+        if (kind === SECTION_LOOKUP) {
+          this.restoreTables(s.bytes, f.where);
+          continue;
+        }
         if (branch >= this.branches.length) continue;
         if (kind === SECTION_WINDOW) windows[branch]!.push(readSnapshot(s.bytes, f.where));
         else if (kind === SECTION_PROCESS) processes[branch]!.push(s.bytes);
@@ -170,6 +187,9 @@ export class PipelineOperator implements Operator {
     cf[wb + W_OPEN_WINDOWS] = open;
     cf[wb + W_PEAK_OPEN_WINDOWS] = peak;
     cf[wb + W_STATE_BYTES] = bytes;
+    let reloadErrors = 0;
+    for (const t of this.tables.values()) reloadErrors += t.reloadErrors;
+    cf[wb + W_LOOKUP_RELOAD_ERRORS] = reloadErrors;
   }
 
   close(): OperatorTotals {
@@ -232,11 +252,37 @@ export class PipelineOperator implements Operator {
     let t = this.tables.get(spec);
     if (t === undefined) {
       t = (this.config.makeTable ?? ((sp, files) => new LookupTable(sp, files, this.config.tableDir)))(spec, this.config.tables ?? {});
+      if (this.config.checkpointDir !== undefined) t.switchAtCheckpoints();
       this.tables.set(spec, t);
     }
     return t;
   }
+
+  /**
+   * A snapshot's table versions (`where`: its file): each table goes back to
+   * the version the checkpoint recorded, from the copy beside the file. The
+   * first file naming a table decides (workers switch at the same barriers,
+   * so they recorded the same version unless a change reached them between
+   * their reload checks). Without the copy (a changelog or rewind restore)
+   * the table stays as it is now, and the reload error says so.
+   */
+  private restoreTables(bytes: Uint8Array, where: string): void {
+    const stored = JSON.parse(new TextDecoder().decode(bytes)) as StoredTable[];
+    for (const s of stored) {
+      const key = JSON.stringify(s.source);
+      if (this.restoredTables.has(key)) continue;
+      const t = [...this.tables].find(([spec]) => JSON.stringify(spec.source) === key)?.[1];
+      if (t === undefined || s.file === undefined || s.file === null) continue;
+      this.restoredTables.add(key);
+      const copy = join(dirname(where), s.file);
+      if (existsSync(copy)) t.adopt(s.version, copy);
+      else if (s.version !== t.version) t.missingCopy(s.version, copy);
+    }
+  }
 }
+
+/** A table's entry in a snapshot's SECTION_LOOKUP: its source, version, and the name of the checkpoint's copy (null without checkpoints; absent in snapshots of earlier Sabres). */
+interface StoredTable { source: TableSpec<unknown>['source']; version: string; file?: string | null }
 
 /**
  * One key table for a job's keyed stages, when more than one would look the

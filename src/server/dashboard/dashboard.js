@@ -310,6 +310,9 @@
     const ue = $('job-user-errors');
     ue.dataset.value = String(j.userFunctionDeadLetters);
     ue.textContent = `${fmtInt(j.userFunctionDeadLetters)} record(s) dead-lettered by a throwing job function`;
+    const le = $('job-lookup-errors');
+    le.dataset.value = String(j.lookupReloadErrors);
+    le.textContent = `${fmtInt(j.lookupReloadErrors)} lookup table reload(s) failed (the previous table kept)`;
   }
 
   // Partitions as a compact list: 0-2,5.

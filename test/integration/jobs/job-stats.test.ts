@@ -1,7 +1,8 @@
 // A job run's figures on its HTTP server: /api/stats names the job (module,
 // branches, the run line's text), counts outputs per sink and the records a
 // job function threw on, and its 'output' stage holds the end-to-end latency
-// (ingest → sink) of every output; /metrics and `sabre stats` say the same.
+// (ingest → sink) of every output; /metrics and `sabre stats` say the same,
+// and count a lookup table reload that failed.
 // The job reads POST /ingest (the run stays up while the test reads), so the
 // counts are exact: computed here from the records sent.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -27,7 +28,9 @@ describe('a job run on /api/stats, /metrics and sabre stats', () => {
     const alerts = join(dir, 'alerts.ndjson');
     const dead = join(dir, 'dead.ndjson');
     const job = join(dir, 'stats-job.mjs');
-    writeFileSync(job, `import { job, http, tumbling, count, sum, toFile } from '${SABRE}';
+    const table = join(dir, 'cards.ndjson');
+    writeFileSync(table, '{"card":"c1","tier":"gold"}\n');
+    writeFileSync(job, `import { job, http, tumbling, count, sum, toFile, fileTable } from '${SABRE}';
 const root = job({
   source: http({ fields: { card: 'string', amount: 'number', at: 'number' }, time: 'at' }),
   sinks: { features: toFile('unused-features.ndjson') },
@@ -35,7 +38,7 @@ const root = job({
   onUserError: 'dead-letter',
 });
 const windows = root.keyBy('card').window(tumbling('1s')).aggregate({ n: count(), total: sum('amount') }).to('features').filter(() => false);
-const checked = root.map((t) => {
+const checked = root.lookup(fileTable('cards.ndjson', { key: 'card' }), { on: 'card', as: 'profile' }).map((t) => {
   if (t.amount === ${UNLUCKY}) throw new Error('unlucky amount');
   return { card: t.card, amount: t.amount };
 });
@@ -79,6 +82,7 @@ export default [windows, checked];
           { name: 'features', target: `file:${features}`, outputs: closed },
         ],
         userFunctionDeadLetters: thrown,
+        lookupReloadErrors: 0,
       });
       expect(line).toBe(`job ${job}: http → tumbling:1000ms [n,total] + stateless → file:${alerts}, features: file:${features}`);
       expect(s.totals.deadLetter).toBe(thrown);
@@ -105,6 +109,15 @@ export default [windows, checked];
       expect(text).toMatch(new RegExp(`features\\s+file:\\S+\\s+${closed}\\n`));
       expect(text).toContain(`user-function dead letters: ${thrown}`);
       expect(text).toMatch(/\n {2}output\s+all\s+\d/);
+      expect(text).toContain('lookup table reload errors: 0');
+
+      // The table edited into bad JSON: the worker keeps the table it has and counts the failed reload (it looks once a second).
+      writeFileSync(table, '{"card":"c1","tier":"gold"}\nnot json\n');
+      for (const t0 = Date.now(); (await stats()).job!.lookupReloadErrors !== 1; await new Promise((r) => setTimeout(r, 100))) {
+        if (Date.now() - t0 > 20_000) throw new Error(`the failed reload was not counted: ${JSON.stringify((await stats()).job)}`);
+      }
+      expect(sample(parsePrometheus(await (await fetch(`${base}/metrics`)).text()), 'sabre_job_lookup_reload_errors_total')).toBe(1);
+      expect(await sabreStats(base)).toContain('lookup table reload errors: 1');
     } finally {
       const { code, stderr } = await proc.stop();
       expect(code, stderr).toBe(0);

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LookupTable } from '../../../../src/operators/pipeline/lookup-table.js';
+import { LookupTable, pinnedTableFile, tableVersion } from '../../../../src/operators/pipeline/lookup-table.js';
 import { fileTable, kafkaTable } from '../../../../src/job/lookup.js';
 import { SabreError } from '../../../../src/errors.js';
 
@@ -34,7 +34,8 @@ describe('LookupTable', () => {
     expect(t.get('2')).toEqual({ id: 2, risk: 5 });
     expect(t.get('m9')).toBeNull();
     expect(t.get(undefined)).toBeNull();
-    expect(t.version).toMatch(/^1000000:\d+:2$/);
+    expect(t.version).toBe(tableVersion(readFileSync(join(dir, 'merchants.ndjson'), 'utf8')));
+    expect(t.version).toMatch(/^[0-9a-f]{16}$/);
     expect(Object.isFrozen(t.get('m1'))).toBe(true);
   });
 
@@ -66,8 +67,87 @@ describe('LookupTable', () => {
     expect(t.get('b')).toEqual({ id: 'b', v: 3 });
     expect(t.size).toBe(2);
     expect(t.version).not.toBe(v1);
-    expect(t.version).toMatch(/^2000000:\d+:2$/);
+    expect(t.version).toBe(tableVersion(readFileSync(p, 'utf8')));
     expect(t.reloadErrors).toBe(0);
+    // Rewritten with the same content: the same version.
+    const v2 = t.version;
+    put('t.ndjson', ['{"id":"a","v":2}', '{"id":"b","v":3}'], 3000);
+    t.maybeReload(12_000);
+    expect(t.version).toBe(v2);
+  });
+
+  it('switching at checkpoints: a change is read when seen but used only from switchPending() on', () => {
+    const p = put('t.ndjson', ['{"id":"a","v":1}'], 1000);
+    const t = new LookupTable(fileTable(p, { key: 'id' }), {});
+    t.switchAtCheckpoints();
+    const v1 = t.version;
+    expect(t.switchPending()).toBe(false);
+    put('t.ndjson', ['{"id":"a","v":2}'], 2000);
+    t.maybeReload(5_000);
+    expect(t.get('a')).toEqual({ id: 'a', v: 1 });
+    expect(t.version).toBe(v1);
+    expect(t.switchPending()).toBe(true);
+    expect(t.get('a')).toEqual({ id: 'a', v: 2 });
+    expect(t.switchPending()).toBe(false);
+    // Changed and changed back before the barrier: nothing to switch.
+    const v2 = t.version;
+    put('t.ndjson', ['{"id":"a","v":3}'], 3000);
+    t.maybeReload(7_000);
+    put('t.ndjson', ['{"id":"a","v":2}'], 4000);
+    t.maybeReload(9_000);
+    expect(t.switchPending()).toBe(false);
+    expect(t.version).toBe(v2);
+  });
+
+  it('pin keeps a copy of the version in use per checkpoint (linked while unchanged); adopt restores it over the live table', () => {
+    const p = put('t.ndjson', ['{"id":"a","v":1}'], 1000);
+    const t = new LookupTable(fileTable(p, { key: 'id' }), {});
+    const chk1 = join(dir, 'chk-1');
+    const chk2 = join(dir, 'chk-2');
+    mkdirSync(chk1);
+    mkdirSync(chk2);
+    const name = t.pin(chk1);
+    expect(name).toBe(pinnedTableFile(t.version));
+    expect(readFileSync(join(chk1, name), 'utf8')).toBe(readFileSync(p, 'utf8'));
+    expect(t.pin(chk1)).toBe(name); // a second worker, or partition, of the same checkpoint
+    expect(t.pin(chk2)).toBe(name);
+    expect(statSync(join(chk2, name)).ino).toBe(statSync(join(chk1, name)).ino);
+    const v1 = t.version;
+
+    // The table changed after the checkpoint; a restarted worker loads the live one, then adopts the checkpoint's.
+    put('t.ndjson', ['{"id":"a","v":2}', '{"id":"b","v":5}'], 2000);
+    const r = new LookupTable(fileTable(p, { key: 'id' }), {});
+    r.switchAtCheckpoints();
+    expect(r.get('a')).toEqual({ id: 'a', v: 2 });
+    r.adopt(v1, join(chk2, name));
+    expect(r.version).toBe(v1);
+    expect(r.get('a')).toEqual({ id: 'a', v: 1 });
+    expect(r.get('b')).toBeNull();
+    // The live table is looked at on the next check and used from the next barrier.
+    r.maybeReload(5_000);
+    expect(r.get('a')).toEqual({ id: 'a', v: 1 });
+    expect(r.switchPending()).toBe(true);
+    expect(r.get('b')).toEqual({ id: 'b', v: 5 });
+    expect(r.reloadErrors).toBe(0);
+  });
+
+  it('a checkpoint copy whose content is not its version is ERR_CHECKPOINT_CORRUPT; a missing one leaves the live table and is counted', () => {
+    const p = put('t.ndjson', ['{"id":"a","v":1}'], 1000);
+    const t = new LookupTable(fileTable(p, { key: 'id' }), {});
+    const chk = join(dir, 'chk-1');
+    mkdirSync(chk);
+    const name = t.pin(chk);
+    const v1 = t.version;
+    put('t.ndjson', ['{"id":"a","v":2}'], 2000);
+    const r = new LookupTable(fileTable(p, { key: 'id' }), {});
+    writeFileSync(join(chk, name), '{"id":"a","v":9}\n');
+    expect(() => r.adopt(v1, join(chk, name))).toThrow(expect.objectContaining({ code: 'ERR_CHECKPOINT_CORRUPT' }) as Error);
+    rmSync(join(chk, name));
+    expect(existsSync(join(chk, name))).toBe(false);
+    r.missingCopy(v1, join(chk, name));
+    expect(r.reloadErrors).toBe(1);
+    expect(r.lastError).toContain(v1);
+    expect(r.get('a')).toEqual({ id: 'a', v: 2 });
   });
 
   it('a bad file fails at first load naming file:line', () => {
