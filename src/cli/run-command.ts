@@ -7,7 +7,9 @@ import { SabreError } from '../errors.js';
 import { loadJob } from '../engine/load-job.js';
 import type { LoadedJob } from '../job/plan.js';
 import { jobPipelineText } from '../job/describe.js';
-import { namedSinkTargets } from '../options/job-options.js';
+import { jobSourceText, namedSinkTargets } from '../options/job-options.js';
+import { sampleSource } from '../engine/sample-source.js';
+import { fieldsText } from '../job/infer-fields.js';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const rate = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
@@ -27,7 +29,7 @@ export async function runCommand(raw: RawOptions): Promise<number> {
       + `workers will take turns on them (the default is cores - 1: ${Math.max(1, cores - 1)})\n`);
   }
   // Loaded once (resolveOptions above refused the options a job defines): a restart runs the same module.
-  const job = raw.job !== undefined ? await loadJob(String(raw.job)) : undefined;
+  const job = raw.job !== undefined ? await loadRunJob(raw) : undefined;
   for (let restarts = 0; ; restarts++) {
     try {
       // A member of a scaled-out job (--changelog) restores from the changelog when it is assigned its partitions again.
@@ -46,6 +48,22 @@ export async function runCommand(raw: RawOptions): Promise<number> {
       process.stderr.write(`[sabre] ${err.code}: ${err.message}; restoring from the last checkpoint (restart ${restarts + 1} of ${o.restartLimit})\n`);
     }
   }
+}
+
+/** The job of `raw.job`; a source without fields gets them inferred from the first records of what the run reads, said on stderr. */
+async function loadRunJob(raw: RawOptions): Promise<LoadedJob> {
+  const o = resolveOptions(raw);
+  const given = raw.source === undefined ? undefined : String(raw.source);
+  const job = await loadJob(String(raw.job), {
+    source: (s) => jobSourceText(s, given),
+    sample: (source) => sampleSource(source, { brokers: o.brokers, format: o.format }),
+  });
+  if (job.inferred) {
+    const i = job.inferred;
+    process.stderr.write(`[sabre] fields inferred from the first ${i.records} record${i.records === 1 ? '' : 's'} of ${i.from}: ${fieldsText(i.fields)} `
+      + '(declare them in the job\'s source to fix them)\n');
+  }
+  return job;
 }
 
 /** What the run does, for its first line: the job module's stages, or the built-in window aggregate. */

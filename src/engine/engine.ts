@@ -200,6 +200,7 @@ export class Engine {
       slowMicrosPerRecord: this.extra.slowMicrosPerRecord, restoreFiles: restored?.snapshotFiles, rewindDir: rewindAt.dir,
       job: this.extra.job ? {
         module: this.extra.job.url, onUserError: o.onUserError, tables: this.tables?.files, dir: dirname(this.extra.job.plan.module),
+        fields: this.extra.job.inferred?.fields,
       } : undefined,
     });
     for (const task of tasks) {

@@ -8,11 +8,27 @@ import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SabreError } from '../errors.js';
-import { planOf, type LoadedJob } from '../job/plan.js';
+import { exportedSettings, planOf, type LoadedJob } from '../job/plan.js';
+import { inferFields } from '../job/infer-fields.js';
+import type { SourceSpec } from '../job/sources.js';
 import { PACKAGE_NAME, TS_EXTENSIONS, transpileJob } from './transpile-job.js';
 
-/** Load the job module at `path` (relative to the working directory) and check its plan. */
-export async function loadJob(path: string): Promise<LoadedJob> {
+/**
+ * How a job whose source declares no fields gets them: `source` is the
+ * --source text the run will read (the job's source, or the flag over it),
+ * `sample` reads its first records (src/engine/sample-source.ts).
+ */
+export interface FieldInference {
+  source: (job: SourceSpec) => string;
+  sample: (source: string) => Promise<unknown[]>;
+}
+
+/**
+ * Load the job module at `path` (relative to the working directory) and
+ * check its plan. A source without fields is ERR_INVALID_JOB unless `infer`
+ * says how to infer them.
+ */
+export async function loadJob(path: string, infer?: FieldInference): Promise<LoadedJob> {
   const abs = resolve(path);
   if (!existsSync(abs) || !statSync(abs).isFile()) throw new SabreError('ERR_INVALID_OPTION', `--job ${path}: no such file`);
   // Stack traces of the job's functions name the .ts file and line (the workers turn this on too).
@@ -42,7 +58,18 @@ export async function loadJob(path: string): Promise<LoadedJob> {
       throw importError(abs, e2, originals);
     }
   }
-  return { plan: planOf(mod, abs), url };
+  const source = exportedSettings(mod, abs)?.source;
+  if (source === undefined || source.fields !== undefined || infer === undefined) return { plan: planOf(mod, abs), url };
+  const from = infer.source(source);
+  let inferred: NonNullable<LoadedJob['inferred']>;
+  try {
+    inferred = { ...inferFields(await infer.sample(from), source.time, from), from };
+  } catch (e) {
+    // Name the job, as every other error of a job that cannot run does.
+    if (e instanceof SabreError && e.code === 'ERR_INVALID_JOB') throw new SabreError(e.code, `${abs}: ${e.message}`, { cause: e });
+    throw e;
+  }
+  return { plan: planOf(mod, abs, inferred.fields), url, inferred };
 }
 
 function cannotFindPackage(e: unknown): boolean {

@@ -3,6 +3,7 @@
 // summary the worker's loop returns at END (workers/worker-loop.ts).
 import type { RingHandle } from '../ring/ring-buffer.js';
 import type { WindowSpec } from '../time/window-spec.js';
+import type { FieldsDecl } from '../job/fields.js';
 
 /** Everything a worker needs, posted once as its Piscina task. */
 export interface WorkerTask {
@@ -51,6 +52,8 @@ export interface WorkerTask {
     tables?: Record<string, string> | undefined;
     /** The job file's directory: relative paths in the job (lookup table files) are resolved against it. */
     dir?: string | undefined;
+    /** The source's fields, when the main thread inferred them (LoadedJob.inferred): the module declares none. */
+    fields?: FieldsDecl | undefined;
   } | undefined;
   /** Tests only: busy-wait this many µs per record to make a deliberately slow worker. */
   slowMicrosPerRecord?: number;

@@ -19,10 +19,15 @@ export type ValueOf<F extends FieldType> = F extends 'string' ? string : F exten
 type TypeOfDecl<D> = D extends FieldType ? D : D extends { type: infer T extends FieldType } ? T : never;
 type IsOptional<D> = D extends { optional: true } ? true : false;
 
-/** The record type a schema declares: required fields as their types, optional ones may be null. */
-export type RowOf<S extends FieldsDecl> = {
-  readonly [K in keyof S]: IsOptional<S[K]> extends true ? ValueOf<TypeOfDecl<S[K]>> | null : ValueOf<TypeOfDecl<S[K]>>;
-};
+/**
+ * The record type a schema declares: required fields as their types,
+ * optional ones may be null. A schema of no known names (a source whose
+ * fields are inferred at run time, src/job/infer-fields.ts) gives untyped
+ * records (`any`, as JSON.parse gives): their fields are known only at run time.
+ */
+export type RowOf<S extends FieldsDecl> = string extends keyof S
+  ? any
+  : { readonly [K in keyof S]: IsOptional<S[K]> extends true ? ValueOf<TypeOfDecl<S[K]>> | null : ValueOf<TypeOfDecl<S[K]>> };
 
 /** A field after normalisation: what the projection and the workers' views use. */
 export interface Field {

@@ -60,19 +60,31 @@ const fail = (where: string, why: string): never => {
  * job(), or a list of pipelines built from the same job() (branches over one
  * source, keyed by the same key).
  */
-export function planOf(mod: Record<string, unknown>, module: string): JobPlan {
+export function planOf(mod: Record<string, unknown>, module: string, inferred?: FieldsDecl): JobPlan {
+  return checkPlans(exportedPlans(mod, module), module, inferred);
+}
+
+/** The job() settings of a module's default export (what loadJob needs before the plan can be checked: its source). */
+export function exportedSettings(mod: Record<string, unknown>, module: string): JobSettings<FieldsDecl> | undefined {
+  return exportedPlans(mod, module)[0]!.settings;
+}
+
+function exportedPlans(mod: Record<string, unknown>, module: string): JobPlanSource[] {
   const exported = mod.default;
   const streams = Array.isArray(exported) ? exported : [exported];
   const sources = streams.map((x) => (x as { [PLAN]?: JobPlanSource } | undefined)?.[PLAN]);
   if (streams.length === 0 || sources.some((p) => p === undefined)) {
     return fail(module, 'the module must `export default` a pipeline built with job({ source, sink }) from sabre-stream (or a list of them)');
   }
-  return checkPlans(sources as JobPlanSource[], module);
+  return sources as JobPlanSource[];
 }
 
-/** Check branches built from one job(): the same settings object, one key. */
-export function checkPlans(srcs: readonly JobPlanSource[], module: string): JobPlan {
-  const plans = srcs.map((p) => checkPlan(p, module));
+/**
+ * Check branches built from one job(): the same settings object, one key.
+ * `inferred`: the fields when the source declares none (src/job/infer-fields.ts).
+ */
+export function checkPlans(srcs: readonly JobPlanSource[], module: string, inferred?: FieldsDecl): JobPlan {
+  const plans = srcs.map((p) => checkPlan(p, module, inferred));
   const first = plans[0]!;
   if (srcs.some((p) => p.settings !== srcs[0]!.settings)) {
     fail(module, 'every exported pipeline must start from the same job({ ... }) (one source per job)');
@@ -94,13 +106,20 @@ function sameKey(a: KeySpec, b: KeySpec): boolean {
   return false;
 }
 
-export function checkPlan(src: JobPlanSource, module: string): JobPlan {
+export function checkPlan(src: JobPlanSource, module: string, inferred?: FieldsDecl): JobPlan {
   const s = src.settings;
   if (s === undefined || typeof s !== 'object' || s.source === undefined) fail(module, 'job({ source }) needs a source');
-  const fields = normalizeFields(s.source.fields, `${module}: source fields`);
+  const declared = s.source.fields ?? inferred;
+  if (declared === undefined) {
+    fail(module, `the source declares no fields, and they can be inferred only by \`sabre run\` from a ${'`kafka`'} or ${'`file`'} source's first records: `
+      + 'declare them in the source\'s `fields`');
+  }
+  const fields = normalizeFields(declared!, `${module}: source fields`);
   const names = new Set(fields.map((f) => f.name));
+  // Inferred fields are only those the sampled records had: say so where a field is missing.
+  const fieldList = (): string => `${[...names].join(', ')}${s.source.fields === undefined ? '; inferred from the source\'s first records: declare `fields` for others' : ''}`;
   const time = fields.find((f) => f.name === s.source.time);
-  if (time === undefined) fail(module, `the source's time field "${String(s.source.time)}" is not one of its fields (${[...names].join(', ')})`);
+  if (time === undefined) fail(module, `the source's time field "${String(s.source.time)}" is not one of its fields (${fieldList()})`);
   if (time!.type !== 'time' && time!.type !== 'number') fail(module, `the time field "${time!.name}" must be of type time or number, not ${time!.type}`);
   const sinks: Record<string, SinkSpec> = { [DEFAULT_SINK]: s.sink ?? { kind: 'stdout' } };
   for (const [name, sink] of Object.entries(s.sinks ?? {})) {
@@ -135,7 +154,7 @@ export function checkPlan(src: JobPlanSource, module: string): JobPlan {
           if (ks.length === 0) fail(st.where, '.keyBy() needs a field, a list of fields or a function');
           if (mapped) fail(st.where, '.keyBy(field) keys the source record: put it before .map()/.lookup(), or key with a function of the source record');
           for (const k of ks) {
-            if (!names.has(k)) fail(st.where, `.keyBy("${k}"): not a source field (the fields are ${[...names].join(', ')})`);
+            if (!names.has(k)) fail(st.where, `.keyBy("${k}"): not a source field (the fields are ${fieldList()})`);
             const f = fields.find((x) => x.name === k)!;
             if (f.type !== 'string' && f.type !== 'number') fail(st.where, `.keyBy("${k}"): a key field must be a string or a number, not ${f.type}`);
           }
@@ -152,7 +171,7 @@ export function checkPlan(src: JobPlanSource, module: string): JobPlan {
         for (const [name, a] of Object.entries(st.aggs)) {
           if (a === null || typeof a !== 'object' || typeof a.kind !== 'string') fail(st.where, `aggregate "${name}" is not an aggregate (use count(), sum('field'), ...)`);
           if (a.field !== undefined && !names.has(a.field) && !mapped) {
-            fail(st.where, `aggregate "${name}": "${a.field}" is not a source field (the fields are ${[...names].join(', ')})`);
+            fail(st.where, `aggregate "${name}": "${a.field}" is not a source field (the fields are ${fieldList()})`);
           }
         }
         keyed = { kind: 'window', window: window!.window, aggs: st.aggs, where: st.where };
@@ -178,4 +197,6 @@ export interface LoadedJob {
   readonly plan: JobPlan;
   /** An importable URL (file:) of the module as Node runs it (a .ts job is transpiled first; src/job/load-job.ts). */
   readonly url: string;
+  /** The source's fields when it declares none: inferred from its first `records` records (workers get them too). */
+  readonly inferred?: { readonly fields: FieldsDecl; readonly records: number; readonly from: string } | undefined;
 }

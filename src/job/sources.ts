@@ -20,13 +20,23 @@ export interface SourceOptions<F extends FieldsDecl> {
   readonly time: keyof F & string;
 }
 
+/**
+ * A source that declares no fields (kafka and file): `sabre run` infers them
+ * from its first records (src/job/infer-fields.ts) and the job's records are
+ * untyped in TypeScript.
+ */
+export interface InferringSourceOptions {
+  /** The event-time field (epoch ms, or an ISO-8601 string). */
+  readonly time: string;
+}
+
 export type SourceSpec<F extends FieldsDecl = FieldsDecl> =
   | { readonly kind: 'generator'; readonly generator: JobGeneratorKind; readonly fields: F; readonly time: string;
       /** Generator settings the job fixes (the command line's --keys, --rate, --count, --seed… override them). */
       readonly keys?: number; readonly rate?: number; readonly count?: number; readonly seed?: number;
       readonly eventsPerMs?: number; readonly disorder?: number }
-  | { readonly kind: 'kafka'; readonly topic: string; readonly fields: F; readonly time: string }
-  | { readonly kind: 'file'; readonly path: string; readonly fields: F; readonly time: string }
+  | { readonly kind: 'kafka'; readonly topic: string; readonly fields: F | undefined; readonly time: string }
+  | { readonly kind: 'file'; readonly path: string; readonly fields: F | undefined; readonly time: string }
   | { readonly kind: 'stdin'; readonly fields: F; readonly time: string }
   | { readonly kind: 'http'; readonly fields: F; readonly time: string };
 
@@ -46,14 +56,22 @@ export function generator<K extends JobGeneratorKind>(kind: K, opts: GeneratorOp
   return { kind: 'generator', generator: kind, fields: GENERATOR_FIELDS[kind], time: 'at', ...opts };
 }
 
-/** A Kafka topic of JSON (or flatbuffers Record) values; the broker and group come from --brokers and --group. */
-export function kafka<F extends FieldsDecl>(topic: string, opts: SourceOptions<F>): SourceSpec<F> {
-  return { kind: 'kafka', topic, fields: opts.fields, time: opts.time };
+/**
+ * A Kafka topic of JSON (or flatbuffers Record) values; the broker and group
+ * come from --brokers and --group. Without `fields`, they are inferred from
+ * the topic's first records when the run starts.
+ */
+export function kafka<F extends FieldsDecl>(topic: string, opts: SourceOptions<F>): SourceSpec<F>;
+export function kafka(topic: string, opts: InferringSourceOptions): SourceSpec<FieldsDecl>;
+export function kafka(topic: string, opts: SourceOptions<FieldsDecl> | InferringSourceOptions): SourceSpec<FieldsDecl> {
+  return { kind: 'kafka', topic, fields: 'fields' in opts ? opts.fields : undefined, time: opts.time };
 }
 
-/** An NDJSON file. */
-export function file<F extends FieldsDecl>(path: string, opts: SourceOptions<F>): SourceSpec<F> {
-  return { kind: 'file', path, fields: opts.fields, time: opts.time };
+/** An NDJSON file. Without `fields`, they are inferred from its first lines when the run starts. */
+export function file<F extends FieldsDecl>(path: string, opts: SourceOptions<F>): SourceSpec<F>;
+export function file(path: string, opts: InferringSourceOptions): SourceSpec<FieldsDecl>;
+export function file(path: string, opts: SourceOptions<FieldsDecl> | InferringSourceOptions): SourceSpec<FieldsDecl> {
+  return { kind: 'file', path, fields: 'fields' in opts ? opts.fields : undefined, time: opts.time };
 }
 
 /** NDJSON on standard input. */

@@ -42,6 +42,11 @@ export function checkJobFlags(raw: Raw): void {
 /** The options a generator source of a job may fix (SourceSpec 'generator'). */
 const GENERATOR_SETTINGS = ['generator', 'keys', 'rate', 'count', 'seed', 'eventsPerMs', 'disorder'] as const;
 
+/** The --source text a run of a job with source `s` reads: `given` (the --source flag) if any, else the job's own. */
+export function jobSourceText(s: SourceSpec, given: string | undefined): string {
+  return given ?? String(sourceOptions(s).source);
+}
+
 /** The --source text of a job's source, and the generator settings it fixes. */
 function sourceOptions(s: SourceSpec): Raw {
   switch (s.kind) {

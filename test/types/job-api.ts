@@ -1,4 +1,4 @@
-import { job, generator, kafka, sliding, count, sum, countDistinct, toKafka, tumbling, first, last, max, min, valueState, fileTable } from '../../src/job/index.js';
+import { job, generator, kafka, file, sliding, count, sum, countDistinct, toKafka, tumbling, first, last, max, min, valueState, fileTable } from '../../src/job/index.js';
 export const j1 = job({ source: kafka('card-txns', { time: 'at', fields: { card: 'string', amount: 'number', merchant: 'string', status: 'string', at: 'time' } }), sink: toKafka('alerts') })
   .filter((t) => t.status !== 'test')
   .keyBy('card')
@@ -32,3 +32,12 @@ export const inferred = job({ source: generator('market') }).keyBy('symbol').win
   .aggregate({ pv: sum((t) => t.price * t.qty), hi: max((t) => t.price) }).map((b) => ({ v: b.pv / b.hi }));
 // @ts-expect-error the expression reads a field the record does not have
 export const inferredTypo = job({ source: generator('market') }).keyBy('symbol').window(tumbling('1s')).aggregate({ pv: sum((t) => t.prise) });
+// A source without fields (inferred at run time): records are untyped, so any field and any use compiles.
+export const untyped = job({ source: file('txns.ndjson', { time: 'at' }) })
+  .filter((t) => t.amount > 100)
+  .keyBy('card').window(tumbling('1s'))
+  .aggregate({ total: sum('amount'), pv: sum((t) => t.price * t.qty), n: count() })
+  .map((w) => ({ card: w.card, avg: w.total / w.n }));
+export const untypedKafka = job({ source: kafka('t', { time: 'ts' }) }).keyBy(['a', 'b']).process({ onRecord(r, ctx) { ctx.emit({ x: r.anything }); } });
+// @ts-expect-error with fields declared, the time field is one of them
+export const badTime = job({ source: file('f', { time: 'ts', fields: { at: 'time' } }) });

@@ -1,0 +1,123 @@
+// The first records of a job's source, read before the run starts, for a
+// job whose source declares no fields (src/job/infer-fields.ts): the first
+// INFER_SAMPLE lines of a file, or up to INFER_SAMPLE messages of a Kafka
+// topic read from the start of its partitions (committed ones only, in a
+// throwaway consumer group that commits nothing). Other sources cannot be
+// read ahead of the run without losing what was read: ERR_INVALID_JOB.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { SabreError } from '../errors.js';
+import { INFER_SAMPLE } from '../job/infer-fields.js';
+import { createAdmin, createConsumer, createKafka, errorText, fetchHighWatermarks, retryTransient } from '../io/kafka/kafka-client.js';
+import { OFFSET_ATTEMPTS, readFromStart, ReadToEnd, stopAndForget, throwawayGroupId } from '../io/kafka/read-to-end.js';
+
+/** How long a Kafka sample may take, all told. */
+export const SAMPLE_TIMEOUT_MS = 30_000;
+/** Bytes of a file read for its first lines at most (a line longer than this is not sampled). */
+const FILE_SAMPLE_BYTES = 4 << 20;
+
+export interface SampleOptions {
+  /** --brokers, for a Kafka source. */
+  brokers: string;
+  /** --format: only JSON values can be sampled. */
+  format: string;
+}
+
+/** Parsed records from the start of `source` (a --source text: file:PATH or kafka:TOPIC). */
+export async function sampleSource(source: string, o: SampleOptions): Promise<unknown[]> {
+  if (source.startsWith('file:')) return sampleFile(source.slice('file:'.length));
+  if (source.startsWith('kafka:')) {
+    if (o.format !== 'json') {
+      throw new SabreError('ERR_INVALID_JOB', `--format ${o.format}: fields can be inferred from JSON values only; declare the source's \`fields\``);
+    }
+    return sampleKafka(source.slice('kafka:'.length), o.brokers);
+  }
+  throw new SabreError('ERR_INVALID_JOB', `the job's source declares no fields, and a ${source} source cannot be read ahead of the run `
+    + 'to infer them (only file and kafka sources can): declare its `fields`');
+}
+
+/** The first INFER_SAMPLE lines that parse as JSON. */
+function sampleFile(path: string): unknown[] {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new SabreError('ERR_INVALID_OPTION', `--source file:${path}: cannot open it to infer the job's fields: ${(e as Error).message}`, { cause: e });
+  }
+  const buf = Buffer.alloc(FILE_SAMPLE_BYTES);
+  let n = 0;
+  try {
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, n);
+  } finally {
+    closeSync(fd);
+  }
+  const text = buf.subarray(0, n).toString('utf8');
+  // The last line may be cut by the read: keep only whole ones (all of them at the end of the file).
+  const lines = text.split('\n');
+  if (n === buf.length) lines.pop();
+  return parsed(lines);
+}
+
+function parsed(texts: Iterable<string>): unknown[] {
+  const out: unknown[] = [];
+  for (const t of texts) {
+    if (out.length >= INFER_SAMPLE) break;
+    const line = t.trim();
+    if (line === '') continue;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      // Not a record: the run dead-letters it; it types nothing.
+    }
+  }
+  return out;
+}
+
+/** Up to INFER_SAMPLE committed messages from the start of `topic`, or all there are. */
+async function sampleKafka(topic: string, brokers: string): Promise<unknown[]> {
+  const kafka = createKafka(brokers);
+  const admin = createAdmin(kafka);
+  let offsets: { partition: number; high: string; low: string }[];
+  try {
+    await admin.connect();
+    // Asked first: offsets of a missing topic come back as a protocol error kafkajs logs as an ERROR.
+    if (!(await admin.listTopics()).includes(topic)) {
+      throw new SabreError('ERR_INVALID_JOB', `cannot infer the job's fields: topic ${topic} does not exist at ${brokers}; declare the source's \`fields\``);
+    }
+    offsets = await retryTransient(() => fetchHighWatermarks(kafka, topic), OFFSET_ATTEMPTS);
+  } catch (e) {
+    if (e instanceof SabreError) throw e;
+    throw new SabreError('ERR_SOURCE', `kafka:${topic}: cannot read its offsets at ${brokers} to infer the job's fields: ${errorText(e)}`, { cause: e });
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  const ends = new ReadToEnd(offsets);
+  const values: string[] = [];
+  if (ends.pending.size === 0) return [];
+  const groupId = throwawayGroupId('sabre-infer-fields');
+  const consumer = createConsumer(kafka, { groupId });
+  consumer.on(consumer.events.CRASH, ({ payload }) => { if (!payload.restart) ends.fail(payload.error); });
+  const timer = setTimeout(() => ends.fail(new SabreError('ERR_SOURCE',
+    `kafka:${topic}: reading its first records to infer the job's fields took over ${SAMPLE_TIMEOUT_MS / 1000} s; declare the source's \`fields\``)),
+  SAMPLE_TIMEOUT_MS);
+  // Enough records: stop reading every partition (the read settles as if each were at its end).
+  const enough = (): void => { for (const p of [...ends.pending]) ends.batchEnded(p, ends.end(p)); };
+  try {
+    await readFromStart(consumer, topic, (batch) => {
+      for (const m of batch.messages) {
+        if (values.length >= INFER_SAMPLE) break;
+        if (Number(m.offset) < ends.end(batch.partition) && m.value !== null) values.push(m.value.toString('utf8'));
+      }
+      if (values.length >= INFER_SAMPLE) enough();
+    }, (partition, lastOffset) => {
+      if (ends.batchEnded(partition, lastOffset)) consumer.pause([{ topic, partitions: [partition] }]);
+    });
+    await ends.done;
+  } catch (e) {
+    if (e instanceof SabreError) throw e;
+    throw new SabreError('ERR_SOURCE', `kafka:${topic}: cannot read its first records to infer the job's fields: ${errorText(e)}`, { cause: e });
+  } finally {
+    clearTimeout(timer);
+    await stopAndForget(kafka, consumer, groupId);
+  }
+  return parsed(values);
+}
