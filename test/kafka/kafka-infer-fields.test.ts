@@ -2,7 +2,7 @@
 // topic's first records (a throwaway group that commits nothing), infers the
 // fields, and computes what the same job with declared fields computes. A
 // topic that does not exist cannot be sampled: ERR_INVALID_JOB.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
@@ -49,6 +49,7 @@ describeKafka('fields inferred from a Kafka topic', () => {
       join(dir, 'declared.ndjson'));
     expect(inferred.lines.length).toBeGreaterThan(50);
     expect(inferred.lines).toEqual(declared.lines);
+    rmSync(dir, { recursive: true, force: true });
   }, 240_000);
 
   it('a topic that does not exist: ERR_INVALID_JOB naming the job and the topic', async () => {

@@ -2,8 +2,8 @@
 // -9 and restored enriches the records after its checkpoint with the table
 // the checkpoint recorded, not with the table as edited since, and takes the
 // edited table from a later checkpoint barrier on. Runs the built CLI (build first).
-import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tmpDir } from '../../helpers/engine-run.js';
@@ -35,6 +35,8 @@ export default job({
   .map((t) => ({ seq: t.seq, tier: t.p === null ? null : t.p.tier }));
 `);
 });
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('lookup table versions in checkpoints', () => {
   it('a restore enriches with the checkpoint\'s table version until a later barrier switches to the edited table; every record once', async () => {
