@@ -7,8 +7,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { SabreError } from '../errors.js';
 import { INFER_SAMPLE } from '../job/infer-fields.js';
-import { createAdmin, createConsumer, createKafka, errorText, fetchHighWatermarks, retryTransient } from '../io/kafka/kafka-client.js';
-import { OFFSET_ATTEMPTS, readFromStart, ReadToEnd, stopAndForget, throwawayGroupId } from '../io/kafka/read-to-end.js';
+import { createKafka, errorText } from '../io/kafka/kafka-client.js';
+import { consumeToEnd, highWatermarksIfExists, ReadToEnd } from '../io/kafka/read-to-end.js';
 
 /** How long a Kafka sample may take, all told. */
 export const SAMPLE_TIMEOUT_MS = 30_000;
@@ -75,49 +75,37 @@ function parsed(texts: Iterable<string>): unknown[] {
 /** Up to INFER_SAMPLE committed messages from the start of `topic`, or all there are. */
 async function sampleKafka(topic: string, brokers: string): Promise<unknown[]> {
   const kafka = createKafka(brokers);
-  const admin = createAdmin(kafka);
-  let offsets: { partition: number; high: string; low: string }[];
+  let offsets: { partition: number; high: string; low: string }[] | undefined;
   try {
-    await admin.connect();
-    // Asked first: offsets of a missing topic come back as a protocol error kafkajs logs as an ERROR.
-    if (!(await admin.listTopics()).includes(topic)) {
-      throw new SabreError('ERR_INVALID_JOB', `cannot infer the job's fields: topic ${topic} does not exist at ${brokers}; declare the source's \`fields\``);
-    }
-    offsets = await retryTransient(() => fetchHighWatermarks(kafka, topic), OFFSET_ATTEMPTS);
+    offsets = await highWatermarksIfExists(kafka, topic);
   } catch (e) {
-    if (e instanceof SabreError) throw e;
     throw new SabreError('ERR_SOURCE', `kafka:${topic}: cannot read its offsets at ${brokers} to infer the job's fields: ${errorText(e)}`, { cause: e });
-  } finally {
-    await admin.disconnect().catch(() => {});
+  }
+  if (offsets === undefined) {
+    throw new SabreError('ERR_INVALID_JOB', `cannot infer the job's fields: topic ${topic} does not exist at ${brokers}; declare the source's \`fields\``);
   }
   const ends = new ReadToEnd(offsets);
-  const values: string[] = [];
   if (ends.pending.size === 0) return [];
-  const groupId = throwawayGroupId('sabre-infer-fields');
-  const consumer = createConsumer(kafka, { groupId });
-  consumer.on(consumer.events.CRASH, ({ payload }) => { if (!payload.restart) ends.fail(payload.error); });
-  const timer = setTimeout(() => ends.fail(new SabreError('ERR_SOURCE',
-    `kafka:${topic}: reading its first records to infer the job's fields took over ${SAMPLE_TIMEOUT_MS / 1000} s; declare the source's \`fields\``)),
-  SAMPLE_TIMEOUT_MS);
-  // Enough records: stop reading every partition (the read settles as if each were at its end).
+  const values: string[] = [];
+  // Enough records: every partition counts as read to its end, which settles the read.
   const enough = (): void => { for (const p of [...ends.pending]) ends.batchEnded(p, ends.end(p)); };
   try {
-    await readFromStart(consumer, topic, (batch) => {
-      for (const m of batch.messages) {
-        if (values.length >= INFER_SAMPLE) break;
-        if (Number(m.offset) < ends.end(batch.partition) && m.value !== null) values.push(m.value.toString('utf8'));
-      }
-      if (values.length >= INFER_SAMPLE) enough();
-    }, (partition, lastOffset) => {
-      if (ends.batchEnded(partition, lastOffset)) consumer.pause([{ topic, partitions: [partition] }]);
+    await consumeToEnd(kafka, topic, ends, {
+      groupPrefix: 'sabre-infer-fields',
+      timeoutMs: SAMPLE_TIMEOUT_MS,
+      timedOut: () => new SabreError('ERR_SOURCE',
+        `kafka:${topic}: reading its first records to infer the job's fields took over ${SAMPLE_TIMEOUT_MS / 1000} s; declare the source's \`fields\``),
+      eachBatch: (batch) => {
+        for (const m of batch.messages) {
+          if (values.length >= INFER_SAMPLE) break;
+          if (Number(m.offset) < ends.end(batch.partition) && m.value !== null) values.push(m.value.toString('utf8'));
+        }
+        if (values.length >= INFER_SAMPLE) enough();
+      },
     });
-    await ends.done;
   } catch (e) {
     if (e instanceof SabreError) throw e;
     throw new SabreError('ERR_SOURCE', `kafka:${topic}: cannot read its first records to infer the job's fields: ${errorText(e)}`, { cause: e });
-  } finally {
-    clearTimeout(timer);
-    await stopAndForget(kafka, consumer, groupId);
   }
   return parsed(values);
 }

@@ -8,9 +8,12 @@
 // for a batch of only those, a batch it never passes to eachBatch), never
 // from counting messages: the last records of a transactional partition are
 // markers. Which end offsets (high watermark or last stable offset) and how
-// long to wait are the caller's.
+// long to wait are the caller's; consumeToEnd is the whole read for a caller
+// that stops at the end (the changelog reader, the job's field sampler).
 import { randomUUID } from 'node:crypto';
-import { createAdmin, type Batch, type Consumer, type createKafka } from './kafka-client.js';
+import {
+  createAdmin, createConsumer, fetchHighWatermarks, retryTransient, type Batch, type Consumer, type createKafka,
+} from './kafka-client.js';
 
 /** Attempts at a read of end offsets that fails transiently (a topic just created has no leader for a moment). */
 export const OFFSET_ATTEMPTS = 20;
@@ -87,6 +90,64 @@ export async function readFromStart(consumer: Consumer, topic: string, eachBatch
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({ autoCommit: false, eachBatch: async ({ batch }) => eachBatch(batch) });
+}
+
+/**
+ * Each partition of `topic` from its log start (`low`) to its high
+ * watermark (`high`, records of open transactions counted: a read to it
+ * waits for them to settle), or undefined when the topic does not exist.
+ * Existence is asked first: offsets of a missing topic come back as a
+ * protocol error kafkajs logs as an ERROR.
+ */
+export async function highWatermarksIfExists(kafka: ReturnType<typeof createKafka>, topic: string):
+Promise<{ partition: number; high: string; low: string }[] | undefined> {
+  const admin = createAdmin(kafka);
+  try {
+    await admin.connect();
+    if (!(await admin.listTopics()).includes(topic)) return undefined;
+    return await retryTransient(() => fetchHighWatermarks(kafka, topic), OFFSET_ATTEMPTS);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+export interface ConsumeToEndOptions {
+  /** The throwaway group's id starts with this. */
+  groupPrefix: string;
+  maxBytesPerPartition?: number;
+  /** How long the read may take; then it fails with timedOut()'s error. */
+  timeoutMs: number;
+  timedOut: () => Error;
+  /** A fetched batch's messages; `pause` stops fetching a partition (one the caller does not read). */
+  eachBatch: (batch: Batch, pause: (partition: number) => void) => void;
+  /** After a batch of a partition still being read: `reached` when it took the partition to its end. */
+  batchEnded?: (partition: number, reached: boolean) => void;
+}
+
+/**
+ * Read `topic` from its start in a throwaway consumer group until `ends` is
+ * done: every partition read to its end (each is paused there), or
+ * ends.fail() called — by the caller, a consumer crash or the timeout, whose
+ * error it rethrows. The consumer is stopped and its group deleted either way.
+ */
+export async function consumeToEnd(kafka: ReturnType<typeof createKafka>, topic: string, ends: ReadToEnd, o: ConsumeToEndOptions): Promise<void> {
+  const groupId = throwawayGroupId(o.groupPrefix);
+  const consumer = createConsumer(kafka, { groupId, ...(o.maxBytesPerPartition !== undefined ? { maxBytesPerPartition: o.maxBytesPerPartition } : {}) });
+  const pause = (partition: number): void => { consumer.pause([{ topic, partitions: [partition] }]); };
+  consumer.on(consumer.events.CRASH, ({ payload }) => { if (!payload.restart) ends.fail(payload.error ?? new Error(`reading ${topic} failed`)); });
+  const timer = setTimeout(() => ends.fail(o.timedOut()), Math.max(0, o.timeoutMs));
+  try {
+    await readFromStart(consumer, topic, (batch) => o.eachBatch(batch, pause), (partition, lastOffset) => {
+      if (!ends.pending.has(partition)) return;
+      const reached = ends.batchEnded(partition, lastOffset);
+      o.batchEnded?.(partition, reached);
+      if (reached) pause(partition);
+    });
+    await ends.done;
+  } finally {
+    clearTimeout(timer);
+    await stopAndForget(kafka, consumer, groupId);
+  }
 }
 
 /** Disconnect `consumer`, and delete its throwaway group (it committed nothing; left behind, it would expire anyway). */

@@ -17,9 +17,8 @@
 // The consumer is in a group of its own (read-to-end.ts), commits nothing,
 // and the group is deleted at the end.
 import { SabreError } from '../../../errors.js';
-import { createAdmin, createConsumer, createKafka, errorText, fetchHighWatermarks, retryTransient, type KafkaMessage } from '../kafka-client.js';
-import { OFFSET_ATTEMPTS, readFromStart, ReadToEnd, stopAndForget, throwawayGroupId } from '../read-to-end.js';
-import { changelogTopicExists } from './changelog-topic.js';
+import { createKafka, errorText, type KafkaMessage } from '../kafka-client.js';
+import { consumeToEnd, highWatermarksIfExists, ReadToEnd } from '../read-to-end.js';
 import { assembleUnit, CHUNK_BYTES, decodeHead, parseChangelogKey, type UnitState } from './changelog-record.js';
 
 /** How long a read waits, all told, by default: more than a transaction timeout of kafkajs's default (60 s). */
@@ -111,15 +110,10 @@ export async function readChangelog(brokers: string, topic: string, partitions: 
 /** The asked partitions' read, each ending at its high watermark now (not the last stable offset: open transactions are waited for). */
 async function endOffsets(kafka: ReturnType<typeof createKafka>, brokers: string, topic: string, partitions: readonly number[]): Promise<ReadToEnd> {
   let offsets: { partition: number; high: string; low: string }[] | undefined;
-  const admin = createAdmin(kafka);
   try {
-    // Asked first: offsets of a missing topic come back as a protocol error kafkajs logs as an ERROR.
-    await admin.connect();
-    if (await changelogTopicExists(admin, topic)) offsets = await retryTransient(() => fetchHighWatermarks(kafka, topic), OFFSET_ATTEMPTS);
+    offsets = await highWatermarksIfExists(kafka, topic);
   } catch (e) {
     throw new SabreError('ERR_SOURCE', `changelog ${topic}: cannot read its offsets at ${brokers}: ${errorText(e)}`, { cause: e });
-  } finally {
-    await admin.disconnect().catch(() => {});
   }
   if (!offsets) {
     throw new SabreError('ERR_CHANGELOG_INVALID', `changelog topic ${topic} does not exist at ${brokers}: create it first (ensureChangelogTopic), or name the job's own`);
@@ -138,39 +132,30 @@ async function endOffsets(kafka: ReturnType<typeof createKafka>, brokers: string
 /** Read the pending partitions to their ends, or fail. */
 async function consume(kafka: ReturnType<typeof createKafka>, topic: string, ends: ReadToEnd, reads: Map<number, PartitionRead>,
   report: (r: PartitionRead) => void, t: { deadline: number; timeoutMs: number }): Promise<void> {
-  const groupId = throwawayGroupId('sabre-changelog-read');
-  const consumer = createConsumer(kafka, { groupId, maxBytesPerPartition: READ_BYTES_PER_PARTITION });
-  const fail = (e: unknown): void => ends.fail(e ?? new Error('changelog read failed'));
-  const pause = (partition: number): void => { consumer.pause([{ topic, partitions: [partition] }]); };
-  consumer.on(consumer.events.CRASH, ({ payload }) => { if (!payload.restart) fail(payload.error); });
-  const timer = setTimeout(() => fail(timeoutError(topic, ends, t.timeoutMs)), Math.max(0, t.deadline - Date.now()));
   try {
-    await readFromStart(consumer, topic, (batch) => {
-      const r = reads.get(batch.partition);
-      if (!r || !ends.pending.has(r.partition)) {
-        pause(batch.partition);
-        return;
-      }
-      const end = ends.end(r.partition);
-      try {
-        for (const m of batch.messages) if (Number(m.offset) < end) r.apply(m);
-      } catch (e) {
-        fail(new SabreError('ERR_CHANGELOG_CORRUPT', `changelog ${topic} partition ${r.partition}: ${(e as Error).message}`, { cause: e }));
-      }
-    }, (partition, lastOffset) => {
-      const r = reads.get(partition);
-      if (!r || !ends.pending.has(partition)) return;
-      const reached = ends.batchEnded(partition, lastOffset);
-      report(r);
-      if (reached) pause(partition);
+    await consumeToEnd(kafka, topic, ends, {
+      groupPrefix: 'sabre-changelog-read',
+      maxBytesPerPartition: READ_BYTES_PER_PARTITION,
+      timeoutMs: t.deadline - Date.now(),
+      timedOut: () => timeoutError(topic, ends, t.timeoutMs),
+      eachBatch: (batch, pause) => {
+        const r = reads.get(batch.partition);
+        if (!r || !ends.pending.has(r.partition)) {
+          pause(batch.partition);
+          return;
+        }
+        const end = ends.end(r.partition);
+        try {
+          for (const m of batch.messages) if (Number(m.offset) < end) r.apply(m);
+        } catch (e) {
+          ends.fail(new SabreError('ERR_CHANGELOG_CORRUPT', `changelog ${topic} partition ${r.partition}: ${(e as Error).message}`, { cause: e }));
+        }
+      },
+      batchEnded: (partition) => report(reads.get(partition)!),
     });
-    await ends.done;
   } catch (e) {
     if (e instanceof SabreError) throw e;
     throw new SabreError('ERR_SOURCE', `changelog ${topic}: cannot consume it: ${errorText(e)}`, { cause: e });
-  } finally {
-    clearTimeout(timer);
-    await stopAndForget(kafka, consumer, groupId);
   }
 }
 
