@@ -74,7 +74,7 @@ export function runWorkerLoop(task: WorkerTask, userAggregate: UserAggregate | u
   let sinceClock = CLOCK_EVERY;
   let lastPassWork = 0;
   const scope: CounterScope = {
-    f64: cf, worker: counters.w(task.worker, 0), partition: task.partitions.map((p) => counters.p(p, 0)),
+    f64: cf, worker: counters.w(task.worker, 0), partition: task.partitions.map((p) => counters.p(p, 0)), ...(counters.stages > 0 ? { stage: counters.stage(task.worker) } : {}),
   };
   const pIdx = scope.partition;
   const wIdx = scope.worker;

@@ -66,6 +66,11 @@ function bar(ratio: number, width = 20): string {
 const qCells = (q: Quantiles, scale: number): string[] =>
   [int(q.count), ms(q.p50 / scale), ms(q.p99 / scale), ms(q.p999 / scale), ms(q.max / scale)];
 
+/** `FILE:LINE` without the file's directories (the module's path heads the section). */
+function shortWhere(where: string): string {
+  return where.slice(where.lastIndexOf('/') + 1);
+}
+
 export function renderStats(s: StatsSnapshot, url = ''): string {
   const out: string[] = [];
   const impl = s.uws.implementation === 'native' ? 'native' : `FALLBACK (${s.uws.detail})`;
@@ -83,6 +88,7 @@ export function renderStats(s: StatsSnapshot, url = ''): string {
     const j = s.job;
     out.push('', `Job ${j.module}`, `  ${j.pipeline}`);
     out.push(table(['branch', 'keyed stage'], j.branches.map((b, i) => [String(i + 1), b])));
+    out.push(table(['branch', 'stage', 'at', 'passed on'], j.stages.map((x) => [String(x.branch + 1), x.stage, shortWhere(x.where), int(x.out)])));
     out.push(table(['sink', 'target', 'outputs'], j.sinks.map((x) => [x.name === '' ? '(default)' : x.name, x.target, int(x.outputs)])));
     out.push(`  user-function dead letters: ${int(j.userFunctionDeadLetters)}`);
     out.push(`  lookup table reload errors: ${int(j.lookupReloadErrors)}`);

@@ -4,6 +4,7 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import { resolveOptions, type RawOptions, type ResolvedOptions } from '../options.js';
 import { jobOptions, namedSinkTargets } from '../options/job-options.js';
 import { planShape } from '../job/plan-shape.js';
+import { stageLabels } from '../job/describe.js';
 import { JobOutputs, jobKeyFields } from './job-outputs.js';
 import { jobStatsReader } from './job-stats.js';
 import { memberStatsReader } from './member-stats.js';
@@ -101,7 +102,7 @@ export class Engine {
     // A job's checkpoints carry the shape of its state in their fingerprint (checkpoint/manifest.ts).
     this.options = job ? { ...resolved, jobShape: planShape(job.plan) } : resolved;
     const o = this.options;
-    this.counters = Counters.create({ partitions: o.partitions, workers: o.workers });
+    this.counters = Counters.create({ partitions: o.partitions, workers: o.workers, stages: job ? stageLabels(job.plan).length : 0 });
     this.spinGate = new SpinGateSampler(this.counters);
     this.done = new Promise((res, rej) => { this.resolveDone = res; this.rejectDone = rej; });
     this.done.catch(() => {}); // observed through start()/stop() too; never an unhandled rejection

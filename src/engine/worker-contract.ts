@@ -4,6 +4,7 @@
 import type { RingHandle } from '../ring/ring-buffer.js';
 import type { WindowSpec } from '../time/window-spec.js';
 import type { FieldsDecl } from '../job/fields.js';
+import type { CounterLayout } from '../metrics/counters.js';
 
 /** Everything a worker needs, posted once as its Piscina task. */
 export interface WorkerTask {
@@ -13,7 +14,7 @@ export interface WorkerTask {
   out: RingHandle;
   bell: SharedArrayBuffer;
   counters: SharedArrayBuffer;
-  counterLayout: { partitions: number; workers: number };
+  counterLayout: CounterLayout;
   window: WindowSpec;
   outOfOrderness: number;
   /** false: the source drives watermarks with WATERMARK frames; records do not move them (OperatorConfig.watermarkFromRecords). */

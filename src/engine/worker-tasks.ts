@@ -30,7 +30,7 @@ export function workerTasks(s: WorkerSetup): WorkerTask[] {
       worker: w, partitions,
       rings: partitions.map((p) => t.rings[p]!.handle), out: t.outRings[w]!.handle,
       bell: t.workerBells[w]!.sab, counters: s.counters.sab,
-      counterLayout: { partitions: o.partitions, workers: o.workers },
+      counterLayout: { partitions: o.partitions, workers: o.workers, stages: s.counters.stages },
       window: o.window, outOfOrderness: o.outOfOrderness, allowedLateness: o.allowedLateness,
       watermarkFromRecords: s.watermarkFromRecords, earlyFire: o.earlyFire, spin: s.spin, maxBatch: o.maxBatch, tickMs,
       aggregateModule: s.aggregateModule, slowMicrosPerRecord: s.slowMicrosPerRecord,

@@ -34,13 +34,21 @@ export const W_SPIN_GATE = 14; // main: 1 while an idle worker may poll before s
 export const W_LOOKUP_RELOAD_ERRORS = 15; // worker: lookup table reloads that failed (the previous table kept), and checkpoint table copies missing at restore
 export const WORKER_STRIDE = 16;
 
+/**
+ * Per-worker stage block (a --job run): one slot per stage of the job, in
+ * src/job/describe.ts stageLabels order, each the records (or window
+ * results, process outputs) that stage passed on. Worker: adds what it
+ * counted since its last publish.
+ */
 export interface CounterLayout {
   partitions: number;
   workers: number;
+  /** Stage slots per worker (stageLabels(plan).length; 0 or absent without a job). */
+  stages?: number;
 }
 
 export function countersByteLength(l: CounterLayout): number {
-  return (l.partitions * PARTITION_STRIDE + l.workers * WORKER_STRIDE) * 8;
+  return (l.partitions * PARTITION_STRIDE + l.workers * (WORKER_STRIDE + (l.stages ?? 0))) * 8;
 }
 
 /** Typed views over the counters buffer; the same class is used in workers and main. */
@@ -48,13 +56,17 @@ export class Counters {
   readonly f64: Float64Array;
   readonly partitions: number;
   readonly workers: number;
+  readonly stages: number;
   private readonly workerBase: number;
+  private readonly stageBase: number;
 
   constructor(readonly sab: SharedArrayBuffer, layout: CounterLayout) {
     this.f64 = new Float64Array(sab);
     this.partitions = layout.partitions;
     this.workers = layout.workers;
+    this.stages = layout.stages ?? 0;
     this.workerBase = layout.partitions * PARTITION_STRIDE;
+    this.stageBase = this.workerBase + layout.workers * WORKER_STRIDE;
   }
 
   static create(layout: CounterLayout): Counters {
@@ -78,6 +90,18 @@ export class Counters {
   /** Index of a worker slot in `f64`. */
   w(worker: number, field: number): number {
     return this.workerBase + worker * WORKER_STRIDE + field;
+  }
+
+  /** Index of worker `worker`'s first stage slot in `f64` (its stage s is this + s). */
+  stage(worker: number): number {
+    return this.stageBase + worker * this.stages;
+  }
+
+  /** Stage s's count, summed over workers. */
+  sumStage(s: number): number {
+    let sum = 0;
+    for (let w = 0; w < this.workers; w++) sum += this.f64[this.stageBase + w * this.stages + s]!;
+    return sum;
   }
 
   partition(partition: number, field: number): number {

@@ -100,6 +100,20 @@ export class PrometheusExporter {
       collect() { this.reset(); for (const x of s().job?.sinks ?? []) this.inc({ sink: x.name }, x.outputs); },
     });
     new Counter({
+      name: 'sabre_job_stage_outputs_total',
+      help: 'Records each stage of a job run passed on (a filter: those it kept; the keyed stage: window results or process outputs), by branch and stage (1-based) and what the stage is.',
+      labelNames: ['branch', 'stage', 'op'], registers: [r],
+      collect() {
+        this.reset();
+        const inBranch = new Map<number, number>();
+        for (const x of s().job?.stages ?? []) {
+          const n = (inBranch.get(x.branch) ?? 0) + 1;
+          inBranch.set(x.branch, n);
+          this.inc({ branch: String(x.branch + 1), stage: String(n), op: x.stage }, x.out);
+        }
+      },
+    });
+    new Counter({
       name: 'sabre_job_user_function_dead_letters_total', help: 'Records a job function threw on, sent to the dead-letter output (--on-user-error dead-letter).',
       registers: [r],
       collect() { this.reset(); const j = s().job; if (j) this.inc(j.userFunctionDeadLetters); },

@@ -258,6 +258,18 @@ export interface JobSinkStats {
   outputs: number;
 }
 
+/** One stage of a job run and what it passed on, summed over workers. */
+export interface JobStageStats {
+  /** Its branch (0-based, in the module's export order). */
+  branch: number;
+  /** What it is: `filter`, `map`, `lookup PATH as FIELD`, `to SINK`, or the keyed stage (`tumbling:1000ms [n,total]`, `process`). */
+  stage: string;
+  /** The job file and line of the call that added it. */
+  where: string;
+  /** Records it passed on (a filter: those it kept); for the keyed stage, the window results or process outputs it emitted. */
+  out: number;
+}
+
 /** What a job run (--job) runs, and its outputs. */
 export interface JobStats {
   /** The job module's path. */
@@ -266,6 +278,12 @@ export interface JobStats {
   pipeline: string;
   /** Each branch's keyed stage: its window and aggregates, `process` or `stateless`. */
   branches: string[];
+  /**
+   * Every stage, per branch in order: the stages before the keyed stage,
+   * the keyed stage, the stages after it. Each branch sees every record
+   * processed (totals.recordsProcessed).
+   */
+  stages: JobStageStats[];
   /** The default sink first, then the named sinks in the job's order. */
   sinks: JobSinkStats[];
   /** Records a job function threw on, dead-lettered (--on-user-error dead-letter; also in totals.deadLetter). */

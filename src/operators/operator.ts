@@ -35,12 +35,14 @@ export interface StateHandle {
 /**
  * Where an operator's counters go: the worker's slice of the shared counters
  * (src/metrics/counters.ts). `partition[i]` is the base index of input i's
- * P_* counters, `worker` the base of the worker's W_* counters.
+ * P_* counters, `worker` the base of the worker's W_* counters, `stage` of its stage slots.
  */
 export interface CounterScope {
   readonly f64: Float64Array;
   readonly worker: number;
   readonly partition: readonly number[];
+  /** The base index of the worker's stage slots (a job's stages; see Counters.stage), if the run has any. */
+  readonly stage?: number;
 }
 
 /** Per-run totals an operator adds to the worker's summary. */

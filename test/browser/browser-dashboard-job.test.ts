@@ -47,6 +47,11 @@ describe('dashboard of a job run, in Chromium', () => {
       userErrors: Number(document.querySelector<HTMLElement>('[data-testid="job-user-errors"]')!.dataset.value),
       lookupErrors: Number(document.querySelector<HTMLElement>('[data-testid="job-lookup-errors"]')!.dataset.value),
       lookupText: document.querySelector<HTMLElement>('[data-testid="job-lookup-errors"]')!.textContent,
+      stages: [...document.querySelectorAll<HTMLElement>('[data-testid="job-stages"] tbody tr')].map((tr) => ({
+        id: tr.dataset.testid,
+        cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
+        out: Number(tr.querySelector<HTMLElement>('[data-testid$="-out"]')!.dataset.value),
+      })),
     }));
     const api = (await (await fetch(`${base}/api/stats?push=${shown.push}`)).json()) as StatsSnapshot;
     expect(shown.hidden).toBe(false);
@@ -61,6 +66,16 @@ describe('dashboard of a job run, in Chromium', () => {
     expect(shown.userErrors).toBe(api.job!.userFunctionDeadLetters);
     expect(shown.lookupErrors).toBe(api.job!.lookupReloadErrors);
     expect(shown.lookupText).toContain('lookup table reload');
+    // Every stage of both branches, as /api/stats counted them for the same push: branch, what, file:line:column, count.
+    expect(shown.stages).toEqual(api.job!.stages.map((x, i) => ({
+      id: `job-stage-${i}`,
+      cells: [String(x.branch + 1), x.stage, x.where.slice(x.where.lastIndexOf('/') + 1), x.out.toLocaleString('en-US')],
+      out: x.out,
+    })));
+    // market-bars: the bars branch (window, map, to bars, filter, map) and the crossover branch (process).
+    expect(shown.stages.map((x) => x.cells[1])).toEqual(['tumbling:1000ms [open,high,low,close,volume,notional,trades]', 'map', 'to bars', 'filter', 'map', 'process']);
+    expect(shown.stages.map((x) => x.cells[2]!.replace(/:\d+:\d+$/, ''))).toEqual(Array(6).fill('market-bars.ts'));
+    expect(shown.stages[0]!.out).toBeGreaterThan(0);
     expect(errors).toEqual([]);
   }, 60_000);
 });

@@ -73,6 +73,8 @@ export class BranchPipeline {
   /** The process function may keep its record (record-escape.ts): it gets a copy, else the view's record itself. */
   private readonly processCopies: boolean = true;
   private current: unknown = undefined;
+  /** Outputs of the keyed stage (window results, process outputs) since the counts were last published. */
+  private keyedOut = 0;
 
   /** `keys`: the key table this branch's keyed stage shares with other branches' (PipelineOperator), if it does. */
   constructor(readonly index: number, branch: Branch, plan: JobPlan, private readonly config: PipelineConfig, private readonly env: BranchEnv,
@@ -216,7 +218,24 @@ export class BranchPipeline {
   }
 
   /** A keyed stage's output: the after-stages, then the default sink. */
+  /** Stage slots this branch counts into (describe.ts stageLabels): its stages before the keyed one, the keyed one, after. */
+  get stageCount(): number {
+    return this.before.length + (this.windowStage !== undefined || this.processStage !== undefined ? 1 : 0) + this.after.length;
+  }
+
+  /** Add the stages' counts since the last call to cf[at …] (this branch's first stage slot), in stageLabels order. */
+  publishStages(cf: Float64Array, at: number): void {
+    this.before.publish(cf, at);
+    let next = at + this.before.length;
+    if (this.windowStage !== undefined || this.processStage !== undefined) {
+      cf[next++]! += this.keyedOut;
+      this.keyedOut = 0;
+    }
+    this.after.publish(cf, next);
+  }
+
   private keyedOutput(r: Record<string, unknown>, time: number, ingest: number): void {
+    this.keyedOut++;
     const out = this.after.empty ? r : this.after.run(r, time, ingest);
     if (out !== undefined) this.env.emit(this.env.defaultSink, this.env.plain(out), time, ingest);
   }

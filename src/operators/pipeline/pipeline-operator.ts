@@ -149,6 +149,13 @@ export class PipelineOperator implements Operator {
 
   publishCounters(c: CounterScope): void {
     const cf = c.f64;
+    if (c.stage !== undefined) {
+      let at = c.stage;
+      for (const b of this.branches) {
+        b.publishStages(cf, at);
+        at += b.stageCount;
+      }
+    }
     const wm = this.watermarks();
     let late = 0;
     let keys = 0;

@@ -25,15 +25,31 @@ export class StatelessStages {
   private readonly tables: (LookupTable | undefined)[];
   /** Per stage: its function (a filter's or map's) may keep the record it is given (record-escape.ts), so it gets a plain copy. */
   private readonly copies: Uint8Array;
+  /** Per stage: records it passed on since the counts were last published (publish). */
+  private readonly passed: Float64Array;
 
   constructor(private readonly stages: readonly StatelessStage[], private readonly env: StageEnv) {
     this.sinkOf = Int32Array.from(stages, (s) => (s.op === 'to' ? env.sinkNames.indexOf(s.sink) : -1));
     this.tables = stages.map((s) => (s.op === 'lookup' ? env.table(s.table) : undefined));
     this.copies = Uint8Array.from(stages, (s) => ((s.op === 'filter' || s.op === 'map') && recordMayEscape(s.fn) ? 1 : 0));
+    this.passed = new Float64Array(stages.length);
   }
 
   get empty(): boolean {
     return this.stages.length === 0;
+  }
+
+  get length(): number {
+    return this.stages.length;
+  }
+
+  /** Add each stage's count since the last call to cf[at + i], and start again from 0. */
+  publish(cf: Float64Array, at: number): void {
+    const passed = this.passed;
+    for (let i = 0; i < passed.length; i++) {
+      cf[at + i]! += passed[i]!;
+      passed[i] = 0;
+    }
   }
 
   /**
@@ -66,6 +82,7 @@ export class StatelessStages {
             this.env.emit(this.sinkOf[i]!, this.env.plain(rec), time, ingest);
             break;
         }
+        this.passed[i]!++;
       } catch (e) {
         this.env.errors.handle(st, e, this.env.plain(rec), time, ingest);
         return undefined;

@@ -291,13 +291,22 @@
     }
   }
 
-  // A job module's run (--job): its pipeline, and what each of its sinks got.
+  // A job module's run (--job): its pipeline, what each stage passed on, and what each of its sinks got.
   function renderJob(s) {
     const card = $('job-card');
     card.hidden = !s.job;
     if (!s.job) return;
     const j = s.job;
     $('job-pipeline').textContent = j.pipeline;
+    const stages = $('job-stages-body');
+    stages.textContent = '';
+    j.stages.forEach((x, i) => {
+      // Stage i of the job (stats order): a filter's row shows what it kept, the keyed stage's its window results or process outputs.
+      const tr = el('tr', { 'data-testid': `job-stage-${i}` });
+      tr.append(el('td', null, String(x.branch + 1)), el('td', null, x.stage), el('td', { title: x.where }, x.where.slice(x.where.lastIndexOf('/') + 1)),
+        el('td', { 'data-testid': `job-stage-${i}-out`, 'data-value': String(x.out) }, fmtInt(x.out)));
+      stages.append(tr);
+    });
     const body = $('job-sinks-body');
     body.textContent = '';
     for (const k of j.sinks) {

@@ -1,5 +1,5 @@
 // A job run's figures on its HTTP server: /api/stats names the job (module,
-// branches, the run line's text), counts outputs per sink and the records a
+// branches, the run line's text), counts what each stage passed on, outputs per sink and the records a
 // job function threw on, and its 'output' stage holds the end-to-end latency
 // (ingest → sink) of every output; /metrics and `sabre stats` say the same,
 // and count a lookup table reload that failed.
@@ -20,6 +20,9 @@ const UNLUCKY = 13;
 // 5 cards, 10 ms apart in event time from t0: 4 s of event time, amounts 0..19.
 const T0 = 1_700_000_000_000;
 const txns = Array.from({ length: N }, (_, i) => ({ card: `c${i % 5}`, amount: (i * 7) % 20, at: T0 + i * 10 }));
+
+/** A stage's `where`: the test's job file, at that line. */
+const atLine = (line: number): RegExp => new RegExp(`stats-job\\.mjs:${line}:\\d+$`);
 
 describe('a job run on /api/stats, /metrics and sabre stats', () => {
   it('names the job and its branches, counts outputs per sink and user-function dead letters, and records output latency', async () => {
@@ -64,19 +67,31 @@ export default [windows, checked];
       const closed = new Set(txns.filter((t) => Math.floor(t.at / 1000) * 1000 + 1000 <= wm).map((t) => `${t.card}@${Math.floor(t.at / 1000)}`)).size;
       expect(closed).toBe(15);
 
+      // What each stage passed on: windows (line 8): the window's closed results, all of them to features, none past the filter;
+      // checked (line 9): every record through the lookup, all but the thrown ones out of the map.
+      const stageCounts = [closed, closed, 0, N, N - thrown];
       const stats = async (): Promise<StatsSnapshot> => (await (await fetch(`${base}/api/stats`)).json()) as StatsSnapshot;
       let s = await stats();
       // The main thread merges output latencies once a second: wait until every output is in the histogram too.
       for (const t0 = Date.now(); ; await new Promise((r) => setTimeout(r, 100))) {
         s = await stats();
         const outs = s.job?.sinks.reduce((a, x) => a + x.outputs, 0) ?? 0;
-        if (outs === N - thrown + closed && s.job!.userFunctionDeadLetters === thrown && s.latency.stages.output.all.count === outs) break;
+        const staged = s.job?.stages.map((x) => x.out).join(',');
+        if (outs === N - thrown + closed && s.job!.userFunctionDeadLetters === thrown && s.latency.stages.output.all.count === outs
+          && staged === stageCounts.join(',')) break;
         if (Date.now() - t0 > 20_000) throw new Error(`outputs not all counted: ${JSON.stringify(s.job)}, output latency count ${s.latency.stages.output.all.count}`);
       }
       expect(s.job).toEqual({
         module: job,
         pipeline: line,
         branches: ['tumbling:1000ms [n,total]', 'stateless'],
+        stages: [
+          { branch: 0, stage: 'tumbling:1000ms [n,total]', where: expect.stringMatching(atLine(8)), out: closed },
+          { branch: 0, stage: 'to features', where: expect.stringMatching(atLine(8)), out: closed },
+          { branch: 0, stage: 'filter', where: expect.stringMatching(atLine(8)), out: 0 },
+          { branch: 1, stage: 'lookup cards.ndjson as profile', where: expect.stringMatching(atLine(9)), out: N },
+          { branch: 1, stage: 'map', where: expect.stringMatching(atLine(9)), out: N - thrown },
+        ],
         sinks: [
           { name: '', target: `file:${alerts}`, outputs: N - thrown },
           { name: 'features', target: `file:${features}`, outputs: closed },
@@ -99,6 +114,8 @@ export default [windows, checked];
       expect(sample(fam, 'sabre_job_outputs_total', { sink: '' })).toBe(N - thrown);
       expect(sample(fam, 'sabre_job_outputs_total', { sink: 'features' })).toBe(closed);
       expect(sample(fam, 'sabre_job_user_function_dead_letters_total')).toBe(thrown);
+      expect(sample(fam, 'sabre_job_stage_outputs_total', { branch: '2', stage: '2', op: 'map' })).toBe(N - thrown);
+      expect(sample(fam, 'sabre_job_stage_outputs_total', { branch: '1', stage: '3', op: 'filter' })).toBe(0);
       expect(sample(fam, 'sabre_stage_latency_seconds_count', { stage: 'output', worker: 'all' })).toBe(out.all.count);
       expect(sample(fam, 'sabre_stage_latency_seconds', { stage: 'output', worker: 'all', quantile: '0.99' })).toBeCloseTo(out.all.p99 / 1e6, 9);
 
@@ -107,6 +124,8 @@ export default [windows, checked];
       expect(text).toMatch(/\n {2}1\s+tumbling:1000ms \[n,total\]\n {2}2\s+stateless\n/);
       expect(text).toMatch(new RegExp(`\\(default\\)\\s+file:${alerts.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\s+${N - thrown}\\n`));
       expect(text).toMatch(new RegExp(`features\\s+file:\\S+\\s+${closed}\\n`));
+      expect(text).toMatch(new RegExp(`\\n {2}2\\s+map\\s+stats-job\\.mjs:9:\\d+\\s+${N - thrown}\\n`));
+      expect(text).toMatch(new RegExp(`\\n {2}1\\s+tumbling:1000ms \\[n,total\\]\\s+stats-job\\.mjs:8:\\d+\\s+${closed}\\n`));
       expect(text).toContain(`user-function dead letters: ${thrown}`);
       expect(text).toMatch(/\n {2}output\s+all\s+\d/);
       expect(text).toContain('lookup table reload errors: 0');
