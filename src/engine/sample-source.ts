@@ -1,17 +1,21 @@
 // The first records of a job's source, read before the run starts, for a
 // job whose source declares no fields (src/job/infer-fields.ts): the first
-// INFER_SAMPLE lines of a file, or up to INFER_SAMPLE messages of a Kafka
-// topic read from the start of its partitions (committed ones only, in a
-// throwaway consumer group that commits nothing). Other sources cannot be
-// read ahead of the run without losing what was read: ERR_INVALID_JOB.
+// INFER_SAMPLE lines of a file or of stdin (whose bytes the run then reads
+// again, first: src/io/sources/stdin.ts), or up to INFER_SAMPLE messages of
+// a Kafka topic read from the start of its partitions (committed ones only,
+// in a throwaway consumer group that commits nothing). Records pushed over
+// HTTP cannot be read ahead of the run: ERR_INVALID_JOB.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { SabreError } from '../errors.js';
 import { INFER_SAMPLE } from '../job/infer-fields.js';
 import { createKafka, errorText } from '../io/kafka/kafka-client.js';
 import { consumeToEnd, highWatermarksIfExists, ReadToEnd } from '../io/kafka/read-to-end.js';
+import { readAhead } from '../io/sources/stdin.js';
 
 /** How long a Kafka sample may take, all told. */
 export const SAMPLE_TIMEOUT_MS = 30_000;
+/** stdin: how long after its first line the sample waits for more (a slow producer's run starts with what came). */
+export const STDIN_SAMPLE_MS = 2_000;
 /** Bytes of a file read for its first lines at most (a line longer than this is not sampled). */
 const FILE_SAMPLE_BYTES = 4 << 20;
 
@@ -22,9 +26,10 @@ export interface SampleOptions {
   format: string;
 }
 
-/** Parsed records from the start of `source` (a --source text: file:PATH or kafka:TOPIC). */
+/** Parsed records from the start of `source` (a --source text: file:PATH, stdin or kafka:TOPIC). */
 export async function sampleSource(source: string, o: SampleOptions): Promise<unknown[]> {
   if (source.startsWith('file:')) return sampleFile(source.slice('file:'.length));
+  if (source === 'stdin') return sampleStdin();
   if (source.startsWith('kafka:')) {
     if (o.format !== 'json') {
       throw new SabreError('ERR_INVALID_JOB', `--format ${o.format}: fields can be inferred from JSON values only; declare the source's \`fields\``);
@@ -32,7 +37,7 @@ export async function sampleSource(source: string, o: SampleOptions): Promise<un
     return sampleKafka(source.slice('kafka:'.length), o.brokers);
   }
   throw new SabreError('ERR_INVALID_JOB', `the job's source declares no fields, and a ${source} source cannot be read ahead of the run `
-    + 'to infer them (only file and kafka sources can): declare its `fields`');
+    + 'to infer them (only file, stdin and kafka sources can): declare its `fields`');
 }
 
 /** The first INFER_SAMPLE lines that parse as JSON. */
@@ -54,6 +59,15 @@ function sampleFile(path: string): unknown[] {
   // The last line may be cut by the read: keep only whole ones (all of them at the end of the file).
   const lines = text.split('\n');
   if (n === buf.length) lines.pop();
+  return parsed(lines);
+}
+
+/** The first INFER_SAMPLE lines of stdin that parse as JSON; the run reads every byte of it again. */
+async function sampleStdin(): Promise<unknown[]> {
+  const r = await readAhead(INFER_SAMPLE, STDIN_SAMPLE_MS);
+  const lines = r.text.split('\n');
+  // A line still arriving is not sampled (the run reads it whole).
+  if (!r.ended) lines.pop();
   return parsed(lines);
 }
 

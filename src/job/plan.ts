@@ -111,7 +111,7 @@ export function checkPlan(src: JobPlanSource, module: string, inferred?: FieldsD
   if (s === undefined || typeof s !== 'object' || s.source === undefined) fail(module, 'job({ source }) needs a source');
   const declared = s.source.fields ?? inferred;
   if (declared === undefined) {
-    fail(module, 'the source declares no fields, and they can be inferred only by `sabre run` from a `kafka` or `file` source\'s first records: '
+    fail(module, 'the source declares no fields, and they can be inferred only by `sabre run` from a `kafka`, `file` or `stdin` source\'s first records: '
       + 'declare them in the source\'s `fields`');
   }
   const fields = normalizeFields(declared!, `${module}: source fields`);

@@ -37,7 +37,7 @@ export type SourceSpec<F extends FieldsDecl = FieldsDecl> =
       readonly eventsPerMs?: number; readonly disorder?: number }
   | { readonly kind: 'kafka'; readonly topic: string; readonly fields: F | undefined; readonly time: string }
   | { readonly kind: 'file'; readonly path: string; readonly fields: F | undefined; readonly time: string }
-  | { readonly kind: 'stdin'; readonly fields: F; readonly time: string }
+  | { readonly kind: 'stdin'; readonly fields: F | undefined; readonly time: string }
   | { readonly kind: 'http'; readonly fields: F; readonly time: string };
 
 export interface GeneratorOptions {
@@ -74,9 +74,14 @@ export function file(path: string, opts: SourceOptions<FieldsDecl> | InferringSo
   return { kind: 'file', path, fields: 'fields' in opts ? opts.fields : undefined, time: opts.time };
 }
 
-/** NDJSON on standard input. */
-export function stdin<F extends FieldsDecl>(opts: SourceOptions<F>): SourceSpec<F> {
-  return { kind: 'stdin', fields: opts.fields, time: opts.time };
+/**
+ * NDJSON on standard input. Without `fields`, they are inferred from its first
+ * lines when the run starts (the run then reads those lines too).
+ */
+export function stdin<F extends FieldsDecl>(opts: SourceOptions<F>): SourceSpec<F>;
+export function stdin(opts: InferringSourceOptions): SourceSpec<FieldsDecl>;
+export function stdin(opts: SourceOptions<FieldsDecl> | InferringSourceOptions): SourceSpec<FieldsDecl> {
+  return { kind: 'stdin', fields: 'fields' in opts ? opts.fields : undefined, time: opts.time };
 }
 
 /** Records pushed to POST /ingest and WS /ws/ingest (needs --http-port). */

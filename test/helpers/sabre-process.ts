@@ -12,8 +12,9 @@ export interface Running {
   stderr: () => string;
 }
 
-export function startSabre(args: string[]): Running {
-  const child = spawn('node', ['bin/sabre.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** `stdin`: what the process reads on stdin — nothing (the default), a pipe the test writes (child.stdin), or an open file. */
+export function startSabre(args: string[], stdin: 'ignore' | 'pipe' | number = 'ignore'): Running {
+  const child = spawn('node', ['bin/sabre.js', ...args], { stdio: [stdin, 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   // 'close', not 'exit': stderr is read to its end by then.
@@ -61,8 +62,8 @@ export function completeCheckpoints(dir: string): Manifest[] {
   return found.sort((a, b) => b.id - a.id);
 }
 
-export async function runSabre(args: string[]): Promise<Exit> {
-  return startSabre(args).exit;
+export async function runSabre(args: string[], stdin: 'ignore' | number = 'ignore'): Promise<Exit> {
+  return startSabre(args, stdin).exit;
 }
 
 /** Lines of every committed part file of a part-file sink at `path`, sorted. */

@@ -1,4 +1,4 @@
-import { job, generator, kafka, file, sliding, count, sum, countDistinct, toKafka, tumbling, first, last, max, min, valueState, fileTable } from '../../src/job/index.js';
+import { job, generator, kafka, file, stdin, sliding, count, sum, countDistinct, toKafka, tumbling, first, last, max, min, valueState, fileTable } from '../../src/job/index.js';
 export const j1 = job({ source: kafka('card-txns', { time: 'at', fields: { card: 'string', amount: 'number', merchant: 'string', status: 'string', at: 'time' } }), sink: toKafka('alerts') })
   .filter((t) => t.status !== 'test')
   .keyBy('card')
@@ -39,5 +39,6 @@ export const untyped = job({ source: file('txns.ndjson', { time: 'at' }) })
   .aggregate({ total: sum('amount'), pv: sum((t) => t.price * t.qty), n: count() })
   .map((w) => ({ card: w.card, avg: w.total / w.n }));
 export const untypedKafka = job({ source: kafka('t', { time: 'ts' }) }).keyBy(['a', 'b']).process({ onRecord(r, ctx) { ctx.emit({ x: r.anything }); } });
+export const untypedStdin = job({ source: stdin({ time: 'at' }) }).filter((r) => r.whatever > 1).keyBy('k').window(tumbling('1s')).aggregate({ n: count() });
 // @ts-expect-error with fields declared, the time field is one of them
 export const badTime = job({ source: file('f', { time: 'ts', fields: { at: 'time' } }) });

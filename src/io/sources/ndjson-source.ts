@@ -7,6 +7,7 @@ import { JsonFieldScanner } from '../../codec/json/json-field-scanner.js';
 import { BOM_BYTES, hasBom } from '../../codec/json/utf8-bom.js';
 import { pauseFor, type Source, type SourceContext } from './source.js';
 import { wallNow } from '../../time/wall-clock.js';
+import { stdinStream } from './stdin.js';
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -72,7 +73,8 @@ export class NdjsonSource implements Source {
   }
 
   static stdin(opts: NdjsonOptions): NdjsonSource {
-    return new NdjsonSource('stdin', () => process.stdin, opts);
+    // Bytes a read-ahead (field inference) took come first.
+    return new NdjsonSource('stdin', stdinStream, opts);
   }
 
   /**

@@ -1,15 +1,16 @@
 // A job whose source declares no fields: `sabre run` infers them from the
-// first records of the file it reads, says so on stderr, runs the job as if
-// they had been declared (the same outputs), and dead-letters a record that
-// does not fit them. Sources that cannot be read ahead (stdin, http) and
-// samples without the fields a job names fail with ERR_INVALID_JOB.
+// first records of the file (or stdin) it reads, says so on stderr, runs the
+// job as if they had been declared (the same outputs: stdin's sampled lines
+// are read again), and dead-letters a record that does not fit them. A source
+// that cannot be read ahead (http) and samples without the fields a job names
+// fail with ERR_INVALID_JOB.
 // Runs the built CLI (build first).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tmpDir } from '../../helpers/engine-run.js';
-import { runSabre } from '../../helpers/sabre-process.js';
+import { runSabre, startSabre, waitFor } from '../../helpers/sabre-process.js';
 import { INFER_SAMPLE } from '../../../dist/src/job/infer-fields.js';
 
 const SABRE = pathToFileURL(resolve('dist/src/index.js')).href;
@@ -79,11 +80,55 @@ describe('sabre run --job with a source that declares no fields', () => {
     expect(r.stderr).toMatch(/ERR_INVALID_JOB: .*late-key\.mjs:4:\d+: \.keyBy\("late"\): not a source field \(the fields are card, amount, status, vip, at, note; inferred from the source's first records: declare `fields` for others\)/);
   });
 
-  it('stdin cannot be read ahead to infer fields, and an empty file has none: ERR_INVALID_JOB naming the job', async () => {
+  it('infers them from stdin\'s first lines and reads those lines too: a long input, one shorter than the sample, and a slow producer', async () => {
     const job = writeJob('stdin.mjs', undefined);
-    const r = await runSabre(['run', '--job', job, '--source', 'stdin', ...COMMON]);
+    const declaredJob = writeJob('stdin-declared.mjs', "{ card: 'string', amount: 'number', status: 'string', vip: 'boolean', at: 'time' }");
+    /** The job's output over `path` read from stdin, with fields inferred, and the declared job's over the same file. */
+    const both = async (path: string, records: number): Promise<void> => {
+      const out = join(dir, 'stdin.out');
+      const fd = openSync(path, 'r');
+      let r;
+      try {
+        r = await runSabre(['run', '--job', job, '--source', 'stdin', ...COMMON, '--dead-letter', 'null', '--sink', `file:${out}`], fd);
+      } finally {
+        closeSync(fd);
+      }
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`[sabre] fields inferred from the first ${records} records of stdin: card: string, amount: number`);
+      const declared = join(dir, 'stdin-declared.out');
+      const d = await runSabre(['run', '--job', declaredJob, '--source', `file:${path}`, ...COMMON, '--dead-letter', 'null', '--sink', `file:${declared}`]);
+      expect(d.code, d.stderr).toBe(0);
+      expect(lines(readFileSync(out, 'utf8'))).toEqual(lines(readFileSync(declared, 'utf8')));
+      expect(lines(readFileSync(out, 'utf8')).length).toBeGreaterThan(0);
+    };
+    await both(input, INFER_SAMPLE);
+    // Shorter than the sample: stdin ends inside the read-ahead, and every line of it still reaches the job.
+    const short = join(dir, 'short.ndjson');
+    writeFileSync(short, readFileSync(input, 'utf8').split('\n').slice(0, 300).join('\n') + '\n');
+    await both(short, 300);
+
+    // A slow producer: 20 lines, the last one cut in two, then nothing until the run has started with what came
+    // (the sample waits STDIN_SAMPLE_MS after its first line); then the rest. The run reads all of it, the cut line whole.
+    const all = readFileSync(input, 'utf8');
+    const cut = all.split('\n').slice(0, 20).join('\n').length - 5;
+    const out = join(dir, 'slow.out');
+    const run = startSabre(['run', '--job', job, '--source', 'stdin', ...COMMON, '--dead-letter', 'null', '--sink', `file:${out}`], 'pipe');
+    run.child.stdin!.write(all.slice(0, cut));
+    await waitFor('the run to start on the first lines', () => run.stderr().includes('[sabre] fields inferred from the first 19 records of stdin'), run);
+    run.child.stdin!.end(all.slice(cut));
+    const r = await run.exit;
+    expect(r.code, r.stderr).toBe(0);
+    const declared = join(dir, 'slow-declared.out');
+    const d = await runSabre(['run', '--job', declaredJob, ...COMMON, '--dead-letter', 'null', '--sink', `file:${declared}`]);
+    expect(d.code, d.stderr).toBe(0);
+    expect(lines(readFileSync(out, 'utf8'))).toEqual(lines(readFileSync(declared, 'utf8')));
+  });
+
+  it('http cannot be read ahead to infer fields, and an empty file has none: ERR_INVALID_JOB naming the job', async () => {
+    const job = writeJob('http.mjs', undefined);
+    const r = await runSabre(['run', '--job', job, '--source', 'http', ...COMMON]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`ERR_INVALID_JOB: ${job}: the job's source declares no fields, and a stdin source cannot be read ahead of the run`);
+    expect(r.stderr).toContain(`ERR_INVALID_JOB: ${job}: the job's source declares no fields, and a http source cannot be read ahead of the run`);
     const empty = join(dir, 'empty.ndjson');
     writeFileSync(empty, '\n');
     const e = await runSabre(['run', '--job', job, '--source', `file:${empty}`, ...COMMON]);
