@@ -16,7 +16,7 @@ export function stdinStream(): Readable {
 }
 
 export interface ReadAhead {
-  /** The whole lines read (the last may be cut unless `ended`). */
+  /** Everything read (its last line may be cut, unless `ended`). */
   readonly text: string;
   /** The input ended within the read-ahead (text is all of it). */
   readonly ended: boolean;
