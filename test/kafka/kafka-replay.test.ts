@@ -21,7 +21,15 @@ import { brokers, createTopic, describeKafka, groupOffsets, unique } from '../he
 const PARTITIONS = 6;
 const PER_PARTITION = 500;
 const BOUND = 200;
-const T0 = Date.UTC(2026, 0, 5, 9);
+const HOUR = 3_600_000;
+/**
+ * The records' message timestamps start here: the hour before last, not a
+ * fixed date. The broker deletes a segment whose newest timestamp is older
+ * than its retention (7 days) at each retention check, every 5 minutes: a
+ * topic of January's timestamps lost its records in the middle of a run
+ * whenever a check fell inside it (the replays then read nothing).
+ */
+const T0 = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
 /** The replayed range of message timestamps: [FROM, TO). */
 const FROM = T0 + 6_000;
 const TO = T0 + 20_000;
