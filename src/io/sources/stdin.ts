@@ -35,11 +35,14 @@ export function readAhead(lines: number, waitMs: number, input: Readable = proce
     const chunks: Buffer[] = [];
     let seen = 0;
     let timer: NodeJS.Timeout | undefined;
-    const done = (ended: boolean): void => {
+    const detach = (): void => {
       input.off('readable', onReadable);
       input.off('end', onEnd);
       input.off('error', onError);
       clearTimeout(timer);
+    };
+    const done = (ended: boolean): void => {
+      detach();
       const all = Buffer.concat(chunks);
       if (ended) replay = Readable.from(all.length > 0 ? [all] : []);
       else if (all.length > 0) input.unshift(all);
@@ -58,9 +61,7 @@ export function readAhead(lines: number, waitMs: number, input: Readable = proce
     };
     const onEnd = (): void => done(true);
     const onError = (e: Error): void => {
-      input.off('readable', onReadable);
-      input.off('end', onEnd);
-      clearTimeout(timer);
+      detach();
       reject(e);
     };
     input.on('readable', onReadable);

@@ -217,23 +217,28 @@ export class BranchPipeline {
     this.processStage?.close();
   }
 
-  /** A keyed stage's output: the after-stages, then the default sink. */
+  /** 1 with a keyed stage (a window or a process function), else 0: its slot between the stages before and after it. */
+  private get keyedStages(): number {
+    return this.windowStage !== undefined || this.processStage !== undefined ? 1 : 0;
+  }
+
   /** Stage slots this branch counts into (describe.ts stageLabels): its stages before the keyed one, the keyed one, after. */
   get stageCount(): number {
-    return this.before.length + (this.windowStage !== undefined || this.processStage !== undefined ? 1 : 0) + this.after.length;
+    return this.before.length + this.keyedStages + this.after.length;
   }
 
   /** Add the stages' counts since the last call to cf[at …] (this branch's first stage slot), in stageLabels order. */
   publishStages(cf: Float64Array, at: number): void {
     this.before.publish(cf, at);
     let next = at + this.before.length;
-    if (this.windowStage !== undefined || this.processStage !== undefined) {
+    if (this.keyedStages === 1) {
       cf[next++]! += this.keyedOut;
       this.keyedOut = 0;
     }
     this.after.publish(cf, next);
   }
 
+  /** A keyed stage's output: the after-stages, then the default sink. */
   private keyedOutput(r: Record<string, unknown>, time: number, ingest: number): void {
     this.keyedOut++;
     const out = this.after.empty ? r : this.after.run(r, time, ingest);
